@@ -1,0 +1,12 @@
+//! The pure domain of bangfu (帮扶协作管理系统).
+//!
+//! Everything here is plain data and rules: the plan model and its file format, reporting periods and
+//! their deadlines, exact quantities. No IO, no clock: callers pass "today" in.
+
+pub mod period;
+pub mod plan;
+pub mod quantity;
+
+pub use period::{Period, PeriodCode};
+pub use plan::Plan;
+pub use quantity::Quantity;

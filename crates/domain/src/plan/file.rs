@@ -1,0 +1,209 @@
+//! The plan file as written: TOML tables deserialized with their source spans, so that every
+//! problem found later can name its line. Validation and conversion live in `load.rs`.
+
+use crate::quantity::Quantity;
+use serde::Deserialize;
+use toml::Spanned;
+
+pub(super) type Text = Spanned<String>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PlanFile {
+    pub plan: HeaderFile,
+    pub schedule: Spanned<ScheduleFile>,
+    #[serde(default)]
+    pub measure_units: Vec<Spanned<MeasureUnitFile>>,
+    #[serde(default)]
+    pub donors: Vec<Spanned<DonorFile>>,
+    pub units: Vec<Spanned<UnitFile>>,
+    #[serde(default)]
+    pub groups: Vec<Spanned<GroupFile>>,
+    #[serde(default)]
+    pub areas: Vec<Spanned<AreaFile>>,
+    #[serde(default)]
+    pub pairing_kinds: Vec<Spanned<PairingKindFile>>,
+    #[serde(default)]
+    pub pairings: Vec<Spanned<PairingFile>>,
+    #[serde(default)]
+    pub sections: Vec<Spanned<SectionFile>>,
+    #[serde(default)]
+    pub tasks: Vec<Spanned<TaskFile>>,
+    #[serde(default)]
+    pub cells: Vec<Spanned<CellFile>>,
+    #[serde(default)]
+    pub indicators: Vec<Spanned<IndicatorFile>>,
+    #[serde(default)]
+    pub rules: Vec<Spanned<RuleFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct HeaderFile {
+    pub code: Text,
+    pub title: String,
+    #[serde(default)]
+    pub document_number: String,
+    #[serde(default)]
+    pub issued_by: Vec<String>,
+    pub issued_on: Text,
+    pub district: String,
+    pub form_title: String,
+    pub coordinator: Text,
+    pub start_year: Spanned<i32>,
+    pub end_year: Spanned<i32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ScheduleFile {
+    pub first_period: Text,
+    pub last_period: Text,
+    pub deadline_month_of_quarter: Spanned<u32>,
+    pub deadline_day: Spanned<u32>,
+    pub basis: Text,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MeasureUnitFile {
+    pub name: Text,
+    pub precision: Spanned<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DonorFile {
+    pub code: Text,
+    pub name: String,
+    pub short_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct UnitFile {
+    pub code: Text,
+    pub name: Text,
+    #[serde(default)]
+    pub aliases: Vec<Text>,
+    pub sort: i32,
+    pub donor: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct GroupFile {
+    pub code: Text,
+    pub name: Text,
+    #[serde(default)]
+    pub aliases: Vec<Text>,
+    #[serde(default)]
+    pub members: Vec<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AreaFile {
+    pub code: Text,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub level: String,
+    pub parent: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PairingKindFile {
+    pub code: Text,
+    pub name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PairingFile {
+    pub donor: Text,
+    pub area: Text,
+    pub kind: Text,
+    pub note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SectionFile {
+    pub code: Text,
+    pub number: String,
+    pub title: String,
+    pub parent: Option<Text>,
+    #[serde(default)]
+    pub areas: Vec<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TaskFile {
+    pub code: Text,
+    pub section: Text,
+    pub title: String,
+    pub text: String,
+    #[serde(default)]
+    pub areas: Vec<Text>,
+    #[serde(default)]
+    pub lead: Vec<Text>,
+    #[serde(default)]
+    pub recipient_leads: bool,
+    #[serde(default)]
+    pub cooperating: Vec<Text>,
+    #[serde(default)]
+    pub targets: Vec<Spanned<TargetFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TargetFile {
+    pub description: String,
+    pub quantity: Spanned<Quantity>,
+    pub unit: Text,
+    pub calendar: Text,
+    pub comparison: Text,
+    #[serde(default)]
+    pub per_area: bool,
+    #[serde(default)]
+    pub areas: Vec<Text>,
+    pub indicator: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CellFile {
+    pub code: Text,
+    pub text: String,
+    pub parties: Vec<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IndicatorFile {
+    pub code: Text,
+    #[serde(default)]
+    pub number: String,
+    pub name: String,
+    pub unit: Option<Text>,
+    pub parent: Option<Text>,
+    #[serde(default)]
+    pub of_which: bool,
+    #[serde(default = "yes")]
+    pub district_fills: bool,
+    pub cell: Option<Text>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RuleFile {
+    pub kind: Text,
+    pub left: Text,
+    pub right: Vec<Text>,
+}
