@@ -6,6 +6,7 @@
 pub mod period;
 pub mod plan;
 pub mod quantity;
+pub mod user;
 
 pub use period::{Period, PeriodCode};
 pub use plan::Plan;

@@ -1,0 +1,29 @@
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("数据库错误：{0}")]
+    Database(#[from] sqlx::Error),
+    #[error("数据库迁移失败：{0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("数据库地址“{0}”无法识别：应为 sqlite://路径 或 postgres://用户@主机/库名")]
+    BadUrl(String),
+    #[error("无法创建数据目录 {path}：{source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("数据库中已载入计划“{0}”，不能再载入另一个计划")]
+    PlanAlreadyLoaded(String),
+    #[error("登录名“{0}”已被使用")]
+    LoginTaken(String),
+    #[error("数据库中的数据无效：{0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Unique-constraint violations are user mistakes (a taken login), not server faults.
+    pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+        matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+    }
+}

@@ -1,0 +1,133 @@
+//! Accounts. Passwords arrive already hashed (argon2, hashed off the async threads by the caller).
+
+use crate::audit::{self, NewAuditEntry};
+use crate::db::{in_write_tx, on_pool};
+use crate::stmt::{execute_all, stmt};
+use crate::{Result, SqlStore, StoreError, UserStore};
+use async_trait::async_trait;
+use bangfu_domain::user::{Login, Role};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub login: Login,
+    pub display_name: String,
+    pub role: Role,
+    pub unit_code: Option<String>,
+    pub phone: String,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit_code: Option<String>,
+    pub phone: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    login: String,
+    display_name: String,
+    role: String,
+    unit_code: Option<String>,
+    phone: String,
+    password_hash: String,
+    active: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(r: UserRow) -> Result<Self> {
+        let role = Role::parse(&r.role).map_err(StoreError::Corrupt)?;
+        Ok(User {
+            id: r.id,
+            login: r.login,
+            display_name: r.display_name,
+            role,
+            unit_code: r.unit_code,
+            phone: r.phone,
+            password_hash: r.password_hash,
+            active: r.active,
+            created_at: r.created_at,
+        })
+    }
+}
+
+const USER_COLUMNS: &str =
+    "id, login, display_name, role, unit_code, phone, password_hash, active, created_at";
+
+#[async_trait]
+impl UserStore for SqlStore {
+    async fn create_user(&self, user: NewUser, actor: &str) -> Result<i64> {
+        let login = user.login.as_str().to_string();
+        let summary = format!(
+            "登录名={} 姓名={} 角色={} 单位={}",
+            login,
+            user.display_name,
+            user.role.label(),
+            user.unit_code.as_deref().unwrap_or("-")
+        );
+        let insert = stmt!(
+            "INSERT INTO users (login, display_name, role, unit_code, phone, password_hash, \
+             active, created_at) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7)",
+            login.clone(),
+            user.display_name,
+            user.role.as_str(),
+            user.unit_code,
+            user.phone,
+            user.password_hash,
+            Utc::now(),
+        );
+        let entry = audit::append(NewAuditEntry {
+            actor: actor.to_string(),
+            action: "user.create".into(),
+            entity: "user".into(),
+            entity_key: login.clone(),
+            new_value: Some(summary),
+            ..Default::default()
+        });
+        let result: Result<i64> = async {
+            Ok(in_write_tx!(self, |tx| {
+                execute_all!(tx, [insert, entry]);
+                sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE login = $1")
+                    .bind(&login)
+                    .fetch_one(&mut *tx)
+                    .await?
+            }))
+        }
+        .await;
+        match result {
+            Err(StoreError::Database(e)) if StoreError::is_unique_violation(&e) => {
+                Err(StoreError::LoginTaken(login))
+            }
+            other => other,
+        }
+    }
+
+    async fn user_by_login(&self, login: &str) -> Result<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE login = $1");
+        let row = on_pool!(self, |pool| sqlx::query_as::<_, UserRow>(&sql)
+            .bind(login.trim().to_ascii_lowercase())
+            .fetch_optional(pool)
+            .await?);
+        row.map(User::try_from).transpose()
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY id");
+        let rows = on_pool!(self, |pool| sqlx::query_as::<_, UserRow>(&sql)
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter().map(User::try_from).collect()
+    }
+}
