@@ -1,1 +1,122 @@
-fn main() {}
+//! `bangfu`: the command line of 帮扶协作管理系统. Thin: it parses arguments and calls the
+//! domain, store and web crates.
+
+mod init;
+mod plan_cmd;
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The plan this binary carries: Beijing Daxing District's 2017-2020 plan.
+pub const BUILT_IN_PLAN: &str = include_str!("../../../plans/daxing-2017-2020.toml");
+pub const BUILT_IN_PLAN_NAME: &str = "plans/daxing-2017-2020.toml（内置）";
+
+#[derive(Parser)]
+#[command(
+    name = "bangfu",
+    version,
+    about = "bangfu 帮扶协作管理系统：把帮扶协作实施方案变成可填报、可汇总、可督办的系统",
+    long_about = "bangfu 帮扶协作管理系统：把帮扶协作实施方案变成可填报、可汇总、可督办的系统。\n\n\
+                  最常用：\n  bangfu serve                 在 http://127.0.0.1:8080 运行（SQLite，./data/bangfu.db，内置方案）\n  \
+                  bangfu plan check 方案.toml   检查一个方案文件\n  bangfu plan show --json       输出数据库中的方案"
+)]
+struct Cli {
+    /// Database: sqlite://PATH (default sqlite://./data/bangfu.db) or postgres://USER@HOST/DB
+    #[arg(long, global = true, env = "BANGFU_DATABASE_URL", default_value = bangfu_store::DEFAULT_DATABASE_URL)]
+    db: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web application. On a new database: migrate, load the plan, create the administrator.
+    Serve {
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Plan file to load into a new database (default: the built-in Daxing plan)
+        #[arg(long)]
+        plan: Option<PathBuf>,
+    },
+    /// Prepare a database without serving: migrate, load the plan, create the administrator.
+    Init {
+        /// Plan file to load into a new database (default: the built-in Daxing plan)
+        #[arg(long)]
+        plan: Option<PathBuf>,
+    },
+    /// Check or show plans.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+}
+
+#[derive(Subcommand)]
+enum PlanCommand {
+    /// Validate a plan file; errors name the file, line and column. Touches no database.
+    Check {
+        /// The plan file (TOML), see plans/README.md
+        file: PathBuf,
+    },
+    /// Show the plan as loaded in the database.
+    Show {
+        /// Machine-readable JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BANGFU_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("错误：无法启动运行时：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { addr, plan } => {
+            let prepared = init::prepare(&cli.db, plan.as_deref()).await?;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("无法监听 {addr}：{e}（端口被占用？可用 --addr 换一个）"))?;
+            let local = listener.local_addr()?;
+            println!(
+                "bangfu 已启动：http://{local}/ （数据库：{}，方案：{}）",
+                prepared.describe_db, prepared.state.plan.info.title
+            );
+            bangfu_web::serve(listener, prepared.state).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init { plan } => {
+            let prepared = init::prepare(&cli.db, plan.as_deref()).await?;
+            println!(
+                "数据库已就绪：{}（方案：{}）",
+                prepared.describe_db, prepared.state.plan.info.title
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan(PlanCommand::Check { file }) => Ok(plan_cmd::check(&file)),
+        Command::Plan(PlanCommand::Show { json }) => plan_cmd::show(&cli.db, json).await,
+    }
+}

@@ -73,7 +73,7 @@ impl TestDatabase {
         self.store.close().await;
         if let Some((admin_url, name)) = self.postgres {
             if let Ok(admin) = sqlx::PgPool::connect(&admin_url).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                     .execute(&admin)
                     .await;
                 admin.close().await;

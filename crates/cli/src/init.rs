@@ -1,0 +1,134 @@
+//! Preparing a database for use: migrations, the plan, the first administrator.
+
+use anyhow::{bail, Context};
+use bangfu_domain::plan::parse_plan;
+use bangfu_domain::user::{check_password_strength, Login, Role};
+use bangfu_store::{NewUser, PlanStore, SqlStore, Store, UserStore};
+use bangfu_web::auth::password::{generate_password, hash_password};
+use bangfu_web::AppState;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::{BUILT_IN_PLAN, BUILT_IN_PLAN_NAME};
+
+pub struct Prepared {
+    pub state: AppState,
+    pub describe_db: String,
+}
+
+/// Opens and migrates the database; on a new one loads the plan and creates `admin`.
+pub async fn prepare(db_url: &str, plan_file: Option<&Path>) -> anyhow::Result<Prepared> {
+    let store = SqlStore::connect(db_url)
+        .await
+        .with_context(|| format!("无法打开数据库 {db_url}"))?;
+    store.migrate().await?;
+
+    let plan = match store.plan().await? {
+        Some(loaded) => {
+            if let Some(file) = plan_file {
+                let (name, source) = read_plan_source(Some(file))?;
+                let wanted = parse_plan(&name, &source)?;
+                if wanted.info.code != loaded.info.code {
+                    bail!(
+                        "数据库已载入方案“{}”（{}），--plan 只用于新数据库；请换一个 --db",
+                        loaded.info.title,
+                        loaded.info.code
+                    );
+                }
+            }
+            loaded
+        }
+        None => {
+            let (name, source) = read_plan_source(plan_file)?;
+            // Validate fully before touching the database.
+            let plan = parse_plan(&name, &source)?;
+            store.load_plan(&plan, &source, "system").await?;
+            println!("已载入方案：{}（{}）", plan.info.title, name);
+            plan
+        }
+    };
+
+    if store.users().await?.is_empty() {
+        create_first_admin(&store).await?;
+    }
+
+    let describe_db = format!("{} {}", store.backend().name(), redact(db_url));
+    Ok(Prepared {
+        state: AppState {
+            store: Arc::new(store),
+            plan: Arc::new(plan),
+        },
+        describe_db,
+    })
+}
+
+pub fn read_plan_source(file: Option<&Path>) -> anyhow::Result<(String, String)> {
+    match file {
+        None => Ok((BUILT_IN_PLAN_NAME.to_string(), BUILT_IN_PLAN.to_string())),
+        Some(path) => {
+            let source = std::fs::read_to_string(path)
+                .with_context(|| format!("无法读取方案文件 {}", path.display()))?;
+            Ok((path.display().to_string(), source))
+        }
+    }
+}
+
+async fn create_first_admin(store: &SqlStore) -> anyhow::Result<()> {
+    let (password, generated) = match std::env::var("BANGFU_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => {
+            check_password_strength(&p)
+                .map_err(|e| anyhow::anyhow!("BANGFU_ADMIN_PASSWORD 不可用：{e}"))?;
+            (p, false)
+        }
+        _ => (generate_password(), true),
+    };
+    let hash = hash_password(password.clone())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    store
+        .create_user(
+            NewUser {
+                login: Login::parse("admin").map_err(anyhow::Error::msg)?,
+                display_name: "系统管理员".into(),
+                role: Role::Admin,
+                unit_code: None,
+                phone: String::new(),
+                password_hash: hash,
+            },
+            "system",
+        )
+        .await?;
+    if generated {
+        println!("已创建管理员账号 admin，初始密码（只显示这一次，请登录后修改）：{password}");
+    } else {
+        println!("已创建管理员账号 admin（密码取自 BANGFU_ADMIN_PASSWORD）");
+    }
+    Ok(())
+}
+
+/// The URL without a password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact("sqlite://./data/x.db"), "sqlite://./data/x.db");
+    }
+}

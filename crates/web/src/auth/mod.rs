@@ -1,0 +1,3 @@
+//! Authentication helpers shared by the web application and the command line.
+
+pub mod password;

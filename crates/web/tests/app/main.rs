@@ -1,0 +1,5 @@
+//! The web application's tests: one binary, a `spawn_app()` helper, real databases.
+
+mod browser;
+mod helpers;
+mod pages;
