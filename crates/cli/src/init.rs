@@ -129,6 +129,9 @@ mod tests {
             "postgres://u:***@h/db"
         );
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(super::redact("sqlite://./data/x.db"), "sqlite://./data/x.db");
+        assert_eq!(
+            super::redact("sqlite://./data/x.db"),
+            "sqlite://./data/x.db"
+        );
     }
 }

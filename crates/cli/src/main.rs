@@ -77,7 +77,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("错误：无法启动运行时：{e}");
@@ -97,9 +100,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve { addr, plan } => {
             let prepared = init::prepare(&cli.db, plan.as_deref()).await?;
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|e| anyhow::anyhow!("无法监听 {addr}：{e}（端口被占用？可用 --addr 换一个）"))?;
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                anyhow::anyhow!("无法监听 {addr}：{e}（端口被占用？可用 --addr 换一个）")
+            })?;
             let local = listener.local_addr()?;
             println!(
                 "bangfu 已启动：http://{local}/ （数据库：{}，方案：{}）",

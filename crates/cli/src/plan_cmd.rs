@@ -23,7 +23,10 @@ pub fn check(file: &Path) -> ExitCode {
         }
         Err(errors) => {
             eprintln!("{errors}");
-            eprintln!("{name}: 发现 {} 处错误，方案未通过检查。", errors.errors.len());
+            eprintln!(
+                "{name}: 发现 {} 处错误，方案未通过检查。",
+                errors.errors.len()
+            );
             ExitCode::FAILURE
         }
     }
@@ -126,7 +129,11 @@ fn text(plan: &Plan) -> String {
             "{indent}{} {}{}",
             i.label(),
             i.unit.as_deref().unwrap_or(""),
-            if who.is_empty() { String::new() } else { format!("  —— {who}") }
+            if who.is_empty() {
+                String::new()
+            } else {
+                format!("  —— {who}")
+            }
         );
     }
     let _ = writeln!(out, "\n报送期：");

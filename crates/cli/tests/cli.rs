@@ -6,7 +6,10 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_bangfu");
-const PLAN_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../plans/daxing-2017-2020.toml");
+const PLAN_FILE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../plans/daxing-2017-2020.toml"
+);
 
 fn bangfu(args: &[&str], db: &str) -> Output {
     Command::new(BIN)
@@ -35,7 +38,10 @@ fn plan_check_accepts_the_built_in_plan() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("方案有效"));
     assert!(stdout(&out).contains("任务 32 项"));
-    assert!(!Path::new("unused.db").exists(), "plan check must not touch a database");
+    assert!(
+        !Path::new("unused.db").exists(),
+        "plan check must not touch a database"
+    );
 }
 
 #[test]
@@ -48,7 +54,10 @@ fn plan_check_names_file_and_line_of_each_error() {
     let line_of = |needle: &str| bad[..bad.find(needle).unwrap()].matches('\n').count() + 1;
     let path = dir.path().join("bad.toml");
     std::fs::write(&path, &bad).unwrap();
-    let out = bangfu(&["plan", "check", path.to_str().unwrap()], "sqlite://unused.db");
+    let out = bangfu(
+        &["plan", "check", path.to_str().unwrap()],
+        "sqlite://unused.db",
+    );
     assert!(!out.status.success());
     let err = stderr(&out);
     let file = path.display().to_string();
@@ -63,13 +72,21 @@ fn plan_check_names_file_and_line_of_each_error() {
 
 #[test]
 fn plan_check_reports_unreadable_files() {
-    let out = bangfu(&["plan", "check", "/no/such/plan.toml"], "sqlite://unused.db");
+    let out = bangfu(
+        &["plan", "check", "/no/such/plan.toml"],
+        "sqlite://unused.db",
+    );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("无法读取文件"));
 }
 
 fn assert_plan_json_is_complete(json: &serde_json::Value) {
-    let list = |key: &str| json[key].as_array().unwrap_or_else(|| panic!("no {key}")).clone();
+    let list = |key: &str| {
+        json[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("no {key}"))
+            .clone()
+    };
     let units = list("units");
     assert_eq!(units.len(), 38);
     let dsb = units.iter().find(|u| u["code"] == "dsb").unwrap();
@@ -89,7 +106,10 @@ fn assert_plan_json_is_complete(json: &serde_json::Value) {
     assert_eq!(tasks.len(), 32);
     let walnuts = tasks.iter().find(|t| t["code"] == "1.3-3").unwrap();
     assert_eq!(walnuts["lead_units"], serde_json::json!(["sww"]));
-    assert_eq!(walnuts["cooperating_units"], serde_json::json!(["dsb", "bdt"]));
+    assert_eq!(
+        walnuts["cooperating_units"],
+        serde_json::json!(["dsb", "bdt"])
+    );
     assert_eq!(walnuts["targets"][0]["quantity"], "1");
     assert_eq!(walnuts["targets"][0]["unit"], "万吨");
     assert_eq!(walnuts["targets"][0]["calendar"], "year");
@@ -99,7 +119,10 @@ fn assert_plan_json_is_complete(json: &serde_json::Value) {
     assert_eq!(poor_funds["label"], "其中：用于扶贫资金");
     assert_eq!(poor_funds["parent"], "1.1.1");
     assert_eq!(poor_funds["precision"], 2);
-    assert_eq!(poor_funds["responsible_units"], serde_json::json!(["czj", "kfq_tcj"]));
+    assert_eq!(
+        poor_funds["responsible_units"],
+        serde_json::json!(["czj", "kfq_tcj"])
+    );
     let city = indicators.iter().find(|i| i["code"] == "5.2").unwrap();
     assert_eq!(city["district_fills"], false);
     let rules = list("rules");

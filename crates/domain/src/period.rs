@@ -63,7 +63,10 @@ impl PeriodCode {
     }
 
     pub fn ends_on(self) -> NaiveDate {
-        self.next().starts_on().pred_opt().expect("day before a quarter exists")
+        self.next()
+            .starts_on()
+            .pred_opt()
+            .expect("day before a quarter exists")
     }
 
     /// The deadline on `day` of the quarter's `month_of_quarter`-th month (1..=3), if that date exists.
@@ -206,7 +209,10 @@ mod tests {
         assert_eq!(q4.ends_on(), date(2019, 12, 31));
         assert_eq!(q4.next().to_string(), "2020Q1");
         assert_eq!(q4.previous_in_year().unwrap().to_string(), "2019Q3");
-        assert_eq!("2019Q1".parse::<PeriodCode>().unwrap().previous_in_year(), None);
+        assert_eq!(
+            "2019Q1".parse::<PeriodCode>().unwrap().previous_in_year(),
+            None
+        );
     }
 
     #[test]

@@ -86,7 +86,12 @@ fn plan_statements(plan: &Plan, source: &str, source_sha256: &str) -> Result<Vec
             u.donor.as_ref(),
             seq(i)
         ));
-        out.extend(u.aliases.iter().enumerate().map(|(j, a)| alias(&u.code, a, j)));
+        out.extend(
+            u.aliases
+                .iter()
+                .enumerate()
+                .map(|(j, a)| alias(&u.code, a, j)),
+        );
     }
     for (i, g) in plan.groups.iter().enumerate() {
         out.push(stmt!(
@@ -95,7 +100,12 @@ fn plan_statements(plan: &Plan, source: &str, source_sha256: &str) -> Result<Vec
             &g.name,
             seq(i)
         ));
-        out.extend(g.aliases.iter().enumerate().map(|(j, a)| alias(&g.code, a, j)));
+        out.extend(
+            g.aliases
+                .iter()
+                .enumerate()
+                .map(|(j, a)| alias(&g.code, a, j)),
+        );
         for (j, m) in g.members.iter().enumerate() {
             out.push(stmt!(
                 "INSERT INTO group_members (group_code, unit_code, seq) VALUES ($1, $2, $3)",
@@ -290,11 +300,11 @@ fn alias(code: &str, alias: &str, i: usize) -> Stmt {
 }
 
 /// Items with their file position, reordered so each parent precedes its children.
-fn parents_first<'a, T>(
-    items: &'a [T],
+fn parents_first<T>(
+    items: &[T],
     code: impl Fn(&T) -> &String,
     parent: impl Fn(&T) -> Option<&String>,
-) -> Vec<(usize, &'a T)> {
+) -> Vec<(usize, &T)> {
     let mut placed: Vec<&String> = Vec::new();
     let mut out = Vec::with_capacity(items.len());
     let mut pending: Vec<(usize, &T)> = items.iter().enumerate().collect();
@@ -504,7 +514,10 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 
 fn assemble(rows: PlanRows) -> Result<Plan> {
     let i = rows.info;
-    let period = |text: &str| text.parse::<PeriodCode>().map_err(|_| corrupt("报送期", text));
+    let period = |text: &str| {
+        text.parse::<PeriodCode>()
+            .map_err(|_| corrupt("报送期", text))
+    };
     let mut aliases = grouped(rows.aliases);
     let mut members = grouped(rows.members);
     let mut section_areas = grouped(rows.section_areas);
@@ -518,17 +531,21 @@ fn assemble(rows: PlanRows) -> Result<Plan> {
             .filter(|a| a.task_code == t.task_code && a.target_seq == t.seq)
             .map(|a| a.area_code.clone())
             .collect();
-        targets.entry(t.task_code.clone()).or_default().push(Target {
-            description: t.description,
-            quantity: Quantity::from_scaled(t.quantity_scaled),
-            unit: t.unit,
-            calendar: Calendar::parse(&t.calendar).ok_or_else(|| corrupt("周期", &t.calendar))?,
-            comparison: Comparison::parse(&t.comparison)
-                .ok_or_else(|| corrupt("目标要求", &t.comparison))?,
-            per_area: t.per_area,
-            areas,
-            indicator: t.indicator_code,
-        });
+        targets
+            .entry(t.task_code.clone())
+            .or_default()
+            .push(Target {
+                description: t.description,
+                quantity: Quantity::from_scaled(t.quantity_scaled),
+                unit: t.unit,
+                calendar: Calendar::parse(&t.calendar)
+                    .ok_or_else(|| corrupt("周期", &t.calendar))?,
+                comparison: Comparison::parse(&t.comparison)
+                    .ok_or_else(|| corrupt("目标要求", &t.comparison))?,
+                per_area: t.per_area,
+                areas,
+                indicator: t.indicator_code,
+            });
     }
     let parties_of = |task: &str, role: &str| -> Vec<String> {
         rows.task_parties

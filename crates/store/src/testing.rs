@@ -38,7 +38,9 @@ impl TestDatabase {
             if std::env::var_os(REQUIRE_POSTGRES_VAR).is_some() {
                 panic!("{REQUIRE_POSTGRES_VAR} is set but {POSTGRES_URL_VAR} is not");
             }
-            eprintln!("PostgreSQL suite not run: set {POSTGRES_URL_VAR} (the README's test command does)");
+            eprintln!(
+                "PostgreSQL suite not run: set {POSTGRES_URL_VAR} (the README's test command does)"
+            );
             return None;
         };
         static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -84,7 +86,9 @@ impl TestDatabase {
 
 /// The same server URL with another database name.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let after_scheme = base.find("://").map_or(0, |i| i + 3);
     let base = match base[after_scheme..].find('/') {
         Some(slash) => &base[..after_scheme + slash],
@@ -108,6 +112,9 @@ mod tests {
             super::with_database("postgres://u@h/test?sslmode=disable", "x"),
             "postgres://u@h/x?sslmode=disable"
         );
-        assert_eq!(super::with_database("postgres://u@h", "x"), "postgres://u@h/x");
+        assert_eq!(
+            super::with_database("postgres://u@h", "x"),
+            "postgres://u@h/x"
+        );
     }
 }

@@ -51,7 +51,10 @@ on_both_backends!(
 
 async fn new_database_has_no_plan_and_migrations_are_idempotent(store: &SqlStore) {
     assert!(store.plan().await.unwrap().is_none());
-    store.migrate().await.expect("second migration run is a no-op");
+    store
+        .migrate()
+        .await
+        .expect("second migration run is a no-op");
     assert!(store.audit_entries(10).await.unwrap().is_empty());
 }
 
@@ -90,7 +93,10 @@ async fn failed_load_writes_nothing(store: &SqlStore) {
     assert!(store.plan().await.unwrap().is_none());
     assert!(store.audit_entries(10).await.unwrap().is_empty());
     // And the database is still usable for a correct plan.
-    store.load_plan(&built_in(), BUILT_IN, "test").await.unwrap();
+    store
+        .load_plan(&built_in(), BUILT_IN, "test")
+        .await
+        .unwrap();
 }
 
 async fn target_sums_are_exact_decimals(store: &SqlStore) {
@@ -112,15 +118,24 @@ async fn target_sums_are_exact_decimals(store: &SqlStore) {
             .find(|t| t.calendar == calendar && t.unit == unit)
             .unwrap_or_else(|| panic!("no total for {unit}"))
     };
-    assert_eq!(total(Calendar::Year, "万元").total, "0.3".parse::<Quantity>().unwrap());
+    assert_eq!(
+        total(Calendar::Year, "万元").total,
+        "0.3".parse::<Quantity>().unwrap()
+    );
     assert_eq!(total(Calendar::Year, "万元").targets, 2);
     // 每年至少各结对1家医疗机构: once per area (察右前旗, 和田县).
-    assert_eq!(total(Calendar::Year, "家").total, Quantity::from_scaled(2_0000));
+    assert_eq!(
+        total(Calendar::Year, "家").total,
+        Quantity::from_scaled(2_0000)
+    );
     assert_eq!(total(Calendar::Plan, "万元").total.to_string(), "50");
 }
 
 async fn users_are_created_once_and_audited(store: &SqlStore) {
-    store.load_plan(&built_in(), BUILT_IN, "test").await.unwrap();
+    store
+        .load_plan(&built_in(), BUILT_IN, "test")
+        .await
+        .unwrap();
     let new_user = |login: &str| NewUser {
         login: Login::parse(login).unwrap(),
         display_name: "张三".into(),
@@ -129,19 +144,33 @@ async fn users_are_created_once_and_audited(store: &SqlStore) {
         phone: "010-12345678".into(),
         password_hash: "$argon2id$fake".into(),
     };
-    let id = store.create_user(new_user("ZhangSan"), "admin").await.unwrap();
-    let user = store.user_by_login("zhangsan").await.unwrap().expect("found");
+    let id = store
+        .create_user(new_user("ZhangSan"), "admin")
+        .await
+        .unwrap();
+    let user = store
+        .user_by_login("zhangsan")
+        .await
+        .unwrap()
+        .expect("found");
     assert_eq!(user.id, id);
     assert_eq!(user.role, Role::Reporter);
     assert_eq!(user.unit_code.as_deref(), Some("jw"));
     assert!(user.active);
-    let err = store.create_user(new_user("zhangsan"), "admin").await.unwrap_err();
+    let err = store
+        .create_user(new_user("zhangsan"), "admin")
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::LoginTaken(_)), "{err:?}");
     assert_eq!(store.users().await.unwrap().len(), 1);
     let audit = store.audit_entries(10).await.unwrap();
     assert_eq!(audit[0].action, "user.create");
     assert_eq!(audit[0].actor, "admin");
-    assert_eq!(audit.len(), 2, "plan load + one user; the refused duplicate left no entry");
+    assert_eq!(
+        audit.len(),
+        2,
+        "plan load + one user; the refused duplicate left no entry"
+    );
     assert!(store.user_by_login("nobody").await.unwrap().is_none());
 }
 

@@ -151,10 +151,8 @@ impl Checker<'_> {
         } = file;
 
         // Code namespaces. Units, groups and donors share one: a responsibility names any of them.
-        let measure_names = self.unique(
-            "计量单位",
-            measure_units.iter().map(|m| &m.get_ref().name),
-        );
+        let measure_names =
+            self.unique("计量单位", measure_units.iter().map(|m| &m.get_ref().name));
         let mut parties: HashMap<String, Party> = HashMap::new();
         let party_codes = self.unique(
             "单位、单位组或帮扶方",
@@ -183,15 +181,11 @@ impl Checker<'_> {
             .map(|d| d.get_ref().code.get_ref().clone())
             .collect();
         let area_codes = self.unique("受援地", areas.iter().map(|a| &a.get_ref().code));
-        let kind_codes = self.unique(
-            "结对类型",
-            pairing_kinds.iter().map(|k| &k.get_ref().code),
-        );
+        let kind_codes = self.unique("结对类型", pairing_kinds.iter().map(|k| &k.get_ref().code));
         let section_codes = self.unique("章节", sections.iter().map(|s| &s.get_ref().code));
         self.unique("任务", tasks.iter().map(|t| &t.get_ref().code));
         let cell_codes = self.unique("填报单位格", cells.iter().map(|c| &c.get_ref().code));
-        let indicator_codes =
-            self.unique("指标", indicators.iter().map(|i| &i.get_ref().code));
+        let indicator_codes = self.unique("指标", indicators.iter().map(|i| &i.get_ref().code));
 
         // Names and aliases identify a unit when a spreadsheet or a clerk writes it out in full.
         self.unique(
@@ -200,9 +194,9 @@ impl Checker<'_> {
                 .iter()
                 .flat_map(|u| std::iter::once(&u.get_ref().name).chain(&u.get_ref().aliases))
                 .chain(
-                    groups
-                        .iter()
-                        .flat_map(|g| std::iter::once(&g.get_ref().name).chain(&g.get_ref().aliases)),
+                    groups.iter().flat_map(|g| {
+                        std::iter::once(&g.get_ref().name).chain(&g.get_ref().aliases)
+                    }),
                 ),
         );
 
@@ -347,7 +341,12 @@ impl Checker<'_> {
             .map(|s| {
                 let s = s.into_inner();
                 for a in &s.areas {
-                    self.require(&area_codes, a, "受援地", &format!("章节 {} ", s.code.get_ref()));
+                    self.require(
+                        &area_codes,
+                        a,
+                        "受援地",
+                        &format!("章节 {} ", s.code.get_ref()),
+                    );
                 }
                 Section {
                     code: s.code.into_inner(),
@@ -378,7 +377,11 @@ impl Checker<'_> {
             .map(|c| {
                 let c = c.into_inner();
                 for p in &c.parties {
-                    self.require_responsible(&parties, p, &format!("填报单位格 {} ", c.code.get_ref()));
+                    self.require_responsible(
+                        &parties,
+                        p,
+                        &format!("填报单位格 {} ", c.code.get_ref()),
+                    );
                 }
                 ResponsibilityCell {
                     code: c.code.into_inner(),
@@ -388,7 +391,8 @@ impl Checker<'_> {
             })
             .collect();
 
-        let indicators = self.check_indicators(indicators, &indicator_codes, &measure_names, &cell_codes);
+        let indicators =
+            self.check_indicators(indicators, &indicator_codes, &measure_names, &cell_codes);
         let rules = self.check_rules(rules, &indicators);
 
         Plan {
@@ -423,7 +427,12 @@ impl Checker<'_> {
                 NaiveDate::default()
             }
         };
-        self.require(unit_codes, &h.coordinator, "单位", "plan.coordinator（汇总单位）");
+        self.require(
+            unit_codes,
+            &h.coordinator,
+            "单位",
+            "plan.coordinator（汇总单位）",
+        );
         if h.start_year.get_ref() > h.end_year.get_ref() {
             self.error(
                 h.end_year.span(),
@@ -565,7 +574,10 @@ impl Checker<'_> {
         if !matches!(parties.get(p.get_ref()), Some(Party::Unit | Party::Group)) {
             self.error(
                 p.span(),
-                format!("{context}引用的单位“{}”不是已定义的单位或单位组", p.get_ref()),
+                format!(
+                    "{context}引用的单位“{}”不是已定义的单位或单位组",
+                    p.get_ref()
+                ),
             );
         }
     }
@@ -615,7 +627,14 @@ impl Checker<'_> {
             .targets
             .into_iter()
             .map(|target| {
-                self.check_target(target, &context, &areas, area_codes, measure_names, indicator_codes)
+                self.check_target(
+                    target,
+                    &context,
+                    &areas,
+                    area_codes,
+                    measure_names,
+                    indicator_codes,
+                )
             })
             .collect();
         Task {
@@ -718,7 +737,10 @@ impl Checker<'_> {
                     );
                 }
             } else if i.of_which {
-                self.error(span.clone(), format!("{context}是“其中”行，必须有上级（parent）"));
+                self.error(
+                    span.clone(),
+                    format!("{context}是“其中”行，必须有上级（parent）"),
+                );
             }
             if let Some(u) = &i.unit {
                 self.require(measure_names, u, "计量单位", &context);
@@ -732,7 +754,10 @@ impl Checker<'_> {
                     );
                 }
             } else if i.unit.is_some() && i.district_fills {
-                self.error(span.clone(), format!("{context}需要填报，但没有填报单位格（cell）"));
+                self.error(
+                    span.clone(),
+                    format!("{context}需要填报，但没有填报单位格（cell）"),
+                );
             }
             let this_cell = i.cell.as_ref().map(|c| c.get_ref().clone());
             if this_cell != open_cell {
@@ -756,7 +781,11 @@ impl Checker<'_> {
         out
     }
 
-    fn check_rules(&mut self, rules: Vec<Spanned<RuleFile>>, indicators: &[Indicator]) -> Vec<Rule> {
+    fn check_rules(
+        &mut self,
+        rules: Vec<Spanned<RuleFile>>,
+        indicators: &[Indicator],
+    ) -> Vec<Rule> {
         rules
             .into_iter()
             .map(|r| {

@@ -293,7 +293,11 @@ pub struct Target {
 impl Target {
     /// "每年 不少于 5 批"
     pub fn summary(&self) -> String {
-        let per_area = if self.per_area { "（每个受援地）" } else { "" };
+        let per_area = if self.per_area {
+            "（每个受援地）"
+        } else {
+            ""
+        };
         format!(
             "{}{} {} {}{}",
             self.calendar.label(),

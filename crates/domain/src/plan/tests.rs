@@ -25,12 +25,18 @@ fn built_in_plan_has_every_part_of_the_document() {
     assert_eq!(plan.units.len(), 38);
     assert_eq!(plan.tasks.len(), 32);
     assert_eq!(plan.indicators.len(), 43);
-    assert_eq!(plan.indicators.iter().filter(|i| !i.is_heading()).count(), 38);
+    assert_eq!(
+        plan.indicators.iter().filter(|i| !i.is_heading()).count(),
+        38
+    );
     assert_eq!(
         plan.indicators.iter().filter(|i| i.takes_value()).count(),
         34
     );
-    assert_eq!(plan.indicators.iter().filter(|i| !i.district_fills).count(), 4);
+    assert_eq!(
+        plan.indicators.iter().filter(|i| !i.district_fills).count(),
+        4
+    );
     let names: Vec<&str> = plan.units.iter().map(|u| u.name.as_str()).collect();
     for expected in [
         "区发改委",
@@ -151,13 +157,19 @@ fn duplicate_code_is_reported_at_the_second_definition() {
     let errors = errors_after_edit("code = \"qwb\"", "code = \"fgw\"");
     let message = errors.to_string();
     assert!(message.contains("代码“fgw”重复"), "{message}");
-    assert!(message.contains(&format!("第 {} 行已定义", line_of(BUILT_IN, "code = \"fgw\""))));
+    assert!(message.contains(&format!(
+        "第 {} 行已定义",
+        line_of(BUILT_IN, "code = \"fgw\"")
+    )));
 }
 
 #[test]
 fn missing_parent_and_cycles_are_errors() {
     let missing = errors_after_edit("parent = \"wlcb\"", "parent = \"nowhere\"");
-    assert!(missing.to_string().contains("上级“nowhere”没有定义"), "{missing}");
+    assert!(
+        missing.to_string().contains("上级“nowhere”没有定义"),
+        "{missing}"
+    );
 
     let cycle = errors_after_edit(
         "code = \"nmg\"\nname = \"内蒙古自治区\"",
@@ -202,7 +214,11 @@ fn syntax_errors_and_unknown_fields_name_their_line() {
 
     let from = "sort = 20\n";
     let unknown = errors_after_edit(from, "sort = 20\nsortt = 1\n");
-    assert_eq!(unknown.errors[0].line, line_of(BUILT_IN, from) + 1, "{unknown}");
+    assert_eq!(
+        unknown.errors[0].line,
+        line_of(BUILT_IN, from) + 1,
+        "{unknown}"
+    );
 }
 
 #[test]
@@ -234,4 +250,3 @@ fn json_view_lists_what_clients_need() {
     assert!(json.contains("\"deadline\":\"2018-03-20\""));
     assert!(json.contains("\"quantity\":\"600\""));
 }
-

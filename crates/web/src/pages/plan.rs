@@ -206,10 +206,7 @@ fn form_rows(plan: &Plan) -> Vec<FormRow> {
     for (i, row) in rows.iter().enumerate() {
         let starts_run = row.cell.is_some() && (i == 0 || rows[i - 1].cell != row.cell);
         let cell = if starts_run {
-            let span = rows[i..]
-                .iter()
-                .take_while(|r| r.cell == row.cell)
-                .count();
+            let span = rows[i..].iter().take_while(|r| r.cell == row.cell).count();
             row.cell
                 .as_deref()
                 .and_then(|c| plan.cell(c))
@@ -243,10 +240,17 @@ mod tests {
     fn form_cells_span_their_rows() {
         let plan = plan();
         let rows = form_rows(&plan);
-        let funds = rows.iter().find(|r| r.label.contains("财政援助资金")).unwrap();
+        let funds = rows
+            .iter()
+            .find(|r| r.label.contains("财政援助资金"))
+            .unwrap();
         assert_eq!(funds.cell, Some(("区财政局、开发区投促局".to_string(), 5)));
         let covered = rows.iter().filter(|r| r.covered).count();
-        let spanned: usize = rows.iter().filter_map(|r| r.cell.as_ref()).map(|c| c.1 - 1).sum();
+        let spanned: usize = rows
+            .iter()
+            .filter_map(|r| r.cell.as_ref())
+            .map(|c| c.1 - 1)
+            .sum();
         assert_eq!(covered, spanned);
     }
 
@@ -254,6 +258,9 @@ mod tests {
     fn area_paths_walk_up_the_hierarchy() {
         let plan = plan();
         assert_eq!(area_path(&plan, "cyqq"), "内蒙古自治区 乌兰察布市 察右前旗");
-        assert_eq!(area_path(&plan, "hayrk"), "新疆维吾尔自治区 和田地区 和田县 罕艾日克镇");
+        assert_eq!(
+            area_path(&plan, "hayrk"),
+            "新疆维吾尔自治区 和田地区 和田县 罕艾日克镇"
+        );
     }
 }

@@ -75,7 +75,10 @@ fn free_port() -> u16 {
 
 async fn wait_for_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
         assert!(Instant::now() < deadline, "chromedriver did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -88,8 +91,17 @@ async fn front_page_renders_styled_in_chromium() {
     let browser = Browser::start().await;
     let c = &browser.client;
     c.goto(&format!("{base}/")).await.unwrap();
-    let title = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
-    assert_eq!(title, "2017-2020年大兴区、开发区进一步加强帮扶协作工作实施方案");
+    let title = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        title,
+        "2017-2020年大兴区、开发区进一步加强帮扶协作工作实施方案"
+    );
 
     // The embedded stylesheet loads under the CSP: the header takes its colour from it.
     let colour = c
@@ -102,7 +114,10 @@ async fn front_page_renders_styled_in_chromium() {
     assert_eq!(colour, "rgb(179, 38, 30)");
 
     // The form table shows every row; the merged cell covers its rows visibly.
-    let rows = c.find_all(Locator::Css("table.form tbody tr")).await.unwrap();
+    let rows = c
+        .find_all(Locator::Css("table.form tbody tr"))
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 43);
     let merged = c
         .find(Locator::Css("table.form td[rowspan='5']"))
@@ -111,8 +126,18 @@ async fn front_page_renders_styled_in_chromium() {
     assert_eq!(merged.text().await.unwrap(), "区财政局、开发区投促局");
 
     // Table-of-contents links jump to their sections.
-    c.find(Locator::LinkText("报送时间")).await.unwrap().click().await.unwrap();
-    assert!(c.current_url().await.unwrap().as_str().ends_with("#schedule"));
+    c.find(Locator::LinkText("报送时间"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .ends_with("#schedule"));
 
     let png = c.screenshot().await.unwrap();
     let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("front-page.png");

@@ -27,7 +27,10 @@ async fn front_page_shows_the_plan_like_the_document(app: TestApp) {
     // The 填报单位 cell of 一、1 spans its five rows, as merged in the original.
     assert!(html.contains("rowspan=\"5\">区财政局、开发区投促局"));
     // Target sums come from the database: 600 + 300 万元 a year.
-    assert!(html.contains("<td class=\"num\">900</td>"), "no exact total");
+    assert!(
+        html.contains("<td class=\"num\">900</td>"),
+        "no exact total"
+    );
     app.db.cleanup().await;
 }
 
@@ -61,9 +64,15 @@ async fn assets_are_served_from_the_binary() {
     let app = spawn_app().await;
     let css = app.get("/assets/app.css").await;
     assert_eq!(css.status, StatusCode::OK);
-    assert!(css.headers["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert!(css.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
     assert!(css.body.contains("@media print"));
-    assert_eq!(app.get("/assets/nothing.js").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/assets/nothing.js").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
