@@ -5,7 +5,9 @@
 
 pub mod period;
 pub mod plan;
+pub mod policy;
 pub mod quantity;
+pub mod report;
 pub mod user;
 
 pub use period::{Period, PeriodCode};

@@ -1,0 +1,181 @@
+use super::*;
+use crate::plan::parse_plan;
+
+fn plan() -> Plan {
+    parse_plan(
+        "daxing",
+        include_str!("../../../../plans/daxing-2017-2020.toml"),
+    )
+    .unwrap()
+}
+
+fn raw(indicator: &str, value: &str) -> RawEntry {
+    RawEntry {
+        indicator: indicator.into(),
+        value: Some(value.into()),
+        comment: None,
+    }
+}
+
+fn entries(pairs: &[(&str, &str)]) -> BTreeMap<String, Entry> {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                Entry {
+                    value: Some(v.parse().unwrap()),
+                    comment: String::new(),
+                },
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn rows_are_named_as_printed() {
+    let p = plan();
+    let r = |c: &str| p.row_ref(p.indicator(c).unwrap());
+    assert_eq!(r("1.2"), "一、2 实施援建项目");
+    assert_eq!(r("1.2.1"), "一、2 其中：已实施援建项目");
+    assert_eq!(r("1.1.1"), "一、1.1 市财政安排的大盘子规划内援助资金（前指、挂职干部团队）");
+    assert_eq!(r("1.1.1.1"), "一、1.1 其中：用于扶贫资金");
+    assert_eq!(r("6"), "六、结对区县领导考察互访");
+    assert_eq!(r("5.1"), "五、各区动员社会各界捐助款物折合资金数");
+    assert_eq!(r("3.3.1"), "三、3 帮助贫困户实现就业");
+}
+
+#[test]
+fn of_which_row_never_exceeds_its_parent() {
+    let p = plan();
+    let findings = check_report(
+        &p,
+        "fgw",
+        &entries(&[("1.2", "3"), ("1.2.1", "5")]),
+        &BTreeMap::new(),
+        CheckMode::Save,
+    );
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].rule, "at_most");
+    assert_eq!(
+        findings[0].message,
+        "一、2 其中：已实施援建项目 (5) 不能大于 实施援建项目 (3)"
+    );
+    assert!(has_errors(&findings));
+}
+
+#[test]
+fn parent_must_equal_the_sum_of_its_parts() {
+    let p = plan();
+    let bad = check_report(
+        &p,
+        "czj",
+        &entries(&[("1.1", "100"), ("1.1.1", "60.5"), ("1.1.2", "39.4")]),
+        &BTreeMap::new(),
+        CheckMode::Save,
+    );
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad[0].rule, "sum");
+    assert!(bad[0].message.contains("(100) 应等于"), "{}", bad[0].message);
+    assert!(bad[0].message.contains("之和 (99.9)"), "{}", bad[0].message);
+    let good = check_report(
+        &p,
+        "czj",
+        &entries(&[("1.1", "100"), ("1.1.1", "60.5"), ("1.1.2", "39.5")]),
+        &BTreeMap::new(),
+        CheckMode::Save,
+    );
+    assert!(good.is_empty(), "{good:?}");
+}
+
+#[test]
+fn rules_wait_until_all_their_rows_are_filled() {
+    let p = plan();
+    let f = check_report(&p, "czj", &entries(&[("1.1", "100")]), &BTreeMap::new(), CheckMode::Save);
+    assert!(f.is_empty());
+}
+
+#[test]
+fn parsing_checks_numbers_sign_precision_and_ownership() {
+    let p = plan();
+    let err = parse_entries(
+        &p,
+        "jw",
+        &[
+            raw("1.3", "abc"),
+            raw("4.2", "-1"),
+            raw("4.2.1", "1.5"),
+            raw("1.4", "2"),
+            raw("9.9", "1"),
+        ],
+    )
+    .unwrap_err();
+    let rules: Vec<&str> = err.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, vec!["number", "non_negative", "precision", "not_owned", "not_owned"]);
+    assert_eq!(err[0].message, "一、3 与扶贫协作地区学校结对数：“abc”不是数字");
+    assert!(err[3].message.contains("不由本单位填报"));
+    let ok = parse_entries(&p, "czj", &[raw("1.1", "１２．５０"), raw("1.1.1", "")]).unwrap();
+    assert_eq!(ok["1.1"].value.unwrap().to_string(), "12.5");
+    assert_eq!(ok["1.1.1"].value, None);
+    let too_fine = parse_entries(&p, "czj", &[raw("1.1", "1.234")]).unwrap_err();
+    assert_eq!(too_fine[0].rule, "precision");
+}
+
+#[test]
+fn group_members_fill_their_groups_rows() {
+    let p = plan();
+    assert!(parse_entries(&p, "hc", &[raw("1.5", "2")]).is_ok());
+    assert!(parse_entries(&p, "jw", &[raw("1.5", "2")]).is_err());
+}
+
+#[test]
+fn ytd_decrease_warns_and_needs_a_comment_to_submit() {
+    let p = plan();
+    let previous: BTreeMap<String, Quantity> = [("1.3".to_string(), "5".parse().unwrap())].into();
+    let mut e = entries(&[("1.3", "3")]);
+    let on_save = check_report(&p, "jw", &e, &previous, CheckMode::Save);
+    let warning = on_save.iter().find(|f| f.rule == "ytd_decrease").unwrap();
+    assert_eq!(warning.severity, Severity::Warning);
+    assert!(!has_errors(&on_save));
+    let on_submit = check_report(&p, "jw", &e, &previous, CheckMode::Submit);
+    assert!(on_submit
+        .iter()
+        .any(|f| f.rule == "ytd_decrease" && f.severity == Severity::Error));
+    e.get_mut("1.3").unwrap().comment = "上季度重复统计，已更正".into();
+    let explained = check_report(&p, "jw", &e, &previous, CheckMode::Submit);
+    assert!(explained
+        .iter()
+        .all(|f| f.rule != "ytd_decrease" || f.severity == Severity::Warning));
+}
+
+#[test]
+fn submit_requires_every_row_of_the_unit() {
+    let p = plan();
+    let f = check_report(&p, "jw", &entries(&[("1.3", "2")]), &BTreeMap::new(), CheckMode::Submit);
+    let missing: Vec<&str> = f
+        .iter()
+        .filter(|f| f.rule == "required")
+        .map(|f| f.indicator.as_str())
+        .collect();
+    assert_eq!(missing, vec!["1.7", "4.2", "4.2.1", "4.2.2"]);
+    assert!(f[0].message.contains("未填写"));
+}
+
+#[test]
+fn workflow_follows_the_document() {
+    use ReportStatus::*;
+    use WorkflowAction::*;
+    assert_eq!(Submit.apply(Draft), Ok(Submitted));
+    assert_eq!(Return.apply(Submitted), Ok(Returned));
+    assert_eq!(Submit.apply(Returned), Ok(Submitted));
+    assert_eq!(Approve.apply(Submitted), Ok(Approved));
+    assert_eq!(Reopen.apply(Approved), Ok(Returned));
+    assert_eq!(
+        Approve.apply(Draft).unwrap_err(),
+        "报表当前状态为“草稿”，不能审核通过"
+    );
+    assert!(Submit.apply(Approved).is_err());
+    assert!(Return.apply(Approved).is_err());
+    assert!(Return.needs_reason() && Reopen.needs_reason() && !Approve.needs_reason());
+    assert!(Draft.editable() && Returned.editable() && !Submitted.editable() && !Approved.editable());
+}
