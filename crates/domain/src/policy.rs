@@ -74,7 +74,10 @@ mod tests {
         assert!(!allows(jw, Action::ViewDistrict));
         assert!(!allows(jw, Action::ManageUsers));
         // A reporter without a unit can do nothing with reports.
-        assert!(!allows(who(Role::Reporter, None), Action::ViewReport { unit: "jw" }));
+        assert!(!allows(
+            who(Role::Reporter, None),
+            Action::ViewReport { unit: "jw" }
+        ));
     }
 
     #[test]

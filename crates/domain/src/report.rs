@@ -217,7 +217,11 @@ impl Plan {
             !n.is_empty() && n != "其中：" && !std::ptr::eq(**i, top)
         });
         let prefix = match numbered {
-            Some(n) => format!("{}{}", top.number.trim(), n.number.trim().trim_end_matches('.')),
+            Some(n) => format!(
+                "{}{}",
+                top.number.trim(),
+                n.number.trim().trim_end_matches('.')
+            ),
             None => top.number.trim().to_string(),
         };
         match numbered {
@@ -248,7 +252,12 @@ pub fn parse_entries(
             continue;
         };
         let text = r.value.as_deref().map(str::trim).unwrap_or("");
-        let comment = r.comment.as_deref().map(str::trim).unwrap_or("").to_string();
+        let comment = r
+            .comment
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or("")
+            .to_string();
         let value = if text.is_empty() {
             None
         } else {
@@ -315,10 +324,14 @@ pub fn check_report(
         if !owns(&rule.left) || !rule.right.iter().all(|r| owns(r)) {
             continue;
         }
-        let Some(left) = value(&rule.left) else { continue };
+        let Some(left) = value(&rule.left) else {
+            continue;
+        };
         let rights: Option<Vec<Quantity>> = rule.right.iter().map(|r| value(r)).collect();
         let Some(rights) = rights else { continue };
-        let Some(left_row) = plan.indicator(&rule.left) else { continue };
+        let Some(left_row) = plan.indicator(&rule.left) else {
+            continue;
+        };
         match rule.kind {
             RuleKind::AtMost => {
                 let right = rights[0];

@@ -17,6 +17,14 @@ pub enum StoreError {
     PlanAlreadyLoaded(String),
     #[error("登录名“{0}”已被使用")]
     LoginTaken(String),
+    #[error("报表已被他人修改（您打开的是第 {expected} 版，现在是第 {current} 版），请刷新后再改")]
+    VersionConflict { expected: i64, current: i64 },
+    #[error("报表当前状态为“{0}”，不能修改")]
+    NotEditable(String),
+    #[error("{0}")]
+    Workflow(String),
+    #[error("{0}")]
+    Invalid(String),
     #[error("数据库中的数据无效：{0}")]
     Corrupt(String),
 }

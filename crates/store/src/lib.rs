@@ -9,6 +9,8 @@ mod audit;
 mod db;
 mod error;
 mod plan;
+mod reports;
+mod sessions;
 mod stmt;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -18,10 +20,17 @@ pub use audit::{AuditEntry, NewAuditEntry};
 pub use db::{Backend, SqlStore, DEFAULT_DATABASE_URL};
 pub use error::StoreError;
 pub use plan::TargetTotal;
+pub use reports::{
+    EvidenceFile, EvidenceMeta, NewEvidence, ReportEvent, ReportState, SaveReport, StoredReport,
+    Transition, UnitValue,
+};
+pub use sessions::{ApiToken, Session};
 pub use users::{NewUser, User};
 
 use async_trait::async_trait;
-use bangfu_domain::Plan;
+use bangfu_domain::{Plan, Quantity};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -41,6 +50,64 @@ pub trait UserStore: Send + Sync {
     async fn create_user(&self, user: NewUser, actor: &str) -> Result<i64>;
     async fn user_by_login(&self, login: &str) -> Result<Option<User>>;
     async fn users(&self) -> Result<Vec<User>>;
+    /// Disables or re-enables an account; disabling ends its sessions. False if no such login.
+    async fn set_user_active(&self, login: &str, active: bool, actor: &str) -> Result<bool>;
+    /// Replaces the password hash and ends the account's sessions. False if no such login.
+    async fn set_password(&self, login: &str, password_hash: &str, actor: &str) -> Result<bool>;
+}
+
+/// Login sessions and API tokens, stored as hashes of their secrets.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create_session(
+        &self,
+        user: &User,
+        id_hash: &str,
+        csrf_token: &str,
+        address: &str,
+    ) -> Result<()>;
+    async fn record_login_failure(&self, login: &str, address: &str) -> Result<()>;
+    async fn session(&self, id_hash: &str) -> Result<Option<(Session, User)>>;
+    async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()>;
+    async fn delete_session(&self, id_hash: &str, login: &str, address: &str) -> Result<()>;
+    async fn create_token(
+        &self,
+        user: &User,
+        token_hash: &str,
+        label: &str,
+        actor: &str,
+    ) -> Result<i64>;
+    async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>>;
+    async fn tokens(&self, user: &User) -> Result<Vec<ApiToken>>;
+    async fn revoke_token(&self, id: i64, actor: &str) -> Result<bool>;
+}
+
+/// Quarterly reports.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    async fn report(&self, period: &str, unit: &str) -> Result<Option<StoredReport>>;
+    /// Saves the given rows and narrative (creating the report as a draft); returns the new version.
+    async fn save_report(&self, save: SaveReport) -> Result<i64>;
+    async fn transition(&self, transition: Transition) -> Result<()>;
+    /// Every unit's filled values of a period.
+    async fn unit_values(&self, period: &str, approved_only: bool) -> Result<Vec<UnitValue>>;
+    /// Per row, the sum over all units, computed by the database.
+    async fn district_totals(
+        &self,
+        period: &str,
+        approved_only: bool,
+    ) -> Result<BTreeMap<String, Quantity>>;
+    /// The state of every existing report, optionally of one year.
+    async fn report_states(&self, year: Option<i32>) -> Result<Vec<ReportState>>;
+    async fn add_evidence(
+        &self,
+        period: &str,
+        unit: &str,
+        file: NewEvidence,
+        actor: &str,
+        address: &str,
+    ) -> Result<i64>;
+    async fn evidence(&self, id: i64) -> Result<Option<EvidenceFile>>;
 }
 
 #[async_trait]
@@ -49,6 +116,6 @@ pub trait AuditStore: Send + Sync {
 }
 
 /// Everything the application needs from storage.
-pub trait Store: PlanStore + UserStore + AuditStore {
+pub trait Store: PlanStore + UserStore + AuditStore + SessionStore + ReportStore {
     fn backend(&self) -> Backend;
 }

@@ -8,6 +8,7 @@ pub(crate) enum Arg {
     OptText(Option<String>),
     I32(i32),
     I64(i64),
+    OptI64(Option<i64>),
     Bool(bool),
     Date(NaiveDate),
     Time(DateTime<Utc>),
@@ -59,6 +60,11 @@ impl From<i64> for Arg {
         Arg::I64(v)
     }
 }
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::OptI64(v)
+    }
+}
 impl From<bool> for Arg {
     fn from(v: bool) -> Self {
         Arg::Bool(v)
@@ -93,6 +99,7 @@ macro_rules! execute_all {
                     $crate::stmt::Arg::OptText(v) => query.bind(v),
                     $crate::stmt::Arg::I32(v) => query.bind(v),
                     $crate::stmt::Arg::I64(v) => query.bind(v),
+                    $crate::stmt::Arg::OptI64(v) => query.bind(v),
                     $crate::stmt::Arg::Bool(v) => query.bind(v),
                     $crate::stmt::Arg::Date(v) => query.bind(v),
                     $crate::stmt::Arg::Time(v) => query.bind(v),

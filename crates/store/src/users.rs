@@ -32,7 +32,7 @@ pub struct User {
 }
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: i64,
     login: String,
     display_name: String,
@@ -65,6 +65,9 @@ impl TryFrom<UserRow> for User {
 
 const USER_COLUMNS: &str =
     "id, login, display_name, role, unit_code, phone, password_hash, active, created_at";
+/// The same columns from a join where `users` is aliased `u`.
+pub(crate) const USER_COLUMNS_U: &str = "u.id, u.login, u.display_name, u.role, u.unit_code, \
+     u.phone, u.password_hash, u.active, u.created_at";
 
 #[async_trait]
 impl UserStore for SqlStore {
@@ -123,11 +126,86 @@ impl UserStore for SqlStore {
         row.map(User::try_from).transpose()
     }
 
+    async fn set_user_active(&self, login: &str, active: bool, actor: &str) -> Result<bool> {
+        let action = if active {
+            "user.enable"
+        } else {
+            "user.disable"
+        };
+        self.change_user(
+            login,
+            actor,
+            action,
+            stmt!(
+                "UPDATE users SET active = $1 WHERE login = $2",
+                active,
+                login
+            ),
+            Some((!active).to_string()),
+            Some(active.to_string()),
+        )
+        .await
+    }
+
+    async fn set_password(&self, login: &str, password_hash: &str, actor: &str) -> Result<bool> {
+        self.change_user(
+            login,
+            actor,
+            "user.password",
+            stmt!(
+                "UPDATE users SET password_hash = $1 WHERE login = $2",
+                password_hash,
+                login
+            ),
+            None,
+            None,
+        )
+        .await
+    }
+
     async fn users(&self) -> Result<Vec<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY id");
         let rows = on_pool!(self, |pool| sqlx::query_as::<_, UserRow>(&sql)
             .fetch_all(pool)
             .await?);
         rows.into_iter().map(User::try_from).collect()
+    }
+}
+
+impl SqlStore {
+    /// Applies one change to an account with its audit entry, and ends the account's sessions
+    /// (a disabled user or a changed password must log in again). False if no such login.
+    async fn change_user(
+        &self,
+        login: &str,
+        actor: &str,
+        action: &str,
+        update: crate::stmt::Stmt,
+        old_value: Option<String>,
+        new_value: Option<String>,
+    ) -> Result<bool> {
+        let entry = audit::append(NewAuditEntry {
+            actor: actor.to_string(),
+            action: action.to_string(),
+            entity: "user".into(),
+            entity_key: login.to_string(),
+            old_value,
+            new_value,
+            ..Default::default()
+        });
+        let drop_sessions = stmt!(
+            "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE login = $1)",
+            login
+        );
+        Ok(in_write_tx!(self, |tx| {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE login = $1")
+                .bind(login)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_some() {
+                execute_all!(tx, [update, drop_sessions, entry]);
+            }
+            exists.is_some()
+        }))
     }
 }

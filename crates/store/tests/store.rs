@@ -1,10 +1,15 @@
 //! The storage suite: every test runs on SQLite and on PostgreSQL.
 
 use bangfu_domain::plan::{parse_plan, Calendar, Plan};
+use bangfu_domain::report::{Entry, Narrative, ReportStatus, WorkflowAction};
 use bangfu_domain::user::{Login, Role};
 use bangfu_domain::Quantity;
 use bangfu_store::testing::TestDatabase;
-use bangfu_store::{AuditStore, NewUser, PlanStore, SqlStore, StoreError, UserStore};
+use bangfu_store::{
+    AuditStore, NewEvidence, NewUser, PlanStore, ReportStore, SaveReport, SessionStore, SqlStore,
+    StoreError, Transition, UserStore,
+};
+use std::collections::BTreeMap;
 
 const BUILT_IN: &str = include_str!("../../../plans/daxing-2017-2020.toml");
 
@@ -47,6 +52,12 @@ on_both_backends!(
     failed_load_writes_nothing,
     target_sums_are_exact_decimals,
     users_are_created_once_and_audited,
+    report_values_round_trip_exactly_with_versions,
+    stale_saves_are_refused_and_change_nothing,
+    workflow_is_enforced_and_recorded,
+    district_totals_are_exact_sums,
+    sessions_and_tokens_follow_the_account,
+    evidence_files_are_kept_intact,
 );
 
 async fn new_database_has_no_plan_and_migrations_are_idempotent(store: &SqlStore) {
@@ -195,4 +206,337 @@ async fn unknown_database_urls_are_refused_with_a_clear_message() {
         Ok(_) => panic!("mysql URL accepted"),
     };
     assert!(err.to_string().contains("无法识别"), "{err}");
+}
+
+fn entries(pairs: &[(&str, &str)]) -> BTreeMap<String, Entry> {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                Entry {
+                    value: if v.is_empty() {
+                        None
+                    } else {
+                        Some(v.parse().unwrap())
+                    },
+                    comment: String::new(),
+                },
+            )
+        })
+        .collect()
+}
+
+fn save(period: &str, unit: &str, pairs: &[(&str, &str)], version: Option<i64>) -> SaveReport {
+    SaveReport {
+        period: period.into(),
+        unit: unit.into(),
+        expected_version: version,
+        entries: entries(pairs),
+        narrative: None,
+        actor: format!("reporter-{unit}"),
+        address: "127.0.0.1".into(),
+    }
+}
+
+fn step(period: &str, unit: &str, action: WorkflowAction, reason: &str) -> Transition {
+    Transition {
+        period: period.into(),
+        unit: unit.into(),
+        action,
+        expected_version: None,
+        reason: reason.into(),
+        actor: "someone".into(),
+        address: "127.0.0.1".into(),
+        at: chrono::Utc::now(),
+        late: false,
+        reporter: Some(("张三".into(), "010-1".into())),
+    }
+}
+
+async fn report_values_round_trip_exactly_with_versions(store: &SqlStore) {
+    store
+        .load_plan(&built_in(), BUILT_IN, "test")
+        .await
+        .unwrap();
+    assert!(store.report("2018Q1", "czj").await.unwrap().is_none());
+    let v1 = store
+        .save_report(save(
+            "2018Q1",
+            "czj",
+            &[("1.1", "1234567.89"), ("1.1.1", "0.01")],
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(v1, 1);
+    let mut with_narrative = save("2018Q1", "czj", &[], Some(1));
+    with_narrative.narrative = Some(Narrative {
+        progress: "进展顺利".into(),
+        problems: "资金拨付慢".into(),
+        next_steps: String::new(),
+    });
+    assert_eq!(store.save_report(with_narrative).await.unwrap(), 2);
+    // Saving the same values again changes nothing and keeps the version.
+    let v3 = store
+        .save_report(save("2018Q1", "czj", &[("1.1", "1234567.89")], Some(2)))
+        .await
+        .unwrap();
+    assert_eq!(v3, 2);
+    let report = store.report("2018Q1", "czj").await.unwrap().unwrap();
+    assert_eq!(report.status, ReportStatus::Draft);
+    assert_eq!(
+        report.entries["1.1"].value.unwrap().to_string(),
+        "1234567.89"
+    );
+    assert_eq!(report.entries["1.1.1"].value.unwrap().to_string(), "0.01");
+    assert_eq!(report.narrative.problems, "资金拨付慢");
+    let audit = store.audit_entries(50).await.unwrap();
+    let values: Vec<_> = audit
+        .iter()
+        .filter(|a| a.action == "report.value")
+        .collect();
+    assert_eq!(values.len(), 2);
+    assert!(values
+        .iter()
+        .any(|a| a.entity_key == "2018Q1/czj/1.1" && a.old_value.is_none()));
+}
+
+async fn stale_saves_are_refused_and_change_nothing(store: &SqlStore) {
+    store
+        .load_plan(&built_in(), BUILT_IN, "test")
+        .await
+        .unwrap();
+    store
+        .save_report(save("2018Q1", "jw", &[("1.3", "2")], None))
+        .await
+        .unwrap();
+    store
+        .save_report(save("2018Q1", "jw", &[("1.3", "3")], Some(1)))
+        .await
+        .unwrap();
+    let err = store
+        .save_report(save("2018Q1", "jw", &[("1.3", "9")], Some(1)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::VersionConflict {
+                expected: 1,
+                current: 2
+            }
+        ),
+        "{err:?}"
+    );
+    let report = store.report("2018Q1", "jw").await.unwrap().unwrap();
+    assert_eq!(report.entries["1.3"].value.unwrap().to_string(), "3");
+    assert_eq!(report.version, 2);
+}
+
+async fn workflow_is_enforced_and_recorded(store: &SqlStore) {
+    store
+        .load_plan(&built_in(), BUILT_IN, "test")
+        .await
+        .unwrap();
+    store
+        .save_report(save("2018Q2", "wjw", &[("1.4", "1")], None))
+        .await
+        .unwrap();
+    let wrong = store
+        .transition(step("2018Q2", "wjw", WorkflowAction::Approve, ""))
+        .await
+        .unwrap_err();
+    assert!(wrong.to_string().contains("不能审核通过"), "{wrong}");
+    store
+        .transition(step("2018Q2", "wjw", WorkflowAction::Submit, ""))
+        .await
+        .unwrap();
+    // Submitted reports cannot be edited.
+    let locked = store
+        .save_report(save("2018Q2", "wjw", &[("1.4", "2")], None))
+        .await
+        .unwrap_err();
+    assert!(matches!(locked, StoreError::NotEditable(_)));
+    store
+        .transition(step("2018Q2", "wjw", WorkflowAction::Return, "数据有误"))
+        .await
+        .unwrap();
+    store
+        .save_report(save("2018Q2", "wjw", &[("1.4", "2")], None))
+        .await
+        .unwrap();
+    store
+        .transition(step("2018Q2", "wjw", WorkflowAction::Submit, ""))
+        .await
+        .unwrap();
+    store
+        .transition(step("2018Q2", "wjw", WorkflowAction::Approve, ""))
+        .await
+        .unwrap();
+    let report = store.report("2018Q2", "wjw").await.unwrap().unwrap();
+    assert_eq!(report.status, ReportStatus::Approved);
+    assert_eq!(report.reporter_name, "张三");
+    assert!(report.submitted_at.is_some());
+    let actions: Vec<&str> = report.events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, vec!["submit", "return", "submit", "approve"]);
+    assert_eq!(report.events[1].reason, "数据有误");
+    let states = store.report_states(Some(2018)).await.unwrap();
+    assert_eq!(states.len(), 1);
+    assert_eq!(states[0].status, "approved");
+    assert!(store.report_states(Some(2019)).await.unwrap().is_empty());
+}
+
+async fn district_totals_are_exact_sums(store: &SqlStore) {
+    store
+        .load_plan(&built_in(), BUILT_IN, "test")
+        .await
+        .unwrap();
+    // 5.1 is filled by many units: 0.1 + 0.2 + 0.33 must be exactly 0.63.
+    for (unit, value) in [("xcb", "0.1"), ("gzw", "0.2"), ("tqw", "0.33")] {
+        store
+            .save_report(save("2019Q1", unit, &[("5.1", value)], None))
+            .await
+            .unwrap();
+    }
+    store
+        .transition(step("2019Q1", "gzw", WorkflowAction::Submit, ""))
+        .await
+        .unwrap();
+    store
+        .transition(step("2019Q1", "gzw", WorkflowAction::Approve, ""))
+        .await
+        .unwrap();
+    let all = store.district_totals("2019Q1", false).await.unwrap();
+    assert_eq!(all["5.1"].to_string(), "0.63");
+    let approved = store.district_totals("2019Q1", true).await.unwrap();
+    assert_eq!(approved["5.1"].to_string(), "0.2");
+    let by_unit = store.unit_values("2019Q1", false).await.unwrap();
+    assert_eq!(by_unit.len(), 3);
+    assert!(store
+        .district_totals("2019Q2", false)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn sessions_and_tokens_follow_the_account(store: &SqlStore) {
+    store
+        .load_plan(&built_in(), BUILT_IN, "test")
+        .await
+        .unwrap();
+    store
+        .create_user(
+            NewUser {
+                login: Login::parse("li").unwrap(),
+                display_name: "李四".into(),
+                role: Role::Coordinator,
+                unit_code: None,
+                phone: String::new(),
+                password_hash: "h1".into(),
+            },
+            "admin",
+        )
+        .await
+        .unwrap();
+    let user = store.user_by_login("li").await.unwrap().unwrap();
+    store
+        .create_session(&user, "hash-a", "csrf-a", "10.0.0.1")
+        .await
+        .unwrap();
+    let (session, found) = store.session("hash-a").await.unwrap().unwrap();
+    assert_eq!(session.csrf_token, "csrf-a");
+    assert_eq!(found.login, "li");
+    assert!(store.session("hash-b").await.unwrap().is_none());
+    // A password change ends every session of the account.
+    assert!(store.set_password("li", "h2", "li").await.unwrap());
+    assert!(store.session("hash-a").await.unwrap().is_none());
+    assert_eq!(
+        store
+            .user_by_login("li")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "h2"
+    );
+    // Disabling ends sessions too; the flag is visible to the login check.
+    store
+        .create_session(&user, "hash-c", "csrf-c", "10.0.0.1")
+        .await
+        .unwrap();
+    assert!(store.set_user_active("li", false, "admin").await.unwrap());
+    assert!(store.session("hash-c").await.unwrap().is_none());
+    assert!(!store.user_by_login("li").await.unwrap().unwrap().active);
+    assert!(!store
+        .set_user_active("nobody", false, "admin")
+        .await
+        .unwrap());
+
+    let id = store
+        .create_token(&user, "tok-hash", "导入脚本", "admin")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user_by_token("tok-hash")
+            .await
+            .unwrap()
+            .unwrap()
+            .login,
+        "li"
+    );
+    assert!(store.revoke_token(id, "admin").await.unwrap());
+    assert!(!store.revoke_token(id, "admin").await.unwrap());
+    assert!(store.user_by_token("tok-hash").await.unwrap().is_none());
+    let actions: Vec<String> = store
+        .audit_entries(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    for expected in [
+        "login.success",
+        "user.password",
+        "user.disable",
+        "token.create",
+        "token.revoke",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "no {expected} in {actions:?}"
+        );
+    }
+}
+
+async fn evidence_files_are_kept_intact(store: &SqlStore) {
+    store
+        .load_plan(&built_in(), BUILT_IN, "test")
+        .await
+        .unwrap();
+    let content: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
+    let id = store
+        .add_evidence(
+            "2018Q3",
+            "jw",
+            NewEvidence {
+                file_name: "支教协议.pdf".into(),
+                content_type: "application/pdf".into(),
+                sha256: "abc".into(),
+                content: content.clone(),
+            },
+            "reporter",
+            "127.0.0.1",
+        )
+        .await
+        .unwrap();
+    let file = store.evidence(id).await.unwrap().unwrap();
+    assert_eq!(file.content, content);
+    assert_eq!(file.meta.file_name, "支教协议.pdf");
+    assert_eq!(file.unit, "jw");
+    let report = store.report("2018Q3", "jw").await.unwrap().unwrap();
+    assert_eq!(report.evidence.len(), 1);
+    assert_eq!(report.evidence[0].size_bytes, 100_000);
+    assert!(store.evidence(id + 100).await.unwrap().is_none());
 }

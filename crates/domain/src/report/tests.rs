@@ -38,7 +38,10 @@ fn rows_are_named_as_printed() {
     let r = |c: &str| p.row_ref(p.indicator(c).unwrap());
     assert_eq!(r("1.2"), "一、2 实施援建项目");
     assert_eq!(r("1.2.1"), "一、2 其中：已实施援建项目");
-    assert_eq!(r("1.1.1"), "一、1.1 市财政安排的大盘子规划内援助资金（前指、挂职干部团队）");
+    assert_eq!(
+        r("1.1.1"),
+        "一、1.1 市财政安排的大盘子规划内援助资金（前指、挂职干部团队）"
+    );
     assert_eq!(r("1.1.1.1"), "一、1.1 其中：用于扶贫资金");
     assert_eq!(r("6"), "六、结对区县领导考察互访");
     assert_eq!(r("5.1"), "五、各区动员社会各界捐助款物折合资金数");
@@ -76,7 +79,11 @@ fn parent_must_equal_the_sum_of_its_parts() {
     );
     assert_eq!(bad.len(), 1, "{bad:?}");
     assert_eq!(bad[0].rule, "sum");
-    assert!(bad[0].message.contains("(100) 应等于"), "{}", bad[0].message);
+    assert!(
+        bad[0].message.contains("(100) 应等于"),
+        "{}",
+        bad[0].message
+    );
     assert!(bad[0].message.contains("之和 (99.9)"), "{}", bad[0].message);
     let good = check_report(
         &p,
@@ -91,7 +98,13 @@ fn parent_must_equal_the_sum_of_its_parts() {
 #[test]
 fn rules_wait_until_all_their_rows_are_filled() {
     let p = plan();
-    let f = check_report(&p, "czj", &entries(&[("1.1", "100")]), &BTreeMap::new(), CheckMode::Save);
+    let f = check_report(
+        &p,
+        "czj",
+        &entries(&[("1.1", "100")]),
+        &BTreeMap::new(),
+        CheckMode::Save,
+    );
     assert!(f.is_empty());
 }
 
@@ -111,8 +124,20 @@ fn parsing_checks_numbers_sign_precision_and_ownership() {
     )
     .unwrap_err();
     let rules: Vec<&str> = err.iter().map(|f| f.rule).collect();
-    assert_eq!(rules, vec!["number", "non_negative", "precision", "not_owned", "not_owned"]);
-    assert_eq!(err[0].message, "一、3 与扶贫协作地区学校结对数：“abc”不是数字");
+    assert_eq!(
+        rules,
+        vec![
+            "number",
+            "non_negative",
+            "precision",
+            "not_owned",
+            "not_owned"
+        ]
+    );
+    assert_eq!(
+        err[0].message,
+        "一、3 与扶贫协作地区学校结对数：“abc”不是数字"
+    );
     assert!(err[3].message.contains("不由本单位填报"));
     let ok = parse_entries(&p, "czj", &[raw("1.1", "１２．５０"), raw("1.1.1", "")]).unwrap();
     assert_eq!(ok["1.1"].value.unwrap().to_string(), "12.5");
@@ -151,7 +176,13 @@ fn ytd_decrease_warns_and_needs_a_comment_to_submit() {
 #[test]
 fn submit_requires_every_row_of_the_unit() {
     let p = plan();
-    let f = check_report(&p, "jw", &entries(&[("1.3", "2")]), &BTreeMap::new(), CheckMode::Submit);
+    let f = check_report(
+        &p,
+        "jw",
+        &entries(&[("1.3", "2")]),
+        &BTreeMap::new(),
+        CheckMode::Submit,
+    );
     let missing: Vec<&str> = f
         .iter()
         .filter(|f| f.rule == "required")
@@ -177,5 +208,7 @@ fn workflow_follows_the_document() {
     assert!(Submit.apply(Approved).is_err());
     assert!(Return.apply(Approved).is_err());
     assert!(Return.needs_reason() && Reopen.needs_reason() && !Approve.needs_reason());
-    assert!(Draft.editable() && Returned.editable() && !Submitted.editable() && !Approved.editable());
+    assert!(
+        Draft.editable() && Returned.editable() && !Submitted.editable() && !Approved.editable()
+    );
 }

@@ -1,0 +1,552 @@
+//! Reports: values, narrative, workflow events and evidence files, each change in one transaction
+//! with its audit entries. The store re-checks state and version under the write lock, so two
+//! people can never overwrite each other silently.
+
+use crate::audit::{self, NewAuditEntry};
+use crate::db::{in_write_tx, on_pool};
+use crate::stmt::{execute_all, stmt, Arg, Stmt};
+use crate::{ReportStore, Result, SqlStore, StoreError};
+use async_trait::async_trait;
+use bangfu_domain::report::{Entry, Narrative, ReportStatus, WorkflowAction};
+use bangfu_domain::Quantity;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone)]
+pub struct StoredReport {
+    pub id: i64,
+    pub period: String,
+    pub unit: String,
+    pub status: ReportStatus,
+    pub version: i64,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub late: bool,
+    pub reporter_name: String,
+    pub reporter_phone: String,
+    pub narrative: Narrative,
+    pub updated_at: DateTime<Utc>,
+    pub entries: BTreeMap<String, Entry>,
+    pub events: Vec<ReportEvent>,
+    pub evidence: Vec<EvidenceMeta>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReportEvent {
+    pub occurred_at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EvidenceMeta {
+    pub id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EvidenceFile {
+    pub meta: EvidenceMeta,
+    pub period: String,
+    pub unit: String,
+    pub content: Vec<u8>,
+}
+
+pub struct NewEvidence {
+    pub file_name: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub content: Vec<u8>,
+}
+
+/// A save of values and/or narrative by the reporting unit.
+pub struct SaveReport {
+    pub period: String,
+    pub unit: String,
+    /// The version the editor started from; a newer stored version refuses the save.
+    pub expected_version: Option<i64>,
+    /// Only the rows being changed.
+    pub entries: BTreeMap<String, Entry>,
+    pub narrative: Option<Narrative>,
+    pub actor: String,
+    pub address: String,
+}
+
+/// A workflow step.
+pub struct Transition {
+    pub period: String,
+    pub unit: String,
+    pub action: WorkflowAction,
+    pub expected_version: Option<i64>,
+    pub reason: String,
+    pub actor: String,
+    pub address: String,
+    pub at: DateTime<Utc>,
+    /// On submit: whether it is after the deadline, and the 填报人/联系电话 to print.
+    pub late: bool,
+    pub reporter: Option<(String, String)>,
+}
+
+/// A report's state for the completeness matrix.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReportState {
+    pub period_code: String,
+    pub unit_code: String,
+    pub status: String,
+    pub late: bool,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+/// One unit's value of one row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnitValue {
+    pub unit_code: String,
+    pub indicator_code: String,
+    pub value_scaled: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReportRow {
+    id: i64,
+    period_code: String,
+    unit_code: String,
+    status: String,
+    version: i64,
+    submitted_at: Option<DateTime<Utc>>,
+    late: bool,
+    reporter_name: String,
+    reporter_phone: String,
+    progress: String,
+    problems: String,
+    next_steps: String,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ValueRow {
+    indicator_code: String,
+    value_scaled: Option<i64>,
+    comment: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct TotalRow {
+    indicator_code: String,
+    total_scaled: i64,
+}
+
+const REPORT_COLUMNS: &str = "id, period_code, unit_code, status, version, submitted_at, late, \
+     reporter_name, reporter_phone, progress, problems, next_steps, updated_at";
+
+fn status_of(text: &str) -> Result<ReportStatus> {
+    ReportStatus::parse(text).ok_or_else(|| StoreError::Corrupt(format!("报表状态“{text}”")))
+}
+
+fn scaled(q: Quantity) -> Result<i64> {
+    q.to_scaled()
+        .map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+fn show_entry(e: &Entry) -> String {
+    let value = e.value.map(|v| v.to_string()).unwrap_or_default();
+    if e.comment.is_empty() {
+        value
+    } else {
+        format!("{value}（说明：{}）", e.comment)
+    }
+}
+
+/// Loads the report row inside a transaction, creating a draft if there is none yet.
+macro_rules! report_row_for_update {
+    ($tx:ident, $period:expr, $unit:expr) => {{
+        let now = Utc::now();
+        sqlx::query(
+            "INSERT INTO reports (period_code, unit_code, status, version, created_at, updated_at) \
+             VALUES ($1, $2, 'draft', 0, $3, $3) ON CONFLICT (period_code, unit_code) DO NOTHING",
+        )
+        .bind($period)
+        .bind($unit)
+        .bind(now)
+        .execute(&mut *$tx)
+        .await?;
+        let sql = format!(
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE period_code = $1 AND unit_code = $2"
+        );
+        sqlx::query_as::<_, ReportRow>(&sql)
+            .bind($period)
+            .bind($unit)
+            .fetch_one(&mut *$tx)
+            .await?
+    }};
+}
+
+fn check_version(row: &ReportRow, expected: Option<i64>) -> Result<()> {
+    match expected {
+        Some(v) if v != row.version => Err(StoreError::VersionConflict {
+            expected: v,
+            current: row.version,
+        }),
+        _ => Ok(()),
+    }
+}
+
+#[async_trait]
+impl ReportStore for SqlStore {
+    async fn report(&self, period: &str, unit: &str) -> Result<Option<StoredReport>> {
+        let sql = format!(
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE period_code = $1 AND unit_code = $2"
+        );
+        let loaded = on_pool!(self, |pool| {
+            let row = sqlx::query_as::<_, ReportRow>(&sql)
+                .bind(period)
+                .bind(unit)
+                .fetch_optional(pool)
+                .await?;
+            match row {
+                None => None,
+                Some(row) => {
+                    let values = sqlx::query_as::<_, ValueRow>(
+                        "SELECT indicator_code, value_scaled, comment FROM report_values \
+                         WHERE report_id = $1",
+                    )
+                    .bind(row.id)
+                    .fetch_all(pool)
+                    .await?;
+                    let events = sqlx::query_as::<_, ReportEvent>(
+                        "SELECT occurred_at, actor, action, from_status, to_status, reason \
+                         FROM report_events WHERE report_id = $1 ORDER BY id",
+                    )
+                    .bind(row.id)
+                    .fetch_all(pool)
+                    .await?;
+                    let evidence = sqlx::query_as::<_, EvidenceMeta>(
+                        "SELECT id, file_name, content_type, size_bytes, sha256, uploaded_by, \
+                         uploaded_at FROM evidence_files WHERE report_id = $1 ORDER BY id",
+                    )
+                    .bind(row.id)
+                    .fetch_all(pool)
+                    .await?;
+                    Some((row, values, events, evidence))
+                }
+            }
+        });
+        let Some((row, values, events, evidence)) = loaded else {
+            return Ok(None);
+        };
+        Ok(Some(StoredReport {
+            id: row.id,
+            status: status_of(&row.status)?,
+            period: row.period_code,
+            unit: row.unit_code,
+            version: row.version,
+            submitted_at: row.submitted_at,
+            late: row.late,
+            reporter_name: row.reporter_name,
+            reporter_phone: row.reporter_phone,
+            narrative: Narrative {
+                progress: row.progress,
+                problems: row.problems,
+                next_steps: row.next_steps,
+            },
+            updated_at: row.updated_at,
+            entries: values
+                .into_iter()
+                .map(|v| {
+                    (
+                        v.indicator_code,
+                        Entry {
+                            value: v.value_scaled.map(Quantity::from_scaled),
+                            comment: v.comment,
+                        },
+                    )
+                })
+                .collect(),
+            events,
+            evidence,
+        }))
+    }
+
+    async fn save_report(&self, save: SaveReport) -> Result<i64> {
+        let now = Utc::now();
+        let key = format!("{}/{}", save.period, save.unit);
+        let version = in_write_tx!(self, |tx| {
+            let row = report_row_for_update!(tx, &save.period, &save.unit);
+            check_version(&row, save.expected_version)?;
+            let status = status_of(&row.status)?;
+            if !status.editable() {
+                return Err(StoreError::NotEditable(status.label().to_string()));
+            }
+            let existing = sqlx::query_as::<_, ValueRow>(
+                "SELECT indicator_code, value_scaled, comment FROM report_values WHERE report_id = $1",
+            )
+            .bind(row.id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut statements: Vec<Stmt> = Vec::new();
+            for (indicator, entry) in &save.entries {
+                let old = existing.iter().find(|v| &v.indicator_code == indicator);
+                let old_entry = old.map(|o| Entry {
+                    value: o.value_scaled.map(Quantity::from_scaled),
+                    comment: o.comment.clone(),
+                });
+                if old_entry.as_ref() == Some(entry)
+                    || (old.is_none() && *entry == Entry::default())
+                {
+                    continue;
+                }
+                let value = entry.value.map(scaled).transpose()?;
+                statements.push(if old.is_some() {
+                    stmt!(
+                        "UPDATE report_values SET value_scaled = $1, comment = $2, updated_at = $3, \
+                         updated_by = $4 WHERE report_id = $5 AND indicator_code = $6",
+                        Arg::from(value),
+                        &entry.comment,
+                        now,
+                        &save.actor,
+                        row.id,
+                        indicator
+                    )
+                } else {
+                    stmt!(
+                        "INSERT INTO report_values (report_id, indicator_code, value_scaled, comment, \
+                         updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6)",
+                        row.id,
+                        indicator,
+                        Arg::from(value),
+                        &entry.comment,
+                        now,
+                        &save.actor
+                    )
+                });
+                statements.push(audit::append(NewAuditEntry {
+                    actor: save.actor.clone(),
+                    address: save.address.clone(),
+                    action: "report.value".into(),
+                    entity: "report_value".into(),
+                    entity_key: format!("{key}/{indicator}"),
+                    old_value: old_entry.as_ref().map(show_entry),
+                    new_value: Some(show_entry(entry)),
+                    reason: None,
+                }));
+            }
+            if let Some(n) = &save.narrative {
+                let old = Narrative {
+                    progress: row.progress.clone(),
+                    problems: row.problems.clone(),
+                    next_steps: row.next_steps.clone(),
+                };
+                if &old != n {
+                    statements.push(stmt!(
+                        "UPDATE reports SET progress = $1, problems = $2, next_steps = $3 WHERE id = $4",
+                        &n.progress,
+                        &n.problems,
+                        &n.next_steps,
+                        row.id
+                    ));
+                    statements.push(audit::append(NewAuditEntry {
+                        actor: save.actor.clone(),
+                        address: save.address.clone(),
+                        action: "report.narrative".into(),
+                        entity: "report".into(),
+                        entity_key: key.clone(),
+                        old_value: Some(format!("{old:?}")),
+                        new_value: Some(format!("{n:?}")),
+                        reason: None,
+                    }));
+                }
+            }
+            let version = if statements.is_empty() {
+                row.version
+            } else {
+                statements.push(stmt!(
+                    "UPDATE reports SET version = version + 1, updated_at = $1 WHERE id = $2",
+                    now,
+                    row.id
+                ));
+                row.version + 1
+            };
+            execute_all!(tx, statements);
+            version
+        });
+        Ok(version)
+    }
+
+    async fn transition(&self, t: Transition) -> Result<()> {
+        let key = format!("{}/{}", t.period, t.unit);
+        in_write_tx!(self, |tx| {
+            let row = report_row_for_update!(tx, &t.period, &t.unit);
+            check_version(&row, t.expected_version)?;
+            let from = status_of(&row.status)?;
+            let to = t.action.apply(from).map_err(StoreError::Workflow)?;
+            let mut statements = vec![stmt!(
+                "UPDATE reports SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3",
+                to.as_str(),
+                t.at,
+                row.id
+            )];
+            if t.action == WorkflowAction::Submit {
+                let (name, phone) = t.reporter.clone().unwrap_or_default();
+                statements.push(stmt!(
+                    "UPDATE reports SET submitted_at = $1, late = $2, reporter_name = $3, \
+                     reporter_phone = $4 WHERE id = $5",
+                    t.at,
+                    t.late,
+                    name,
+                    phone,
+                    row.id
+                ));
+            }
+            statements.push(stmt!(
+                "INSERT INTO report_events (report_id, occurred_at, actor, action, from_status, \
+                 to_status, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                row.id,
+                t.at,
+                &t.actor,
+                t.action.as_str(),
+                from.as_str(),
+                to.as_str(),
+                &t.reason
+            ));
+            statements.push(audit::append(NewAuditEntry {
+                actor: t.actor.clone(),
+                address: t.address.clone(),
+                action: format!("report.{}", t.action.as_str()),
+                entity: "report".into(),
+                entity_key: key.clone(),
+                old_value: Some(from.as_str().into()),
+                new_value: Some(to.as_str().into()),
+                reason: (!t.reason.is_empty()).then(|| t.reason.clone()),
+            }));
+            execute_all!(tx, statements);
+        });
+        Ok(())
+    }
+
+    async fn unit_values(&self, period: &str, approved_only: bool) -> Result<Vec<UnitValue>> {
+        const SQL: &str = "SELECT r.unit_code, v.indicator_code, v.value_scaled \
+             FROM report_values v JOIN reports r ON r.id = v.report_id \
+             WHERE r.period_code = $1 AND v.value_scaled IS NOT NULL \
+             AND ($2 = FALSE OR r.status = 'approved')";
+        Ok(on_pool!(self, |pool| sqlx::query_as::<_, UnitValue>(SQL)
+            .bind(period)
+            .bind(approved_only)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    async fn district_totals(
+        &self,
+        period: &str,
+        approved_only: bool,
+    ) -> Result<BTreeMap<String, Quantity>> {
+        // CAST: PostgreSQL's SUM(bigint) is NUMERIC; the scaled integers stay exact either way.
+        const SQL: &str =
+            "SELECT v.indicator_code, CAST(SUM(v.value_scaled) AS BIGINT) AS total_scaled \
+             FROM report_values v JOIN reports r ON r.id = v.report_id \
+             WHERE r.period_code = $1 AND v.value_scaled IS NOT NULL \
+             AND ($2 = FALSE OR r.status = 'approved') GROUP BY v.indicator_code";
+        let rows = on_pool!(self, |pool| sqlx::query_as::<_, TotalRow>(SQL)
+            .bind(period)
+            .bind(approved_only)
+            .fetch_all(pool)
+            .await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.indicator_code, Quantity::from_scaled(r.total_scaled)))
+            .collect())
+    }
+
+    async fn report_states(&self, year: Option<i32>) -> Result<Vec<ReportState>> {
+        const SQL: &str = "SELECT r.period_code, r.unit_code, r.status, r.late, r.submitted_at \
+             FROM reports r JOIN periods p ON p.code = r.period_code \
+             WHERE ($1 = 0 OR p.year = $1) ORDER BY r.period_code, r.unit_code";
+        Ok(on_pool!(self, |pool| sqlx::query_as::<_, ReportState>(SQL)
+            .bind(year.unwrap_or(0))
+            .fetch_all(pool)
+            .await?))
+    }
+
+    async fn add_evidence(
+        &self,
+        period: &str,
+        unit: &str,
+        file: NewEvidence,
+        actor: &str,
+        address: &str,
+    ) -> Result<i64> {
+        let now = Utc::now();
+        in_write_tx!(self, |tx| {
+            let row = report_row_for_update!(tx, period, unit);
+            let status = status_of(&row.status)?;
+            if !status.editable() {
+                return Err(StoreError::NotEditable(status.label().to_string()));
+            }
+            let size = file.content.len() as i64;
+            let entry = audit::append(NewAuditEntry {
+                actor: actor.to_string(),
+                address: address.to_string(),
+                action: "report.evidence".into(),
+                entity: "report".into(),
+                entity_key: format!("{period}/{unit}"),
+                new_value: Some(format!(
+                    "{}（{} 字节，sha256 {}）",
+                    file.file_name, size, file.sha256
+                )),
+                ..Default::default()
+            });
+            let bump = stmt!(
+                "UPDATE reports SET version = version + 1, updated_at = $1 WHERE id = $2",
+                now,
+                row.id
+            );
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO evidence_files (report_id, file_name, content_type, size_bytes, sha256, \
+                 content, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(row.id)
+            .bind(&file.file_name)
+            .bind(&file.content_type)
+            .bind(size)
+            .bind(&file.sha256)
+            .bind(&file.content)
+            .bind(actor)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            execute_all!(tx, [bump, entry]);
+            Ok(id)
+        })
+    }
+
+    async fn evidence(&self, id: i64) -> Result<Option<EvidenceFile>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            meta: EvidenceMeta,
+            period_code: String,
+            unit_code: String,
+            content: Vec<u8>,
+        }
+        let row = on_pool!(self, |pool| sqlx::query_as::<_, Row>(
+            "SELECT e.id, e.file_name, e.content_type, e.size_bytes, e.sha256, e.uploaded_by, \
+             e.uploaded_at, r.period_code, r.unit_code, e.content \
+             FROM evidence_files e JOIN reports r ON r.id = e.report_id WHERE e.id = $1"
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await?);
+        Ok(row.map(|r| EvidenceFile {
+            meta: r.meta,
+            period: r.period_code,
+            unit: r.unit_code,
+            content: r.content,
+        }))
+    }
+}
