@@ -8,6 +8,7 @@ pub mod plan;
 pub mod policy;
 pub mod quantity;
 pub mod report;
+pub mod summary;
 pub mod user;
 
 pub use period::{Period, PeriodCode};
