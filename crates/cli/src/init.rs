@@ -54,10 +54,7 @@ pub async fn prepare(db_url: &str, plan_file: Option<&Path>) -> anyhow::Result<P
 
     let describe_db = format!("{} {}", store.backend().name(), redact(db_url));
     Ok(Prepared {
-        state: AppState {
-            store: Arc::new(store),
-            plan: Arc::new(plan),
-        },
+        state: AppState::new(Arc::new(store), Arc::new(plan)),
         describe_db,
     })
 }

@@ -1,6 +1,7 @@
 //! `bangfu`: the command line of 帮扶协作管理系统. Thin: it parses arguments and calls the
 //! domain, store and web crates.
 
+mod accounts;
 mod init;
 mod plan_cmd;
 
@@ -51,6 +52,47 @@ enum Command {
     /// Check or show plans.
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens for machine clients.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. The password comes from BANGFU_PASSWORD, or a generated one is printed once.
+    Add {
+        #[arg(long)]
+        login: String,
+        /// admin, coordinator, reporter, viewer or auditor (or 系统管理员, 汇总单位, 填报人, 领导, 审计)
+        #[arg(long)]
+        role: String,
+        /// The unit code a reporter belongs to (see `bangfu plan show`)
+        #[arg(long)]
+        unit: Option<String>,
+        /// Display name, printed as 填报人
+        #[arg(long)]
+        name: Option<String>,
+        /// Phone number, printed as 联系电话
+        #[arg(long)]
+        phone: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user; it is shown once and stored hashed.
+    Create {
+        #[arg(long)]
+        login: String,
+        /// What the token is for
+        #[arg(long, default_value = "API 令牌")]
+        label: String,
+    },
+    /// Revoke a token by its number.
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -121,5 +163,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Plan(PlanCommand::Check { file }) => Ok(plan_cmd::check(&file)),
         Command::Plan(PlanCommand::Show { json }) => plan_cmd::show(&cli.db, json).await,
+        Command::User(UserCommand::Add {
+            login,
+            role,
+            unit,
+            name,
+            phone,
+        }) => {
+            let args = accounts::UserArgs {
+                login,
+                role,
+                unit,
+                name,
+                phone,
+            };
+            accounts::add_user(&cli.db, args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(TokenCommand::Create { login, label }) => {
+            accounts::create_token(&cli.db, &login, &label).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            accounts::revoke_token(&cli.db, id).await?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

@@ -1,38 +1,67 @@
 //! One error type for every handler. User mistakes get a clear Chinese message and a 4xx status;
-//! server faults are logged in full and shown to the user without internals.
+//! server faults are logged in full and shown without internals. Pages render HTML, the API JSON.
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
+use bangfu_domain::report::Finding;
 use bangfu_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("页面不存在")]
+    #[error("页面或数据不存在")]
     NotFound,
+    #[error("请先登录")]
+    Unauthenticated,
+    #[error("没有权限执行此操作")]
+    Forbidden,
+    #[error("页面已过期或请求来源不明（CSRF 校验失败），请刷新页面后重试")]
+    Csrf,
     #[error("{0}")]
     BadRequest(String),
+    #[error("数据校验未通过")]
+    Validation(Vec<Finding>),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("页面生成失败：{0}")]
     Template(#[from] askama::Error),
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl AppError {
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Store(_) | AppError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Store(e) => match e {
+                StoreError::VersionConflict { .. }
+                | StoreError::NotEditable(_)
+                | StoreError::Workflow(_)
+                | StoreError::LoginTaken(_)
+                | StoreError::PlanAlreadyLoaded(_) => StatusCode::CONFLICT,
+                StoreError::Invalid(_) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            AppError::Template(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// The message a user sees: the error itself for their mistakes, a generic one for ours.
-    fn public_message(&self) -> String {
+    pub fn public_message(&self) -> String {
         if self.status().is_server_error() {
             tracing::error!(error = %self, "request failed");
             "服务器内部错误，已记录日志。请稍后重试，或联系系统管理员。".to_string()
+        } else if let AppError::Validation(findings) = self {
+            findings
+                .iter()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join("；")
         } else {
             self.to_string()
         }
@@ -42,14 +71,24 @@ impl AppError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
+    nav: crate::pages::Nav,
     status: u16,
     message: String,
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if matches!(self, AppError::Unauthenticated) {
+            return (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, "/login")],
+                "请先登录",
+            )
+                .into_response();
+        }
         let status = self.status();
         let page = ErrorPage {
+            nav: crate::pages::Nav::for_actor(None),
             status: status.as_u16(),
             message: self.public_message(),
         };
@@ -60,7 +99,9 @@ impl IntoResponse for AppError {
     }
 }
 
-/// The same errors for the JSON API: `{"error": "..."}`.
+/// The same errors for the JSON API: `{"error": "..."}`, validation as
+/// `{"error": "...", "errors": [{indicator, rule, message}]}`.
+#[derive(Debug)]
 pub struct ApiError(pub AppError);
 
 impl<E: Into<AppError>> From<E> for ApiError {
@@ -72,7 +113,10 @@ impl<E: Into<AppError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.0.status();
-        let body = serde_json::json!({ "error": self.0.public_message() });
+        let mut body = serde_json::json!({ "error": self.0.public_message() });
+        if let AppError::Validation(findings) = &self.0 {
+            body["errors"] = serde_json::to_value(findings).unwrap_or_default();
+        }
         (status, Json(body)).into_response()
     }
 }

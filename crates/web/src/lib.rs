@@ -5,37 +5,123 @@ mod assets;
 pub mod auth;
 pub mod error;
 mod pages;
+mod reporting;
 mod security;
 
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
 use axum::Router;
 use bangfu_domain::Plan;
 use bangfu_store::Store;
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use std::sync::Arc;
 
-/// What every handler can reach: the storage and the plan as loaded at start.
+/// Largest evidence file (佐证材料) accepted.
+pub const MAX_EVIDENCE_BYTES: usize = 20 * 1024 * 1024;
+
+/// Where "now" comes from: the system clock, or a fixed instant in tests.
+#[derive(Clone, Debug)]
+pub enum Clock {
+    System,
+    Fixed(DateTime<Utc>),
+}
+
+impl Clock {
+    pub fn now(&self) -> DateTime<Utc> {
+        match self {
+            Clock::System => Utc::now(),
+            Clock::Fixed(t) => *t,
+        }
+    }
+
+    /// Today's date in China Standard Time (UTC+8), where the deadlines fall.
+    pub fn today(&self) -> NaiveDate {
+        let beijing = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+        self.now().with_timezone(&beijing).date_naive()
+    }
+}
+
+/// What every handler can reach: the storage, the plan as loaded at start, the clock.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub plan: Arc<Plan>,
+    pub clock: Clock,
+    /// Mark the session cookie `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, plan: Arc<Plan>) -> Self {
+        AppState {
+            store,
+            plan,
+            clock: Clock::System,
+            secure_cookies: false,
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let pages = Router::new()
         .route("/", get(pages::plan::show))
+        .route("/login", get(pages::auth::login_form).post(pages::auth::login))
+        .route("/logout", post(pages::auth::logout))
+        .route(
+            "/account/password",
+            get(pages::auth::password_form).post(pages::auth::change_password),
+        )
+        .route("/home", get(pages::home::show))
+        .route(
+            "/reports/{period}/{unit}",
+            get(pages::report::show).post(pages::report::save),
+        )
+        .route("/reports/{period}/{unit}/review", post(pages::report::review))
+        .route(
+            "/reports/{period}/{unit}/evidence",
+            post(pages::report::upload).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
+        )
+        .route("/evidence/{id}", get(pages::report::download))
+        .route("/completeness", get(pages::district::completeness))
+        .route("/summary/{period}", get(pages::district::summary))
+        .route("/summary", get(pages::district::summary_latest))
+        .route("/admin/users", get(pages::admin::users).post(pages::admin::add_user))
+        .route("/admin/users/{login}/active", post(pages::admin::set_active))
+        .route("/admin/users/{login}/password", post(pages::admin::reset_password));
+    let api = Router::new()
+        .route("/plan", get(api::plan))
+        .route("/openapi.json", get(api::openapi))
+        .route("/login", post(api::login))
+        .route("/logout", post(api::logout))
+        .route("/me", get(api::me))
+        .route("/reports/{period}/{unit}", get(api::report))
+        .route("/reports/{period}/{unit}/values", put(api::put_values))
+        .route("/reports/{period}/{unit}/{action}", post(api::workflow))
+        .route("/summary/{period}", get(api::summary))
+        .route("/completeness", get(api::completeness))
+        .fallback(api::not_found);
+    Router::new()
+        .merge(pages)
+        .nest("/api/v1", api)
         .route("/healthz", get(|| async { "ok" }))
-        .route("/api/v1/plan", get(api::plan))
         .route("/assets/{*path}", get(assets::serve))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::session::authenticate,
+        ))
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {
@@ -44,8 +130,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

@@ -1,3 +1,6 @@
-//! Authentication helpers shared by the web application and the command line.
+//! Authentication: who is asking. Authorisation (may they?) is `bangfu_domain::policy`.
 
 pub mod password;
+pub mod session;
+
+pub use session::{Actor, MaybeActor};

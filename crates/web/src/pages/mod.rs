@@ -1,8 +1,80 @@
 //! Server-rendered pages.
 
+pub mod admin;
+pub mod auth;
+pub mod district;
+pub mod home;
 pub mod plan;
+pub mod report;
 
+use crate::auth::Actor;
 use crate::error::AppError;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use bangfu_domain::policy::Action;
+
+/// The header bar: who is logged in and where they may go.
+pub struct Nav {
+    pub user: Option<(String, &'static str)>,
+    pub links: Vec<(&'static str, &'static str)>,
+    pub csrf: String,
+}
+
+impl Nav {
+    pub fn for_actor(actor: Option<&Actor>) -> Nav {
+        let Some(a) = actor else {
+            return Nav {
+                user: None,
+                links: vec![("/", "实施方案")],
+                csrf: String::new(),
+            };
+        };
+        let mut links = vec![("/home", "我的待办"), ("/", "实施方案")];
+        if a.may(Action::ViewDistrict) {
+            links.push(("/completeness", "报送情况"));
+            links.push(("/summary", "全区汇总"));
+        }
+        if a.may(Action::ManageUsers) {
+            links.push(("/admin/users", "用户管理"));
+        }
+        links.push(("/account/password", "修改密码"));
+        Nav {
+            user: Some((a.user.display_name.clone(), a.user.role.label())),
+            links,
+            csrf: a.csrf_token().to_string(),
+        }
+    }
+}
+
+/// The fixed messages a redirect may carry (`?msg=`); never user text, so nothing is reflected.
+pub fn flash(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "saved" => "已保存草稿。",
+        "submitted" => "已报送。",
+        "returned" => "已退回，填报单位将看到退回原因。",
+        "approved" => "已审核通过，报表已锁定。",
+        "reopened" => "已重新打开，报表退回填报单位修改。",
+        "uploaded" => "佐证材料已上传。",
+        "password" => "密码已修改。其他设备上的登录已失效。",
+        "user_added" => "用户已创建。",
+        "user_disabled" => "用户已停用，其登录已失效。",
+        "user_enabled" => "用户已启用。",
+        _ => return None,
+    })
+}
+
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Cookie-setting redirect.
+pub fn see_other_with_cookie(to: &str, cookie: String) -> Response {
+    (
+        axum::http::StatusCode::SEE_OTHER,
+        [(header::LOCATION, to.to_string()), (header::SET_COOKIE, cookie)],
+    )
+        .into_response()
+}
 
 pub async fn not_found() -> AppError {
     AppError::NotFound

@@ -6,12 +6,15 @@ use axum::extract::State;
 use axum::response::Html;
 use bangfu_domain::plan::{Indicator, Plan, Section, Task};
 
+use super::Nav;
+use crate::auth::MaybeActor;
 use crate::error::AppError;
 use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "plan.html")]
 struct PlanPage<'a> {
+    nav: Nav,
     plan: &'a Plan,
     pairings: Vec<PairingRow>,
     sections: Vec<SectionBlock<'a>>,
@@ -47,16 +50,17 @@ struct TaskRow<'a> {
     targets: Vec<String>,
 }
 
-struct FormRow {
-    label: String,
-    unit: String,
-    indent: usize,
-    heading: bool,
-    district_fills: bool,
+pub(crate) struct FormRow {
+    pub code: String,
+    pub label: String,
+    pub unit: String,
+    pub indent: usize,
+    pub heading: bool,
+    pub district_fills: bool,
     /// The 填报单位 cell on the first row of its merged run, with the run's length.
-    cell: Option<(String, usize)>,
+    pub cell: Option<(String, usize)>,
     /// True for rows covered by a cell that started above (no cell is emitted).
-    covered: bool,
+    pub covered: bool,
 }
 
 struct PeriodRow {
@@ -72,7 +76,10 @@ struct TotalRow {
     targets: i64,
 }
 
-pub async fn show(State(state): State<AppState>) -> Result<Html<String>, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    MaybeActor(actor): MaybeActor,
+) -> Result<Html<String>, AppError> {
     let plan = &state.plan;
     let totals = state
         .store
@@ -87,6 +94,7 @@ pub async fn show(State(state): State<AppState>) -> Result<Html<String>, AppErro
         })
         .collect();
     let page = PlanPage {
+        nav: Nav::for_actor(actor.as_ref()),
         plan,
         pairings: pairing_rows(plan),
         sections: section_blocks(plan),
@@ -200,7 +208,7 @@ fn section_blocks(plan: &Plan) -> Vec<SectionBlock<'_>> {
 }
 
 /// The form's rows with the 填报单位 column merged over consecutive rows sharing a cell.
-fn form_rows(plan: &Plan) -> Vec<FormRow> {
+pub(crate) fn form_rows(plan: &Plan) -> Vec<FormRow> {
     let rows: &[Indicator] = &plan.indicators;
     let mut out = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
@@ -215,6 +223,7 @@ fn form_rows(plan: &Plan) -> Vec<FormRow> {
             None
         };
         out.push(FormRow {
+            code: row.code.clone(),
             label: row.label(),
             unit: row.unit.clone().unwrap_or_default(),
             indent: plan.depth(row),

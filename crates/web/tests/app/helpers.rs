@@ -53,10 +53,7 @@ async fn app_on(db: TestDatabase) -> TestApp {
     let plan = parse_plan("daxing", BUILT_IN).expect("built-in plan");
     db.store.load_plan(&plan, BUILT_IN, "test").await.unwrap();
     TestApp {
-        state: AppState {
-            store: Arc::new(db.store.clone()),
-            plan: Arc::new(plan),
-        },
+        state: AppState::new(Arc::new(db.store.clone()), Arc::new(plan)),
         db,
     }
 }

@@ -1,0 +1,248 @@
+//! Sessions (cookie) and API tokens (Bearer), resolved once per request by [`authenticate`],
+//! which also refuses cross-site request forgery on every state-changing request.
+
+use crate::error::AppError;
+use crate::AppState;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use bangfu_domain::policy::{self, Action, Subject};
+use bangfu_store::User;
+use chrono::{Duration, Utc};
+use sha2::{Digest, Sha256};
+
+pub const SESSION_COOKIE: &str = "bangfu_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const CSRF_FIELD: &str = "csrf";
+/// A session ends after this long without a request.
+pub const IDLE_TIMEOUT_MINUTES: i64 = 120;
+/// And after this long in any case.
+pub const ABSOLUTE_TIMEOUT_HOURS: i64 = 12;
+/// Form bodies are small; files go through multipart with the token in the query string.
+const FORM_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The logged-in person and how they authenticated.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: User,
+    /// The session's cookie hash and CSRF token; `None` for a Bearer token.
+    pub session: Option<(String, String)>,
+    pub address: String,
+}
+
+impl Actor {
+    pub fn subject(&self) -> Subject<'_> {
+        Subject {
+            role: self.user.role,
+            unit: self.user.unit_code.as_deref(),
+        }
+    }
+
+    pub fn may(&self, action: Action<'_>) -> bool {
+        policy::allows(Some(self.subject()), action)
+    }
+
+    /// Asks the policy; a refusal is a 403 with a Chinese message.
+    pub fn require(&self, action: Action<'_>) -> Result<(), AppError> {
+        if self.may(action) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn csrf_token(&self) -> &str {
+        self.session.as_ref().map_or("", |(_, csrf)| csrf.as_str())
+    }
+
+    pub fn login(&self) -> &str {
+        &self.user.login
+    }
+}
+
+/// The actor if any; never rejects.
+#[derive(Debug, Clone)]
+pub struct MaybeActor(pub Option<Actor>);
+
+impl FromRequestParts<AppState> for MaybeActor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(MaybeActor(parts.extensions.get::<Actor>().cloned()))
+    }
+}
+
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Actor>()
+            .cloned()
+            .ok_or(AppError::Unauthenticated)
+    }
+}
+
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    OsRng.fill_bytes(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+pub fn client_address(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// The `Set-Cookie` value for a new session (or, with an empty value, one that clears it).
+pub fn session_cookie(value: &str, secure: bool) -> String {
+    let max_age = if value.is_empty() {
+        "; Max-Age=0".to_string()
+    } else {
+        String::new()
+    };
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{max_age}")
+}
+
+/// Resolves the actor of each request and checks CSRF on state-changing requests made with a
+/// session cookie (Bearer-token clients cannot be forged by a browser).
+pub async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    match resolve(state, request, next).await {
+        Ok(response) => response,
+        Err(e) if api => crate::error::ApiError(e).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn resolve(state: AppState, request: Request, next: Next) -> Result<Response, AppError> {
+    let address = client_address(&request);
+    let mut actor = None;
+    if let Some(token) = bearer(request.headers()) {
+        match state.store.user_by_token(&sha256_hex(token)).await? {
+            Some(user) if user.active => {
+                actor = Some(Actor {
+                    user,
+                    session: None,
+                    address: address.clone(),
+                })
+            }
+            _ => return Err(AppError::Unauthenticated),
+        }
+    } else if let Some(cookie) = cookie_value(request.headers(), SESSION_COOKIE) {
+        let id_hash = sha256_hex(cookie);
+        if let Some((session, user)) = state.store.session(&id_hash).await? {
+            let now = state.clock.now();
+            let idle = now - session.last_seen_at > Duration::minutes(IDLE_TIMEOUT_MINUTES);
+            let old = now - session.created_at > Duration::hours(ABSOLUTE_TIMEOUT_HOURS);
+            if user.active && !idle && !old {
+                // Touch at most once a minute: reads stay reads under load.
+                if now - session.last_seen_at > Duration::seconds(60) {
+                    state.store.touch_session(&id_hash, Utc::now()).await?;
+                }
+                actor = Some(Actor {
+                    user,
+                    session: Some((id_hash, session.csrf_token)),
+                    address: address.clone(),
+                });
+            }
+        }
+    }
+
+    let mut request = request;
+    if let Some(actor) = &actor {
+        if let Some((_, csrf)) = &actor.session {
+            if !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+                let (ok, rebuilt) = csrf_matches(request, csrf).await?;
+                if !ok {
+                    return Err(AppError::Csrf);
+                }
+                request = rebuilt;
+            }
+        }
+        request.extensions_mut().insert(actor.clone());
+    }
+    Ok(next.run(request).await.into_response())
+}
+
+/// Looks for the token in the header, the query string, or an urlencoded form body.
+async fn csrf_matches(request: Request, expected: &str) -> Result<(bool, Request), AppError> {
+    let matches = |v: &str| !expected.is_empty() && v == expected;
+    if let Some(v) = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        return Ok((matches(v), request));
+    }
+    if let Some(q) = request.uri().query() {
+        if let Some((_, v)) = form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == CSRF_FIELD) {
+            return Ok((matches(&v), request));
+        }
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok((false, request));
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+        .await
+        .map_err(|_| AppError::BadRequest("提交的内容过大".into()))?;
+    let ok = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == CSRF_FIELD)
+        .is_some_and(|(_, v)| matches(&v));
+    Ok((ok, Request::from_parts(parts, Body::from(bytes))))
+}
+
+/// The client's IP address when the server knows it (empty in in-process tests).
+pub struct ClientAddress(pub String);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_default(),
+        ))
+    }
+}

@@ -1,0 +1,211 @@
+//! The coordinator's and leaders' views: completeness and timeliness of reporting, and the
+//! district summary of a period with each unit's share.
+
+use super::Nav;
+use crate::auth::Actor;
+use crate::error::AppError;
+use crate::reporting;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use bangfu_domain::plan::ValueBasis;
+use bangfu_domain::summary::Completeness;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    year: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "completeness.html")]
+struct CompletenessPage {
+    nav: Nav,
+    years: Vec<i32>,
+    year: Option<i32>,
+    periods: Vec<(String, String)>,
+    rows: Vec<(String, String, Vec<(String, Completeness, String)>)>,
+    counts: Vec<CountRow>,
+}
+
+struct CountRow {
+    expected: usize,
+    reported: usize,
+    on_time: usize,
+    late: usize,
+    missing: usize,
+    returned: usize,
+    approved: usize,
+    report_rate: String,
+    on_time_rate: String,
+}
+
+/// `?year=` as a year, or all years when empty; anything else is the user's mistake.
+pub fn parse_year(text: Option<&str>) -> Result<Option<i32>, AppError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => t
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(format!("年份“{t}”无效，应为四位数字，例如 2018"))),
+    }
+}
+
+pub async fn completeness(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<YearQuery>,
+) -> Result<Html<String>, AppError> {
+    let year = parse_year(q.year.as_deref())?;
+    let matrix = reporting::completeness(&state, &actor, year).await?;
+    let mut years: Vec<i32> = state.plan.periods().iter().map(|p| p.code.year()).collect();
+    years.dedup();
+    let page = CompletenessPage {
+        nav: Nav::for_actor(Some(&actor)),
+        years,
+        year,
+        periods: matrix
+            .periods
+            .iter()
+            .map(|p| (p.code.to_string(), p.label()))
+            .collect(),
+        rows: matrix
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.unit.code.clone(),
+                    r.unit.name.clone(),
+                    r.cells
+                        .iter()
+                        .map(|(period, cell, _)| {
+                            (period.clone(), *cell, format!("/reports/{period}/{}", r.unit.code))
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+        counts: matrix
+            .counts
+            .iter()
+            .map(|c| CountRow {
+                expected: c.expected,
+                reported: c.reported,
+                on_time: c.on_time,
+                late: c.late,
+                missing: c.missing,
+                returned: c.returned,
+                approved: c.approved,
+                report_rate: c.rate(c.reported),
+                on_time_rate: c.rate(c.on_time),
+            })
+            .collect(),
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize)]
+pub struct SummaryQuery {
+    basis: Option<String>,
+    approved_only: Option<String>,
+}
+
+impl SummaryQuery {
+    pub fn basis(&self, default: ValueBasis) -> Result<ValueBasis, AppError> {
+        match self.basis.as_deref().filter(|b| !b.is_empty()) {
+            None => Ok(default),
+            Some(b) => ValueBasis::parse(b).ok_or_else(|| {
+                AppError::BadRequest(format!("口径“{b}”无效，应为 ytd（累计）或 quarter（本季度）"))
+            }),
+        }
+    }
+
+    pub fn approved_only(&self) -> bool {
+        matches!(self.approved_only.as_deref(), Some("true" | "1" | "on"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "summary.html")]
+struct SummaryPage {
+    nav: Nav,
+    period_code: String,
+    period_label: String,
+    periods: Vec<(String, String)>,
+    ytd: bool,
+    approved_only: bool,
+    rows: Vec<SummaryLine>,
+}
+
+struct SummaryLine {
+    code: String,
+    label: String,
+    indent: usize,
+    unit: String,
+    total: String,
+    by_unit: Vec<(String, String)>,
+}
+
+/// `/summary`: the latest period that has begun.
+pub async fn summary_latest(State(state): State<AppState>, actor: Actor) -> Result<Response, AppError> {
+    let today = state.clock.today();
+    let periods = state.plan.periods();
+    let latest = periods
+        .iter()
+        .rev()
+        .find(|p| p.starts_on <= today)
+        .or(periods.first())
+        .ok_or(AppError::NotFound)?;
+    let _ = &actor;
+    Ok(super::see_other(&format!("/summary/{}", latest.code)))
+}
+
+pub async fn summary(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(period): Path<String>,
+    Query(q): Query<SummaryQuery>,
+) -> Result<Response, AppError> {
+    let basis = q.basis(state.plan.schedule.basis)?;
+    let approved_only = q.approved_only();
+    let (period, rows) = reporting::summary(&state, &actor, &period, basis, approved_only).await?;
+    let plan = &state.plan;
+    let lines = rows
+        .into_iter()
+        .filter_map(|r| {
+            let ind = plan.indicator(&r.indicator)?;
+            let precision = ind.unit.as_deref().map_or(0, |u| plan.precision(u));
+            Some(SummaryLine {
+                code: r.indicator.clone(),
+                label: ind.label(),
+                indent: plan.depth(ind),
+                unit: ind.unit.clone().unwrap_or_default(),
+                total: r.total.map(|t| t.format_fixed(precision)).unwrap_or_default(),
+                by_unit: plan
+                    .units_sorted()
+                    .into_iter()
+                    .filter_map(|u| {
+                        r.by_unit
+                            .get(&u.code)
+                            .map(|v| (u.name.clone(), v.format_fixed(precision)))
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    let page = SummaryPage {
+        nav: Nav::for_actor(Some(&actor)),
+        period_code: period.code.to_string(),
+        period_label: period.label(),
+        periods: plan
+            .periods()
+            .iter()
+            .map(|p| (p.code.to_string(), p.label()))
+            .collect(),
+        ytd: basis == ValueBasis::Ytd,
+        approved_only,
+        rows: lines,
+    };
+    Ok(Html(page.render()?).into_response())
+}

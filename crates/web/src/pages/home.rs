@@ -1,0 +1,114 @@
+//! `/home`: what is due. A reporter sees its open reports with their deadlines first; the
+//! coordinator sees the reports waiting for review.
+
+use super::Nav;
+use crate::auth::Actor;
+use crate::error::AppError;
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Html;
+use bangfu_domain::policy::Action;
+use bangfu_domain::report::ReportStatus;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    nav: Nav,
+    name: String,
+    unit_name: Option<String>,
+    open: Vec<DueRow>,
+    done: Vec<DueRow>,
+    to_review: Vec<DueRow>,
+    can_review: bool,
+    can_view_district: bool,
+}
+
+struct DueRow {
+    href: String,
+    period: String,
+    unit: String,
+    status: &'static str,
+    deadline: String,
+    deadline_status: String,
+    overdue: bool,
+    late: bool,
+}
+
+pub async fn show(State(state): State<AppState>, actor: Actor) -> Result<Html<String>, AppError> {
+    let today = state.clock.today();
+    let states = state.store.report_states(None).await?;
+    let periods = state.plan.periods();
+    let row = |period: &bangfu_domain::Period, unit: &str| {
+        let code = period.code.to_string();
+        let found = states
+            .iter()
+            .find(|s| s.period_code == code && s.unit_code == unit);
+        let status = found
+            .and_then(|s| ReportStatus::parse(&s.status))
+            .unwrap_or(ReportStatus::Draft);
+        let deadline_status = period.deadline_status(today);
+        (
+            status,
+            DueRow {
+                href: format!("/reports/{code}/{unit}"),
+                period: period.label(),
+                unit: state.plan.party_name(unit).to_string(),
+                status: status.label(),
+                deadline: period.deadline.format("%Y年%-m月%-d日").to_string(),
+                deadline_status: deadline_status.to_string(),
+                overdue: matches!(deadline_status, bangfu_domain::period::DeadlineStatus::Overdue(_)),
+                late: found.is_some_and(|s| s.late),
+            },
+        )
+    };
+    let mut open = Vec::new();
+    let mut done = Vec::new();
+    if let Some(unit) = actor.user.unit_code.as_deref() {
+        if actor.may(Action::EditReport { unit }) {
+            // Quarters that have begun, most recent first; returned reports lead the open ones.
+            let mut rows: Vec<_> = periods
+                .iter()
+                .filter(|p| p.starts_on <= today)
+                .map(|p| row(p, unit))
+                .collect();
+            rows.sort_by(|a, b| b.1.href.cmp(&a.1.href));
+            rows.sort_by_key(|(status, _)| *status != ReportStatus::Returned);
+            for (status, r) in rows {
+                if status.editable() {
+                    open.push(r);
+                } else {
+                    done.push(r);
+                }
+            }
+        }
+    }
+    let can_review = actor.may(Action::ReviewReport);
+    let to_review = if can_review {
+        states
+            .iter()
+            .filter(|s| s.status == ReportStatus::Submitted.as_str())
+            .filter_map(|s| {
+                let p = periods.iter().find(|p| p.code.to_string() == s.period_code)?;
+                Some(row(p, &s.unit_code).1)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = HomePage {
+        nav: Nav::for_actor(Some(&actor)),
+        name: actor.user.display_name.clone(),
+        unit_name: actor
+            .user
+            .unit_code
+            .as_deref()
+            .map(|u| state.plan.party_name(u).to_string()),
+        open,
+        done,
+        to_review,
+        can_review,
+        can_view_district: actor.may(Action::ViewDistrict),
+    };
+    Ok(Html(page.render()?))
+}

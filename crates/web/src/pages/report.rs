@@ -1,0 +1,520 @@
+//! `/reports/{period}/{unit}`: one unit's report laid out like the paper form, with saving,
+//! submitting, review by the coordinator, evidence files and the report's history.
+
+use super::plan::form_rows;
+use super::{flash, see_other, Nav};
+use crate::auth::Actor;
+use crate::error::AppError;
+use crate::reporting::{self, LoadedReport};
+use crate::{AppState, MAX_EVIDENCE_BYTES};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Form;
+use bangfu_domain::period::DeadlineStatus;
+use bangfu_domain::policy::Action;
+use bangfu_domain::report::{
+    check_report, CheckMode, Finding, Narrative, RawEntry, ReportStatus, Severity, WorkflowAction,
+};
+use bangfu_store::NewEvidence;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    nav: Nav,
+    csrf: String,
+    form_title: String,
+    period_code: String,
+    period_label: String,
+    unit_code: String,
+    unit_name: String,
+    status: ReportStatus,
+    version: i64,
+    deadline: String,
+    deadline_status: String,
+    overdue: bool,
+    late: bool,
+    reporter_name: String,
+    reporter_phone: String,
+    submitted_at: String,
+    return_reason: Option<String>,
+    rows: Vec<EntryRow>,
+    narrative: Narrative,
+    can_edit: bool,
+    can_review: bool,
+    message: Option<&'static str>,
+    problem: Option<String>,
+    findings: Vec<(bool, String)>,
+    events: Vec<EventRow>,
+    evidence: Vec<EvidenceRow>,
+}
+
+struct EntryRow {
+    code: String,
+    label: String,
+    indent: usize,
+    heading: bool,
+    unit: String,
+    city_only: bool,
+    /// The unit fills this row.
+    own: bool,
+    value: String,
+    comment: String,
+    flagged: bool,
+    cell: Option<(String, usize)>,
+    covered: bool,
+}
+
+struct EventRow {
+    at: String,
+    actor: String,
+    action: &'static str,
+    change: String,
+    reason: String,
+}
+
+struct EvidenceRow {
+    id: i64,
+    name: String,
+    size: String,
+    uploaded_by: String,
+    at: String,
+}
+
+pub fn beijing_time(t: DateTime<Utc>) -> String {
+    let beijing = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    t.with_timezone(&beijing).format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn status_label(code: &str) -> &'static str {
+    ReportStatus::parse(code).map_or("-", |s| s.label())
+}
+
+/// Values as typed, when a rejected form is shown again.
+type Typed = HashMap<String, (String, String)>;
+
+fn render(
+    state: &AppState,
+    actor: &Actor,
+    report: &LoadedReport,
+    typed: Option<&Typed>,
+    findings: &[Finding],
+    message: Option<&'static str>,
+    problem: Option<String>,
+) -> Result<String, AppError> {
+    let plan = &state.plan;
+    let unit = &report.unit.code;
+    let own: Vec<String> = plan
+        .indicators_for_unit(unit)
+        .iter()
+        .map(|i| i.code.clone())
+        .collect();
+    let entries = report.entries();
+    let flagged: Vec<&str> = findings.iter().map(|f| f.indicator.as_str()).collect();
+    let rows = form_rows(plan)
+        .into_iter()
+        .map(|r| {
+            let (value, comment) = match typed.and_then(|t| t.get(&r.code)) {
+                Some((v, c)) => (v.clone(), c.clone()),
+                None => entries.get(&r.code).map_or((String::new(), String::new()), |e| {
+                    (
+                        e.value.map(|v| v.to_string()).unwrap_or_default(),
+                        e.comment.clone(),
+                    )
+                }),
+            };
+            EntryRow {
+                own: own.contains(&r.code),
+                flagged: flagged.contains(&r.code.as_str()),
+                code: r.code,
+                label: r.label,
+                indent: r.indent,
+                heading: r.heading,
+                unit: r.unit,
+                city_only: !r.district_fills,
+                value,
+                comment,
+                cell: r.cell,
+                covered: r.covered,
+            }
+        })
+        .collect();
+    let stored = report.stored.as_ref();
+    let deadline_status = report.period.deadline_status(state.clock.today());
+    let page = ReportPage {
+        nav: Nav::for_actor(Some(actor)),
+        csrf: actor.csrf_token().to_string(),
+        form_title: plan.info.form_title.clone(),
+        period_code: report.period.code.to_string(),
+        period_label: report.period.label(),
+        unit_code: unit.clone(),
+        unit_name: report.unit.name.clone(),
+        status: report.status(),
+        version: report.version(),
+        deadline: report.period.deadline.format("%Y年%-m月%-d日").to_string(),
+        deadline_status: deadline_status.to_string(),
+        overdue: matches!(deadline_status, DeadlineStatus::Overdue(_)),
+        late: report.late(),
+        reporter_name: stored
+            .filter(|r| r.submitted_at.is_some())
+            .map_or(actor_name_if_editor(actor, unit), |r| r.reporter_name.clone()),
+        reporter_phone: stored
+            .filter(|r| r.submitted_at.is_some())
+            .map_or(actor_phone_if_editor(actor, unit), |r| r.reporter_phone.clone()),
+        submitted_at: stored
+            .and_then(|r| r.submitted_at)
+            .map(beijing_time)
+            .unwrap_or_default(),
+        return_reason: report.return_reason(),
+        rows,
+        narrative: typed_narrative(typed, stored.map(|r| r.narrative.clone()).unwrap_or_default()),
+        can_edit: actor.may(Action::EditReport { unit }) && report.status().editable(),
+        can_review: actor.may(Action::ReviewReport),
+        message,
+        problem,
+        findings: findings
+            .iter()
+            .map(|f| (f.severity == Severity::Error, f.message.clone()))
+            .collect(),
+        events: stored
+            .map(|r| {
+                r.events
+                    .iter()
+                    .map(|e| EventRow {
+                        at: beijing_time(e.occurred_at),
+                        actor: e.actor.clone(),
+                        action: WorkflowAction::parse(&e.action).map_or("-", |a| a.label()),
+                        change: format!(
+                            "{} → {}",
+                            status_label(&e.from_status),
+                            status_label(&e.to_status)
+                        ),
+                        reason: e.reason.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        evidence: stored
+            .map(|r| {
+                r.evidence
+                    .iter()
+                    .map(|e| EvidenceRow {
+                        id: e.id,
+                        name: e.file_name.clone(),
+                        size: format!("{:.1} KB", e.size_bytes as f64 / 1024.0),
+                        uploaded_by: e.uploaded_by.clone(),
+                        at: beijing_time(e.uploaded_at),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    Ok(page.render()?)
+}
+
+/// Before submission the header shows the person filling the form, from their profile.
+fn actor_name_if_editor(actor: &Actor, unit: &str) -> String {
+    if actor.may(Action::EditReport { unit }) {
+        actor.user.display_name.clone()
+    } else {
+        String::new()
+    }
+}
+
+fn actor_phone_if_editor(actor: &Actor, unit: &str) -> String {
+    if actor.may(Action::EditReport { unit }) {
+        actor.user.phone.clone()
+    } else {
+        String::new()
+    }
+}
+
+fn typed_narrative(typed: Option<&Typed>, stored: Narrative) -> Narrative {
+    match typed {
+        Some(t) => Narrative {
+            progress: t.get("progress").map_or(stored.progress, |v| v.0.clone()),
+            problems: t.get("problems").map_or(stored.problems, |v| v.0.clone()),
+            next_steps: t.get("next_steps").map_or(stored.next_steps, |v| v.0.clone()),
+        },
+        None => stored,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MsgQuery {
+    msg: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((period, unit)): Path<(String, String)>,
+    Query(q): Query<MsgQuery>,
+) -> Result<Html<String>, AppError> {
+    let report = reporting::load(&state, &actor, &period, &unit).await?;
+    // Warnings (such as a year-to-date decrease) stay visible until explained.
+    let findings = if report.status().editable() && report.stored.is_some() {
+        let previous = reporting::previous_values(&state, &report.period, &unit).await?;
+        check_report(&state.plan, &unit, &report.entries(), &previous, CheckMode::Save)
+    } else {
+        Vec::new()
+    };
+    Ok(Html(render(
+        &state,
+        &actor,
+        &report,
+        None,
+        &findings,
+        flash(q.msg.as_deref()),
+        None,
+    )?))
+}
+
+fn report_url(period: &str, unit: &str, msg: &str) -> String {
+    format!("/reports/{period}/{unit}?msg={msg}")
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((period, unit)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(f, _)| f == k)
+            .map(|(_, v)| v.clone())
+    };
+    let version: Option<i64> = get("version").and_then(|v| v.parse().ok());
+    let submit = get("intent").as_deref() == Some("submit");
+    let mut typed: Typed = HashMap::new();
+    let raw: Vec<RawEntry> = state
+        .plan
+        .indicators_for_unit(&unit)
+        .iter()
+        .filter_map(|i| {
+            let value = get(&format!("v.{}", i.code))?;
+            let comment = get(&format!("c.{}", i.code)).unwrap_or_default();
+            typed.insert(i.code.clone(), (value.clone(), comment.clone()));
+            Some(RawEntry {
+                indicator: i.code.clone(),
+                value: Some(value),
+                comment: Some(comment),
+            })
+        })
+        .collect();
+    let narrative = Narrative {
+        progress: get("progress").unwrap_or_default(),
+        problems: get("problems").unwrap_or_default(),
+        next_steps: get("next_steps").unwrap_or_default(),
+    };
+    for (k, v) in [
+        ("progress", &narrative.progress),
+        ("problems", &narrative.problems),
+        ("next_steps", &narrative.next_steps),
+    ] {
+        typed.insert(k.to_string(), (v.clone(), String::new()));
+    }
+    let rejected = |findings: Vec<Finding>, problem: &str, typed: Option<&Typed>, report: LoadedReport| {
+        render(&state, &actor, &report, typed, &findings, None, Some(problem.to_string()))
+            .map(|html| (StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+    };
+    match reporting::save(&state, &actor, &period, &unit, &raw, Some(narrative), version).await {
+        Err(AppError::Validation(findings)) => {
+            let report = reporting::load(&state, &actor, &period, &unit).await?;
+            return rejected(findings, "未保存：请按提示改正后再保存。", Some(&typed), report);
+        }
+        Err(e) => return Err(e),
+        Ok(saved) if submit => {
+            match reporting::transition(
+                &state,
+                &actor,
+                &period,
+                &unit,
+                WorkflowAction::Submit,
+                "",
+                Some(saved.version),
+            )
+            .await
+            {
+                Err(AppError::Validation(findings)) => {
+                    let report = reporting::load(&state, &actor, &period, &unit).await?;
+                    return rejected(findings, "已保存为草稿，但还不能报送：", None, report);
+                }
+                Err(e) => return Err(e),
+                Ok(()) => {}
+            }
+            Ok(see_other(&report_url(&period, &unit, "submitted")))
+        }
+        Ok(_) => Ok(see_other(&report_url(&period, &unit, "saved"))),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    action: String,
+    #[serde(default)]
+    reason: String,
+    version: Option<i64>,
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((period, unit)): Path<(String, String)>,
+    Form(form): Form<ReviewForm>,
+) -> Result<Response, AppError> {
+    let action = match WorkflowAction::parse(&form.action) {
+        Some(a @ (WorkflowAction::Return | WorkflowAction::Approve | WorkflowAction::Reopen)) => a,
+        _ => return Err(AppError::BadRequest(format!("未知的审核操作“{}”", form.action))),
+    };
+    reporting::transition(&state, &actor, &period, &unit, action, &form.reason, form.version).await?;
+    let msg = match action {
+        WorkflowAction::Return => "returned",
+        WorkflowAction::Approve => "approved",
+        _ => "reopened",
+    };
+    Ok(see_other(&report_url(&period, &unit, msg)))
+}
+
+/// File types accepted as evidence (佐证材料), by extension, with the type they are served as.
+const EVIDENCE_TYPES: &[(&str, &str)] = &[
+    ("pdf", "application/pdf"),
+    ("ofd", "application/ofd"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("gif", "image/gif"),
+    ("bmp", "image/bmp"),
+    ("tif", "image/tiff"),
+    ("tiff", "image/tiff"),
+    ("doc", "application/msword"),
+    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("xls", "application/vnd.ms-excel"),
+    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("ppt", "application/vnd.ms-powerpoint"),
+    ("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    ("wps", "application/vnd.ms-works"),
+    ("et", "application/vnd.ms-excel"),
+    ("dps", "application/vnd.ms-powerpoint"),
+];
+
+pub fn evidence_type(file_name: &str) -> Result<&'static str, AppError> {
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    EVIDENCE_TYPES
+        .iter()
+        .find(|(e, _)| *e == ext)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "佐证材料“{file_name}”的类型不支持：请上传 PDF、图片或 Office/WPS 文件"
+            ))
+        })
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((period, unit)): Path<(String, String)>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    actor.require(Action::EditReport { unit: &unit })?;
+    let period = reporting::find_period(&state, &period)?.code.to_string();
+    let too_big = || {
+        AppError::BadRequest(format!(
+            "上传失败：文件不能超过 {} MB",
+            MAX_EVIDENCE_BYTES / 1024 / 1024
+        ))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field
+            .file_name()
+            .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim().to_string())
+            .unwrap_or_default();
+        if name.is_empty() {
+            return Err(AppError::BadRequest("请选择要上传的佐证材料文件".into()));
+        }
+        let content_type = evidence_type(&name)?;
+        let bytes = field.bytes().await.map_err(|_| too_big())?;
+        if bytes.is_empty() {
+            return Err(AppError::BadRequest(format!("文件“{name}”是空的")));
+        }
+        if bytes.len() > MAX_EVIDENCE_BYTES {
+            return Err(too_big());
+        }
+        let sha256 = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        state
+            .store
+            .add_evidence(
+                &period,
+                &unit,
+                NewEvidence {
+                    file_name: name,
+                    content_type: content_type.to_string(),
+                    sha256,
+                    content: bytes.to_vec(),
+                },
+                actor.login(),
+                &actor.address,
+            )
+            .await?;
+        return Ok(see_other(&report_url(&period, &unit, "uploaded")));
+    }
+    Err(AppError::BadRequest("请选择要上传的佐证材料文件".into()))
+}
+
+/// RFC 5987 encoding of a UTF-8 file name for Content-Disposition.
+fn encode_filename(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Evidence is always downloaded as an attachment, never rendered inline.
+pub async fn download(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let file = state.store.evidence(id).await?.ok_or(AppError::NotFound)?;
+    actor.require(Action::ViewReport { unit: &file.unit })?;
+    let ext = file
+        .meta
+        .file_name
+        .rsplit_once('.')
+        .map_or("bin", |(_, e)| e)
+        .to_ascii_lowercase();
+    let disposition = format!(
+        "attachment; filename=\"evidence-{id}.{}\"; filename*=UTF-8''{}",
+        encode_filename(&ext),
+        encode_filename(&file.meta.file_name)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.meta.content_type.clone()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        file.content,
+    )
+        .into_response())
+}
+

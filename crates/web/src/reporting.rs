@@ -1,0 +1,330 @@
+//! The reporting cycle as the web pages and the JSON API both use it: every rule is asked of the
+//! domain (validation, workflow, policy), every change goes through the store.
+
+use crate::auth::Actor;
+use crate::error::AppError;
+use crate::AppState;
+use bangfu_domain::period::{DeadlineStatus, Period, PeriodCode};
+use bangfu_domain::plan::{Unit, ValueBasis};
+use bangfu_domain::policy::Action;
+use bangfu_domain::report::{
+    check_report, has_errors, parse_entries, CheckMode, Entry, Finding, Narrative, RawEntry,
+    ReportStatus, Severity, WorkflowAction,
+};
+use bangfu_domain::summary::{
+    district_summary, is_late, periods_of_year, reporting_units, year_to_date, Completeness,
+    PeriodCounts, SummaryRow, UnitValues,
+};
+use bangfu_domain::Quantity;
+use bangfu_store::{SaveReport, StoredReport, Transition};
+use std::collections::BTreeMap;
+
+/// A report as seen by someone allowed to see it.
+pub struct LoadedReport {
+    pub period: Period,
+    pub unit: Unit,
+    pub stored: Option<StoredReport>,
+}
+
+impl LoadedReport {
+    pub fn status(&self) -> ReportStatus {
+        self.stored.as_ref().map_or(ReportStatus::Draft, |r| r.status)
+    }
+
+    pub fn version(&self) -> i64 {
+        self.stored.as_ref().map_or(0, |r| r.version)
+    }
+
+    pub fn entries(&self) -> BTreeMap<String, Entry> {
+        self.stored
+            .as_ref()
+            .map(|r| r.entries.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn late(&self) -> bool {
+        self.stored.as_ref().is_some_and(|r| r.late)
+    }
+
+    /// The reason of the latest return or reopening, for the reporter to see.
+    pub fn return_reason(&self) -> Option<String> {
+        let r = self.stored.as_ref()?;
+        if r.status != ReportStatus::Returned {
+            return None;
+        }
+        r.events
+            .iter()
+            .rev()
+            .find(|e| e.action == "return" || e.action == "reopen")
+            .map(|e| e.reason.clone())
+    }
+}
+
+pub fn find_period(state: &AppState, code: &str) -> Result<Period, AppError> {
+    let code: PeriodCode = code
+        .parse()
+        .map_err(|e: bangfu_domain::period::PeriodCodeError| AppError::BadRequest(e.to_string()))?;
+    state
+        .plan
+        .periods()
+        .into_iter()
+        .find(|p| p.code == code)
+        .ok_or_else(|| AppError::BadRequest(format!("报送期 {code} 不在本方案的报送安排内")))
+}
+
+fn find_unit(state: &AppState, code: &str) -> Result<Unit, AppError> {
+    state.plan.unit(code).cloned().ok_or(AppError::NotFound)
+}
+
+pub async fn load(
+    state: &AppState,
+    actor: &Actor,
+    period: &str,
+    unit: &str,
+) -> Result<LoadedReport, AppError> {
+    actor.require(Action::ViewReport { unit })?;
+    let period = find_period(state, period)?;
+    let unit = find_unit(state, unit)?;
+    let stored = state
+        .store
+        .report(&period.code.to_string(), &unit.code)
+        .await?;
+    Ok(LoadedReport {
+        period,
+        unit,
+        stored,
+    })
+}
+
+/// The same unit's values of the previous quarter in the same year (for the decrease warning).
+pub async fn previous_values(
+    state: &AppState,
+    period: &Period,
+    unit: &str,
+) -> Result<BTreeMap<String, Quantity>, AppError> {
+    if state.plan.schedule.basis != ValueBasis::Ytd {
+        return Ok(BTreeMap::new());
+    }
+    let Some(previous) = period.code.previous_in_year() else {
+        return Ok(BTreeMap::new());
+    };
+    Ok(state
+        .store
+        .report(&previous.to_string(), unit)
+        .await?
+        .map(|r| {
+            r.entries
+                .into_iter()
+                .filter_map(|(k, e)| Some((k, e.value?)))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// What a save returns: the new version and any warnings.
+pub struct Saved {
+    pub version: i64,
+    pub warnings: Vec<Finding>,
+}
+
+/// Validates and saves values and narrative. On any error nothing is written.
+pub async fn save(
+    state: &AppState,
+    actor: &Actor,
+    period: &str,
+    unit: &str,
+    raw: &[RawEntry],
+    narrative: Option<Narrative>,
+    expected_version: Option<i64>,
+) -> Result<Saved, AppError> {
+    actor.require(Action::EditReport { unit })?;
+    let report = load(state, actor, period, unit).await?;
+    if !report.status().editable() {
+        return Err(AppError::Store(bangfu_store::StoreError::NotEditable(
+            report.status().label().into(),
+        )));
+    }
+    let parsed = parse_entries(&state.plan, unit, raw).map_err(|findings| {
+        // Rows of another unit are a permission matter, not a typing mistake.
+        if findings.iter().any(|f| f.rule == "not_owned") {
+            AppError::Forbidden
+        } else {
+            AppError::Validation(findings)
+        }
+    })?;
+    let mut merged = report.entries();
+    merged.extend(parsed.clone());
+    let previous = previous_values(state, &report.period, unit).await?;
+    let findings = check_report(&state.plan, unit, &merged, &previous, CheckMode::Save);
+    if has_errors(&findings) {
+        return Err(AppError::Validation(findings));
+    }
+    let version = state
+        .store
+        .save_report(SaveReport {
+            period: report.period.code.to_string(),
+            unit: unit.to_string(),
+            expected_version,
+            entries: parsed,
+            narrative,
+            actor: actor.login().to_string(),
+            address: actor.address.clone(),
+        })
+        .await?;
+    Ok(Saved {
+        version,
+        warnings: findings
+            .into_iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .collect(),
+    })
+}
+
+/// Submits, returns, approves or reopens a report, as the policy and the workflow allow.
+pub async fn transition(
+    state: &AppState,
+    actor: &Actor,
+    period: &str,
+    unit: &str,
+    action: WorkflowAction,
+    reason: &str,
+    expected_version: Option<i64>,
+) -> Result<(), AppError> {
+    match action {
+        WorkflowAction::Submit => actor.require(Action::EditReport { unit })?,
+        _ => actor.require(Action::ReviewReport)?,
+    }
+    let reason = reason.trim();
+    if action.needs_reason() && reason.is_empty() {
+        return Err(AppError::BadRequest(format!(
+            "{}时必须填写原因",
+            action.label()
+        )));
+    }
+    let report = load(state, actor, period, unit).await?;
+    action
+        .apply(report.status())
+        .map_err(|m| AppError::Store(bangfu_store::StoreError::Workflow(m)))?;
+    let mut late = false;
+    if action == WorkflowAction::Submit {
+        let previous = previous_values(state, &report.period, unit).await?;
+        let findings = check_report(
+            &state.plan,
+            unit,
+            &report.entries(),
+            &previous,
+            CheckMode::Submit,
+        );
+        if has_errors(&findings) {
+            return Err(AppError::Validation(findings));
+        }
+        late = is_late(&report.period, state.clock.today());
+    }
+    state
+        .store
+        .transition(Transition {
+            period: report.period.code.to_string(),
+            unit: unit.to_string(),
+            action,
+            expected_version,
+            reason: reason.to_string(),
+            actor: actor.login().to_string(),
+            address: actor.address.clone(),
+            at: state.clock.now(),
+            late,
+            reporter: Some((actor.user.display_name.clone(), actor.user.phone.clone())),
+        })
+        .await?;
+    Ok(())
+}
+
+/// The district summary of a period: per row the total and each unit's value.
+pub async fn summary(
+    state: &AppState,
+    actor: &Actor,
+    period: &str,
+    basis: ValueBasis,
+    approved_only: bool,
+) -> Result<(Period, Vec<SummaryRow>), AppError> {
+    actor.require(Action::ViewDistrict)?;
+    let period = find_period(state, period)?;
+    let wanted_quarters: Vec<PeriodCode> = match (state.plan.schedule.basis, basis) {
+        (ValueBasis::Ytd, ValueBasis::Ytd) | (ValueBasis::Quarter, ValueBasis::Quarter) => {
+            vec![period.code]
+        }
+        (ValueBasis::Ytd, ValueBasis::Quarter) => period
+            .code
+            .previous_in_year()
+            .into_iter()
+            .chain([period.code])
+            .collect(),
+        (ValueBasis::Quarter, ValueBasis::Ytd) => year_to_date(period.code),
+    };
+    let mut series = Vec::with_capacity(wanted_quarters.len());
+    for code in wanted_quarters {
+        let code = code.to_string();
+        let totals = state.store.district_totals(&code, approved_only).await?;
+        let mut by_row: UnitValues = BTreeMap::new();
+        for v in state.store.unit_values(&code, approved_only).await? {
+            by_row
+                .entry(v.indicator_code)
+                .or_default()
+                .insert(v.unit_code, Quantity::from_scaled(v.value_scaled));
+        }
+        series.push((totals, by_row));
+    }
+    Ok((period, district_summary(&state.plan, basis, &series)))
+}
+
+/// One row of the completeness matrix.
+pub struct MatrixRow {
+    pub unit: Unit,
+    pub cells: Vec<(String, Completeness, bool)>,
+}
+
+pub struct Matrix {
+    pub periods: Vec<Period>,
+    pub rows: Vec<MatrixRow>,
+    pub counts: Vec<PeriodCounts>,
+}
+
+pub async fn completeness(
+    state: &AppState,
+    actor: &Actor,
+    year: Option<i32>,
+) -> Result<Matrix, AppError> {
+    actor.require(Action::ViewDistrict)?;
+    let periods = periods_of_year(&state.plan, year);
+    let states = state.store.report_states(year).await?;
+    let today = state.clock.today();
+    let mut counts = vec![PeriodCounts::default(); periods.len()];
+    let rows = reporting_units(&state.plan)
+        .into_iter()
+        .map(|unit| {
+            let cells = periods
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let code = p.code.to_string();
+                    let found = states
+                        .iter()
+                        .find(|s| s.period_code == code && s.unit_code == unit.code);
+                    let status = found.and_then(|s| ReportStatus::parse(&s.status));
+                    let late = found.is_some_and(|s| s.late);
+                    let cell = Completeness::of(status, late, DeadlineStatus::between(today, p.deadline));
+                    counts[i].add(cell, late);
+                    (code, cell, late)
+                })
+                .collect();
+            MatrixRow {
+                unit: unit.clone(),
+                cells,
+            }
+        })
+        .collect();
+    Ok(Matrix {
+        periods,
+        rows,
+        counts,
+    })
+}
