@@ -77,14 +77,26 @@ impl FromRequestParts<AppState> for MaybeActor {
 }
 
 impl FromRequestParts<AppState> for Actor {
-    type Rejection = AppError;
+    type Rejection = Response;
 
+    /// Not logged in: the API answers 401 JSON, a page redirects to the login page.
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Actor>()
-            .cloned()
-            .ok_or(AppError::Unauthenticated)
+        parts.extensions.get::<Actor>().cloned().ok_or_else(|| {
+            let uri = parts
+                .extensions
+                .get::<axum::extract::OriginalUri>()
+                .map_or_else(|| parts.uri.clone(), |u| u.0.clone());
+            if uri.path().starts_with("/api/") {
+                crate::error::ApiError(AppError::Unauthenticated).into_response()
+            } else {
+                // Back to the page asked for after logging in.
+                let next: String = form_urlencoded::byte_serialize(
+                    uri.path_and_query().map_or("/home", |p| p.as_str()).as_bytes(),
+                )
+                .collect();
+                axum::response::Redirect::to(&format!("/login?next={next}")).into_response()
+            }
+        })
     }
 }
 

@@ -1,13 +1,22 @@
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{header, Method, Request, StatusCode};
 use bangfu_domain::plan::parse_plan;
+use bangfu_domain::user::{Login, Role};
 use bangfu_store::testing::TestDatabase;
-use bangfu_store::PlanStore;
-use bangfu_web::AppState;
+use bangfu_store::{NewUser, PlanStore};
+use bangfu_web::auth::password::hash_password;
+use bangfu_web::{AppState, Clock};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tower::ServiceExt;
 
 pub const BUILT_IN: &str = include_str!("../../../../plans/daxing-2017-2020.toml");
+pub const PASSWORD: &str = "a-long-test-password";
+
+/// 2018-03-10 10:00 Beijing time: 2018Q1 is open and due in ten days.
+pub fn before_first_deadline() -> DateTime<Utc> {
+    "2018-03-10T02:00:00Z".parse().unwrap()
+}
 
 pub struct TestApp {
     pub state: AppState,
@@ -20,23 +29,141 @@ pub struct TestResponse {
     pub body: String,
 }
 
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn location(&self) -> &str {
+        self.headers[header::LOCATION].to_str().unwrap()
+    }
+}
+
+/// A logged-in browser or API client: its session cookie and CSRF token.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub cookie: String,
+    pub csrf: String,
+}
+
 impl TestApp {
-    /// A GET through the whole router (middleware included), without a socket.
-    pub async fn get(&self, path: &str) -> TestResponse {
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
         let response = bangfu_web::router(self.state.clone())
-            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .oneshot(request)
             .await
             .expect("router answers");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024)
+        let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024)
             .await
             .expect("body");
         TestResponse {
             status,
             headers,
-            body: String::from_utf8(bytes.to_vec()).expect("utf-8 body"),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
         }
+    }
+
+    /// A GET through the whole router (middleware included), without a socket.
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn get_as(&self, client: &Client, path: &str) -> TestResponse {
+        self.send(
+            Request::get(path)
+                .header(header::COOKIE, &client.cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A JSON request as `client` (with its CSRF header), or anonymous.
+    pub async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        client: Option<&Client>,
+        body: serde_json::Value,
+    ) -> TestResponse {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(c) = client {
+            request = request
+                .header(header::COOKIE, &c.cookie)
+                .header("x-csrf-token", &c.csrf);
+        }
+        self.send(request.body(Body::from(body.to_string())).unwrap())
+            .await
+    }
+
+    /// A browser form post as `client` (the CSRF token in the form, as the pages do).
+    pub async fn form(&self, path: &str, client: Option<&Client>, fields: &[(&str, &str)]) -> TestResponse {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        if let Some(c) = client {
+            all.push(("csrf", &c.csrf));
+        }
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(all)
+            .finish();
+        let mut request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = client {
+            request = request.header(header::COOKIE, &c.cookie);
+        }
+        self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    pub async fn add_user(&self, login: &str, role: Role, unit: Option<&str>) {
+        self.state
+            .store
+            .create_user(
+                NewUser {
+                    login: Login::parse(login).unwrap(),
+                    display_name: format!("{login}的姓名"),
+                    role,
+                    unit_code: unit.map(str::to_string),
+                    phone: "010-69200000".into(),
+                    password_hash: hash_password(PASSWORD.into()).await.unwrap(),
+                },
+                "test",
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Logs in through the API and returns the session.
+    pub async fn login(&self, login: &str) -> Client {
+        let r = self
+            .json(
+                Method::POST,
+                "/api/v1/login",
+                None,
+                serde_json::json!({ "login": login, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let cookie = r.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        Client {
+            cookie,
+            csrf: r.json()["csrf_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// A user of `role` (a reporter of `unit`), logged in.
+    pub async fn user(&self, login: &str, role: Role, unit: Option<&str>) -> Client {
+        self.add_user(login, role, unit).await;
+        self.login(login).await
     }
 
     /// Serves the application on a free local port; returns its base URL.
@@ -52,13 +179,12 @@ impl TestApp {
 async fn app_on(db: TestDatabase) -> TestApp {
     let plan = parse_plan("daxing", BUILT_IN).expect("built-in plan");
     db.store.load_plan(&plan, BUILT_IN, "test").await.unwrap();
-    TestApp {
-        state: AppState::new(Arc::new(db.store.clone()), Arc::new(plan)),
-        db,
-    }
+    let mut state = AppState::new(Arc::new(db.store.clone()), Arc::new(plan));
+    state.clock = Clock::Fixed(before_first_deadline());
+    TestApp { state, db }
 }
 
-/// The application on a fresh SQLite database with the built-in plan.
+/// The application on a fresh SQLite database with the built-in plan, on 2018-03-10.
 pub async fn spawn_app() -> TestApp {
     app_on(TestDatabase::sqlite().await).await
 }

@@ -3,3 +3,5 @@
 mod browser;
 mod helpers;
 mod pages;
+mod reporting;
+mod web_pages;

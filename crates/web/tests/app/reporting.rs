@@ -1,0 +1,397 @@
+//! The reporting cycle over HTTP: every role and action, through the API and the pages.
+
+use crate::helpers::{spawn_app, spawn_app_on_postgres, Client, TestApp, PASSWORD};
+use axum::http::{Method, StatusCode};
+use bangfu_domain::user::Role;
+use serde_json::{json, Value};
+
+const REPORT: &str = "/api/v1/reports/2018Q1/jw";
+
+fn values(pairs: &[(&str, &str)]) -> Value {
+    json!({ "values": pairs.iter().map(|(i, v)| json!({"indicator": i, "value": v})).collect::<Vec<_>>() })
+}
+
+/// Every row 区教委 fills, consistent with the plan's rules.
+const JW_COMPLETE: &[(&str, &str)] = &[
+    ("1.3", "3"),
+    ("1.7", "0"),
+    ("4.2", "12"),
+    ("4.2.1", "10"),
+    ("4.2.2", "2"),
+];
+
+async fn put(app: &TestApp, client: &Client, path: &str, body: Value) -> crate::helpers::TestResponse {
+    app.json(Method::PUT, path, Some(client), body).await
+}
+
+async fn post(app: &TestApp, client: &Client, path: &str, body: Value) -> crate::helpers::TestResponse {
+    app.json(Method::POST, path, Some(client), body).await
+}
+
+async fn the_whole_cycle_through_the_api(app: TestApp) {
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    let fgw = app.user("coordinator", Role::Coordinator, None).await;
+    let leader = app.user("leader", Role::Viewer, None).await;
+
+    // A draft: part of the form.
+    let r = put(&app, &jw, &format!("{REPORT}/values"), values(&[("1.3", "3")])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["version"], 1);
+
+    // An invalid save is refused with every message and changes nothing.
+    let bad = put(
+        &app,
+        &jw,
+        &format!("{REPORT}/values"),
+        values(&[("1.3", "9"), ("4.2", "5"), ("4.2.1", "4"), ("4.2.2", "2")]),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let errors = bad.json()["errors"].clone();
+    assert_eq!(errors[0]["indicator"], "4.2");
+    assert_eq!(errors[0]["rule"], "sum");
+    assert!(errors[0]["message"].as_str().unwrap().starts_with("四、2 结对区县专业技术人才交流"));
+    let report = app.get_as(&jw, REPORT).await.json();
+    assert_eq!(report["values"], json!([{"indicator": "1.3", "value": "3", "comment": ""}]));
+    assert_eq!(report["version"], 1);
+
+    // Precision by unit of measure, with the row named.
+    let precise = put(&app, &jw, &format!("{REPORT}/values"), values(&[("1.3", "2.5")])).await;
+    assert_eq!(precise.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(precise.body.contains("一、3 与扶贫协作地区学校结对数"), "{}", precise.body);
+
+    // Submitting an incomplete report names each missing row.
+    let early = post(&app, &jw, &format!("{REPORT}/submit"), json!({})).await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let missing: Vec<String> = early.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["rule"] == "required")
+        .map(|e| e["indicator"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(missing, vec!["1.7", "4.2", "4.2.1", "4.2.2"]);
+
+    let mut complete = values(JW_COMPLETE);
+    complete["narrative"] = json!({"progress": "选派教师5批", "problems": "交通不便", "next_steps": "继续"});
+    assert_eq!(put(&app, &jw, &format!("{REPORT}/values"), complete).await.status, StatusCode::OK);
+    let submitted = post(&app, &jw, &format!("{REPORT}/submit"), json!({})).await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+    assert_eq!(submitted.json()["status"], "submitted");
+    assert_eq!(submitted.json()["late"], false);
+
+    // Submitted: the reporter can no longer change values.
+    let locked = put(&app, &jw, &format!("{REPORT}/values"), values(&[("1.3", "4")])).await;
+    assert_eq!(locked.status, StatusCode::CONFLICT);
+
+    // The district total counts the submitted report at once; "approved only" does not yet.
+    let total = |v: &Value, row: &str| {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["indicator"] == row)
+            .unwrap()["total"]
+            .clone()
+    };
+    let summary = app.get_as(&leader, "/api/v1/summary/2018Q1").await.json();
+    assert_eq!(total(&summary, "1.3"), "3");
+    assert_eq!(summary["rows"][0]["by_unit"], json!({}));
+    let approved_only = app
+        .get_as(&leader, "/api/v1/summary/2018Q1?approved_only=true")
+        .await
+        .json();
+    assert_eq!(total(&approved_only, "1.3"), Value::Null);
+
+    // Return needs a reason; the reporter sees it.
+    let no_reason = post(&app, &fgw, &format!("{REPORT}/return"), json!({})).await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    assert!(no_reason.body.contains("必须填写原因"));
+    let returned = post(&app, &fgw, &format!("{REPORT}/return"), json!({"reason": "学校结对数应为4所"})).await;
+    assert_eq!(returned.json()["status"], "returned");
+    let seen = app.get_as(&jw, REPORT).await.json();
+    assert_eq!(seen["return_reason"], "学校结对数应为4所");
+
+    // Correct and resubmit; approve; the total follows.
+    put(&app, &jw, &format!("{REPORT}/values"), values(&[("1.3", "4")])).await;
+    assert_eq!(post(&app, &jw, &format!("{REPORT}/submit"), json!({})).await.status, StatusCode::OK);
+    let approved = post(&app, &fgw, &format!("{REPORT}/approve"), json!({})).await;
+    assert_eq!(approved.json()["status"], "approved");
+    let summary = app.get_as(&leader, "/api/v1/summary/2018Q1?approved_only=true").await.json();
+    assert_eq!(total(&summary, "1.3"), "4");
+    assert_eq!(total(&summary, "4.2"), "12");
+
+    // Approved is locked: reopening needs the coordinator and a reason.
+    let again = post(&app, &jw, &format!("{REPORT}/submit"), json!({})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("已审核"), "{}", again.body);
+    let reopen = post(&app, &fgw, &format!("{REPORT}/reopen"), json!({"reason": "补充佐证"})).await;
+    assert_eq!(reopen.json()["status"], "returned");
+
+    let history = app.get_as(&fgw, REPORT).await.json()["history"].clone();
+    let actions: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, vec!["submit", "return", "submit", "approve", "reopen"]);
+    assert_eq!(history[1]["actor"], "coordinator");
+    assert_eq!(history[1]["reason"], "学校结对数应为4所");
+
+    let matrix = app.get_as(&leader, "/api/v1/completeness?year=2018").await.json();
+    let cell = matrix["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["unit"] == "jw" && r["period"] == "2018Q1")
+        .unwrap()
+        .clone();
+    assert_eq!(cell["status"], "returned");
+    assert_eq!(matrix["periods"]["2018Q1"]["expected"], 38);
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn whole_cycle_on_sqlite() {
+    the_whole_cycle_through_the_api(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn whole_cycle_on_postgres() {
+    if let Some(app) = spawn_app_on_postgres().await {
+        the_whole_cycle_through_the_api(app).await;
+    }
+}
+
+#[tokio::test]
+async fn reporters_never_reach_another_units_report() {
+    let app = spawn_app().await;
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    let wjw = app.user("wjw-clerk", Role::Reporter, Some("wjw")).await;
+    put(&app, &wjw, "/api/v1/reports/2018Q1/wjw/values", values(&[("1.4", "1")])).await;
+
+    assert_eq!(app.get_as(&jw, "/api/v1/reports/2018Q1/wjw").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get_as(&jw, "/reports/2018Q1/wjw").await.status, StatusCode::FORBIDDEN);
+    let write = put(&app, &jw, "/api/v1/reports/2018Q1/wjw/values", values(&[("1.4", "9")])).await;
+    assert_eq!(write.status, StatusCode::FORBIDDEN);
+    let submit = post(&app, &jw, "/api/v1/reports/2018Q1/wjw/submit", json!({})).await;
+    assert_eq!(submit.status, StatusCode::FORBIDDEN);
+    // An indicator of another unit inside one's own report is refused too.
+    let foreign_row = put(&app, &jw, "/api/v1/reports/2018Q1/jw/values", values(&[("1.4", "9")])).await;
+    assert_eq!(foreign_row.status, StatusCode::FORBIDDEN);
+    // Nothing changed for 区卫计委.
+    let theirs = app.get_as(&wjw, "/api/v1/reports/2018Q1/wjw").await.json();
+    assert_eq!(theirs["values"][0]["value"], "1");
+    assert_eq!(theirs["version"], 1);
+    // Reporters see neither the district nor other units' evidence.
+    assert_eq!(app.get_as(&jw, "/api/v1/summary/2018Q1").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get_as(&jw, "/completeness").await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn each_role_gets_what_the_policy_says() {
+    let app = spawn_app().await;
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    put(&app, &jw, &format!("{REPORT}/values"), values(JW_COMPLETE)).await;
+    post(&app, &jw, &format!("{REPORT}/submit"), json!({})).await;
+    for (login, role) in [
+        ("admin1", Role::Admin),
+        ("viewer1", Role::Viewer),
+        ("auditor1", Role::Auditor),
+    ] {
+        let c = app.user(login, role, None).await;
+        assert_eq!(app.get_as(&c, REPORT).await.status, StatusCode::OK, "{login}");
+        assert_eq!(app.get_as(&c, "/api/v1/summary/2018Q1").await.status, StatusCode::OK);
+        let edit = put(&app, &c, &format!("{REPORT}/values"), values(&[("1.3", "1")])).await;
+        assert_eq!(edit.status, StatusCode::FORBIDDEN, "{login} edits");
+        let approve = post(&app, &c, &format!("{REPORT}/approve"), json!({})).await;
+        assert_eq!(approve.status, StatusCode::FORBIDDEN, "{login} approves");
+        let users_page = app.get_as(&c, "/admin/users").await.status;
+        assert_eq!(users_page == StatusCode::OK, role == Role::Admin, "{login} /admin/users");
+    }
+    // Anonymous: 401 on the API, a redirect to the login page on pages.
+    let anon = app.get(REPORT).await;
+    assert_eq!(anon.status, StatusCode::UNAUTHORIZED);
+    assert!(anon.json()["error"].as_str().unwrap().contains("登录"));
+    let page = app.get("/reports/2018Q1/jw").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), "/login?next=%2Freports%2F2018Q1%2Fjw");
+}
+
+#[tokio::test]
+async fn failed_logins_do_not_reveal_whether_the_login_exists() {
+    let app = spawn_app().await;
+    app.add_user("real", Role::Viewer, None).await;
+    let attempt = |login: &'static str, password: &'static str| {
+        let app = &app;
+        async move {
+            app.json(
+                Method::POST,
+                "/api/v1/login",
+                None,
+                json!({"login": login, "password": password}),
+            )
+            .await
+        }
+    };
+    let wrong = attempt("real", "wrong-password").await;
+    let unknown = attempt("nobody", "wrong-password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.body, unknown.body);
+    let page = app
+        .form("/login", None, &[("login", "nobody"), ("password", "x")])
+        .await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    assert!(page.body.contains("登录名或密码错误"));
+    // A disabled account cannot log in, and its sessions end.
+    let c = app.login("real").await;
+    app.state.store.set_user_active("real", false, "admin").await.unwrap();
+    assert_eq!(app.get_as(&c, "/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+    let disabled = attempt("real", PASSWORD).await;
+    assert_eq!(disabled.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn state_changes_with_a_cookie_need_the_csrf_token() {
+    let app = spawn_app().await;
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    let forged = Client {
+        cookie: jw.cookie.clone(),
+        csrf: "not-the-token".into(),
+    };
+    let r = put(&app, &forged, &format!("{REPORT}/values"), values(&[("1.3", "1")])).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("CSRF"));
+    let form = app
+        .form("/reports/2018Q1/jw", Some(&forged), &[("v.1.3", "1"), ("intent", "save")])
+        .await;
+    assert_eq!(form.status, StatusCode::FORBIDDEN);
+    assert!(app.get_as(&jw, REPORT).await.json()["values"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn bearer_tokens_work_until_revoked() {
+    let app = spawn_app().await;
+    app.add_user("robot", Role::Viewer, None).await;
+    let user = app.state.store.user_by_login("robot").await.unwrap().unwrap();
+    let token = "bf_test_token_123";
+    let id = app
+        .state
+        .store
+        .create_token(&user, &bangfu_web::auth::session::sha256_hex(token), "脚本", "admin")
+        .await
+        .unwrap();
+    let me = |t: &'static str| {
+        let app = &app;
+        async move {
+            app.send(
+                axum::http::Request::get("/api/v1/me")
+                    .header("authorization", format!("Bearer {t}"))
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let ok = me(token).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.json()["role"], "viewer");
+    assert_eq!(me("bf_wrong").await.status, StatusCode::UNAUTHORIZED);
+    app.state.store.revoke_token(id, "admin").await.unwrap();
+    assert_eq!(me(token).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn late_submissions_are_accepted_and_marked() {
+    let mut app = spawn_app().await;
+    app.state.clock = bangfu_web::Clock::Fixed("2018-03-25T02:00:00Z".parse().unwrap());
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    let page = app.get_as(&jw, "/reports/2018Q1/jw").await;
+    assert!(page.body.contains("已逾期 5 天"), "deadline status shown");
+    put(&app, &jw, &format!("{REPORT}/values"), values(JW_COMPLETE)).await;
+    let r = post(&app, &jw, &format!("{REPORT}/submit"), json!({})).await;
+    assert_eq!(r.json()["late"], true);
+    let fgw = app.user("coordinator", Role::Coordinator, None).await;
+    let matrix = app.get_as(&fgw, "/completeness?year=2018").await;
+    assert!(matrix.body.contains("迟报"));
+    assert!(matrix.body.contains("缺报"), "other units missed the deadline");
+}
+
+#[tokio::test]
+async fn quarter_increment_and_decrease_warning() {
+    let mut app = spawn_app().await;
+    app.state.clock = bangfu_web::Clock::Fixed("2018-06-10T02:00:00Z".parse().unwrap());
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    let leader = app.user("leader", Role::Viewer, None).await;
+    put(&app, &jw, &format!("{REPORT}/values"), values(&[("1.3", "3")])).await;
+    let q2 = "/api/v1/reports/2018Q2/jw";
+    let r = put(&app, &jw, &format!("{q2}/values"), values(&[("1.3", "2")])).await;
+    assert_eq!(r.status, StatusCode::OK, "a decrease is a warning, not a block");
+    let warning = &r.json()["warnings"][0];
+    assert_eq!(warning["rule"], "ytd_decrease");
+    assert!(warning["message"].as_str().unwrap().contains("小于上季度累计数 (3)"));
+    put(&app, &jw, &format!("{q2}/values"), values(&JW_COMPLETE[1..])).await;
+    let blocked = post(&app, &jw, &format!("{q2}/submit"), json!({})).await;
+    assert_eq!(blocked.status, StatusCode::UNPROCESSABLE_ENTITY, "submit needs the comment");
+    let explained = json!({"values": [{"indicator": "1.3", "value": "2", "comment": "一所学校撤并"}]});
+    put(&app, &jw, &format!("{q2}/values"), explained).await;
+    assert_eq!(post(&app, &jw, &format!("{q2}/submit"), json!({})).await.status, StatusCode::OK);
+    let inc = app
+        .get_as(&leader, "/api/v1/summary/2018Q2?basis=quarter")
+        .await
+        .json();
+    let row = inc["rows"].as_array().unwrap().iter().find(|r| r["indicator"] == "1.3").unwrap().clone();
+    assert_eq!(row["total"], "-1");
+    assert_eq!(row["by_unit"]["jw"], "-1");
+    let bad_basis = app.get_as(&leader, "/api/v1/summary/2018Q2?basis=month").await;
+    assert_eq!(bad_basis.status, StatusCode::BAD_REQUEST);
+    assert!(bad_basis.body.contains("口径"));
+}
+
+#[tokio::test]
+async fn stale_versions_are_refused() {
+    let app = spawn_app().await;
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    put(&app, &jw, &format!("{REPORT}/values"), values(&[("1.3", "3")])).await;
+    let mut stale = values(&[("1.3", "5")]);
+    stale["version"] = json!(0);
+    let r = put(&app, &jw, &format!("{REPORT}/values"), stale).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("已被他人修改"));
+}
+
+#[tokio::test]
+async fn bad_period_and_unit_codes_get_clear_errors() {
+    let app = spawn_app().await;
+    let fgw = app.user("coordinator", Role::Coordinator, None).await;
+    let r = app.get_as(&fgw, "/api/v1/reports/2018Q7/jw").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"].as_str().unwrap().contains("2018Q7"));
+    let r = app.get_as(&fgw, "/api/v1/reports/2030Q1/jw").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("不在本方案的报送安排内"));
+    assert_eq!(app.get_as(&fgw, "/api/v1/reports/2018Q1/nobody").await.status, StatusCode::NOT_FOUND);
+    let r = app.get_as(&fgw, "/completeness?year=abc").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("年份“abc”无效"));
+}
+
+#[tokio::test]
+async fn openapi_document_describes_the_api() {
+    let app = spawn_app().await;
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    assert_eq!(doc["openapi"], "3.0.3");
+    for path in [
+        "/login",
+        "/logout",
+        "/me",
+        "/reports/{period}/{unit}",
+        "/reports/{period}/{unit}/values",
+        "/reports/{period}/{unit}/{action}",
+        "/summary/{period}",
+        "/completeness",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} undocumented");
+    }
+}
