@@ -1,11 +1,11 @@
 //! `bangfu user add` and `bangfu token create|revoke`.
 
 use anyhow::{bail, Context};
+use bangfu_domain::user::{check_password_strength, Login, Role};
+use bangfu_store::NewUser;
 use bangfu_store::{SessionStore, SqlStore, UserStore};
 use bangfu_web::auth::password::{generate_password, hash_password};
 use bangfu_web::auth::session::{random_hex, sha256_hex};
-use bangfu_domain::user::{check_password_strength, Login, Role};
-use bangfu_store::NewUser;
 
 async fn open(db_url: &str) -> anyhow::Result<(SqlStore, bangfu_domain::Plan)> {
     let store = SqlStore::connect(db_url)
@@ -30,23 +30,32 @@ pub async fn add_user(db_url: &str, args: UserArgs) -> anyhow::Result<()> {
     let (store, plan) = open(db_url).await?;
     let login = Login::parse(&args.login).map_err(anyhow::Error::msg)?;
     let role = Role::parse(&args.role).map_err(anyhow::Error::msg)?;
-    let unit = args.unit.map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+    let unit = args
+        .unit
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty());
     match (&unit, role.needs_unit()) {
         (None, true) => bail!("填报人必须用 --unit 指定所属单位代码（见 `bangfu plan show`）"),
         (Some(u), true) if plan.unit(u).is_none() => {
             bail!("单位代码“{u}”不在方案中（见 `bangfu plan show`）")
         }
-        (Some(_), false) => bail!("只有填报人（reporter）属于某个单位，{} 不用 --unit", role.label()),
+        (Some(_), false) => bail!(
+            "只有填报人（reporter）属于某个单位，{} 不用 --unit",
+            role.label()
+        ),
         _ => {}
     }
     let (password, generated) = match std::env::var("BANGFU_PASSWORD") {
         Ok(p) if !p.is_empty() => {
-            check_password_strength(&p).map_err(|e| anyhow::anyhow!("BANGFU_PASSWORD 不可用：{e}"))?;
+            check_password_strength(&p)
+                .map_err(|e| anyhow::anyhow!("BANGFU_PASSWORD 不可用：{e}"))?;
             (p, false)
         }
         _ => (generate_password(), true),
     };
-    let hash = hash_password(password.clone()).await.map_err(anyhow::Error::msg)?;
+    let hash = hash_password(password.clone())
+        .await
+        .map_err(anyhow::Error::msg)?;
     store
         .create_user(
             NewUser {
@@ -61,9 +70,15 @@ pub async fn add_user(db_url: &str, args: UserArgs) -> anyhow::Result<()> {
         )
         .await?;
     if generated {
-        println!("已创建用户 {login}（{}），初始密码（只显示这一次）：{password}", role.label());
+        println!(
+            "已创建用户 {login}（{}），初始密码（只显示这一次）：{password}",
+            role.label()
+        );
     } else {
-        println!("已创建用户 {login}（{}），密码取自 BANGFU_PASSWORD", role.label());
+        println!(
+            "已创建用户 {login}（{}），密码取自 BANGFU_PASSWORD",
+            role.label()
+        );
     }
     Ok(())
 }

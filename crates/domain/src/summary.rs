@@ -60,16 +60,25 @@ pub fn district_summary(
             };
             let (total, by_unit) = match (stored, wanted) {
                 (ValueBasis::Ytd, ValueBasis::Ytd) | (ValueBasis::Quarter, ValueBasis::Quarter) => {
-                    (now_totals.get(code).copied(), now_units.get(code).cloned().unwrap_or_default())
+                    (
+                        now_totals.get(code).copied(),
+                        now_units.get(code).cloned().unwrap_or_default(),
+                    )
                 }
                 (ValueBasis::Ytd, ValueBasis::Quarter) => {
                     let previous = series.len().checked_sub(2).map(|i| &series[i]);
                     let total = now_totals.get(code).map(|t| {
-                        let before = previous.and_then(|p| p.0.get(code)).copied().unwrap_or_default();
+                        let before = previous
+                            .and_then(|p| p.0.get(code))
+                            .copied()
+                            .unwrap_or_default();
                         Quantity::new(t.decimal() - before.decimal())
                     });
                     let prev_units = previous.map(units_of);
-                    (total, minus(&units_of(&series[series.len() - 1]), prev_units.as_ref()))
+                    (
+                        total,
+                        minus(&units_of(&series[series.len() - 1]), prev_units.as_ref()),
+                    )
                 }
                 (ValueBasis::Quarter, ValueBasis::Ytd) => {
                     let any = series.iter().any(|s| s.0.contains_key(code));
@@ -82,7 +91,8 @@ pub fn district_summary(
                                 .sum(),
                         )
                     });
-                    let units: Vec<BTreeMap<String, Quantity>> = series.iter().map(units_of).collect();
+                    let units: Vec<BTreeMap<String, Quantity>> =
+                        series.iter().map(units_of).collect();
                     (total, sum_maps(&mut units.iter()))
                 }
             };
@@ -158,7 +168,10 @@ impl Completeness {
 
     /// Counted as reported (报送) in the rates.
     pub fn reported(self) -> bool {
-        matches!(self, Completeness::OnTime | Completeness::Late | Completeness::Approved)
+        matches!(
+            self,
+            Completeness::OnTime | Completeness::Late | Completeness::Approved
+        )
     }
 }
 
@@ -261,22 +274,43 @@ mod tests {
         assert_eq!(empty.total, None);
         // In the first quarter the increment is the value itself.
         let first = district_summary(&p, ValueBasis::Quarter, &series[..1]);
-        assert_eq!(first.iter().find(|r| r.indicator == "1.3").unwrap().total, Some(q("3")));
+        assert_eq!(
+            first.iter().find(|r| r.indicator == "1.3").unwrap().total,
+            Some(q("3"))
+        );
     }
 
     #[test]
     fn completeness_cells_and_rates() {
         use DeadlineStatus::*;
-        assert_eq!(Completeness::of(None, false, DueIn(3)), Completeness::Pending);
-        assert_eq!(Completeness::of(None, false, Overdue(1)), Completeness::Missing);
-        assert_eq!(Completeness::of(Some(ReportStatus::Draft), false, Overdue(1)), Completeness::Missing);
-        assert_eq!(Completeness::of(Some(ReportStatus::Submitted), true, Overdue(1)), Completeness::Late);
-        assert_eq!(Completeness::of(Some(ReportStatus::Approved), true, Overdue(1)), Completeness::Approved);
+        assert_eq!(
+            Completeness::of(None, false, DueIn(3)),
+            Completeness::Pending
+        );
+        assert_eq!(
+            Completeness::of(None, false, Overdue(1)),
+            Completeness::Missing
+        );
+        assert_eq!(
+            Completeness::of(Some(ReportStatus::Draft), false, Overdue(1)),
+            Completeness::Missing
+        );
+        assert_eq!(
+            Completeness::of(Some(ReportStatus::Submitted), true, Overdue(1)),
+            Completeness::Late
+        );
+        assert_eq!(
+            Completeness::of(Some(ReportStatus::Approved), true, Overdue(1)),
+            Completeness::Approved
+        );
         let mut c = PeriodCounts::default();
         c.add(Completeness::OnTime, false);
         c.add(Completeness::Late, true);
         c.add(Completeness::Missing, false);
-        assert_eq!((c.expected, c.reported, c.on_time, c.late, c.missing), (3, 2, 1, 1, 1));
+        assert_eq!(
+            (c.expected, c.reported, c.on_time, c.late, c.missing),
+            (3, 2, 1, 1, 1)
+        );
         assert_eq!(c.rate(c.reported), "66.7%");
     }
 

@@ -65,7 +65,10 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(pages::plan::show))
-        .route("/login", get(pages::auth::login_form).post(pages::auth::login))
+        .route(
+            "/login",
+            get(pages::auth::login_form).post(pages::auth::login),
+        )
         .route("/logout", post(pages::auth::logout))
         .route(
             "/account/password",
@@ -76,18 +79,31 @@ pub fn router(state: AppState) -> Router {
             "/reports/{period}/{unit}",
             get(pages::report::show).post(pages::report::save),
         )
-        .route("/reports/{period}/{unit}/review", post(pages::report::review))
+        .route(
+            "/reports/{period}/{unit}/review",
+            post(pages::report::review),
+        )
         .route(
             "/reports/{period}/{unit}/evidence",
-            post(pages::report::upload).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
+            post(pages::report::upload)
+                .layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
         )
         .route("/evidence/{id}", get(pages::report::download))
         .route("/completeness", get(pages::district::completeness))
         .route("/summary/{period}", get(pages::district::summary))
         .route("/summary", get(pages::district::summary_latest))
-        .route("/admin/users", get(pages::admin::users).post(pages::admin::add_user))
-        .route("/admin/users/{login}/active", post(pages::admin::set_active))
-        .route("/admin/users/{login}/password", post(pages::admin::reset_password));
+        .route(
+            "/admin/users",
+            get(pages::admin::users).post(pages::admin::add_user),
+        )
+        .route(
+            "/admin/users/{login}/active",
+            post(pages::admin::set_active),
+        )
+        .route(
+            "/admin/users/{login}/password",
+            post(pages::admin::reset_password),
+        );
     let api = Router::new()
         .route("/plan", get(api::plan))
         .route("/openapi.json", get(api::openapi))
@@ -130,7 +146,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

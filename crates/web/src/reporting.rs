@@ -28,7 +28,9 @@ pub struct LoadedReport {
 
 impl LoadedReport {
     pub fn status(&self) -> ReportStatus {
-        self.stored.as_ref().map_or(ReportStatus::Draft, |r| r.status)
+        self.stored
+            .as_ref()
+            .map_or(ReportStatus::Draft, |r| r.status)
     }
 
     pub fn version(&self) -> i64 {
@@ -311,7 +313,8 @@ pub async fn completeness(
                         .find(|s| s.period_code == code && s.unit_code == unit.code);
                     let status = found.and_then(|s| ReportStatus::parse(&s.status));
                     let late = found.is_some_and(|s| s.late);
-                    let cell = Completeness::of(status, late, DeadlineStatus::between(today, p.deadline));
+                    let cell =
+                        Completeness::of(status, late, DeadlineStatus::between(today, p.deadline));
                     counts[i].add(cell, late);
                     (code, cell, late)
                 })

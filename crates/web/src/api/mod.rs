@@ -207,7 +207,10 @@ pub async fn put_values(
         req.version,
     )
     .await?;
-    Ok(Json(serde_json::json!({ "version": saved.version, "warnings": saved.warnings })).into_response())
+    Ok(
+        Json(serde_json::json!({ "version": saved.version, "warnings": saved.warnings }))
+            .into_response(),
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -225,7 +228,16 @@ pub async fn workflow(
 ) -> ApiResult {
     let action = WorkflowAction::parse(&action).ok_or(AppError::NotFound)?;
     let req = body.map(|Json(b)| b).unwrap_or_default();
-    reporting::transition(&state, &actor, &period, &unit, action, &req.reason, req.version).await?;
+    reporting::transition(
+        &state,
+        &actor,
+        &period,
+        &unit,
+        action,
+        &req.reason,
+        req.version,
+    )
+    .await?;
     let r = reporting::load(&state, &actor, &period, &unit).await?;
     Ok(Json(serde_json::json!({
         "period": r.period.code.to_string(),
@@ -299,7 +311,12 @@ pub async fn completeness(
         .periods
         .iter()
         .zip(&matrix.counts)
-        .map(|(p, c)| (p.code.to_string(), serde_json::to_value(c).unwrap_or_default()))
+        .map(|(p, c)| {
+            (
+                p.code.to_string(),
+                serde_json::to_value(c).unwrap_or_default(),
+            )
+        })
         .collect();
     Ok(Json(serde_json::json!({ "year": year, "rows": rows, "periods": periods })).into_response())
 }

@@ -91,7 +91,9 @@ impl FromRequestParts<AppState> for Actor {
             } else {
                 // Back to the page asked for after logging in.
                 let next: String = form_urlencoded::byte_serialize(
-                    uri.path_and_query().map_or("/home", |p| p.as_str()).as_bytes(),
+                    uri.path_and_query()
+                        .map_or("/home", |p| p.as_str())
+                        .as_bytes(),
                 )
                 .collect();
                 axum::response::Redirect::to(&format!("/login?next={next}")).into_response()
@@ -200,7 +202,10 @@ async fn resolve(state: AppState, request: Request, next: Next) -> Result<Respon
     let mut request = request;
     if let Some(actor) = &actor {
         if let Some((_, csrf)) = &actor.session {
-            if !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+            if !matches!(
+                *request.method(),
+                Method::GET | Method::HEAD | Method::OPTIONS
+            ) {
                 let (ok, rebuilt) = csrf_matches(request, csrf).await?;
                 if !ok {
                     return Err(AppError::Csrf);
@@ -216,7 +221,11 @@ async fn resolve(state: AppState, request: Request, next: Next) -> Result<Respon
 /// Looks for the token in the header, the query string, or an urlencoded form body.
 async fn csrf_matches(request: Request, expected: &str) -> Result<(bool, Request), AppError> {
     let matches = |v: &str| !expected.is_empty() && v == expected;
-    if let Some(v) = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+    if let Some(v) = request
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
         return Ok((matches(v), request));
     }
     if let Some(q) = request.uri().query() {

@@ -89,7 +89,9 @@ pub async fn users(
     actor: Actor,
     Query(q): Query<MsgQuery>,
 ) -> Result<Html<String>, AppError> {
-    Ok(Html(page(&state, &actor, flash(q.msg.as_deref()), None, None).await?))
+    Ok(Html(
+        page(&state, &actor, flash(q.msg.as_deref()), None, None).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -120,7 +122,9 @@ pub async fn new_user(
     let unit = unit.trim();
     let unit_code = if role.needs_unit() {
         if state.plan.unit(unit).is_none() {
-            return Err(format!("填报人必须选择所属单位（“{unit}”不是本方案的单位代码）"));
+            return Err(format!(
+                "填报人必须选择所属单位（“{unit}”不是本方案的单位代码）"
+            ));
         }
         Some(unit.to_string())
     } else if !unit.is_empty() {
@@ -179,12 +183,26 @@ pub async fn add_user(
     let generated = form.password.is_empty();
     match state.store.create_user(user, actor.login()).await {
         Err(bangfu_store::StoreError::LoginTaken(l)) => {
-            let html = page(&state, &actor, None, Some(format!("登录名“{l}”已被使用")), None).await?;
+            let html = page(
+                &state,
+                &actor,
+                None,
+                Some(format!("登录名“{l}”已被使用")),
+                None,
+            )
+            .await?;
             Ok((StatusCode::CONFLICT, Html(html)).into_response())
         }
         Err(e) => Err(e.into()),
         Ok(_) if generated => Ok(Html(
-            page(&state, &actor, flash(Some("user_added")), None, Some((login, password))).await?,
+            page(
+                &state,
+                &actor,
+                flash(Some("user_added")),
+                None,
+                Some((login, password)),
+            )
+            .await?,
         )
         .into_response()),
         Ok(_) => Ok(see_other("/admin/users?msg=user_added")),
@@ -207,7 +225,11 @@ pub async fn set_active(
     if !active && login == actor.login() {
         return Err(AppError::BadRequest("不能停用自己的账号".into()));
     }
-    if !state.store.set_user_active(&login, active, actor.login()).await? {
+    if !state
+        .store
+        .set_user_active(&login, active, actor.login())
+        .await?
+    {
         return Err(AppError::NotFound);
     }
     Ok(see_other(if active {
@@ -224,8 +246,14 @@ pub async fn reset_password(
 ) -> Result<Response, AppError> {
     actor.require(Action::ManageUsers)?;
     let password = generate_password();
-    let hash = hash_password(password.clone()).await.map_err(AppError::Internal)?;
-    if !state.store.set_password(&login, &hash, actor.login()).await? {
+    let hash = hash_password(password.clone())
+        .await
+        .map_err(AppError::Internal)?;
+    if !state
+        .store
+        .set_password(&login, &hash, actor.login())
+        .await?
+    {
         return Err(AppError::NotFound);
     }
     Ok(Html(page(&state, &actor, None, None, Some((login, password))).await?).into_response())

@@ -83,7 +83,10 @@ pub async fn check_credentials(
             Ok(Err("该账号已停用，请联系系统管理员"))
         }
         _ => {
-            state.store.record_login_failure(login.trim(), address).await?;
+            state
+                .store
+                .record_login_failure(login.trim(), address)
+                .await?;
             Ok(Err("登录名或密码错误"))
         }
     }
@@ -112,7 +115,10 @@ pub async fn login(
     match check_credentials(&state, &form.login, &form.password, &address).await? {
         Ok(user) => {
             let (cookie, _) = start_session(&state, &user, &address).await?;
-            Ok(see_other_with_cookie(&safe_next(form.next.as_deref()), cookie))
+            Ok(see_other_with_cookie(
+                &safe_next(form.next.as_deref()),
+                cookie,
+            ))
         }
         Err(message) => {
             let page = LoginPage {
@@ -176,7 +182,8 @@ pub async fn change_password(
     actor: Actor,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let problem = if !verify_password(form.current.clone(), actor.user.password_hash.clone()).await {
+    let problem = if !verify_password(form.current.clone(), actor.user.password_hash.clone()).await
+    {
         Some("当前密码不正确".to_string())
     } else if form.new != form.confirm {
         Some("两次输入的新密码不一致".to_string())
@@ -198,5 +205,8 @@ pub async fn change_password(
         .await?;
     // Every session ended with the change; this browser gets a fresh one.
     let (cookie, _) = start_session(&state, &actor.user, &actor.address).await?;
-    Ok(see_other_with_cookie("/account/password?msg=password", cookie))
+    Ok(see_other_with_cookie(
+        "/account/password?msg=password",
+        cookie,
+    ))
 }

@@ -25,9 +25,12 @@ struct CompletenessPage {
     years: Vec<i32>,
     year: Option<i32>,
     periods: Vec<(String, String)>,
-    rows: Vec<(String, String, Vec<(String, Completeness, String)>)>,
+    rows: Vec<MatrixLine>,
     counts: Vec<CountRow>,
 }
+
+/// A unit's code and name, and per period its cell with the report's link.
+type MatrixLine = (String, String, Vec<(String, Completeness, String)>);
 
 struct CountRow {
     expected: usize,
@@ -80,7 +83,11 @@ pub async fn completeness(
                     r.cells
                         .iter()
                         .map(|(period, cell, _)| {
-                            (period.clone(), *cell, format!("/reports/{period}/{}", r.unit.code))
+                            (
+                                period.clone(),
+                                *cell,
+                                format!("/reports/{period}/{}", r.unit.code),
+                            )
                         })
                         .collect(),
                 )
@@ -116,7 +123,9 @@ impl SummaryQuery {
         match self.basis.as_deref().filter(|b| !b.is_empty()) {
             None => Ok(default),
             Some(b) => ValueBasis::parse(b).ok_or_else(|| {
-                AppError::BadRequest(format!("口径“{b}”无效，应为 ytd（累计）或 quarter（本季度）"))
+                AppError::BadRequest(format!(
+                    "口径“{b}”无效，应为 ytd（累计）或 quarter（本季度）"
+                ))
             }),
         }
     }
@@ -148,7 +157,10 @@ struct SummaryLine {
 }
 
 /// `/summary`: the latest period that has begun.
-pub async fn summary_latest(State(state): State<AppState>, actor: Actor) -> Result<Response, AppError> {
+pub async fn summary_latest(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<Response, AppError> {
     let today = state.clock.today();
     let periods = state.plan.periods();
     let latest = periods
@@ -181,7 +193,10 @@ pub async fn summary(
                 label: ind.label(),
                 indent: plan.depth(ind),
                 unit: ind.unit.clone().unwrap_or_default(),
-                total: r.total.map(|t| t.format_fixed(precision)).unwrap_or_default(),
+                total: r
+                    .total
+                    .map(|t| t.format_fixed(precision))
+                    .unwrap_or_default(),
                 by_unit: plan
                     .units_sorted()
                     .into_iter()

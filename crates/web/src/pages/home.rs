@@ -57,7 +57,10 @@ pub async fn show(State(state): State<AppState>, actor: Actor) -> Result<Html<St
                 status: status.label(),
                 deadline: period.deadline.format("%Y年%-m月%-d日").to_string(),
                 deadline_status: deadline_status.to_string(),
-                overdue: matches!(deadline_status, bangfu_domain::period::DeadlineStatus::Overdue(_)),
+                overdue: matches!(
+                    deadline_status,
+                    bangfu_domain::period::DeadlineStatus::Overdue(_)
+                ),
                 late: found.is_some_and(|s| s.late),
             },
         )
@@ -89,7 +92,9 @@ pub async fn show(State(state): State<AppState>, actor: Actor) -> Result<Html<St
             .iter()
             .filter(|s| s.status == ReportStatus::Submitted.as_str())
             .filter_map(|s| {
-                let p = periods.iter().find(|p| p.code.to_string() == s.period_code)?;
+                let p = periods
+                    .iter()
+                    .find(|p| p.code.to_string() == s.period_code)?;
                 Some(row(p, &s.unit_code).1)
             })
             .collect()

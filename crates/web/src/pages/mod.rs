@@ -71,7 +71,10 @@ pub fn see_other(to: &str) -> Response {
 pub fn see_other_with_cookie(to: &str, cookie: String) -> Response {
     (
         axum::http::StatusCode::SEE_OTHER,
-        [(header::LOCATION, to.to_string()), (header::SET_COOKIE, cookie)],
+        [
+            (header::LOCATION, to.to_string()),
+            (header::SET_COOKIE, cookie),
+        ],
     )
         .into_response()
 }

@@ -88,7 +88,9 @@ struct EvidenceRow {
 
 pub fn beijing_time(t: DateTime<Utc>) -> String {
     let beijing = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    t.with_timezone(&beijing).format("%Y-%m-%d %H:%M").to_string()
+    t.with_timezone(&beijing)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 fn status_label(code: &str) -> &'static str {
@@ -121,12 +123,14 @@ fn render(
         .map(|r| {
             let (value, comment) = match typed.and_then(|t| t.get(&r.code)) {
                 Some((v, c)) => (v.clone(), c.clone()),
-                None => entries.get(&r.code).map_or((String::new(), String::new()), |e| {
-                    (
-                        e.value.map(|v| v.to_string()).unwrap_or_default(),
-                        e.comment.clone(),
-                    )
-                }),
+                None => entries
+                    .get(&r.code)
+                    .map_or((String::new(), String::new()), |e| {
+                        (
+                            e.value.map(|v| v.to_string()).unwrap_or_default(),
+                            e.comment.clone(),
+                        )
+                    }),
             };
             EntryRow {
                 own: own.contains(&r.code),
@@ -162,17 +166,24 @@ fn render(
         late: report.late(),
         reporter_name: stored
             .filter(|r| r.submitted_at.is_some())
-            .map_or(actor_name_if_editor(actor, unit), |r| r.reporter_name.clone()),
+            .map_or(actor_name_if_editor(actor, unit), |r| {
+                r.reporter_name.clone()
+            }),
         reporter_phone: stored
             .filter(|r| r.submitted_at.is_some())
-            .map_or(actor_phone_if_editor(actor, unit), |r| r.reporter_phone.clone()),
+            .map_or(actor_phone_if_editor(actor, unit), |r| {
+                r.reporter_phone.clone()
+            }),
         submitted_at: stored
             .and_then(|r| r.submitted_at)
             .map(beijing_time)
             .unwrap_or_default(),
         return_reason: report.return_reason(),
         rows,
-        narrative: typed_narrative(typed, stored.map(|r| r.narrative.clone()).unwrap_or_default()),
+        narrative: typed_narrative(
+            typed,
+            stored.map(|r| r.narrative.clone()).unwrap_or_default(),
+        ),
         can_edit: actor.may(Action::EditReport { unit }) && report.status().editable(),
         can_review: actor.may(Action::ReviewReport),
         message,
@@ -239,7 +250,9 @@ fn typed_narrative(typed: Option<&Typed>, stored: Narrative) -> Narrative {
         Some(t) => Narrative {
             progress: t.get("progress").map_or(stored.progress, |v| v.0.clone()),
             problems: t.get("problems").map_or(stored.problems, |v| v.0.clone()),
-            next_steps: t.get("next_steps").map_or(stored.next_steps, |v| v.0.clone()),
+            next_steps: t
+                .get("next_steps")
+                .map_or(stored.next_steps, |v| v.0.clone()),
         },
         None => stored,
     }
@@ -260,7 +273,13 @@ pub async fn show(
     // Warnings (such as a year-to-date decrease) stay visible until explained.
     let findings = if report.status().editable() && report.stored.is_some() {
         let previous = reporting::previous_values(&state, &report.period, &unit).await?;
-        check_report(&state.plan, &unit, &report.entries(), &previous, CheckMode::Save)
+        check_report(
+            &state.plan,
+            &unit,
+            &report.entries(),
+            &previous,
+            CheckMode::Save,
+        )
     } else {
         Vec::new()
     };
@@ -285,12 +304,7 @@ pub async fn save(
     Path((period, unit)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let get = |k: &str| {
-        fields
-            .iter()
-            .find(|(f, _)| f == k)
-            .map(|(_, v)| v.clone())
-    };
+    let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
     let version: Option<i64> = get("version").and_then(|v| v.parse().ok());
     let submit = get("intent").as_deref() == Some("submit");
     let mut typed: Typed = HashMap::new();
@@ -321,16 +335,40 @@ pub async fn save(
     ] {
         typed.insert(k.to_string(), (v.clone(), String::new()));
     }
-    let rejected = |findings: Vec<Finding>, problem: &str, typed: Option<&Typed>, report: LoadedReport| {
-        render(&state, &actor, &report, typed, &findings, None, Some(problem.to_string()))
+    let rejected =
+        |findings: Vec<Finding>, problem: &str, typed: Option<&Typed>, report: LoadedReport| {
+            render(
+                &state,
+                &actor,
+                &report,
+                typed,
+                &findings,
+                None,
+                Some(problem.to_string()),
+            )
             .map(|html| (StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
-    };
-    match reporting::save(&state, &actor, &period, &unit, &raw, Some(narrative), version).await {
+        };
+    match reporting::save(
+        &state,
+        &actor,
+        &period,
+        &unit,
+        &raw,
+        Some(narrative),
+        version,
+    )
+    .await
+    {
         Err(AppError::Validation(findings)) => {
             let report = reporting::load(&state, &actor, &period, &unit).await?;
-            return rejected(findings, "未保存：请按提示改正后再保存。", Some(&typed), report);
+            rejected(
+                findings,
+                "未保存：请按提示改正后再保存。",
+                Some(&typed),
+                report,
+            )
         }
-        Err(e) => return Err(e),
+        Err(e) => Err(e),
         Ok(saved) if submit => {
             match reporting::transition(
                 &state,
@@ -372,9 +410,23 @@ pub async fn review(
 ) -> Result<Response, AppError> {
     let action = match WorkflowAction::parse(&form.action) {
         Some(a @ (WorkflowAction::Return | WorkflowAction::Approve | WorkflowAction::Reopen)) => a,
-        _ => return Err(AppError::BadRequest(format!("未知的审核操作“{}”", form.action))),
+        _ => {
+            return Err(AppError::BadRequest(format!(
+                "未知的审核操作“{}”",
+                form.action
+            )))
+        }
     };
-    reporting::transition(&state, &actor, &period, &unit, action, &form.reason, form.version).await?;
+    reporting::transition(
+        &state,
+        &actor,
+        &period,
+        &unit,
+        action,
+        &form.reason,
+        form.version,
+    )
+    .await?;
     let msg = match action {
         WorkflowAction::Return => "returned",
         WorkflowAction::Approve => "approved",
@@ -395,11 +447,20 @@ const EVIDENCE_TYPES: &[(&str, &str)] = &[
     ("tif", "image/tiff"),
     ("tiff", "image/tiff"),
     ("doc", "application/msword"),
-    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
     ("xls", "application/vnd.ms-excel"),
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
     ("ppt", "application/vnd.ms-powerpoint"),
-    ("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    (
+        "pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ),
     ("wps", "application/vnd.ms-works"),
     ("et", "application/vnd.ms-excel"),
     ("dps", "application/vnd.ms-powerpoint"),
@@ -517,4 +578,3 @@ pub async fn download(
     )
         .into_response())
 }
-

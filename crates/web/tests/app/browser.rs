@@ -145,3 +145,175 @@ async fn front_page_renders_styled_in_chromium() {
     browser.close().await;
     app.db.cleanup().await;
 }
+
+mod cycle {
+    use super::Browser;
+    use crate::helpers::{spawn_app, PASSWORD};
+    use bangfu_domain::user::Role;
+    use fantoccini::{Client, Locator};
+
+    async fn login(c: &Client, base: &str, login: &str) {
+        c.goto(&format!("{base}/login")).await.unwrap();
+        el(c, Locator::Id("login"))
+            .await
+            .send_keys(login)
+            .await
+            .unwrap();
+        el(c, Locator::Id("password"))
+            .await
+            .send_keys(PASSWORD)
+            .await
+            .unwrap();
+        click_to(c, "login-button", "/home").await;
+    }
+
+    async fn logout(c: &Client) {
+        el(c, Locator::Css("header.site button.link"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        for _ in 0..200 {
+            if c.current_url().await.unwrap().path().ends_with("/login") {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("logout did not reach the login page");
+    }
+
+    async fn fill(c: &Client, row: &str, value: &str) {
+        let input = el(c, Locator::Css(&format!("input[name='v.{row}']"))).await;
+        input.clear().await.unwrap();
+        input.send_keys(value).await.unwrap();
+    }
+
+    /// The element, once it is there (up to 10 s).
+    async fn el(c: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
+        c.wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(locator)
+            .await
+            .unwrap_or_else(|e| panic!("{locator:?}: {e}"))
+    }
+
+    /// Waits (up to 10 s) for the element: after a click the next page may still be loading.
+    async fn text(c: &Client, css: &str) -> String {
+        c.wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Clicks a button that leads to another page and waits until the URL contains `part`.
+    async fn click_to(c: &Client, id: &str, part: &str) {
+        el(c, Locator::Id(id)).await.click().await.unwrap();
+        for _ in 0..200 {
+            if c.current_url().await.unwrap().as_str().contains(part) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("clicking #{id} did not lead to a URL containing {part}");
+    }
+
+    async fn district_total(c: &Client, base: &str, query: &str) -> String {
+        c.goto(&format!("{base}/summary/2018Q1{query}"))
+            .await
+            .unwrap();
+        text(c, "tr[data-indicator='1.3'] td.total").await
+    }
+
+    fn screenshot(name: &str, png: Vec<u8>) {
+        let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        std::fs::write(out, png).unwrap();
+    }
+
+    #[tokio::test]
+    async fn report_is_filled_returned_corrected_and_approved_in_chromium() {
+        let app = spawn_app().await;
+        app.add_user("jw-clerk", Role::Reporter, Some("jw")).await;
+        app.add_user("fgw-office", Role::Coordinator, None).await;
+        let base = app.serve().await;
+        let browser = Browser::start().await;
+        let c = &browser.client;
+
+        // The reporter finds the open report first and fills it like the paper form.
+        login(c, &base, "jw-clerk").await;
+        assert!(text(c, "#due").await.contains("距截止 10 天"));
+        el(c, Locator::Css("#due a")).await.click().await.unwrap();
+        for (row, value) in [
+            ("1.3", "3"),
+            ("1.7", "0"),
+            ("4.2", "12"),
+            ("4.2.1", "10"),
+            ("4.2.2", "2"),
+        ] {
+            fill(c, row, value).await;
+        }
+        el(c, Locator::Id("progress"))
+            .await
+            .send_keys("本季度选派支教教师2批")
+            .await
+            .unwrap();
+        screenshot("report-filled.png", c.screenshot().await.unwrap());
+        click_to(c, "submit", "msg=submitted").await;
+        assert_eq!(text(c, "#report-status").await, "已报送");
+        logout(c).await;
+
+        // The coordinator sees the total at once, then returns the report with a reason.
+        login(c, &base, "fgw-office").await;
+        assert_eq!(district_total(c, &base, "").await, "3");
+        c.goto(&format!("{base}/home")).await.unwrap();
+        el(c, Locator::Css("#to-review a"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        el(c, Locator::Id("return-reason-input"))
+            .await
+            .send_keys("学校结对数应为4所，请核实")
+            .await
+            .unwrap();
+        click_to(c, "return", "msg=returned").await;
+        assert_eq!(text(c, "#report-status").await, "退回");
+        logout(c).await;
+
+        // The reporter sees the reason, corrects and resubmits.
+        login(c, &base, "jw-clerk").await;
+        el(c, Locator::Css("#due a")).await.click().await.unwrap();
+        assert!(text(c, "#return-reason")
+            .await
+            .contains("学校结对数应为4所，请核实"));
+        fill(c, "1.3", "4").await;
+        click_to(c, "submit", "msg=submitted").await;
+        assert_eq!(text(c, "#report-status").await, "已报送");
+        logout(c).await;
+
+        // The coordinator approves; the district total (approved reports only) changes.
+        login(c, &base, "fgw-office").await;
+        assert_eq!(district_total(c, &base, "?approved_only=true").await, "");
+        c.goto(&format!("{base}/reports/2018Q1/jw")).await.unwrap();
+        click_to(c, "approve", "msg=approved").await;
+        assert_eq!(text(c, "#report-status").await, "已审核");
+        let history = text(c, "#history").await;
+        assert!(history.contains("学校结对数应为4所"), "{history}");
+        assert_eq!(district_total(c, &base, "?approved_only=true").await, "4");
+        screenshot("summary.png", c.screenshot().await.unwrap());
+        c.goto(&format!("{base}/completeness?year=2018"))
+            .await
+            .unwrap();
+        assert_eq!(
+            text(c, "tr[data-unit='jw'] td[data-period='2018Q1']").await,
+            "已审核"
+        );
+        screenshot("completeness.png", c.screenshot().await.unwrap());
+
+        browser.close().await;
+        app.db.cleanup().await;
+    }
+}

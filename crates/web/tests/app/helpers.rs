@@ -31,8 +31,7 @@ pub struct TestResponse {
 
 impl TestResponse {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
     pub fn location(&self) -> &str {
@@ -67,7 +66,8 @@ impl TestApp {
 
     /// A GET through the whole router (middleware included), without a socket.
     pub async fn get(&self, path: &str) -> TestResponse {
-        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
     }
 
     pub async fn get_as(&self, client: &Client, path: &str) -> TestResponse {
@@ -102,7 +102,12 @@ impl TestApp {
     }
 
     /// A browser form post as `client` (the CSRF token in the form, as the pages do).
-    pub async fn form(&self, path: &str, client: Option<&Client>, fields: &[(&str, &str)]) -> TestResponse {
+    pub async fn form(
+        &self,
+        path: &str,
+        client: Option<&Client>,
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         if let Some(c) = client {
             all.push(("csrf", &c.csrf));
@@ -110,8 +115,8 @@ impl TestApp {
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(all)
             .finish();
-        let mut request = Request::post(path)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let mut request =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         if let Some(c) = client {
             request = request.header(header::COOKIE, &c.cookie);
         }

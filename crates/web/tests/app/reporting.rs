@@ -20,11 +20,21 @@ const JW_COMPLETE: &[(&str, &str)] = &[
     ("4.2.2", "2"),
 ];
 
-async fn put(app: &TestApp, client: &Client, path: &str, body: Value) -> crate::helpers::TestResponse {
+async fn put(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    body: Value,
+) -> crate::helpers::TestResponse {
     app.json(Method::PUT, path, Some(client), body).await
 }
 
-async fn post(app: &TestApp, client: &Client, path: &str, body: Value) -> crate::helpers::TestResponse {
+async fn post(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    body: Value,
+) -> crate::helpers::TestResponse {
     app.json(Method::POST, path, Some(client), body).await
 }
 
@@ -34,7 +44,13 @@ async fn the_whole_cycle_through_the_api(app: TestApp) {
     let leader = app.user("leader", Role::Viewer, None).await;
 
     // A draft: part of the form.
-    let r = put(&app, &jw, &format!("{REPORT}/values"), values(&[("1.3", "3")])).await;
+    let r = put(
+        &app,
+        &jw,
+        &format!("{REPORT}/values"),
+        values(&[("1.3", "3")]),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["version"], 1);
 
@@ -50,15 +66,31 @@ async fn the_whole_cycle_through_the_api(app: TestApp) {
     let errors = bad.json()["errors"].clone();
     assert_eq!(errors[0]["indicator"], "4.2");
     assert_eq!(errors[0]["rule"], "sum");
-    assert!(errors[0]["message"].as_str().unwrap().starts_with("四、2 结对区县专业技术人才交流"));
+    assert!(errors[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("四、2 结对区县专业技术人才交流"));
     let report = app.get_as(&jw, REPORT).await.json();
-    assert_eq!(report["values"], json!([{"indicator": "1.3", "value": "3", "comment": ""}]));
+    assert_eq!(
+        report["values"],
+        json!([{"indicator": "1.3", "value": "3", "comment": ""}])
+    );
     assert_eq!(report["version"], 1);
 
     // Precision by unit of measure, with the row named.
-    let precise = put(&app, &jw, &format!("{REPORT}/values"), values(&[("1.3", "2.5")])).await;
+    let precise = put(
+        &app,
+        &jw,
+        &format!("{REPORT}/values"),
+        values(&[("1.3", "2.5")]),
+    )
+    .await;
     assert_eq!(precise.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(precise.body.contains("一、3 与扶贫协作地区学校结对数"), "{}", precise.body);
+    assert!(
+        precise.body.contains("一、3 与扶贫协作地区学校结对数"),
+        "{}",
+        precise.body
+    );
 
     // Submitting an incomplete report names each missing row.
     let early = post(&app, &jw, &format!("{REPORT}/submit"), json!({})).await;
@@ -73,15 +105,27 @@ async fn the_whole_cycle_through_the_api(app: TestApp) {
     assert_eq!(missing, vec!["1.7", "4.2", "4.2.1", "4.2.2"]);
 
     let mut complete = values(JW_COMPLETE);
-    complete["narrative"] = json!({"progress": "选派教师5批", "problems": "交通不便", "next_steps": "继续"});
-    assert_eq!(put(&app, &jw, &format!("{REPORT}/values"), complete).await.status, StatusCode::OK);
+    complete["narrative"] =
+        json!({"progress": "选派教师5批", "problems": "交通不便", "next_steps": "继续"});
+    assert_eq!(
+        put(&app, &jw, &format!("{REPORT}/values"), complete)
+            .await
+            .status,
+        StatusCode::OK
+    );
     let submitted = post(&app, &jw, &format!("{REPORT}/submit"), json!({})).await;
     assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
     assert_eq!(submitted.json()["status"], "submitted");
     assert_eq!(submitted.json()["late"], false);
 
     // Submitted: the reporter can no longer change values.
-    let locked = put(&app, &jw, &format!("{REPORT}/values"), values(&[("1.3", "4")])).await;
+    let locked = put(
+        &app,
+        &jw,
+        &format!("{REPORT}/values"),
+        values(&[("1.3", "4")]),
+    )
+    .await;
     assert_eq!(locked.status, StatusCode::CONFLICT);
 
     // The district total counts the submitted report at once; "approved only" does not yet.
@@ -107,17 +151,37 @@ async fn the_whole_cycle_through_the_api(app: TestApp) {
     let no_reason = post(&app, &fgw, &format!("{REPORT}/return"), json!({})).await;
     assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
     assert!(no_reason.body.contains("必须填写原因"));
-    let returned = post(&app, &fgw, &format!("{REPORT}/return"), json!({"reason": "学校结对数应为4所"})).await;
+    let returned = post(
+        &app,
+        &fgw,
+        &format!("{REPORT}/return"),
+        json!({"reason": "学校结对数应为4所"}),
+    )
+    .await;
     assert_eq!(returned.json()["status"], "returned");
     let seen = app.get_as(&jw, REPORT).await.json();
     assert_eq!(seen["return_reason"], "学校结对数应为4所");
 
     // Correct and resubmit; approve; the total follows.
-    put(&app, &jw, &format!("{REPORT}/values"), values(&[("1.3", "4")])).await;
-    assert_eq!(post(&app, &jw, &format!("{REPORT}/submit"), json!({})).await.status, StatusCode::OK);
+    put(
+        &app,
+        &jw,
+        &format!("{REPORT}/values"),
+        values(&[("1.3", "4")]),
+    )
+    .await;
+    assert_eq!(
+        post(&app, &jw, &format!("{REPORT}/submit"), json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
     let approved = post(&app, &fgw, &format!("{REPORT}/approve"), json!({})).await;
     assert_eq!(approved.json()["status"], "approved");
-    let summary = app.get_as(&leader, "/api/v1/summary/2018Q1?approved_only=true").await.json();
+    let summary = app
+        .get_as(&leader, "/api/v1/summary/2018Q1?approved_only=true")
+        .await
+        .json();
     assert_eq!(total(&summary, "1.3"), "4");
     assert_eq!(total(&summary, "4.2"), "12");
 
@@ -125,7 +189,13 @@ async fn the_whole_cycle_through_the_api(app: TestApp) {
     let again = post(&app, &jw, &format!("{REPORT}/submit"), json!({})).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert!(again.body.contains("已审核"), "{}", again.body);
-    let reopen = post(&app, &fgw, &format!("{REPORT}/reopen"), json!({"reason": "补充佐证"})).await;
+    let reopen = post(
+        &app,
+        &fgw,
+        &format!("{REPORT}/reopen"),
+        json!({"reason": "补充佐证"}),
+    )
+    .await;
     assert_eq!(reopen.json()["status"], "returned");
 
     let history = app.get_as(&fgw, REPORT).await.json()["history"].clone();
@@ -135,11 +205,17 @@ async fn the_whole_cycle_through_the_api(app: TestApp) {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, vec!["submit", "return", "submit", "approve", "reopen"]);
+    assert_eq!(
+        actions,
+        vec!["submit", "return", "submit", "approve", "reopen"]
+    );
     assert_eq!(history[1]["actor"], "coordinator");
     assert_eq!(history[1]["reason"], "学校结对数应为4所");
 
-    let matrix = app.get_as(&leader, "/api/v1/completeness?year=2018").await.json();
+    let matrix = app
+        .get_as(&leader, "/api/v1/completeness?year=2018")
+        .await
+        .json();
     let cell = matrix["rows"]
         .as_array()
         .unwrap()
@@ -169,24 +245,54 @@ async fn reporters_never_reach_another_units_report() {
     let app = spawn_app().await;
     let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
     let wjw = app.user("wjw-clerk", Role::Reporter, Some("wjw")).await;
-    put(&app, &wjw, "/api/v1/reports/2018Q1/wjw/values", values(&[("1.4", "1")])).await;
+    put(
+        &app,
+        &wjw,
+        "/api/v1/reports/2018Q1/wjw/values",
+        values(&[("1.4", "1")]),
+    )
+    .await;
 
-    assert_eq!(app.get_as(&jw, "/api/v1/reports/2018Q1/wjw").await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get_as(&jw, "/reports/2018Q1/wjw").await.status, StatusCode::FORBIDDEN);
-    let write = put(&app, &jw, "/api/v1/reports/2018Q1/wjw/values", values(&[("1.4", "9")])).await;
+    assert_eq!(
+        app.get_as(&jw, "/api/v1/reports/2018Q1/wjw").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get_as(&jw, "/reports/2018Q1/wjw").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let write = put(
+        &app,
+        &jw,
+        "/api/v1/reports/2018Q1/wjw/values",
+        values(&[("1.4", "9")]),
+    )
+    .await;
     assert_eq!(write.status, StatusCode::FORBIDDEN);
     let submit = post(&app, &jw, "/api/v1/reports/2018Q1/wjw/submit", json!({})).await;
     assert_eq!(submit.status, StatusCode::FORBIDDEN);
     // An indicator of another unit inside one's own report is refused too.
-    let foreign_row = put(&app, &jw, "/api/v1/reports/2018Q1/jw/values", values(&[("1.4", "9")])).await;
+    let foreign_row = put(
+        &app,
+        &jw,
+        "/api/v1/reports/2018Q1/jw/values",
+        values(&[("1.4", "9")]),
+    )
+    .await;
     assert_eq!(foreign_row.status, StatusCode::FORBIDDEN);
     // Nothing changed for 区卫计委.
     let theirs = app.get_as(&wjw, "/api/v1/reports/2018Q1/wjw").await.json();
     assert_eq!(theirs["values"][0]["value"], "1");
     assert_eq!(theirs["version"], 1);
     // Reporters see neither the district nor other units' evidence.
-    assert_eq!(app.get_as(&jw, "/api/v1/summary/2018Q1").await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get_as(&jw, "/completeness").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get_as(&jw, "/api/v1/summary/2018Q1").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get_as(&jw, "/completeness").await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -201,14 +307,31 @@ async fn each_role_gets_what_the_policy_says() {
         ("auditor1", Role::Auditor),
     ] {
         let c = app.user(login, role, None).await;
-        assert_eq!(app.get_as(&c, REPORT).await.status, StatusCode::OK, "{login}");
-        assert_eq!(app.get_as(&c, "/api/v1/summary/2018Q1").await.status, StatusCode::OK);
-        let edit = put(&app, &c, &format!("{REPORT}/values"), values(&[("1.3", "1")])).await;
+        assert_eq!(
+            app.get_as(&c, REPORT).await.status,
+            StatusCode::OK,
+            "{login}"
+        );
+        assert_eq!(
+            app.get_as(&c, "/api/v1/summary/2018Q1").await.status,
+            StatusCode::OK
+        );
+        let edit = put(
+            &app,
+            &c,
+            &format!("{REPORT}/values"),
+            values(&[("1.3", "1")]),
+        )
+        .await;
         assert_eq!(edit.status, StatusCode::FORBIDDEN, "{login} edits");
         let approve = post(&app, &c, &format!("{REPORT}/approve"), json!({})).await;
         assert_eq!(approve.status, StatusCode::FORBIDDEN, "{login} approves");
         let users_page = app.get_as(&c, "/admin/users").await.status;
-        assert_eq!(users_page == StatusCode::OK, role == Role::Admin, "{login} /admin/users");
+        assert_eq!(
+            users_page == StatusCode::OK,
+            role == Role::Admin,
+            "{login} /admin/users"
+        );
     }
     // Anonymous: 401 on the API, a redirect to the login page on pages.
     let anon = app.get(REPORT).await;
@@ -246,8 +369,15 @@ async fn failed_logins_do_not_reveal_whether_the_login_exists() {
     assert!(page.body.contains("登录名或密码错误"));
     // A disabled account cannot log in, and its sessions end.
     let c = app.login("real").await;
-    app.state.store.set_user_active("real", false, "admin").await.unwrap();
-    assert_eq!(app.get_as(&c, "/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+    app.state
+        .store
+        .set_user_active("real", false, "admin")
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get_as(&c, "/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let disabled = attempt("real", PASSWORD).await;
     assert_eq!(disabled.status, StatusCode::UNAUTHORIZED);
 }
@@ -260,26 +390,50 @@ async fn state_changes_with_a_cookie_need_the_csrf_token() {
         cookie: jw.cookie.clone(),
         csrf: "not-the-token".into(),
     };
-    let r = put(&app, &forged, &format!("{REPORT}/values"), values(&[("1.3", "1")])).await;
+    let r = put(
+        &app,
+        &forged,
+        &format!("{REPORT}/values"),
+        values(&[("1.3", "1")]),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("CSRF"));
     let form = app
-        .form("/reports/2018Q1/jw", Some(&forged), &[("v.1.3", "1"), ("intent", "save")])
+        .form(
+            "/reports/2018Q1/jw",
+            Some(&forged),
+            &[("v.1.3", "1"), ("intent", "save")],
+        )
         .await;
     assert_eq!(form.status, StatusCode::FORBIDDEN);
-    assert!(app.get_as(&jw, REPORT).await.json()["values"].as_array().unwrap().is_empty());
+    assert!(app.get_as(&jw, REPORT).await.json()["values"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
 async fn bearer_tokens_work_until_revoked() {
     let app = spawn_app().await;
     app.add_user("robot", Role::Viewer, None).await;
-    let user = app.state.store.user_by_login("robot").await.unwrap().unwrap();
+    let user = app
+        .state
+        .store
+        .user_by_login("robot")
+        .await
+        .unwrap()
+        .unwrap();
     let token = "bf_test_token_123";
     let id = app
         .state
         .store
-        .create_token(&user, &bangfu_web::auth::session::sha256_hex(token), "脚本", "admin")
+        .create_token(
+            &user,
+            &bangfu_web::auth::session::sha256_hex(token),
+            "脚本",
+            "admin",
+        )
         .await
         .unwrap();
     let me = |t: &'static str| {
@@ -315,7 +469,10 @@ async fn late_submissions_are_accepted_and_marked() {
     let fgw = app.user("coordinator", Role::Coordinator, None).await;
     let matrix = app.get_as(&fgw, "/completeness?year=2018").await;
     assert!(matrix.body.contains("迟报"));
-    assert!(matrix.body.contains("缺报"), "other units missed the deadline");
+    assert!(
+        matrix.body.contains("缺报"),
+        "other units missed the deadline"
+    );
 }
 
 #[tokio::test]
@@ -324,27 +481,64 @@ async fn quarter_increment_and_decrease_warning() {
     app.state.clock = bangfu_web::Clock::Fixed("2018-06-10T02:00:00Z".parse().unwrap());
     let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
     let leader = app.user("leader", Role::Viewer, None).await;
-    put(&app, &jw, &format!("{REPORT}/values"), values(&[("1.3", "3")])).await;
+    put(
+        &app,
+        &jw,
+        &format!("{REPORT}/values"),
+        values(&[("1.3", "3")]),
+    )
+    .await;
     let q2 = "/api/v1/reports/2018Q2/jw";
     let r = put(&app, &jw, &format!("{q2}/values"), values(&[("1.3", "2")])).await;
-    assert_eq!(r.status, StatusCode::OK, "a decrease is a warning, not a block");
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "a decrease is a warning, not a block"
+    );
     let warning = &r.json()["warnings"][0];
     assert_eq!(warning["rule"], "ytd_decrease");
-    assert!(warning["message"].as_str().unwrap().contains("小于上季度累计数 (3)"));
-    put(&app, &jw, &format!("{q2}/values"), values(&JW_COMPLETE[1..])).await;
+    assert!(warning["message"]
+        .as_str()
+        .unwrap()
+        .contains("小于上季度累计数 (3)"));
+    put(
+        &app,
+        &jw,
+        &format!("{q2}/values"),
+        values(&JW_COMPLETE[1..]),
+    )
+    .await;
     let blocked = post(&app, &jw, &format!("{q2}/submit"), json!({})).await;
-    assert_eq!(blocked.status, StatusCode::UNPROCESSABLE_ENTITY, "submit needs the comment");
-    let explained = json!({"values": [{"indicator": "1.3", "value": "2", "comment": "一所学校撤并"}]});
+    assert_eq!(
+        blocked.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "submit needs the comment"
+    );
+    let explained =
+        json!({"values": [{"indicator": "1.3", "value": "2", "comment": "一所学校撤并"}]});
     put(&app, &jw, &format!("{q2}/values"), explained).await;
-    assert_eq!(post(&app, &jw, &format!("{q2}/submit"), json!({})).await.status, StatusCode::OK);
+    assert_eq!(
+        post(&app, &jw, &format!("{q2}/submit"), json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
     let inc = app
         .get_as(&leader, "/api/v1/summary/2018Q2?basis=quarter")
         .await
         .json();
-    let row = inc["rows"].as_array().unwrap().iter().find(|r| r["indicator"] == "1.3").unwrap().clone();
+    let row = inc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "1.3")
+        .unwrap()
+        .clone();
     assert_eq!(row["total"], "-1");
     assert_eq!(row["by_unit"]["jw"], "-1");
-    let bad_basis = app.get_as(&leader, "/api/v1/summary/2018Q2?basis=month").await;
+    let bad_basis = app
+        .get_as(&leader, "/api/v1/summary/2018Q2?basis=month")
+        .await;
     assert_eq!(bad_basis.status, StatusCode::BAD_REQUEST);
     assert!(bad_basis.body.contains("口径"));
 }
@@ -353,7 +547,13 @@ async fn quarter_increment_and_decrease_warning() {
 async fn stale_versions_are_refused() {
     let app = spawn_app().await;
     let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
-    put(&app, &jw, &format!("{REPORT}/values"), values(&[("1.3", "3")])).await;
+    put(
+        &app,
+        &jw,
+        &format!("{REPORT}/values"),
+        values(&[("1.3", "3")]),
+    )
+    .await;
     let mut stale = values(&[("1.3", "5")]);
     stale["version"] = json!(0);
     let r = put(&app, &jw, &format!("{REPORT}/values"), stale).await;
@@ -371,7 +571,12 @@ async fn bad_period_and_unit_codes_get_clear_errors() {
     let r = app.get_as(&fgw, "/api/v1/reports/2030Q1/jw").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("不在本方案的报送安排内"));
-    assert_eq!(app.get_as(&fgw, "/api/v1/reports/2018Q1/nobody").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get_as(&fgw, "/api/v1/reports/2018Q1/nobody")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let r = app.get_as(&fgw, "/completeness?year=abc").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("年份“abc”无效"));

@@ -7,7 +7,11 @@ use bangfu_domain::user::Role;
 
 async fn form_login(app: &TestApp, login: &str) -> Client {
     let r = app
-        .form("/login", None, &[("login", login), ("password", PASSWORD), ("next", "/home")])
+        .form(
+            "/login",
+            None,
+            &[("login", login), ("password", PASSWORD), ("next", "/home")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), "/home");
@@ -15,7 +19,14 @@ async fn form_login(app: &TestApp, login: &str) -> Client {
     assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"));
     let cookie = set_cookie.split(';').next().unwrap().to_string();
     // The CSRF token is in every page's forms.
-    let home = app.send(Request::get("/home").header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+    let home = app
+        .send(
+            Request::get("/home")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     let csrf = home
         .body
         .split("name=\"csrf\" value=\"")
@@ -35,34 +46,62 @@ async fn reporter_sees_what_is_due_and_fills_the_form() {
     assert!(home.body.contains("待填报"));
     assert!(home.body.contains("2018年第一季度"));
     assert!(home.body.contains("距截止 10 天"));
-    assert!(!home.body.contains("2018年第二季度"), "future quarters are not due yet");
+    assert!(
+        !home.body.contains("2018年第二季度"),
+        "future quarters are not due yet"
+    );
 
     let page = app.get_as(&jw, "/reports/2018Q1/jw").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("填报单位：<span class=\"filled\">区教委</span>"));
-    assert!(page.body.contains("填报人：<span class=\"filled\">jw-clerk的姓名</span>"));
+    assert!(page
+        .body
+        .contains("填报单位：<span class=\"filled\">区教委</span>"));
+    assert!(page
+        .body
+        .contains("填报人：<span class=\"filled\">jw-clerk的姓名</span>"));
     assert!(page.body.contains("name=\"v.1.3\""), "own row editable");
-    assert!(!page.body.contains("name=\"v.1.4\""), "other units' rows are not");
+    assert!(
+        !page.body.contains("name=\"v.1.4\""),
+        "other units' rows are not"
+    );
 
     // A rule violation: the page comes back with the typed values and the message; nothing saved.
     let bad = app
         .form(
             "/reports/2018Q1/jw",
             Some(&jw),
-            &[("version", "0"), ("intent", "save"), ("v.4.2", "5"), ("v.4.2.1", "4"), ("v.4.2.2", "2")],
+            &[
+                ("version", "0"),
+                ("intent", "save"),
+                ("v.4.2", "5"),
+                ("v.4.2.1", "4"),
+                ("v.4.2.2", "2"),
+            ],
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("未保存"));
     assert!(bad.body.contains("应等于"));
     assert!(bad.body.contains("value=\"5\""), "typed value kept");
-    assert!(app.state.store.report("2018Q1", "jw").await.unwrap().is_none());
+    assert!(app
+        .state
+        .store
+        .report("2018Q1", "jw")
+        .await
+        .unwrap()
+        .is_none());
 
     let saved = app
         .form(
             "/reports/2018Q1/jw",
             Some(&jw),
-            &[("version", "0"), ("intent", "save"), ("v.1.3", "3"), ("c.1.3", "含职业学校"), ("progress", "已选派")],
+            &[
+                ("version", "0"),
+                ("intent", "save"),
+                ("v.1.3", "3"),
+                ("c.1.3", "含职业学校"),
+                ("progress", "已选派"),
+            ],
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
@@ -72,11 +111,17 @@ async fn reporter_sees_what_is_due_and_fills_the_form() {
 
     // Submitting an incomplete form saves the draft and says why it cannot be submitted.
     let early = app
-        .form("/reports/2018Q1/jw", Some(&jw), &[("version", "1"), ("intent", "submit"), ("v.1.3", "3")])
+        .form(
+            "/reports/2018Q1/jw",
+            Some(&jw),
+            &[("version", "1"), ("intent", "submit"), ("v.1.3", "3")],
+        )
         .await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(early.body.contains("已保存为草稿，但还不能报送"));
-    assert!(early.body.contains("一、7 其他单位与西部贫困乡镇（或贫困村）结对数 未填写"));
+    assert!(early
+        .body
+        .contains("一、7 其他单位与西部贫困乡镇（或贫困村）结对数 未填写"));
 }
 
 #[tokio::test]
@@ -101,12 +146,20 @@ async fn coordinator_returns_and_approves_through_the_pages() {
     let home = app.get_as(&fgw, "/home").await;
     assert!(home.body.contains("待审核") && home.body.contains("区教委"));
     let r = app
-        .form("/reports/2018Q1/jw/review", Some(&fgw), &[("action", "return"), ("reason", "")])
+        .form(
+            "/reports/2018Q1/jw/review",
+            Some(&fgw),
+            &[("action", "return"), ("reason", "")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("退回时必须填写原因"));
     let r = app
-        .form("/reports/2018Q1/jw/review", Some(&fgw), &[("action", "return"), ("reason", "请补充说明")])
+        .form(
+            "/reports/2018Q1/jw/review",
+            Some(&fgw),
+            &[("action", "return"), ("reason", "请补充说明")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let seen = app.get_as(&jw, "/reports/2018Q1/jw").await;
@@ -115,7 +168,11 @@ async fn coordinator_returns_and_approves_through_the_pages() {
     assert!(home.body.contains("退回"));
     // A reporter cannot use the review form.
     let r = app
-        .form("/reports/2018Q1/jw/review", Some(&jw), &[("action", "approve")])
+        .form(
+            "/reports/2018Q1/jw/review",
+            Some(&jw),
+            &[("action", "approve")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
@@ -135,19 +192,34 @@ async fn evidence_is_uploaded_and_downloaded_as_an_attachment() {
         body.extend_from_slice(content);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         Request::post(format!("/reports/2018Q1/jw/evidence?csrf={csrf}"))
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
             .header(header::COOKIE, &jw.cookie)
             .body(Body::from(body))
             .unwrap()
     };
-    let r = app.send(upload("恶意.html", b"<script>alert(1)</script>", &jw.csrf)).await;
+    let r = app
+        .send(upload("恶意.html", b"<script>alert(1)</script>", &jw.csrf))
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("类型不支持"));
-    let r = app.send(upload("支教协议.pdf", b"%PDF-1.4 test", "wrong")).await;
+    let r = app
+        .send(upload("支教协议.pdf", b"%PDF-1.4 test", "wrong"))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = app.send(upload("支教协议.pdf", b"%PDF-1.4 test", &jw.csrf)).await;
+    let r = app
+        .send(upload("支教协议.pdf", b"%PDF-1.4 test", &jw.csrf))
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let report = app.state.store.report("2018Q1", "jw").await.unwrap().unwrap();
+    let report = app
+        .state
+        .store
+        .report("2018Q1", "jw")
+        .await
+        .unwrap()
+        .unwrap();
     let id = report.evidence[0].id;
     let file = app.get_as(&jw, &format!("/evidence/{id}")).await;
     assert_eq!(file.status, StatusCode::OK);
@@ -156,7 +228,10 @@ async fn evidence_is_uploaded_and_downloaded_as_an_attachment() {
     assert!(disposition.starts_with("attachment;"));
     assert!(disposition.contains("filename*=UTF-8''%E6%94%AF"));
     let other = form_login(&app, "wjw-clerk").await;
-    assert_eq!(app.get_as(&other, &format!("/evidence/{id}")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get_as(&other, &format!("/evidence/{id}")).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -168,7 +243,13 @@ async fn admin_adds_disables_and_resets_users() {
         .form(
             "/admin/users",
             Some(&admin),
-            &[("login", "jw-clerk"), ("name", "王老师"), ("role", "reporter"), ("unit", ""), ("phone", "")],
+            &[
+                ("login", "jw-clerk"),
+                ("name", "王老师"),
+                ("role", "reporter"),
+                ("unit", ""),
+                ("phone", ""),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -177,7 +258,13 @@ async fn admin_adds_disables_and_resets_users() {
         .form(
             "/admin/users",
             Some(&admin),
-            &[("login", "jw-clerk"), ("name", "王老师"), ("role", "reporter"), ("unit", "jw"), ("phone", "123")],
+            &[
+                ("login", "jw-clerk"),
+                ("name", "王老师"),
+                ("role", "reporter"),
+                ("unit", "jw"),
+                ("phone", "123"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
@@ -193,18 +280,45 @@ async fn admin_adds_disables_and_resets_users() {
         .form(
             "/admin/users",
             Some(&admin),
-            &[("login", "JW-clerk"), ("name", "x"), ("role", "viewer"), ("unit", "")],
+            &[
+                ("login", "JW-clerk"),
+                ("name", "x"),
+                ("role", "viewer"),
+                ("unit", ""),
+            ],
         )
         .await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
     assert!(dup.body.contains("已被使用"));
 
-    let r = app.form("/admin/users/jw-clerk/active", Some(&admin), &[("active", "false")]).await;
+    let r = app
+        .form(
+            "/admin/users/jw-clerk/active",
+            Some(&admin),
+            &[("active", "false")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(!app.state.store.user_by_login("jw-clerk").await.unwrap().unwrap().active);
-    let r = app.form("/admin/users/root/active", Some(&admin), &[("active", "false")]).await;
+    assert!(
+        !app.state
+            .store
+            .user_by_login("jw-clerk")
+            .await
+            .unwrap()
+            .unwrap()
+            .active
+    );
+    let r = app
+        .form(
+            "/admin/users/root/active",
+            Some(&admin),
+            &[("active", "false")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "no locking oneself out");
-    let r = app.form("/admin/users/jw-clerk/password", Some(&admin), &[]).await;
+    let r = app
+        .form("/admin/users/jw-clerk/password", Some(&admin), &[])
+        .await;
     assert!(r.body.contains("的密码："));
 }
 
@@ -218,7 +332,11 @@ async fn changing_the_password_ends_other_sessions() {
         .form(
             "/account/password",
             Some(&first),
-            &[("current", "wrong"), ("new", "new-password-123"), ("confirm", "new-password-123")],
+            &[
+                ("current", "wrong"),
+                ("new", "new-password-123"),
+                ("confirm", "new-password-123"),
+            ],
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -227,13 +345,27 @@ async fn changing_the_password_ends_other_sessions() {
         .form(
             "/account/password",
             Some(&first),
-            &[("current", PASSWORD), ("new", "new-password-123"), ("confirm", "new-password-123")],
+            &[
+                ("current", PASSWORD),
+                ("new", "new-password-123"),
+                ("confirm", "new-password-123"),
+            ],
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
-    assert!(ok.headers.contains_key(header::SET_COOKIE), "this browser gets a new session");
-    assert_eq!(app.get_as(&second, "/home").await.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.get_as(&first, "/home").await.status, StatusCode::SEE_OTHER, "old cookie ended");
+    assert!(
+        ok.headers.contains_key(header::SET_COOKIE),
+        "this browser gets a new session"
+    );
+    assert_eq!(
+        app.get_as(&second, "/home").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.get_as(&first, "/home").await.status,
+        StatusCode::SEE_OTHER,
+        "old cookie ended"
+    );
 }
 
 #[tokio::test]
@@ -243,6 +375,9 @@ async fn logout_ends_the_session() {
     let c = form_login(&app, "li").await;
     let r = app.form("/logout", Some(&c), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(r.headers[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    assert!(r.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
     assert_eq!(app.get_as(&c, "/home").await.status, StatusCode::SEE_OTHER);
 }
