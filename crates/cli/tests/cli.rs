@@ -247,3 +247,117 @@ fn serve_answers_the_front_page() {
     assert!(response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"));
     assert!(response.contains("察右前旗"));
 }
+
+/// Starts `bangfu serve` on a free port; returns the child and its host:port.
+fn start_server(db: &str) -> (std::process::Child, String) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("BANGFU_DATABASE_URL", db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("server printed its address").unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    (child, addr)
+}
+
+fn http_get(addr: &str, path: &str, bearer: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nAuthorization: Bearer {bearer}\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn users_and_api_tokens_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(dir.path());
+    assert!(bangfu(&["init"], &db).status.success());
+
+    let reporter = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env("BANGFU_DATABASE_URL", &db)
+            .env("BANGFU_PASSWORD", "jw-clerk-password")
+            .output()
+            .unwrap()
+    };
+    let missing_unit = reporter(&["user", "add", "--login", "jw-clerk", "--role", "reporter"]);
+    assert!(!missing_unit.status.success());
+    assert!(stderr(&missing_unit).contains("--unit"));
+    let bad_unit = reporter(&[
+        "user", "add", "--login", "jw-clerk", "--role", "reporter", "--unit", "xx",
+    ]);
+    assert!(stderr(&bad_unit).contains("单位代码“xx”不在方案中"));
+    let ok = reporter(&[
+        "user",
+        "add",
+        "--login",
+        "jw-clerk",
+        "--role",
+        "填报人",
+        "--unit",
+        "jw",
+        "--name",
+        "王老师",
+        "--phone",
+        "010-1",
+    ]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("密码取自 BANGFU_PASSWORD"));
+    let generated = Command::new(BIN)
+        .args(["user", "add", "--login", "leader", "--role", "viewer"])
+        .env("BANGFU_DATABASE_URL", &db)
+        .env_remove("BANGFU_PASSWORD")
+        .output()
+        .unwrap();
+    assert!(stdout(&generated).contains("初始密码（只显示这一次）"));
+    let dup = reporter(&["user", "add", "--login", "jw-clerk", "--role", "viewer"]);
+    assert!(!dup.status.success());
+    assert!(stderr(&dup).contains("已被使用"));
+
+    let created = bangfu(&["token", "create", "--login", "jw-clerk"], &db);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let out = stdout(&created);
+    let token = out
+        .lines()
+        .find(|l| l.starts_with("bf_"))
+        .expect("token printed")
+        .trim()
+        .to_string();
+    let id: String = out
+        .split("编号 ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+
+    let (mut server, addr) = start_server(&db);
+    let me = http_get(&addr, "/api/v1/me", &token);
+    assert!(me.contains(" 200 "), "{me}");
+    assert!(me.contains("\"unit\":\"jw\""), "{me}");
+    let own = http_get(&addr, "/api/v1/reports/2018Q1/jw", &token);
+    assert!(own.contains(" 200 "), "{own}");
+    let other = http_get(&addr, "/api/v1/reports/2018Q1/wjw", &token);
+    assert!(other.contains(" 403 "), "{other}");
+
+    let revoked = bangfu(&["token", "revoke", &id], &db);
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    let after = http_get(&addr, "/api/v1/me", &token);
+    assert!(after.contains(" 401 "), "{after}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(!bangfu(&["token", "revoke", &id], &db).status.success());
+}

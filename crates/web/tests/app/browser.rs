@@ -236,11 +236,59 @@ mod cycle {
     #[tokio::test]
     async fn report_is_filled_returned_corrected_and_approved_in_chromium() {
         let app = spawn_app().await;
-        app.add_user("jw-clerk", Role::Reporter, Some("jw")).await;
-        app.add_user("fgw-office", Role::Coordinator, None).await;
+        app.add_user("admin", Role::Admin, None).await;
         let base = app.serve().await;
         let browser = Browser::start().await;
         let c = &browser.client;
+
+        // The administrator creates the coordinator and a reporter for 区教委.
+        login(c, &base, "admin").await;
+        for (login_name, name, role, unit) in [
+            ("fgw-office", "经济协作办公室", "coordinator", ""),
+            ("jw-clerk", "王老师", "reporter", "jw"),
+        ] {
+            c.goto(&format!("{base}/admin/users")).await.unwrap();
+            el(c, Locator::Id("new-login"))
+                .await
+                .send_keys(login_name)
+                .await
+                .unwrap();
+            el(c, Locator::Id("new-name"))
+                .await
+                .send_keys(name)
+                .await
+                .unwrap();
+            el(
+                c,
+                Locator::Css(&format!("#new-role option[value='{role}']")),
+            )
+            .await
+            .click()
+            .await
+            .unwrap();
+            if !unit.is_empty() {
+                el(
+                    c,
+                    Locator::Css(&format!("#new-unit option[value='{unit}']")),
+                )
+                .await
+                .click()
+                .await
+                .unwrap();
+            }
+            el(c, Locator::Id("new-password"))
+                .await
+                .send_keys(PASSWORD)
+                .await
+                .unwrap();
+            click_to(c, "add-user-button", "msg=user_added").await;
+            let users = text(c, "#users").await;
+            assert!(
+                users.contains(login_name) && users.contains(name),
+                "{users}"
+            );
+        }
+        logout(c).await;
 
         // The reporter finds the open report first and fills it like the paper form.
         login(c, &base, "jw-clerk").await;
