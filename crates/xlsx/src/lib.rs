@@ -1,0 +1,33 @@
+//! The plan's spreadsheets: the progress form (附件) in its printed layout, the task breakdown
+//! table (任务分解表), and reading a filled form back. Pure functions over domain types and bytes.
+
+mod export;
+mod import;
+
+pub use export::{form_workbook, tasks_workbook, FormHeader, FormSheet, TaskProgress};
+pub use import::{read_form, ImportProblem, ImportedForm, ImportedRow, MAX_IMPORT_BYTES};
+
+/// Rows above the form's first indicator row: 附件, title, period, header line, column headers.
+pub const FORM_HEADER_ROWS: u32 = 5;
+
+/// Column headers of the form, in order.
+pub const FORM_COLUMNS: [&str; 4] = ["指标", "计量单位", "数据", "填报单位"];
+
+#[derive(Debug, thiserror::Error)]
+#[error("生成 Excel 文件失败：{0}")]
+pub struct ExportError(#[from] rust_xlsxwriter::XlsxError);
+
+/// "C9" for zero-based (row 8, column 2).
+pub fn cell_name(row: u32, col: u32) -> String {
+    let mut col = col + 1;
+    let mut letters = Vec::new();
+    while col > 0 {
+        let rem = ((col - 1) % 26) as u8;
+        letters.push((b'A' + rem) as char);
+        col = (col - 1) / 26;
+    }
+    letters.iter().rev().collect::<String>() + &(row + 1).to_string()
+}
+
+#[cfg(test)]
+mod tests;

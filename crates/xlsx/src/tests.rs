@@ -1,0 +1,373 @@
+use crate::*;
+use bangfu_domain::plan::{parse_plan, Plan};
+use bangfu_domain::Quantity;
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read, Write};
+
+fn plan() -> Plan {
+    parse_plan("d", include_str!("../../../plans/daxing-2017-2020.toml")).unwrap()
+}
+
+fn q(s: &str) -> Quantity {
+    s.parse().unwrap()
+}
+
+fn sheet(values: &[(&str, &str)]) -> FormSheet {
+    FormSheet {
+        sheet_name: "区教委".into(),
+        subtitle: "2018年第二季度（年初至本季度末累计数）".into(),
+        header: FormHeader {
+            unit: "区教委".into(),
+            reporter: "王老师".into(),
+            phone: "010-1".into(),
+            time: "2018-06-18 10:00".into(),
+        },
+        values: values.iter().map(|(k, v)| (k.to_string(), q(v))).collect(),
+    }
+}
+
+fn cells(bytes: &[u8]) -> calamine::Range<Data> {
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    let name = book.sheet_names()[0].clone();
+    book.worksheet_range(&name).unwrap()
+}
+
+fn text(range: &calamine::Range<Data>, row: u32, col: u32) -> String {
+    range
+        .get_value((row, col))
+        .map(|d| d.to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn cell_names_follow_excel() {
+    assert_eq!(cell_name(0, 0), "A1");
+    assert_eq!(cell_name(8, 2), "C9");
+    assert_eq!(cell_name(0, 26), "AA1");
+}
+
+#[test]
+fn form_layout_matches_the_document() {
+    let p = plan();
+    let bytes = form_workbook(&p, &[sheet(&[("1.3", "3"), ("2.3", "1.2345")])]).unwrap();
+    let r = cells(&bytes);
+    assert_eq!(text(&r, 0, 0), "附件");
+    assert_eq!(
+        text(&r, 1, 0),
+        "开展携手奔小康、助力打赢脱贫攻坚战工作进展情况表"
+    );
+    assert_eq!(text(&r, 2, 0), "2018年第二季度（年初至本季度末累计数）");
+    assert!(text(&r, 3, 0).starts_with("填报单位：区教委　　填报人：王老师　　联系电话：010-1"));
+    let header: Vec<String> = (0..4).map(|c| text(&r, FORM_HEADER_ROWS - 1, c)).collect();
+    assert_eq!(header, FORM_COLUMNS);
+    for (i, ind) in p.indicators.iter().enumerate() {
+        let row = FORM_HEADER_ROWS + i as u32;
+        assert_eq!(text(&r, row, 0), ind.label(), "row order");
+        assert_eq!(
+            text(&r, row, 1),
+            ind.unit.clone().unwrap_or_default(),
+            "unit of {}",
+            ind.code
+        );
+    }
+    let row_of = |code: &str| {
+        FORM_HEADER_ROWS + p.indicators.iter().position(|i| i.code == code).unwrap() as u32
+    };
+    // Numbers are numeric cells, not text.
+    assert_eq!(r.get_value((row_of("1.3"), 2)), Some(&Data::Float(3.0)));
+    assert_eq!(r.get_value((row_of("2.3"), 2)), Some(&Data::Float(1.2345)));
+    assert_eq!(text(&r, row_of("1.1"), 3), "区财政局、开发区投促局");
+
+    // Merged ranges of the 填报单位 column as in the original, and the title lines.
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.clone())).unwrap();
+    let merged = book.merge_cells_by_sheet_name("区教委").unwrap();
+    let has = |r0: u32, c0: u32, r1: u32, c1: u32| {
+        merged
+            .iter()
+            .any(|d| d.start == (r0, c0) && d.end == (r1, c1))
+    };
+    assert!(has(1, 0, 1, 3), "title merged across the columns");
+    assert!(
+        has(row_of("1.1"), 3, row_of("1.1.2.1"), 3),
+        "funds cell spans five rows"
+    );
+    assert!(has(row_of("1.5"), 3, row_of("1.6"), 3));
+    assert!(has(row_of("6.3"), 3, row_of("6.5"), 3));
+
+    // Number formats by precision, print setup, repeated header rows, frozen panes.
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut styles = String::new();
+    zip.by_name("xl/styles.xml")
+        .unwrap()
+        .read_to_string(&mut styles)
+        .unwrap();
+    assert!(styles.contains("formatCode=\"0.00\""));
+    assert!(styles.contains("formatCode=\"0.0000\""));
+    let mut sheet_xml = String::new();
+    zip.by_name("xl/worksheets/sheet1.xml")
+        .unwrap()
+        .read_to_string(&mut sheet_xml)
+        .unwrap();
+    assert!(sheet_xml.contains("paperSize=\"9\""));
+    assert!(sheet_xml.contains("orientation=\"portrait\""));
+    assert!(sheet_xml.contains("fitToHeight=\"0\""));
+    assert!(sheet_xml.contains("state=\"frozen\""));
+    let mut workbook_xml = String::new();
+    zip.by_name("xl/workbook.xml")
+        .unwrap()
+        .read_to_string(&mut workbook_xml)
+        .unwrap();
+    assert!(workbook_xml.contains("_xlnm.Print_Titles"));
+}
+
+#[test]
+fn district_workbook_has_a_sheet_per_unit() {
+    let p = plan();
+    let mut district = sheet(&[("1.3", "7")]);
+    district.sheet_name = "全区汇总".into();
+    let bytes = form_workbook(&p, &[district, sheet(&[("1.3", "3")])]).unwrap();
+    let book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.clone())).unwrap();
+    assert_eq!(book.sheet_names(), vec!["全区汇总", "区教委"]);
+    // Importing for 区教委 reads its own sheet, not the district's.
+    let form = read_form(&p, "jw", &bytes).unwrap();
+    assert_eq!(form.sheet, "区教委");
+    assert_eq!(form.rows[0].value, Some(q("3")));
+}
+
+#[test]
+fn task_table_lists_every_task() {
+    let p = plan();
+    let progress: TaskProgress = [("1.2-7".to_string(), "一、4 医院结对 2 所".to_string())].into();
+    let bytes = tasks_workbook(&p, &progress).unwrap();
+    let r = cells(&bytes);
+    let header: Vec<String> = (0..7).map(|c| text(&r, 1, c)).collect();
+    assert_eq!(
+        header,
+        [
+            "序号",
+            "任务",
+            "受援地",
+            "牵头部门",
+            "配合部门",
+            "目标",
+            "最新进展"
+        ]
+    );
+    let codes: Vec<String> = (2..r.end().unwrap().0 + 1)
+        .map(|row| text(&r, row, 0))
+        .filter(|c| p.tasks.iter().any(|t| &t.code == c))
+        .collect();
+    assert_eq!(codes.len(), p.tasks.len());
+    let row = (0..=r.end().unwrap().0)
+        .find(|row| text(&r, *row, 0) == "1.2-7")
+        .unwrap();
+    assert_eq!(text(&r, row, 3), "区卫计委");
+    assert!(text(&r, row, 5).contains("每年（每个受援地） 不少于 1家"));
+    assert_eq!(text(&r, row, 6), "一、4 医院结对 2 所");
+}
+
+/// Every row 区财政局 fills, at its precision.
+fn czj_values() -> impl Strategy<Value = BTreeMap<String, Quantity>> {
+    let p = plan();
+    let rows: Vec<(String, u32)> = p
+        .indicators_for_unit("czj")
+        .iter()
+        .map(|i| (i.code.clone(), p.precision(i.unit.as_deref().unwrap_or(""))))
+        .collect();
+    let strategies: Vec<_> = rows
+        .into_iter()
+        .map(|(code, precision)| {
+            (0i64..1_000_000_000_000, Just(precision))
+                .prop_map(move |(m, prec)| (code.clone(), Quantity::new(Decimal::new(m, prec))))
+        })
+        .collect();
+    strategies.prop_map(|pairs| pairs.into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+    #[test]
+    fn export_then_import_gives_the_same_values(values in czj_values()) {
+        let p = plan();
+        let mut s = sheet(&[]);
+        s.values = values.clone();
+        let bytes = form_workbook(&p, &[s]).unwrap();
+        let form = read_form(&p, "czj", &bytes).unwrap();
+        let back: BTreeMap<String, Quantity> = form
+            .rows
+            .into_iter()
+            .filter_map(|r| Some((r.indicator, r.value?)))
+            .collect();
+        prop_assert_eq!(back, values);
+    }
+}
+
+/// A hand-made sheet: the header row, then (label, data cell writer) rows.
+fn custom(build: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    build(ws);
+    wb.save_to_buffer().unwrap()
+}
+
+fn messages(result: Result<ImportedForm, Vec<ImportProblem>>) -> Vec<String> {
+    result
+        .expect_err("file must be refused")
+        .iter()
+        .map(|p| p.to_string())
+        .collect()
+}
+
+#[test]
+fn a_units_own_copy_is_read_by_labels_and_headers() {
+    let p = plan();
+    // Columns in another order, spaces and half-width punctuation, extra blank rows.
+    let bytes = custom(|ws| {
+        ws.write(0, 0, "我单位的表").unwrap();
+        ws.write(2, 1, "数 据").unwrap();
+        ws.write(2, 2, "指标").unwrap();
+        ws.write(4, 2, "3. 与扶贫协作地区学校结对数").unwrap();
+        ws.write(4, 1, 4).unwrap();
+        ws.write(
+            5,
+            2,
+            "2.结对区县专业技术人才交流(含教师、医生、科技、文化、社会工作)",
+        )
+        .unwrap();
+        ws.write(5, 1, "12").unwrap();
+        ws.write(6, 2, "其中:东部到西部专业技术人才").unwrap();
+        ws.write(6, 1, 10).unwrap();
+    });
+    let form = read_form(&p, "jw", &bytes).unwrap();
+    let got: Vec<(&str, String, Option<Quantity>)> = form
+        .rows
+        .iter()
+        .map(|r| (r.indicator.as_str(), r.cell.clone(), r.value))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("1.3", "Sheet1!B5".to_string(), Some(q("4"))),
+            ("4.2", "Sheet1!B6".to_string(), Some(q("12"))),
+            ("4.2.1", "Sheet1!B7".to_string(), Some(q("10"))),
+        ]
+    );
+}
+
+#[test]
+fn bad_cells_are_named() {
+    let p = plan();
+    let bytes = custom(|ws| {
+        ws.write(0, 0, "指标").unwrap();
+        ws.write(0, 2, "数据").unwrap();
+        ws.write(1, 0, "3.与扶贫协作地区学校结对数").unwrap();
+        ws.write(1, 2, "三所").unwrap();
+        ws.write(2, 0, "7.其他单位与西部贫困乡镇（或贫困村）结对数")
+            .unwrap();
+        ws.write(2, 2, rust_xlsxwriter::Formula::new("=1+1"))
+            .unwrap();
+        ws.write(3, 0, "不存在的指标").unwrap();
+        ws.write(4, 0, "4.与扶贫协作地区医院结对数").unwrap();
+        ws.write(4, 2, 2).unwrap();
+        ws.write(
+            5,
+            0,
+            "2.结对区县专业技术人才交流（含教师、医生、科技、文化、社会工作）",
+        )
+        .unwrap();
+        ws.write(5, 2, 1.5).unwrap();
+    });
+    let m = messages(read_form(&p, "jw", &bytes));
+    assert_eq!(m.len(), 5, "{m:?}");
+    assert!(
+        m[0].starts_with("Sheet1!C2：一、3 与扶贫协作地区学校结对数：“三所”不是数字"),
+        "{}",
+        m[0]
+    );
+    assert!(
+        m[1].starts_with("Sheet1!C3：") && m[1].contains("是公式"),
+        "{}",
+        m[1]
+    );
+    assert!(
+        m[2].starts_with("Sheet1!A4：指标“不存在的指标”"),
+        "{}",
+        m[2]
+    );
+    assert!(m[3].contains("不由本单位填报"), "{}", m[3]);
+    assert!(
+        m[4].starts_with("Sheet1!C6：") && m[4].contains("小数位数超过 0 位"),
+        "{}",
+        m[4]
+    );
+}
+
+#[test]
+fn merged_data_cells_and_missing_columns_are_refused() {
+    let p = plan();
+    let merged = custom(|ws| {
+        ws.write(0, 0, "指标").unwrap();
+        ws.write(0, 1, "数据").unwrap();
+        ws.write(1, 0, "3.与扶贫协作地区学校结对数").unwrap();
+        ws.write(2, 0, "7.其他单位与西部贫困乡镇（或贫困村）结对数")
+            .unwrap();
+        ws.merge_range(1, 1, 2, 1, "", &rust_xlsxwriter::Format::new())
+            .unwrap();
+    });
+    let m = messages(read_form(&p, "jw", &merged));
+    assert!(
+        m[0].starts_with("Sheet1!B2：") && m[0].contains("合并"),
+        "{m:?}"
+    );
+
+    let no_value_column = custom(|ws| {
+        ws.write(0, 0, "指标").unwrap();
+        ws.write(0, 1, "计量单位").unwrap();
+        ws.write(1, 0, "3.与扶贫协作地区学校结对数").unwrap();
+    });
+    let m = messages(read_form(&p, "jw", &no_value_column));
+    assert!(
+        m[0].contains("找不到表头") && m[0].contains("“数据”列"),
+        "{m:?}"
+    );
+}
+
+#[test]
+fn hostile_and_broken_files_are_refused_before_parsing() {
+    let p = plan();
+    let m = messages(read_form(&p, "jw", b""));
+    assert_eq!(m, vec!["文件是空的"]);
+    let m = messages(read_form(&p, "jw", "指标,数据\n".as_bytes()));
+    assert!(m[0].contains("不是 xlsx 文件"), "{m:?}");
+    let good = form_workbook(&p, &[sheet(&[])]).unwrap();
+    let m = messages(read_form(&p, "jw", &good[..good.len() / 2]));
+    assert!(m[0].contains("已损坏"), "{m:?}");
+    let mut scrambled = good.clone();
+    for b in scrambled.iter_mut().skip(200).step_by(7) {
+        *b ^= 0x5a;
+    }
+    assert!(read_form(&p, "jw", &scrambled).is_err());
+    let huge = vec![b'P'; 100 * 1024 * 1024];
+    let m = messages(read_form(&p, "jw", &huge));
+    assert!(m[0].contains("文件过大"), "{m:?}");
+
+    // A zip bomb: a small file that unpacks to 150 MB of zeros.
+    let mut bomb = Vec::new();
+    {
+        let mut zw = zip::ZipWriter::new(Cursor::new(&mut bomb));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zw.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+        let zeros = vec![0u8; 1024 * 1024];
+        for _ in 0..150 {
+            zw.write_all(&zeros).unwrap();
+        }
+        zw.finish().unwrap();
+    }
+    assert!(bomb.len() < MAX_IMPORT_BYTES);
+    let m = messages(read_form(&p, "jw", &bomb));
+    assert!(m[0].contains("压缩炸弹"), "{m:?}");
+}
