@@ -4,6 +4,7 @@
 mod accounts;
 mod init;
 mod plan_cmd;
+mod sheets_cmd;
 
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -58,6 +59,53 @@ enum Command {
     /// Manage API tokens for machine clients.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The progress form (附件) as .xlsx: export and import.
+    #[command(subcommand)]
+    Form(FormCommand),
+    /// The task breakdown table (任务分解表).
+    #[command(subcommand)]
+    Tasks(TasksCommand),
+}
+
+#[derive(Subcommand)]
+enum FormCommand {
+    /// Export a unit's form, or the district's (totals, then one sheet per unit).
+    Export {
+        /// Period code, e.g. 2018Q2
+        #[arg(long)]
+        period: String,
+        /// A unit code; without it, the district form
+        #[arg(long)]
+        unit: Option<String>,
+        /// ytd (year to date) or quarter (the quarter's own increment)
+        #[arg(long)]
+        basis: Option<String>,
+        /// Count only approved reports (district form)
+        #[arg(long)]
+        approved_only: bool,
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+    /// Import a filled form into a unit's report; errors one per line, non-zero exit.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        unit: String,
+        /// Show the changes and problems without writing
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TasksCommand {
+    /// Export the task breakdown table with the latest figures.
+    Export {
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -182,6 +230,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Token(TokenCommand::Create { login, label }) => {
             accounts::create_token(&cli.db, &login, &label).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Form(FormCommand::Export {
+            period,
+            unit,
+            basis,
+            approved_only,
+            output,
+        }) => {
+            sheets_cmd::export_form(
+                &cli.db,
+                &period,
+                unit.as_deref(),
+                basis.as_deref(),
+                approved_only,
+                &output,
+            )
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Form(FormCommand::Import {
+            file,
+            period,
+            unit,
+            dry_run,
+        }) => sheets_cmd::import_form(&cli.db, &file, &period, &unit, dry_run).await,
+        Command::Tasks(TasksCommand::Export { output }) => {
+            sheets_cmd::export_tasks(&cli.db, &output).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Token(TokenCommand::Revoke { id }) => {

@@ -361,3 +361,94 @@ fn users_and_api_tokens_from_the_command_line() {
     server.wait().unwrap();
     assert!(!bangfu(&["token", "revoke", &id], &db).status.success());
 }
+
+#[test]
+fn forms_and_tasks_export_and_import_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(dir.path());
+    assert!(bangfu(&["init"], &db).status.success());
+    let path = |name: &str| dir.path().join(name).display().to_string();
+
+    let district = bangfu(
+        &[
+            "form",
+            "export",
+            "--period",
+            "2018Q2",
+            "-o",
+            &path("d.xlsx"),
+        ],
+        &db,
+    );
+    assert!(district.status.success(), "{}", stderr(&district));
+    assert!(std::fs::read(path("d.xlsx")).unwrap().starts_with(b"PK"));
+    let tasks = bangfu(&["tasks", "export", "-o", &path("t.xlsx")], &db);
+    assert!(tasks.status.success(), "{}", stderr(&tasks));
+    let unit = bangfu(
+        &[
+            "form",
+            "export",
+            "--period",
+            "2018Q2",
+            "--unit",
+            "jw",
+            "--basis",
+            "quarter",
+            "-o",
+            &path("u.xlsx"),
+        ],
+        &db,
+    );
+    assert!(unit.status.success(), "{}", stderr(&unit));
+    let bad_basis = bangfu(
+        &[
+            "form",
+            "export",
+            "--period",
+            "2018Q2",
+            "--basis",
+            "month",
+            "-o",
+            &path("x.xlsx"),
+        ],
+        &db,
+    );
+    assert!(stderr(&bad_basis).contains("--basis “month”无效"));
+
+    // The empty unit form, imported as is, changes nothing; a bad file fails with a line per error.
+    let dry = bangfu(
+        &[
+            "form",
+            "import",
+            &path("u.xlsx"),
+            "--period",
+            "2018Q2",
+            "--unit",
+            "jw",
+            "--dry-run",
+        ],
+        &db,
+    );
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(stdout(&dry).contains("预览完成：0 处修改"));
+    std::fs::write(path("bad.xlsx"), b"not a spreadsheet").unwrap();
+    let bad = bangfu(
+        &[
+            "form",
+            "import",
+            &path("bad.xlsx"),
+            "--period",
+            "2018Q2",
+            "--unit",
+            "jw",
+        ],
+        &db,
+    );
+    assert!(!bad.status.success());
+    let err = stderr(&bad);
+    assert!(
+        err.lines().next().unwrap().contains("不是 xlsx 文件"),
+        "{err}"
+    );
+    assert!(err.contains("未导入任何数据"));
+}

@@ -77,6 +77,8 @@ pub struct SaveReport {
     pub narrative: Option<Narrative>,
     pub actor: String,
     pub address: String,
+    /// A spreadsheet the values were imported from: kept as evidence and named in the history.
+    pub imported_from: Option<NewEvidence>,
 }
 
 /// A workflow step.
@@ -361,6 +363,41 @@ impl ReportStore for SqlStore {
                         reason: None,
                     }));
                 }
+            }
+            if let Some(file) = &save.imported_from {
+                let reason = format!("导入 {}（sha256 {}）", file.file_name, file.sha256);
+                sqlx::query(
+                    "INSERT INTO evidence_files (report_id, file_name, content_type, size_bytes, \
+                     sha256, content, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(row.id)
+                .bind(&file.file_name)
+                .bind(&file.content_type)
+                .bind(file.content.len() as i64)
+                .bind(&file.sha256)
+                .bind(&file.content)
+                .bind(&save.actor)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                statements.push(stmt!(
+                    "INSERT INTO report_events (report_id, occurred_at, actor, action, from_status, \
+                     to_status, reason) VALUES ($1, $2, $3, 'import', $4, $4, $5)",
+                    row.id,
+                    now,
+                    &save.actor,
+                    status.as_str(),
+                    reason.clone()
+                ));
+                statements.push(audit::append(NewAuditEntry {
+                    actor: save.actor.clone(),
+                    address: save.address.clone(),
+                    action: "report.import".into(),
+                    entity: "report".into(),
+                    entity_key: key.clone(),
+                    new_value: Some(reason),
+                    ..Default::default()
+                }));
             }
             let version = if statements.is_empty() {
                 row.version

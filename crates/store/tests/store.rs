@@ -236,6 +236,7 @@ fn save(period: &str, unit: &str, pairs: &[(&str, &str)], version: Option<i64>) 
         narrative: None,
         actor: format!("reporter-{unit}"),
         address: "127.0.0.1".into(),
+        imported_from: None,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod error;
 mod pages;
 mod reporting;
 mod security;
+pub mod sheets;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
@@ -49,6 +50,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Mark the session cookie `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Spreadsheets uploaded on the report page, waiting for confirmation.
+    pub pending_imports: sheets::PendingImports,
 }
 
 impl AppState {
@@ -58,6 +61,7 @@ impl AppState {
             plan,
             clock: Clock::System,
             secure_cookies: false,
+            pending_imports: sheets::PendingImports::default(),
         }
     }
 }
@@ -88,6 +92,16 @@ pub fn router(state: AppState) -> Router {
             post(pages::report::upload)
                 .layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
         )
+        .route(
+            "/reports/{period}/{unit}/import",
+            post(pages::import::upload).layer(DefaultBodyLimit::max(
+                bangfu_xlsx::MAX_IMPORT_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
+            "/reports/{period}/{unit}/import/confirm",
+            post(pages::import::confirm),
+        )
         .route("/evidence/{id}", get(pages::report::download))
         .route("/completeness", get(pages::district::completeness))
         .route("/summary/{period}", get(pages::district::summary))
@@ -114,6 +128,14 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{period}/{unit}/values", put(api::put_values))
         .route("/reports/{period}/{unit}/{action}", post(api::workflow))
         .route("/summary/{period}", get(api::summary))
+        .route("/forms/{file}", get(api::sheets::form))
+        .route("/tasks.xlsx", get(api::sheets::tasks))
+        .route(
+            "/reports/{period}/{unit}/import",
+            post(api::sheets::import).layer(DefaultBodyLimit::max(
+                bangfu_xlsx::MAX_IMPORT_BYTES + 64 * 1024,
+            )),
+        )
         .route("/completeness", get(api::completeness))
         .fallback(api::not_found);
     Router::new()

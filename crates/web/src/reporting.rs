@@ -171,6 +171,7 @@ pub async fn save(
             narrative,
             actor: actor.login().to_string(),
             address: actor.address.clone(),
+            imported_from: None,
         })
         .await?;
     Ok(Saved {
@@ -249,6 +250,17 @@ pub async fn summary(
     approved_only: bool,
 ) -> Result<(Period, Vec<SummaryRow>), AppError> {
     actor.require(Action::ViewDistrict)?;
+    summary_rows(state, period, basis, approved_only).await
+}
+
+/// The district summary without the policy check (for the command line and other callers that
+/// have checked it).
+pub async fn summary_rows(
+    state: &AppState,
+    period: &str,
+    basis: ValueBasis,
+    approved_only: bool,
+) -> Result<(Period, Vec<SummaryRow>), AppError> {
     let period = find_period(state, period)?;
     let wanted_quarters: Vec<PeriodCode> = match (state.plan.schedule.basis, basis) {
         (ValueBasis::Ytd, ValueBasis::Ytd) | (ValueBasis::Quarter, ValueBasis::Quarter) => {

@@ -30,6 +30,52 @@ pub struct FormSheet {
 pub type TaskProgress = BTreeMap<String, String>;
 
 const A4: u8 = 9;
+const LABEL_WIDTH: f64 = 58.0;
+const CELL_WIDTH: f64 = 34.0;
+/// Points per wrapped line of 10.5 pt text, and the least row height.
+const LINE_HEIGHT: f64 = 14.0;
+const MIN_ROW_HEIGHT: f64 = 16.0;
+
+/// Lines `text` needs in a column `width` characters wide (a Chinese character is two).
+fn wrapped_lines(text: &str, width: f64) -> f64 {
+    text.split('\n')
+        .map(|line| {
+            let units: f64 = line
+                .chars()
+                .map(|c| if c.is_ascii() { 1.0 } else { 2.0 })
+                .sum();
+            (units / (width - 2.0)).ceil().max(1.0)
+        })
+        .sum()
+}
+
+/// Row heights that show every label and every merged 填报单位 cell in full.
+fn row_heights(plan: &Plan, label_width: f64, cell_width: f64) -> Vec<f64> {
+    let rows = &plan.indicators;
+    let mut heights: Vec<f64> = rows
+        .iter()
+        .map(|i| (wrapped_lines(&i.label(), label_width) * LINE_HEIGHT).max(MIN_ROW_HEIGHT))
+        .collect();
+    let mut i = 0;
+    while i < rows.len() {
+        let span = rows[i..]
+            .iter()
+            .take_while(|x| x.cell == rows[i].cell)
+            .count();
+        if let Some(cell) = rows[i].cell.as_deref().and_then(|c| plan.cell(c)) {
+            let needed = wrapped_lines(&cell.text, cell_width) * LINE_HEIGHT;
+            let have: f64 = heights[i..i + span].iter().sum();
+            if needed > have {
+                let extra = (needed - have) / span as f64;
+                for h in &mut heights[i..i + span] {
+                    *h += extra;
+                }
+            }
+        }
+        i += span;
+    }
+    heights
+}
 const SONG: &str = "宋体";
 
 fn base() -> Format {
@@ -89,7 +135,7 @@ fn print_setup(ws: &mut Worksheet, header_rows: u32, portrait: bool) -> Result<(
 
 fn write_form_sheet(ws: &mut Worksheet, plan: &Plan, sheet: &FormSheet) -> Result<(), ExportError> {
     ws.set_name(sheet_name(&sheet.sheet_name))?;
-    for (col, width) in [(0u16, 58.0), (1, 10.0), (2, 14.0), (3, 34.0)] {
+    for (col, width) in [(0u16, LABEL_WIDTH), (1, 10.0), (2, 14.0), (3, CELL_WIDTH)] {
         ws.set_column_width(col, width)?;
     }
     let title = base()
@@ -117,8 +163,11 @@ fn write_form_sheet(ws: &mut Worksheet, plan: &Plan, sheet: &FormSheet) -> Resul
     }
 
     let rows = &plan.indicators;
+    // Excel does not grow rows for wrapped text in merged cells: size them from the text.
+    let heights = row_heights(plan, LABEL_WIDTH, CELL_WIDTH);
     for (i, ind) in rows.iter().enumerate() {
         let r = FORM_HEADER_ROWS + i as u32;
+        ws.set_row_height(r, heights[i])?;
         let depth = plan.depth(ind).min(15) as u8;
         let mut label = boxed().set_indent(depth);
         if ind.is_heading() {

@@ -1,6 +1,8 @@
 //! The JSON API (`/api/v1`): the same operations as the pages, through the same `reporting`
 //! functions and the same policy. Values travel as decimal strings, never floats.
 
+pub mod sheets;
+
 use crate::auth::session::{session_cookie, ClientAddress};
 use crate::auth::Actor;
 use crate::error::{ApiError, AppError};

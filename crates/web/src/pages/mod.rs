@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod district;
 pub mod home;
+pub mod import;
 pub mod plan;
 pub mod report;
 
@@ -55,6 +56,7 @@ pub fn flash(code: Option<&str>) -> Option<&'static str> {
         "approved" => "已审核通过，报表已锁定。",
         "reopened" => "已重新打开，报表退回填报单位修改。",
         "uploaded" => "佐证材料已上传。",
+        "imported" => "已从 Excel 导入，文件已作为佐证材料保存。",
         "password" => "密码已修改。其他设备上的登录已失效。",
         "user_added" => "用户已创建。",
         "user_disabled" => "用户已停用，其登录已失效。",

@@ -12,6 +12,8 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 /// A chromedriver process and a headless session; both end when dropped/closed.
 pub struct Browser {
     pub client: Client,
+    /// Where downloads land.
+    pub downloads: std::path::PathBuf,
     driver: Child,
     _profile: tempfile::TempDir,
 }
@@ -34,9 +36,15 @@ impl Browser {
             .expect("start chromedriver");
         wait_for_port(port).await;
         let profile = tempfile::tempdir().unwrap();
+        let downloads = profile.path().join("downloads");
+        std::fs::create_dir_all(&downloads).unwrap();
         let caps = serde_json::json!({
             "goog:chromeOptions": {
                 "binary": CHROMIUM,
+                "prefs": {
+                    "download.default_directory": downloads.display().to_string(),
+                    "download.prompt_for_download": false,
+                },
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update",
@@ -53,6 +61,7 @@ impl Browser {
             .expect("chromedriver session");
         Browser {
             client,
+            downloads,
             driver,
             _profile: profile,
         }
@@ -352,6 +361,33 @@ mod cycle {
         assert!(history.contains("学校结对数应为4所"), "{history}");
         assert_eq!(district_total(c, &base, "?approved_only=true").await, "4");
         screenshot("summary.png", c.screenshot().await.unwrap());
+        // The district form downloads from the summary page as a real workbook.
+        c.goto(&format!("{base}/summary/2018Q1")).await.unwrap();
+        el(c, Locator::Id("download-district"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        let mut file = None;
+        for _ in 0..200 {
+            file = std::fs::read_dir(&browser.downloads)
+                .unwrap()
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .find(|p| p.extension().is_some_and(|x| x == "xlsx"));
+            if file.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let file = file.expect("district form downloaded");
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.contains("大兴区") && name.contains("2018Q1"), "{name}");
+        let bytes = std::fs::read(&file).unwrap();
+        let form = bangfu_xlsx::read_form(&app.state.plan, "jw", &bytes).unwrap();
+        assert_eq!(
+            form.sheet, "区教委",
+            "the unit's own sheet follows the summary"
+        );
         c.goto(&format!("{base}/completeness?year=2018"))
             .await
             .unwrap();

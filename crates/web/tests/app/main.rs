@@ -4,4 +4,5 @@ mod browser;
 mod helpers;
 mod pages;
 mod reporting;
+mod sheets;
 mod web_pages;

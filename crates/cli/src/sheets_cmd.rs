@@ -1,0 +1,109 @@
+//! `bangfu form export|import` and `bangfu tasks export`.
+
+use anyhow::{bail, Context};
+use bangfu_domain::plan::ValueBasis;
+use bangfu_store::{PlanStore, SqlStore};
+use bangfu_web::sheets;
+use bangfu_web::AppState;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+async fn state(db_url: &str) -> anyhow::Result<AppState> {
+    let store = SqlStore::connect(db_url)
+        .await
+        .with_context(|| format!("无法打开数据库 {db_url}"))?;
+    store.migrate().await?;
+    let Some(plan) = store.plan().await? else {
+        bail!("数据库 {db_url} 中还没有载入方案，先运行 `bangfu init`");
+    };
+    Ok(AppState::new(Arc::new(store), Arc::new(plan)))
+}
+
+fn basis(text: Option<&str>, state: &AppState) -> anyhow::Result<ValueBasis> {
+    match text {
+        None => Ok(state.plan.schedule.basis),
+        Some(b) => ValueBasis::parse(b)
+            .with_context(|| format!("--basis “{b}”无效，应为 ytd（累计）或 quarter（本季度）")),
+    }
+}
+
+fn write(out: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(out, bytes).with_context(|| format!("无法写入 {}", out.display()))?;
+    println!("已写入 {}（{} 字节）", out.display(), bytes.len());
+    Ok(())
+}
+
+pub async fn export_form(
+    db_url: &str,
+    period: &str,
+    unit: Option<&str>,
+    basis_text: Option<&str>,
+    approved_only: bool,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let state = state(db_url).await?;
+    let basis = basis(basis_text, &state)?;
+    let sheets = match unit {
+        Some(u) => vec![sheets::unit_sheet(&state, period, u, basis).await?],
+        None => {
+            let today = state.clock.today().format("%Y-%m-%d").to_string();
+            sheets::district_sheets(&state, period, basis, approved_only, true, ("", ""), &today)
+                .await?
+        }
+    };
+    write(out, &sheets::form_bytes(&state, &sheets)?)
+}
+
+pub async fn export_tasks(db_url: &str, out: &Path) -> anyhow::Result<()> {
+    let state = state(db_url).await?;
+    write(out, &sheets::tasks_bytes(&state, true).await?)
+}
+
+/// Prints the preview; applies it unless `dry_run`. Errors go to stderr, one per line.
+pub async fn import_form(
+    db_url: &str,
+    file: &Path,
+    period: &str,
+    unit: &str,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    let state = state(db_url).await?;
+    let bytes = std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "import.xlsx".into());
+    let preview = sheets::preview_import(&state, period, unit, &name, &bytes).await?;
+    for c in &preview.changes {
+        let show = |v: Option<bangfu_domain::Quantity>| {
+            v.map_or("（空）".to_string(), |q| q.to_string())
+        };
+        println!("{} {}：{} → {}", c.cell, c.label, show(c.old), show(c.new));
+    }
+    for w in &preview.warnings {
+        println!("提示：{}", w.message);
+    }
+    if !preview.ok() {
+        for e in &preview.errors {
+            eprintln!("{}", e.message);
+        }
+        eprintln!(
+            "{}：{} 处错误，未导入任何数据。",
+            file.display(),
+            preview.errors.len()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    if dry_run {
+        println!(
+            "预览完成：{} 处修改（--dry-run，未写入）。",
+            preview.changes.len()
+        );
+    } else {
+        let changes = preview.changes.len();
+        sheets::apply_import(&state, period, unit, preview, bytes, "cli", "").await?;
+        println!("已导入：{changes} 处修改；文件已作为佐证材料保存。");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,112 @@
+//! Importing a filled spreadsheet from the report page: upload, preview (every change, error and
+//! warning with its cell), then confirm.
+
+use super::{see_other, Nav};
+use crate::auth::Actor;
+use crate::error::AppError;
+use crate::sheets::{self, ImportPreview};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Form;
+use bangfu_domain::policy::Action;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct PreviewPage {
+    nav: Nav,
+    csrf: String,
+    period: String,
+    unit: String,
+    unit_name: String,
+    preview: ImportPreview,
+    token: String,
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((period, unit)): Path<(String, String)>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    actor.require(Action::EditReport { unit: &unit })?;
+    let too_big = || {
+        AppError::BadRequest(format!(
+            "文件过大，进展情况表不应超过 {} MB",
+            bangfu_xlsx::MAX_IMPORT_BYTES / 1024 / 1024
+        ))
+    };
+    let mut file = None;
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
+        if field.name() == Some("file") {
+            let name = field
+                .file_name()
+                .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).to_string())
+                .unwrap_or_default();
+            let bytes = field.bytes().await.map_err(|_| too_big())?;
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    let Some((name, bytes)) = file.filter(|(n, _)| !n.is_empty()) else {
+        return Err(AppError::BadRequest("请选择要导入的 Excel 文件".into()));
+    };
+    let preview = sheets::preview_import(&state, &period, &unit, &name, &bytes).await?;
+    let token = if preview.ok() {
+        state
+            .pending_imports
+            .put(actor.login(), &period, &unit, &name, bytes)
+    } else {
+        String::new()
+    };
+    let status = if preview.ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = PreviewPage {
+        nav: Nav::for_actor(Some(&actor)),
+        csrf: actor.csrf_token().to_string(),
+        unit_name: state.plan.party_name(&unit).to_string(),
+        period,
+        unit,
+        preview,
+        token,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    token: String,
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((period, unit)): Path<(String, String)>,
+    Form(form): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    actor.require(Action::EditReport { unit: &unit })?;
+    let pending = state
+        .pending_imports
+        .take(&form.token, actor.login())
+        .filter(|p| p.period == period && p.unit == unit)
+        .ok_or_else(|| AppError::BadRequest("导入预览已过期，请重新上传文件".into()))?;
+    // Checked again: the report may have changed since the preview.
+    let preview =
+        sheets::preview_import(&state, &period, &unit, &pending.file_name, &pending.bytes).await?;
+    sheets::apply_import(
+        &state,
+        &period,
+        &unit,
+        preview,
+        pending.bytes,
+        actor.login(),
+        &actor.address,
+    )
+    .await?;
+    Ok(see_other(&format!("/reports/{period}/{unit}?msg=imported")))
+}

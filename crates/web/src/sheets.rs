@@ -1,0 +1,384 @@
+//! Spreadsheets in and out: which values go into the progress form and the task table, and how a
+//! filled form becomes a report (preview first, then all or nothing). The functions here do not
+//! ask the policy; the pages and the API ask it before calling them, the command line is trusted.
+
+use crate::error::AppError;
+use crate::pages::report::beijing_time;
+use crate::reporting::{find_period, previous_values, summary_rows};
+use crate::AppState;
+use bangfu_domain::plan::ValueBasis;
+use bangfu_domain::report::{check_report, CheckMode, Entry, Finding, Severity};
+use bangfu_domain::Quantity;
+use bangfu_store::{NewEvidence, SaveReport};
+use bangfu_xlsx::{form_workbook, read_form, tasks_workbook, FormHeader, FormSheet, TaskProgress};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn subtitle(label: &str, basis: ValueBasis) -> String {
+    format!("{label}（{}）", basis.label())
+}
+
+/// A unit's report as one sheet, year-to-date or the quarter's own increment.
+pub async fn unit_sheet(
+    state: &AppState,
+    period: &str,
+    unit: &str,
+    basis: ValueBasis,
+) -> Result<FormSheet, AppError> {
+    let period = find_period(state, period)?;
+    let unit = state.plan.unit(unit).ok_or(AppError::NotFound)?;
+    let report = state
+        .store
+        .report(&period.code.to_string(), &unit.code)
+        .await?;
+    let mut values: BTreeMap<String, Quantity> = report
+        .as_ref()
+        .map(|r| {
+            r.entries
+                .iter()
+                .filter_map(|(k, e)| Some((k.clone(), e.value?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if basis == ValueBasis::Quarter && state.plan.schedule.basis == ValueBasis::Ytd {
+        let before = previous_values(state, &period, &unit.code).await?;
+        for (k, v) in values.iter_mut() {
+            if let Some(b) = before.get(k) {
+                *v = Quantity::new(v.decimal() - b.decimal());
+            }
+        }
+    }
+    let header = FormHeader {
+        unit: unit.name.clone(),
+        reporter: report
+            .as_ref()
+            .map(|r| r.reporter_name.clone())
+            .unwrap_or_default(),
+        phone: report
+            .as_ref()
+            .map(|r| r.reporter_phone.clone())
+            .unwrap_or_default(),
+        time: report
+            .as_ref()
+            .and_then(|r| r.submitted_at)
+            .map(beijing_time)
+            .unwrap_or_default(),
+    };
+    Ok(FormSheet {
+        sheet_name: unit.name.clone(),
+        subtitle: subtitle(&period.label(), basis),
+        header,
+        values,
+    })
+}
+
+/// The district's form: the totals first, then (if asked) one sheet per unit that has values.
+pub async fn district_sheets(
+    state: &AppState,
+    period: &str,
+    basis: ValueBasis,
+    approved_only: bool,
+    per_unit: bool,
+    reporter: (&str, &str),
+    today: &str,
+) -> Result<Vec<FormSheet>, AppError> {
+    let (period, rows) = summary_rows(state, period, basis, approved_only).await?;
+    let scope = if approved_only { "，仅已审核" } else { "" };
+    let mut sheets = vec![FormSheet {
+        sheet_name: "全区汇总".into(),
+        subtitle: format!("{}{scope}", subtitle(&period.label(), basis)),
+        header: FormHeader {
+            unit: state.plan.info.district.clone(),
+            reporter: reporter.0.to_string(),
+            phone: reporter.1.to_string(),
+            time: today.to_string(),
+        },
+        values: rows
+            .iter()
+            .filter_map(|r| Some((r.indicator.clone(), r.total?)))
+            .collect(),
+    }];
+    if per_unit {
+        for unit in state.plan.units_sorted() {
+            if rows.iter().any(|r| r.by_unit.contains_key(&unit.code)) {
+                sheets.push(unit_sheet(state, &period.code.to_string(), &unit.code, basis).await?);
+            }
+        }
+    }
+    Ok(sheets)
+}
+
+pub fn form_bytes(state: &AppState, sheets: &[FormSheet]) -> Result<Vec<u8>, AppError> {
+    form_workbook(&state.plan, sheets).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The 任务分解表, with each task's latest district figures where a target names a form row.
+pub async fn tasks_bytes(state: &AppState, with_progress: bool) -> Result<Vec<u8>, AppError> {
+    let mut progress = TaskProgress::new();
+    if with_progress {
+        let today = state.clock.today();
+        let latest = state
+            .plan
+            .periods()
+            .into_iter()
+            .rev()
+            .find(|p| p.starts_on <= today);
+        if let Some(latest) = latest {
+            let code = latest.code.to_string();
+            let totals = state.store.district_totals(&code, false).await?;
+            for task in &state.plan.tasks {
+                let lines: Vec<String> = task
+                    .targets
+                    .iter()
+                    .filter_map(|t| {
+                        let row = state.plan.indicator(t.indicator.as_deref()?)?;
+                        let value = totals.get(&row.code)?;
+                        Some(format!(
+                            "{} {} {}（{}）",
+                            state.plan.row_ref(row),
+                            value,
+                            row.unit.as_deref().unwrap_or(""),
+                            latest.label()
+                        ))
+                    })
+                    .collect();
+                if !lines.is_empty() {
+                    progress.insert(task.code.clone(), lines.join("\n"));
+                }
+            }
+        }
+    }
+    tasks_workbook(&state.plan, &progress).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// One change an import would make.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Change {
+    pub indicator: String,
+    pub label: String,
+    pub cell: String,
+    pub old: Option<Quantity>,
+    pub new: Option<Quantity>,
+}
+
+/// A problem found in the file or by the report's rules, with its sheet and cell.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Problem {
+    pub cell: Option<String>,
+    pub indicator: Option<String>,
+    pub message: String,
+}
+
+/// What an import would do.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportPreview {
+    pub file_name: String,
+    pub sha256: String,
+    pub version: i64,
+    pub changes: Vec<Change>,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+    #[serde(skip)]
+    entries: BTreeMap<String, Entry>,
+}
+
+impl ImportPreview {
+    pub fn ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+fn with_cell(f: Finding, cells: &BTreeMap<String, String>) -> Problem {
+    let cell = cells.get(&f.indicator).cloned();
+    Problem {
+        message: match &cell {
+            Some(c) => format!("{c}：{}", f.message),
+            None => f.message,
+        },
+        cell,
+        indicator: Some(f.indicator),
+    }
+}
+
+/// Reads a filled form and checks it with the same rules as data entry. Writes nothing.
+pub async fn preview_import(
+    state: &AppState,
+    period: &str,
+    unit: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<ImportPreview, AppError> {
+    let period = find_period(state, period)?;
+    state.plan.unit(unit).ok_or(AppError::NotFound)?;
+    let report = state.store.report(&period.code.to_string(), unit).await?;
+    let status = report.as_ref().map(|r| r.status);
+    if let Some(s) = status.filter(|s| !s.editable()) {
+        return Err(AppError::Store(bangfu_store::StoreError::NotEditable(
+            s.label().into(),
+        )));
+    }
+    let sha256: String = Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut preview = ImportPreview {
+        file_name: file_name.to_string(),
+        sha256,
+        version: report.as_ref().map_or(0, |r| r.version),
+        changes: Vec::new(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        entries: BTreeMap::new(),
+    };
+    let form = match read_form(&state.plan, unit, bytes) {
+        Ok(form) => form,
+        Err(problems) => {
+            preview.errors = problems
+                .into_iter()
+                .map(|p| Problem {
+                    message: p.to_string(),
+                    cell: p.cell,
+                    indicator: None,
+                })
+                .collect();
+            return Ok(preview);
+        }
+    };
+    let existing = report.map(|r| r.entries).unwrap_or_default();
+    let mut merged = existing.clone();
+    let mut cells = BTreeMap::new();
+    for row in &form.rows {
+        let old = existing.get(&row.indicator);
+        let entry = Entry {
+            value: row.value,
+            comment: old.map(|e| e.comment.clone()).unwrap_or_default(),
+        };
+        cells.insert(row.indicator.clone(), row.cell.clone());
+        if old.and_then(|e| e.value) != row.value {
+            preview.changes.push(Change {
+                indicator: row.indicator.clone(),
+                label: state
+                    .plan
+                    .indicator(&row.indicator)
+                    .map(|i| state.plan.row_ref(i))
+                    .unwrap_or_default(),
+                cell: row.cell.clone(),
+                old: old.and_then(|e| e.value),
+                new: row.value,
+            });
+        }
+        merged.insert(row.indicator.clone(), entry.clone());
+        preview.entries.insert(row.indicator.clone(), entry);
+    }
+    let previous = previous_values(state, &period, unit).await?;
+    for f in check_report(&state.plan, unit, &merged, &previous, CheckMode::Save) {
+        let severity = f.severity;
+        let problem = with_cell(f, &cells);
+        match severity {
+            Severity::Error => preview.errors.push(problem),
+            Severity::Warning => preview.warnings.push(problem),
+        }
+    }
+    Ok(preview)
+}
+
+/// Applies a clean preview in one transaction: the values, the file kept as evidence, and an
+/// entry in the report's history. Refused if anything changed since the preview.
+pub async fn apply_import(
+    state: &AppState,
+    period: &str,
+    unit: &str,
+    preview: ImportPreview,
+    bytes: Vec<u8>,
+    actor: &str,
+    address: &str,
+) -> Result<i64, AppError> {
+    if !preview.ok() {
+        return Err(AppError::BadRequest("文件有错误，未导入任何数据".into()));
+    }
+    let period = find_period(state, period)?;
+    Ok(state
+        .store
+        .save_report(SaveReport {
+            period: period.code.to_string(),
+            unit: unit.to_string(),
+            expected_version: Some(preview.version),
+            entries: preview.entries,
+            narrative: None,
+            actor: actor.to_string(),
+            address: address.to_string(),
+            imported_from: Some(NewEvidence {
+                file_name: preview.file_name,
+                content_type: XLSX_TYPE.to_string(),
+                sha256: preview.sha256,
+                content: bytes,
+            }),
+        })
+        .await?)
+}
+
+/// Uploaded files waiting for the user to confirm their preview (web pages only). Kept in memory
+/// for a short while: after a restart the user simply uploads again.
+#[derive(Clone, Default)]
+pub struct PendingImports(std::sync::Arc<std::sync::Mutex<BTreeMap<String, PendingImport>>>);
+
+pub struct PendingImport {
+    pub owner: String,
+    pub period: String,
+    pub unit: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    created: std::time::Instant,
+}
+
+const PENDING_TTL: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+const PENDING_MAX: usize = 200;
+
+impl PendingImports {
+    /// Keeps an upload; returns the token the confirmation form carries.
+    pub fn put(
+        &self,
+        owner: &str,
+        period: &str,
+        unit: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> String {
+        let token = crate::auth::session::random_hex(16);
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, p| p.created.elapsed() < PENDING_TTL);
+        while map.len() >= PENDING_MAX {
+            let oldest = map
+                .iter()
+                .min_by_key(|(_, p)| p.created)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(k) => map.remove(&k),
+                None => break,
+            };
+        }
+        map.insert(
+            token.clone(),
+            PendingImport {
+                owner: owner.to_string(),
+                period: period.to_string(),
+                unit: unit.to_string(),
+                file_name: file_name.to_string(),
+                bytes,
+                created: std::time::Instant::now(),
+            },
+        );
+        token
+    }
+
+    /// Takes an upload back, only for the person who made it.
+    pub fn take(&self, token: &str, owner: &str) -> Option<PendingImport> {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(token) {
+            Some(p) if p.owner == owner && p.created.elapsed() < PENDING_TTL => map.remove(token),
+            _ => None,
+        }
+    }
+}

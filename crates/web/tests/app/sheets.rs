@@ -1,0 +1,409 @@
+//! Spreadsheets over HTTP: downloads, imports with preview, hostile files, LibreOffice.
+
+use crate::helpers::{spawn_app, Client, TestApp};
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use bangfu_domain::user::Role;
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use serde_json::json;
+use std::io::Cursor;
+
+async fn get_bytes(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let response = bangfu_web::router(app.state.clone());
+    use tower::ServiceExt;
+    let r = response
+        .oneshot(
+            Request::get(path)
+                .header(header::COOKIE, &client.cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = r.status();
+    let headers = r.headers().clone();
+    let bytes = axum::body::to_bytes(r.into_body(), 64 << 20)
+        .await
+        .unwrap()
+        .to_vec();
+    (status, headers, bytes)
+}
+
+async fn import(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    bytes: Vec<u8>,
+) -> crate::helpers::TestResponse {
+    app.send(
+        Request::post(path)
+            .header(header::COOKIE, &client.cookie)
+            .header("x-csrf-token", &client.csrf)
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .body(Body::from(bytes))
+            .unwrap(),
+    )
+    .await
+}
+
+fn value_at(bytes: &[u8], sheet: &str, label: &str) -> Option<Data> {
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    let range = book.worksheet_range(sheet).unwrap();
+    range.rows().find(|r| r[0] == *label).map(|r| r[2].clone())
+}
+
+async fn with_reports(app: &TestApp) -> (Client, Client, Client) {
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    let wjw = app.user("wjw-clerk", Role::Reporter, Some("wjw")).await;
+    let fgw = app.user("coordinator", Role::Coordinator, None).await;
+    let put = |c: &Client, unit: &str, body: serde_json::Value| {
+        let path = format!("/api/v1/reports/2018Q2/{unit}/values");
+        let c = c.clone();
+        async move { app.json(Method::PUT, &path, Some(&c), body).await }
+    };
+    assert_eq!(
+        put(
+            &jw,
+            "jw",
+            json!({"values": [{"indicator": "1.3", "value": "3"}]})
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        put(
+            &wjw,
+            "wjw",
+            json!({"values": [{"indicator": "1.4", "value": "2"}]})
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    (jw, wjw, fgw)
+}
+
+#[tokio::test]
+async fn district_and_unit_forms_download_with_their_values() {
+    let app = spawn_app().await;
+    let (jw, _wjw, fgw) = with_reports(&app).await;
+    let (status, headers, bytes) =
+        get_bytes(&app, &fgw, "/api/v1/forms/2018Q2.xlsx?units=true").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
+    assert!(headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment;"));
+    let book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.clone())).unwrap();
+    assert_eq!(book.sheet_names(), vec!["全区汇总", "区教委", "区卫计委"]);
+    assert_eq!(
+        value_at(&bytes, "全区汇总", "3.与扶贫协作地区学校结对数"),
+        Some(Data::Float(3.0))
+    );
+    assert_eq!(
+        value_at(&bytes, "全区汇总", "4.与扶贫协作地区医院结对数"),
+        Some(Data::Float(2.0))
+    );
+
+    let (status, _, own) = get_bytes(&app, &jw, "/api/v1/forms/2018Q2.xlsx?unit=jw").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        value_at(&own, "区教委", "3.与扶贫协作地区学校结对数"),
+        Some(Data::Float(3.0))
+    );
+    assert_eq!(
+        get_bytes(&app, &jw, "/api/v1/forms/2018Q2.xlsx?unit=wjw")
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get_bytes(&app, &jw, "/api/v1/forms/2018Q2.xlsx").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get_bytes(&app, &jw, "/api/v1/forms/2018Q2.pdf").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let (status, _, tasks) = get_bytes(&app, &jw, "/api/v1/tasks.xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(tasks.starts_with(b"PK"));
+}
+
+#[tokio::test]
+async fn a_filled_form_imports_after_a_preview_all_or_nothing() {
+    let app = spawn_app().await;
+    let (jw, _, fgw) = with_reports(&app).await;
+    let (_, _, own) = get_bytes(&app, &jw, "/api/v1/forms/2018Q2.xlsx?unit=jw").await;
+    // The clerk fills the downloaded form in Excel: rewrite it with more values.
+    let sheet = bangfu_xlsx::FormSheet {
+        sheet_name: "区教委".into(),
+        subtitle: String::new(),
+        header: Default::default(),
+        values: [
+            ("1.3", "5"),
+            ("1.7", "1"),
+            ("4.2", "3"),
+            ("4.2.1", "2"),
+            ("4.2.2", "1"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.parse().unwrap()))
+        .collect(),
+    };
+    let filled = bangfu_xlsx::form_workbook(&app.state.plan, &[sheet]).unwrap();
+    assert_ne!(own, filled);
+
+    let path = "/api/v1/reports/2018Q2/jw/import";
+    let dry = import(
+        &app,
+        &jw,
+        &format!("{path}?dry_run=true&file_name=jw.xlsx"),
+        filled.clone(),
+    )
+    .await;
+    assert_eq!(dry.status, StatusCode::OK, "{}", dry.body);
+    let body = dry.json();
+    assert_eq!(body["applied"], false);
+    let first = &body["preview"]["changes"][0];
+    assert_eq!(first["indicator"], "1.3");
+    assert_eq!(first["old"], "3");
+    assert_eq!(first["new"], "5");
+    assert!(first["cell"].as_str().unwrap().starts_with("区教委!C"));
+    let report = app.get_as(&jw, "/api/v1/reports/2018Q2/jw").await.json();
+    assert_eq!(report["values"][0]["value"], "3", "dry run writes nothing");
+
+    let applied = import(
+        &app,
+        &jw,
+        &format!("{path}?dry_run=false&file_name=jw.xlsx"),
+        filled,
+    )
+    .await;
+    assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
+    assert_eq!(applied.json()["applied"], true);
+    let report = app.get_as(&jw, "/api/v1/reports/2018Q2/jw").await.json();
+    let v: Vec<(String, String)> = report["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["indicator"].as_str().unwrap().into(),
+                v["value"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(v.contains(&("1.3".into(), "5".into())) && v.contains(&("4.2.1".into(), "2".into())));
+    let history = &report["history"][0];
+    assert_eq!(history["action"], "import");
+    assert!(history["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("导入 jw.xlsx（sha256 "));
+    assert_eq!(report["evidence"][0]["file_name"], "jw.xlsx");
+    // Others cannot import into this unit.
+    assert_eq!(
+        import(&app, &fgw, path, vec![1, 2, 3]).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn bad_files_get_clear_errors_and_change_nothing() {
+    let app = spawn_app().await;
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    let path = "/api/v1/reports/2018Q2/jw/import?dry_run=false";
+    let not_xlsx = import(&app, &jw, path, b"this is not a spreadsheet".to_vec()).await;
+    assert_eq!(not_xlsx.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        not_xlsx.body.contains("不是 xlsx 文件"),
+        "{}",
+        not_xlsx.body
+    );
+    let empty = import(&app, &jw, path, Vec::new()).await;
+    assert!(empty.body.contains("文件是空的"));
+    let huge = import(&app, &jw, path, vec![0u8; 12 * 1024 * 1024]).await;
+    assert!(huge.status.is_client_error());
+    assert!(huge.body.contains("文件过大"), "{}", huge.body);
+    // A rule violation inside an otherwise fine file: the cell is named, nothing written.
+    let sheet = bangfu_xlsx::FormSheet {
+        sheet_name: "区教委".into(),
+        subtitle: String::new(),
+        header: Default::default(),
+        values: [("4.2", "3"), ("4.2.1", "5"), ("4.2.2", "1")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.parse().unwrap()))
+            .collect(),
+    };
+    let bytes = bangfu_xlsx::form_workbook(&app.state.plan, &[sheet]).unwrap();
+    let rule = import(&app, &jw, path, bytes).await;
+    assert_eq!(rule.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = rule.json()["preview"]["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.starts_with("区教委!C") && message.contains("应等于"),
+        "{message}"
+    );
+    assert!(app
+        .state
+        .store
+        .report("2018Q2", "jw")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn the_report_page_previews_then_confirms_an_upload() {
+    let app = spawn_app().await;
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    let sheet = bangfu_xlsx::FormSheet {
+        sheet_name: "区教委".into(),
+        subtitle: String::new(),
+        header: Default::default(),
+        values: [("1.3".to_string(), "4".parse().unwrap())].into(),
+    };
+    let bytes = bangfu_xlsx::form_workbook(&app.state.plan, &[sheet]).unwrap();
+    let boundary = "BoUnDaRy";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"填好的表.xlsx\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let preview = app
+        .send(
+            Request::post(format!("/reports/2018Q2/jw/import?csrf={}", jw.csrf))
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .header(header::COOKIE, &jw.cookie)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(preview.body.contains("区教委!C"));
+    assert!(preview.body.contains("确认导入"));
+    assert!(
+        app.state
+            .store
+            .report("2018Q2", "jw")
+            .await
+            .unwrap()
+            .is_none(),
+        "preview writes nothing"
+    );
+    let token = preview
+        .body
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let done = app
+        .form(
+            "/reports/2018Q2/jw/import/confirm",
+            Some(&jw),
+            &[("token", &token)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let report = app
+        .state
+        .store
+        .report("2018Q2", "jw")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.entries["1.3"].value.unwrap().to_string(), "4");
+    // A token is used once.
+    let again = app
+        .form(
+            "/reports/2018Q2/jw/import/confirm",
+            Some(&jw),
+            &[("token", &token)],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(again.body.contains("导入预览已过期"));
+}
+
+#[tokio::test]
+async fn libreoffice_opens_every_export() {
+    let soffice = ["/usr/bin/soffice", "/usr/bin/libreoffice"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("LibreOffice is missing: apt-get install -y libreoffice-calc-nogui (the README's test command installs it)");
+    let app = spawn_app().await;
+    let (jw, _, fgw) = with_reports(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "district.xlsx",
+            get_bytes(&app, &fgw, "/api/v1/forms/2018Q2.xlsx?units=true")
+                .await
+                .2,
+        ),
+        (
+            "unit.xlsx",
+            get_bytes(&app, &jw, "/api/v1/forms/2018Q2.xlsx?unit=jw&basis=quarter")
+                .await
+                .2,
+        ),
+        (
+            "tasks.xlsx",
+            get_bytes(&app, &fgw, "/api/v1/tasks.xlsx").await.2,
+        ),
+    ];
+    let mut args = vec![
+        format!(
+            "-env:UserInstallation=file://{}/profile",
+            dir.path().display()
+        ),
+        "--headless".into(),
+        "--convert-to".into(),
+        "pdf".into(),
+        "--outdir".into(),
+        dir.path().display().to_string(),
+    ];
+    for (name, bytes) in &files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        args.push(path.display().to_string());
+    }
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(soffice)
+            .args(&args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "soffice failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (name, _) in &files {
+        let pdf = dir.path().join(name.replace(".xlsx", ".pdf"));
+        let size = std::fs::metadata(&pdf).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 1000, "{name} did not convert to PDF");
+    }
+    // Keep the district form's PDF for a human look.
+    let keep = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("district-2018Q2.pdf");
+    std::fs::copy(dir.path().join("district.pdf"), keep).unwrap();
+}
