@@ -1,11 +1,12 @@
-//! `bangfu user add` and `bangfu token create|revoke`.
+//! `bangfu user add`, `bangfu token create|revoke` and `bangfu audit verify`.
 
 use anyhow::{bail, Context};
 use bangfu_domain::user::{check_password_strength, Login, Role};
 use bangfu_store::NewUser;
-use bangfu_store::{SessionStore, SqlStore, UserStore};
+use bangfu_store::{AuditStore, SessionStore, SqlStore, UserStore};
 use bangfu_web::auth::password::{generate_password, hash_password};
 use bangfu_web::auth::session::{random_hex, sha256_hex};
+use std::process::ExitCode;
 
 async fn open(db_url: &str) -> anyhow::Result<(SqlStore, bangfu_domain::Plan)> {
     let store = SqlStore::connect(db_url)
@@ -108,5 +109,27 @@ pub async fn revoke_token(db_url: &str, id: i64) -> anyhow::Result<()> {
         Ok(())
     } else {
         bail!("没有编号为 {id} 的有效令牌")
+    }
+}
+
+pub async fn verify_audit(db_url: &str) -> anyhow::Result<ExitCode> {
+    let store = SqlStore::connect(db_url)
+        .await
+        .with_context(|| format!("无法打开数据库 {db_url}"))?;
+    store.migrate().await?;
+    let (count, broken) = store.verify_audit_chain().await?;
+    match broken {
+        None => {
+            println!("审计日志完整：{count} 条记录，哈希链没有断点。");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(b) if b.id == 0 => {
+            eprintln!("审计日志不完整：{}。", b.reason);
+            Ok(ExitCode::FAILURE)
+        }
+        Some(b) => {
+            eprintln!("审计日志在第 {} 号记录处断开：{}。", b.id, b.reason);
+            Ok(ExitCode::FAILURE)
+        }
     }
 }

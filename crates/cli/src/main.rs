@@ -65,6 +65,15 @@ enum Command {
     /// The task breakdown table (任务分解表).
     #[command(subcommand)]
     Tasks(TasksCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the audit log's hash chain; report the first broken link (non-zero exit).
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -256,6 +265,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             unit,
             dry_run,
         }) => sheets_cmd::import_form(&cli.db, &file, &period, &unit, dry_run).await,
+        Command::Audit(AuditCommand::Verify) => accounts::verify_audit(&cli.db).await,
         Command::Tasks(TasksCommand::Export { output }) => {
             sheets_cmd::export_tasks(&cli.db, &output).await?;
             Ok(ExitCode::SUCCESS)

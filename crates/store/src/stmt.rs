@@ -17,11 +17,17 @@ pub(crate) enum Arg {
 pub(crate) struct Stmt {
     pub sql: &'static str,
     pub args: Vec<Arg>,
+    /// An audit entry to append to the hash chain instead of running `sql`.
+    pub audit: Option<crate::audit::NewAuditEntry>,
 }
 
 impl Stmt {
     pub fn new(sql: &'static str, args: Vec<Arg>) -> Self {
-        Stmt { sql, args }
+        Stmt {
+            sql,
+            args,
+            audit: None,
+        }
     }
 }
 
@@ -92,6 +98,40 @@ macro_rules! stmt {
 macro_rules! execute_all {
     ($tx:ident, $stmts:expr) => {
         for stmt in $stmts {
+            if let Some(entry) = stmt.audit {
+                // Take the chain's end (this row lock serialises appenders), link, move the end.
+                let (seq, prev): (i64, String) = sqlx::query_as(
+                    "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+                )
+                .fetch_one(&mut *$tx)
+                .await?;
+                let at = $crate::audit::now();
+                let hash = $crate::audit::chain_hash(seq, &prev, at, &entry);
+                sqlx::query(
+                    "INSERT INTO audit_log (seq, occurred_at, actor, address, action, entity, \
+                     entity_key, old_value, new_value, reason, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(seq)
+                .bind(at)
+                .bind(&entry.actor)
+                .bind(&entry.address)
+                .bind(&entry.action)
+                .bind(&entry.entity)
+                .bind(&entry.entity_key)
+                .bind(&entry.old_value)
+                .bind(&entry.new_value)
+                .bind(&entry.reason)
+                .bind(&prev)
+                .bind(&hash)
+                .execute(&mut *$tx)
+                .await?;
+                sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+                    .bind(&hash)
+                    .execute(&mut *$tx)
+                    .await?;
+                continue;
+            }
             let mut query = sqlx::query(stmt.sql);
             for arg in stmt.args {
                 query = match arg {

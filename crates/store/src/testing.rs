@@ -118,3 +118,12 @@ mod tests {
         );
     }
 }
+
+impl SqlStore {
+    /// Runs raw SQL, bypassing every rule: only for tests that simulate tampering.
+    pub async fn execute_unchecked(&self, sql: &str) {
+        crate::db::on_pool!(self, |pool| {
+            sqlx::query(sql).execute(pool).await.expect("raw SQL runs");
+        })
+    }
+}

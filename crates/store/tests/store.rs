@@ -58,6 +58,7 @@ on_both_backends!(
     district_totals_are_exact_sums,
     sessions_and_tokens_follow_the_account,
     evidence_files_are_kept_intact,
+    audit_chain_verifies_and_reveals_tampering,
 );
 
 async fn new_database_has_no_plan_and_migrations_are_idempotent(store: &SqlStore) {
@@ -540,4 +541,41 @@ async fn evidence_files_are_kept_intact(store: &SqlStore) {
     assert_eq!(report.evidence.len(), 1);
     assert_eq!(report.evidence[0].size_bytes, 100_000);
     assert!(store.evidence(id + 100).await.unwrap().is_none());
+}
+
+async fn audit_chain_verifies_and_reveals_tampering(store: &SqlStore) {
+    store
+        .load_plan(&built_in(), BUILT_IN, "test")
+        .await
+        .unwrap();
+    for (i, v) in ["1", "2", "3"].iter().enumerate() {
+        store
+            .save_report(save("2018Q1", "jw", &[("1.3", v)], Some(i as i64)))
+            .await
+            .unwrap();
+    }
+    store
+        .transition(step("2018Q1", "jw", WorkflowAction::Submit, ""))
+        .await
+        .unwrap();
+    let (count, broken) = store.verify_audit_chain().await.unwrap();
+    assert_eq!(count, 5, "plan load, three values, one submit");
+    assert_eq!(broken, None);
+
+    // Someone edits an old value by hand: the chain names that entry.
+    store
+        .execute_unchecked("UPDATE audit_log SET new_value = '300' WHERE seq = 3")
+        .await;
+    let (_, broken) = store.verify_audit_chain().await.unwrap();
+    let broken = broken.expect("tampering detected");
+    assert!(broken.reason.contains("哈希不符"), "{broken:?}");
+    let third: i64 = store
+        .audit_entries(10)
+        .await
+        .unwrap()
+        .iter()
+        .find(|e| e.new_value.as_deref() == Some("300"))
+        .unwrap()
+        .id;
+    assert_eq!(broken.id, third);
 }
