@@ -157,7 +157,8 @@ pub fn session_cookie(value: &str, secure: bool) -> String {
 /// Resolves the actor of each request and checks CSRF on state-changing requests made with a
 /// session cookie (Bearer-token clients cannot be forged by a browser).
 pub async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let api = request.uri().path().starts_with("/api/");
+    // Machine clients (the API, or anyone sending a Bearer token) get JSON errors, not redirects.
+    let api = request.uri().path().starts_with("/api/") || bearer(request.headers()).is_some();
     match resolve(state, request, next).await {
         Ok(response) => response,
         Err(e) if api => crate::error::ApiError(e).into_response(),

@@ -161,6 +161,7 @@ pub async fn summary_latest(
     State(state): State<AppState>,
     actor: Actor,
 ) -> Result<Response, AppError> {
+    actor.require(bangfu_domain::policy::Action::ViewDistrict)?;
     let today = state.clock.today();
     let periods = state.plan.periods();
     let latest = periods
@@ -169,7 +170,6 @@ pub async fn summary_latest(
         .find(|p| p.starts_on <= today)
         .or(periods.first())
         .ok_or(AppError::NotFound)?;
-    let _ = &actor;
     Ok(super::see_other(&format!("/summary/{}", latest.code)))
 }
 

@@ -1,5 +1,6 @@
 //! The web application's tests: one binary, a `spawn_app()` helper, real databases.
 
+mod access;
 mod browser;
 mod helpers;
 mod pages;

@@ -1,0 +1,598 @@
+//! Every route of the router × every kind of caller: allowed or denied exactly as the policy says.
+//! The list of routes is read from the router's source, so a new route without a line here fails.
+
+use crate::helpers::{spawn_app, Client, TestApp, PASSWORD};
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use bangfu_domain::user::Role;
+use bangfu_store::NewEvidence;
+use bangfu_web::Clock;
+use std::collections::BTreeSet;
+
+/// Who the policy lets through.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Need {
+    Public,
+    LoggedIn,
+    /// See 区教委's report.
+    ViewA,
+    /// Edit 区教委's report: its reporter only.
+    EditA,
+    Review,
+    District,
+    Admin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Caller {
+    Anonymous,
+    ReporterA,
+    ReporterB,
+    Coordinator,
+    Viewer,
+    Auditor,
+    Admin,
+    Disabled,
+    Expired,
+    RevokedToken,
+}
+
+const CALLERS: [Caller; 10] = [
+    Caller::Anonymous,
+    Caller::ReporterA,
+    Caller::ReporterB,
+    Caller::Coordinator,
+    Caller::Viewer,
+    Caller::Auditor,
+    Caller::Admin,
+    Caller::Disabled,
+    Caller::Expired,
+    Caller::RevokedToken,
+];
+
+fn allowed(need: Need, caller: Caller) -> bool {
+    use Caller::*;
+    match caller {
+        RevokedToken => false,
+        Anonymous | Disabled | Expired => need == Need::Public,
+        ReporterA => matches!(
+            need,
+            Need::Public | Need::LoggedIn | Need::ViewA | Need::EditA
+        ),
+        ReporterB => matches!(need, Need::Public | Need::LoggedIn),
+        Coordinator => matches!(
+            need,
+            Need::Public | Need::LoggedIn | Need::ViewA | Need::Review | Need::District
+        ),
+        Viewer | Auditor => matches!(
+            need,
+            Need::Public | Need::LoggedIn | Need::ViewA | Need::District
+        ),
+        Admin => !matches!(need, Need::EditA | Need::Review),
+    }
+}
+
+enum Payload {
+    None,
+    Form(Vec<(&'static str, String)>),
+    Json(serde_json::Value),
+    Multipart(&'static str, Vec<u8>),
+    Bytes(Vec<u8>),
+}
+
+struct Case {
+    method: Method,
+    /// As written in the router.
+    route: &'static str,
+    path: String,
+    payload: Payload,
+    need: Need,
+    /// The request ends the session: every caller logs in afresh for it.
+    ends_session: bool,
+}
+
+fn case(method: Method, route: &'static str, path: &str, payload: Payload, need: Need) -> Case {
+    Case {
+        method,
+        route,
+        path: path.to_string(),
+        payload,
+        need,
+        ends_session: false,
+    }
+}
+
+fn form(fields: &[(&'static str, &str)]) -> Payload {
+    Payload::Form(fields.iter().map(|(k, v)| (*k, v.to_string())).collect())
+}
+
+fn cases(evidence_id: i64) -> Vec<Case> {
+    use Method as M;
+    use Need::*;
+    let pdf = b"%PDF-1.4 matrix".to_vec();
+    let mut all = vec![
+        case(M::GET, "/", "/", Payload::None, Public),
+        case(M::GET, "/healthz", "/healthz", Payload::None, Public),
+        case(
+            M::GET,
+            "/assets/{*path}",
+            "/assets/app.css",
+            Payload::None,
+            Public,
+        ),
+        case(M::GET, "/login", "/login", Payload::None, Public),
+        case(
+            M::POST,
+            "/login",
+            "/login",
+            form(&[("login", "matrix-login"), ("password", PASSWORD)]),
+            Public,
+        ),
+        case(
+            M::GET,
+            "/account/password",
+            "/account/password",
+            Payload::None,
+            LoggedIn,
+        ),
+        case(
+            M::POST,
+            "/account/password",
+            "/account/password",
+            form(&[("current", "wrong"), ("new", "x"), ("confirm", "y")]),
+            LoggedIn,
+        ),
+        case(M::GET, "/home", "/home", Payload::None, LoggedIn),
+        case(
+            M::GET,
+            "/reports/{period}/{unit}",
+            "/reports/2018Q1/jw",
+            Payload::None,
+            ViewA,
+        ),
+        case(
+            M::POST,
+            "/reports/{period}/{unit}",
+            "/reports/2018Q1/jw",
+            form(&[("intent", "save"), ("v.1.3", "1")]),
+            EditA,
+        ),
+        case(
+            M::POST,
+            "/reports/{period}/{unit}/review",
+            "/reports/2018Q1/jw/review",
+            form(&[("action", "approve")]),
+            Review,
+        ),
+        case(
+            M::POST,
+            "/reports/{period}/{unit}/evidence",
+            "/reports/2018Q1/jw/evidence",
+            Payload::Multipart("证明.pdf", pdf.clone()),
+            EditA,
+        ),
+        case(
+            M::POST,
+            "/reports/{period}/{unit}/import",
+            "/reports/2018Q1/jw/import",
+            Payload::Multipart("表.xlsx", b"not xlsx".to_vec()),
+            EditA,
+        ),
+        case(
+            M::POST,
+            "/reports/{period}/{unit}/import/confirm",
+            "/reports/2018Q1/jw/import/confirm",
+            form(&[("token", "none")]),
+            EditA,
+        ),
+        case(
+            M::GET,
+            "/evidence/{id}",
+            &format!("/evidence/{evidence_id}"),
+            Payload::None,
+            ViewA,
+        ),
+        case(
+            M::GET,
+            "/completeness",
+            "/completeness",
+            Payload::None,
+            District,
+        ),
+        case(M::GET, "/summary", "/summary", Payload::None, District),
+        case(
+            M::GET,
+            "/summary/{period}",
+            "/summary/2018Q1",
+            Payload::None,
+            District,
+        ),
+        case(M::GET, "/admin/users", "/admin/users", Payload::None, Admin),
+        case(
+            M::POST,
+            "/admin/users",
+            "/admin/users",
+            form(&[("login", "x"), ("name", ""), ("role", "viewer")]),
+            Admin,
+        ),
+        case(
+            M::POST,
+            "/admin/users/{login}/active",
+            "/admin/users/matrix-target/active",
+            form(&[("active", "true")]),
+            Admin,
+        ),
+        case(
+            M::POST,
+            "/admin/users/{login}/password",
+            "/admin/users/matrix-target/password",
+            form(&[]),
+            Admin,
+        ),
+        case(
+            M::GET,
+            "/api/v1/plan",
+            "/api/v1/plan",
+            Payload::None,
+            Public,
+        ),
+        case(
+            M::GET,
+            "/api/v1/openapi.json",
+            "/api/v1/openapi.json",
+            Payload::None,
+            Public,
+        ),
+        case(
+            M::POST,
+            "/api/v1/login",
+            "/api/v1/login",
+            Payload::Json(serde_json::json!({"login": "matrix-login", "password": PASSWORD})),
+            Public,
+        ),
+        case(M::GET, "/api/v1/me", "/api/v1/me", Payload::None, LoggedIn),
+        case(
+            M::GET,
+            "/api/v1/reports/{period}/{unit}",
+            "/api/v1/reports/2018Q1/jw",
+            Payload::None,
+            ViewA,
+        ),
+        case(
+            M::PUT,
+            "/api/v1/reports/{period}/{unit}/values",
+            "/api/v1/reports/2018Q1/jw/values",
+            Payload::Json(serde_json::json!({"values": [{"indicator": "1.3", "value": "2"}]})),
+            EditA,
+        ),
+        case(
+            M::POST,
+            "/api/v1/reports/{period}/{unit}/{action}",
+            "/api/v1/reports/2018Q1/jw/submit",
+            Payload::Json(serde_json::json!({})),
+            EditA,
+        ),
+        case(
+            M::POST,
+            "/api/v1/reports/{period}/{unit}/{action}",
+            "/api/v1/reports/2018Q1/jw/approve",
+            Payload::Json(serde_json::json!({})),
+            Review,
+        ),
+        case(
+            M::POST,
+            "/api/v1/reports/{period}/{unit}/import",
+            "/api/v1/reports/2018Q1/jw/import",
+            Payload::Bytes(b"not xlsx".to_vec()),
+            EditA,
+        ),
+        case(
+            M::GET,
+            "/api/v1/summary/{period}",
+            "/api/v1/summary/2018Q1",
+            Payload::None,
+            District,
+        ),
+        case(
+            M::GET,
+            "/api/v1/completeness",
+            "/api/v1/completeness",
+            Payload::None,
+            District,
+        ),
+        case(
+            M::GET,
+            "/api/v1/forms/{file}",
+            "/api/v1/forms/2018Q1.xlsx?unit=jw",
+            Payload::None,
+            ViewA,
+        ),
+        case(
+            M::GET,
+            "/api/v1/forms/{file}",
+            "/api/v1/forms/2018Q1.xlsx",
+            Payload::None,
+            District,
+        ),
+        case(
+            M::GET,
+            "/api/v1/tasks.xlsx",
+            "/api/v1/tasks.xlsx",
+            Payload::None,
+            LoggedIn,
+        ),
+    ];
+    for (route, path) in [("/logout", "/logout"), ("/api/v1/logout", "/api/v1/logout")] {
+        let mut c = case(M::POST, route, path, form(&[]), LoggedIn);
+        c.ends_session = true;
+        all.push(c);
+    }
+    all
+}
+
+/// Routes as declared in the router's source: (METHOD, full path).
+fn declared_routes() -> BTreeSet<(String, String)> {
+    let source = include_str!("../../src/lib.rs");
+    let (pages, rest) = source
+        .split_once("let api = Router::new()")
+        .expect("api router");
+    let (api, tail) = rest.split_once(".merge(pages)").expect("merge");
+    let mut out = BTreeSet::new();
+    for (prefix, block) in [("", pages), ("/api/v1", api), ("", tail)] {
+        for chunk in block.split(".route(").skip(1) {
+            let path = chunk.split('"').nth(1).expect("route path");
+            let call = chunk.split(".route(").next().unwrap_or(chunk);
+            let call = call.split(".fallback(").next().unwrap_or(call);
+            for method in ["get", "post", "put", "delete", "patch"] {
+                let uses =
+                    call.contains(&format!("{method}(")) || call.contains(&format!(".{method}("));
+                if uses {
+                    out.insert((method.to_uppercase(), format!("{prefix}{path}")));
+                }
+            }
+        }
+    }
+    out
+}
+
+async fn send(
+    app: &TestApp,
+    state: &bangfu_web::AppState,
+    c: &Case,
+    auth: &Auth,
+) -> (StatusCode, String) {
+    let mut req = Request::builder().method(c.method.clone()).uri(&c.path);
+    match auth {
+        Auth::None => {}
+        Auth::Cookie(client) => {
+            req = req
+                .header(header::COOKIE, &client.cookie)
+                .header("x-csrf-token", &client.csrf);
+        }
+        Auth::Bearer(token) => {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+    }
+    let body = match &c.payload {
+        Payload::None => Body::empty(),
+        Payload::Form(fields) => {
+            req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            Body::from(
+                form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(fields.iter().map(|(k, v)| (*k, v.as_str())))
+                    .finish(),
+            )
+        }
+        Payload::Json(v) => {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+            Body::from(v.to_string())
+        }
+        Payload::Multipart(name, bytes) => {
+            let boundary = "MaTrIx";
+            req = req.header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            );
+            let mut b = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n"
+            )
+            .into_bytes();
+            b.extend_from_slice(bytes);
+            b.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+            Body::from(b)
+        }
+        Payload::Bytes(bytes) => Body::from(bytes.clone()),
+    };
+    use tower::ServiceExt;
+    let r = bangfu_web::router(state.clone())
+        .oneshot(req.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = r.status();
+    let location = r
+        .headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let _ = app;
+    (status, location)
+}
+
+enum Auth {
+    None,
+    Cookie(Client),
+    Bearer(String),
+}
+
+fn denied(status: StatusCode, location: &str) -> bool {
+    status == StatusCode::UNAUTHORIZED
+        || status == StatusCode::FORBIDDEN
+        // A refused page redirects to the login page and back (a logout goes to plain /login).
+        || (status == StatusCode::SEE_OTHER && location.starts_with("/login?next="))
+}
+
+async fn auth_for(
+    app: &TestApp,
+    caller: Caller,
+    revoked: &str,
+    disabled: &Client,
+    expired: &Client,
+) -> Auth {
+    let login = |l: &'static str| async move { Auth::Cookie(app.login(l).await) };
+    match caller {
+        Caller::Anonymous => Auth::None,
+        Caller::ReporterA => login("matrix-a").await,
+        Caller::ReporterB => login("matrix-b").await,
+        Caller::Coordinator => login("matrix-coord").await,
+        Caller::Viewer => login("matrix-viewer").await,
+        Caller::Auditor => login("matrix-auditor").await,
+        Caller::Admin => login("matrix-admin").await,
+        Caller::Disabled => Auth::Cookie(disabled.clone()),
+        Caller::Expired => Auth::Cookie(expired.clone()),
+        Caller::RevokedToken => Auth::Bearer(revoked.to_string()),
+    }
+}
+
+#[tokio::test]
+async fn every_route_for_every_caller_follows_the_policy() {
+    let app = spawn_app().await;
+    for (login, role, unit) in [
+        ("matrix-a", Role::Reporter, Some("jw")),
+        ("matrix-b", Role::Reporter, Some("wjw")),
+        ("matrix-coord", Role::Coordinator, None),
+        ("matrix-viewer", Role::Viewer, None),
+        ("matrix-auditor", Role::Auditor, None),
+        ("matrix-admin", Role::Admin, None),
+        ("matrix-disabled", Role::Viewer, None),
+        ("matrix-expired", Role::Admin, None),
+        ("matrix-target", Role::Viewer, None),
+        ("matrix-login", Role::Viewer, None),
+        ("matrix-robot", Role::Admin, None),
+    ] {
+        app.add_user(login, role, unit).await;
+    }
+    let disabled = app.login("matrix-disabled").await;
+    app.state
+        .store
+        .set_user_active("matrix-disabled", false, "test")
+        .await
+        .unwrap();
+    let expired = app.login("matrix-expired").await;
+    let robot = app
+        .state
+        .store
+        .user_by_login("matrix-robot")
+        .await
+        .unwrap()
+        .unwrap();
+    let revoked = "bf_revoked_matrix_token";
+    let id = app
+        .state
+        .store
+        .create_token(
+            &robot,
+            &bangfu_web::auth::session::sha256_hex(revoked),
+            "t",
+            "test",
+        )
+        .await
+        .unwrap();
+    app.state.store.revoke_token(id, "test").await.unwrap();
+    let evidence_id = app
+        .state
+        .store
+        .add_evidence(
+            "2018Q1",
+            "jw",
+            NewEvidence {
+                file_name: "a.pdf".into(),
+                content_type: "application/pdf".into(),
+                sha256: "x".into(),
+                content: b"%PDF-1.4".to_vec(),
+            },
+            "test",
+            "",
+        )
+        .await
+        .unwrap();
+
+    // Every declared route has at least one case, and every case names a declared route.
+    let all = cases(evidence_id);
+    let covered: BTreeSet<(String, String)> = all
+        .iter()
+        .map(|c| (c.method.to_string(), c.route.to_string()))
+        .collect();
+    let declared = declared_routes();
+    let missing: Vec<_> = declared.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an access-control case: {missing:?}"
+    );
+    let unknown: Vec<_> = covered.difference(&declared).collect();
+    assert!(
+        unknown.is_empty(),
+        "cases for routes the router lacks: {unknown:?}"
+    );
+
+    // Sessions idle for three hours have expired; other callers use the normal clock.
+    let mut late = app.state.clone();
+    late.clock = Clock::Fixed(chrono::Utc::now() + chrono::Duration::hours(3));
+
+    let mut failures = Vec::new();
+    let mut sessions = std::collections::HashMap::new();
+    for c in &all {
+        for caller in CALLERS {
+            let auth = if c.ends_session || !sessions.contains_key(&(caller as u8)) {
+                let a = auth_for(&app, caller, revoked, &disabled, &expired).await;
+                if !c.ends_session {
+                    sessions.insert(caller as u8, auth_clone(&a));
+                }
+                a
+            } else {
+                auth_clone(&sessions[&(caller as u8)])
+            };
+            let state = if caller == Caller::Expired {
+                &late
+            } else {
+                &app.state
+            };
+            let (status, location) = send(&app, state, c, &auth).await;
+            let was_denied = denied(status, &location);
+            if was_denied == allowed(c.need, caller) {
+                failures.push(format!(
+                    "{} {} as {caller:?}: got {status} {location}, expected {}",
+                    c.method,
+                    c.path,
+                    if allowed(c.need, caller) {
+                        "allowed"
+                    } else {
+                        "denied"
+                    }
+                ));
+            }
+            assert!(
+                !status.is_server_error(),
+                "{} {} as {caller:?}: {status}",
+                c.method,
+                c.path
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The disabled user's session never worked again, and nothing it tried was written.
+    assert!(app
+        .state
+        .store
+        .report("2018Q1", "wjw")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+fn auth_clone(a: &Auth) -> Auth {
+    match a {
+        Auth::None => Auth::None,
+        Auth::Cookie(c) => Auth::Cookie(c.clone()),
+        Auth::Bearer(t) => Auth::Bearer(t.clone()),
+    }
+}
