@@ -100,6 +100,15 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+impl SqlStore {
+    /// Runs raw SQL, bypassing every rule: only for tests that simulate tampering.
+    pub async fn execute_unchecked(&self, sql: &str) {
+        crate::db::on_pool!(self, |pool| {
+            sqlx::query(sql).execute(pool).await.expect("raw SQL runs");
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -116,14 +125,5 @@ mod tests {
             super::with_database("postgres://u@h", "x"),
             "postgres://u@h/x"
         );
-    }
-}
-
-impl SqlStore {
-    /// Runs raw SQL, bypassing every rule: only for tests that simulate tampering.
-    pub async fn execute_unchecked(&self, sql: &str) {
-        crate::db::on_pool!(self, |pool| {
-            sqlx::query(sql).execute(pool).await.expect("raw SQL runs");
-        })
     }
 }
