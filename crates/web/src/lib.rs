@@ -52,6 +52,7 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Spreadsheets uploaded on the report page, waiting for confirmation.
     pub pending_imports: sheets::PendingImports,
+    pub login_throttle: auth::throttle::LoginThrottle,
 }
 
 impl AppState {
@@ -62,6 +63,7 @@ impl AppState {
             clock: Clock::System,
             secure_cookies: false,
             pending_imports: sheets::PendingImports::default(),
+            login_throttle: auth::throttle::LoginThrottle::default(),
         }
     }
 }

@@ -76,9 +76,9 @@ pub async fn login(
             };
             Ok(([(header::SET_COOKIE, cookie)], Json(&me)).into_response())
         }
-        Err(message) => Ok((
-            axum::http::StatusCode::UNAUTHORIZED,
-            Json(serde_json::json!({ "error": message })),
+        Err(refusal) => Ok((
+            refusal.status,
+            Json(serde_json::json!({ "error": refusal.message })),
         )
             .into_response()),
     }

@@ -2,5 +2,6 @@
 
 pub mod password;
 pub mod session;
+pub mod throttle;
 
 pub use session::{Actor, MaybeActor};

@@ -64,13 +64,49 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// Checks a login and password; the same answer for an unknown login and a wrong password.
+/// Why a login was refused, with the status to answer.
+pub struct Refusal {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Refusal {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+/// Checks a login and password; the same answer for an unknown login and a wrong password, and
+/// 429 once too many attempts failed for the login or from the address.
 pub async fn check_credentials(
     state: &AppState,
     login: &str,
     password: &str,
     address: &str,
-) -> Result<Result<User, &'static str>, AppError> {
+) -> Result<Result<User, Refusal>, AppError> {
+    if let Some(minutes) = state.login_throttle.blocked(login, address) {
+        return Ok(Err(Refusal::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("登录失败次数过多，请 {minutes} 分钟后再试"),
+        )));
+    }
+    let outcome = verify_credentials(state, login, password, address).await?;
+    match &outcome {
+        Ok(user) => state.login_throttle.succeeded(&user.login),
+        Err(_) => state.login_throttle.failed(login, address),
+    }
+    Ok(outcome)
+}
+
+async fn verify_credentials(
+    state: &AppState,
+    login: &str,
+    password: &str,
+    address: &str,
+) -> Result<Result<User, Refusal>, AppError> {
     let user = state.store.user_by_login(login).await?;
     let hash = user
         .as_ref()
@@ -80,14 +116,20 @@ pub async fn check_credentials(
         Some(u) if ok && u.active => Ok(Ok(u)),
         Some(u) if ok => {
             state.store.record_login_failure(&u.login, address).await?;
-            Ok(Err("该账号已停用，请联系系统管理员"))
+            Ok(Err(Refusal::new(
+                StatusCode::UNAUTHORIZED,
+                "该账号已停用，请联系系统管理员",
+            )))
         }
         _ => {
             state
                 .store
                 .record_login_failure(login.trim(), address)
                 .await?;
-            Ok(Err("登录名或密码错误"))
+            Ok(Err(Refusal::new(
+                StatusCode::UNAUTHORIZED,
+                "登录名或密码错误",
+            )))
         }
     }
 }
@@ -120,14 +162,14 @@ pub async fn login(
                 cookie,
             ))
         }
-        Err(message) => {
+        Err(refusal) => {
             let page = LoginPage {
                 nav: Nav::for_actor(None),
-                error: Some(message.to_string()),
+                error: Some(refusal.message),
                 login: form.login,
                 next: safe_next(form.next.as_deref()),
             };
-            Ok((StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response())
+            Ok((refusal.status, Html(page.render()?)).into_response())
         }
     }
 }

@@ -600,3 +600,43 @@ async fn openapi_document_describes_the_api() {
         assert!(doc["paths"][path].is_object(), "{path} undocumented");
     }
 }
+
+#[tokio::test]
+async fn repeated_failed_logins_are_slowed_down() {
+    let app = spawn_app().await;
+    app.add_user("li", Role::Viewer, None).await;
+    for _ in 0..5 {
+        let r = app
+            .json(
+                Method::POST,
+                "/api/v1/login",
+                None,
+                json!({"login": "li", "password": "guess"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    // Now even the right password waits, and an unknown login gets the same treatment.
+    let r = app
+        .json(
+            Method::POST,
+            "/api/v1/login",
+            None,
+            json!({"login": "li", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("登录失败次数过多"));
+    for _ in 0..5 {
+        app.form("/login", None, &[("login", "nobody"), ("password", "x")])
+            .await;
+    }
+    let page = app
+        .form("/login", None, &[("login", "nobody"), ("password", "x")])
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.body.contains("分钟后再试"));
+}
