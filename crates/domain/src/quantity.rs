@@ -91,9 +91,18 @@ impl FromStr for Quantity {
         {
             return Err(QuantityError::NotANumber(text.trim().to_string()));
         }
+        let well_formed = normalized.trim_start_matches('-').split('.').count() <= 2
+            && !normalized[1..].contains('-')
+            && normalized.chars().any(|c| c.is_ascii_digit());
         Decimal::from_str_exact(&normalized)
             .map(Quantity::new)
-            .map_err(|_| QuantityError::NotANumber(text.trim().to_string()))
+            .map_err(|_| {
+                if well_formed {
+                    QuantityError::OutOfRange(text.trim().to_string())
+                } else {
+                    QuantityError::NotANumber(text.trim().to_string())
+                }
+            })
     }
 }
 
@@ -157,6 +166,16 @@ mod tests {
         assert_eq!("１２．５".parse::<Quantity>().unwrap().to_string(), "12.5");
         assert_eq!("1,200.00".parse::<Quantity>().unwrap().to_string(), "1200");
         assert!("12万".parse::<Quantity>().is_err());
+        assert!(matches!(
+            "1234567890123456789012345678901234567890".parse::<Quantity>(),
+            Err(QuantityError::OutOfRange(_))
+        ));
+        assert!("1e5".parse::<Quantity>().is_err());
+        assert!("NaN".parse::<Quantity>().is_err());
+        assert!("-Infinity".parse::<Quantity>().is_err());
+        assert!("1.2.3".parse::<Quantity>().is_err());
+        assert!("5-3".parse::<Quantity>().is_err());
+        assert_eq!("-0".parse::<Quantity>().unwrap(), Quantity::ZERO);
         assert!("".parse::<Quantity>().is_err());
     }
 

@@ -193,6 +193,47 @@ impl Finding {
     }
 }
 
+/// Longest 说明 on one value, and longest narrative part.
+pub const MAX_COMMENT_CHARS: usize = 500;
+pub const MAX_NARRATIVE_CHARS: usize = 5000;
+
+/// Free text must be printable: no control characters (but line breaks and tabs) and no
+/// bidirectional overrides, which can make a text read differently from what it says.
+pub fn check_text(field: &str, text: &str, max_chars: usize) -> Result<(), String> {
+    let count = text.chars().count();
+    if count > max_chars {
+        return Err(format!("{field}过长：{count} 个字符，最多 {max_chars} 个"));
+    }
+    let bad = text.chars().find(|c| {
+        (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            || ('\u{202A}'..='\u{202E}').contains(c)
+            || ('\u{2066}'..='\u{2069}').contains(c)
+    });
+    match bad {
+        Some(c) => Err(format!(
+            "{field}含有不可见的控制字符 U+{:04X}，请删除后再提交",
+            c as u32
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The narrative's three parts, each checked as text.
+pub fn check_narrative(n: &Narrative) -> Vec<Finding> {
+    [
+        ("进展情况", &n.progress),
+        ("存在问题", &n.problems),
+        ("下步打算", &n.next_steps),
+    ]
+    .into_iter()
+    .filter_map(|(field, text)| {
+        check_text(field, text, MAX_NARRATIVE_CHARS)
+            .err()
+            .map(|message| Finding::error("", "text", message))
+    })
+    .collect()
+}
+
 /// Whether the report is being saved as a draft or submitted (complete, warnings explained).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckMode {
@@ -258,6 +299,14 @@ pub fn parse_entries(
             .map(str::trim)
             .unwrap_or("")
             .to_string();
+        if let Err(message) = check_text(
+            &format!("{} 的说明", plan.row_ref(indicator)),
+            &comment,
+            MAX_COMMENT_CHARS,
+        ) {
+            findings.push(Finding::error(&indicator.code, "text", message));
+            continue;
+        }
         let value = if text.is_empty() {
             None
         } else {
@@ -275,11 +324,20 @@ pub fn parse_entries(
                     ));
                     None
                 }
+                Ok(q) if q.to_scaled().is_err() => {
+                    findings.push(Finding::error(
+                        &indicator.code,
+                        "range",
+                        format!("{}：“{q}”超出可存储的范围", plan.row_ref(indicator)),
+                    ));
+                    None
+                }
                 Ok(q) => Some(q),
                 Err(e) => {
                     let rule = match e {
                         QuantityError::TooPrecise { .. } => "precision",
-                        _ => "number",
+                        QuantityError::OutOfRange(_) => "range",
+                        QuantityError::NotANumber(_) => "number",
                     };
                     findings.push(Finding::error(
                         &indicator.code,

@@ -4,6 +4,7 @@ mod api;
 mod assets;
 pub mod auth;
 pub mod error;
+mod extract;
 mod pages;
 mod reporting;
 mod security;

@@ -8,8 +8,8 @@ use bangfu_domain::period::{DeadlineStatus, Period, PeriodCode};
 use bangfu_domain::plan::{Unit, ValueBasis};
 use bangfu_domain::policy::Action;
 use bangfu_domain::report::{
-    check_report, has_errors, parse_entries, CheckMode, Entry, Finding, Narrative, RawEntry,
-    ReportStatus, Severity, WorkflowAction,
+    check_narrative, check_report, check_text, has_errors, parse_entries, CheckMode, Entry,
+    Finding, Narrative, RawEntry, ReportStatus, Severity, WorkflowAction, MAX_NARRATIVE_CHARS,
 };
 use bangfu_domain::summary::{
     district_summary, is_late, periods_of_year, reporting_units, year_to_date, Completeness,
@@ -154,6 +154,12 @@ pub async fn save(
             AppError::Validation(findings)
         }
     })?;
+    if let Some(n) = &narrative {
+        let problems = check_narrative(n);
+        if !problems.is_empty() {
+            return Err(AppError::Validation(problems));
+        }
+    }
     let mut merged = report.entries();
     merged.extend(parsed.clone());
     let previous = previous_values(state, &report.period, unit).await?;
@@ -198,6 +204,7 @@ pub async fn transition(
         _ => actor.require(Action::ReviewReport)?,
     }
     let reason = reason.trim();
+    check_text("原因", reason, MAX_NARRATIVE_CHARS).map_err(AppError::BadRequest)?;
     if action.needs_reason() && reason.is_empty() {
         return Err(AppError::BadRequest(format!(
             "{}时必须填写原因",

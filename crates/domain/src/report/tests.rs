@@ -212,3 +212,38 @@ fn workflow_follows_the_document() {
         Draft.editable() && Returned.editable() && !Submitted.editable() && !Approved.editable()
     );
 }
+
+#[test]
+fn text_must_be_printable_and_bounded() {
+    let p = plan();
+    let entry = |comment: &str| RawEntry {
+        indicator: "1.3".into(),
+        value: Some("1".into()),
+        comment: Some(comment.into()),
+    };
+    let long = "说".repeat(MAX_COMMENT_CHARS + 1);
+    let f = parse_entries(&p, "jw", &[entry(&long)]).unwrap_err();
+    assert!(f[0].message.contains("的说明过长"), "{}", f[0].message);
+    let f = parse_entries(&p, "jw", &[entry("正常\u{202E}文本")]).unwrap_err();
+    assert!(f[0].message.contains("U+202E"), "{}", f[0].message);
+    let f = parse_entries(&p, "jw", &[entry("a\u{0007}b")]).unwrap_err();
+    assert_eq!(f[0].rule, "text");
+    assert!(parse_entries(&p, "jw", &[entry("第一行\n第二行")]).is_ok());
+    let huge = RawEntry {
+        indicator: "1.3".into(),
+        value: Some("99999999999999999".into()),
+        comment: None,
+    };
+    assert_eq!(
+        parse_entries(&p, "jw", &[huge]).unwrap_err()[0].rule,
+        "range"
+    );
+    let n = Narrative {
+        progress: "<script>alert(1)</script>".into(),
+        problems: "x".repeat(MAX_NARRATIVE_CHARS + 1),
+        next_steps: String::new(),
+    };
+    let f = check_narrative(&n);
+    assert_eq!(f.len(), 1);
+    assert!(f[0].message.starts_with("存在问题过长"));
+}

@@ -6,6 +6,7 @@ pub mod sheets;
 use crate::auth::session::{session_cookie, ClientAddress};
 use crate::auth::Actor;
 use crate::error::{ApiError, AppError};
+use crate::extract::JsonBody;
 use crate::pages::auth::{check_credentials, start_session};
 use crate::pages::district::{parse_year, SummaryQuery};
 use crate::pages::report::beijing_time;
@@ -61,7 +62,7 @@ struct Me<'a> {
 pub async fn login(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
-    Json(req): Json<LoginRequest>,
+    JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult {
     match check_credentials(&state, &req.login, &req.password, &address).await? {
         Ok(user) => {
@@ -197,7 +198,7 @@ pub async fn put_values(
     State(state): State<AppState>,
     actor: Actor,
     Path((period, unit)): Path<(String, String)>,
-    Json(req): Json<PutValues>,
+    JsonBody(req): JsonBody<PutValues>,
 ) -> ApiResult {
     let saved = reporting::save(
         &state,
@@ -226,10 +227,16 @@ pub async fn workflow(
     State(state): State<AppState>,
     actor: Actor,
     Path((period, unit, action)): Path<(String, String, String)>,
-    body: Option<Json<WorkflowRequest>>,
+    body: axum::body::Bytes,
 ) -> ApiResult {
     let action = WorkflowAction::parse(&action).ok_or(AppError::NotFound)?;
-    let req = body.map(|Json(b)| b).unwrap_or_default();
+    // The body is optional: approving needs no reason.
+    let req: WorkflowRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        WorkflowRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| AppError::BadRequest(format!("JSON 格式错误：{e}")))?
+    };
     reporting::transition(
         &state,
         &actor,

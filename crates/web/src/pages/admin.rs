@@ -4,12 +4,12 @@ use super::{flash, see_other, Nav};
 use crate::auth::password::{generate_password, hash_password};
 use crate::auth::Actor;
 use crate::error::AppError;
+use crate::extract::FormBody;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::Form;
 use bangfu_domain::policy::Action;
 use bangfu_domain::user::{check_password_strength, Login, Role};
 use bangfu_store::{NewUser, User};
@@ -136,6 +136,8 @@ pub async fn new_user(
     if name.is_empty() {
         return Err("请填写姓名".into());
     }
+    bangfu_domain::report::check_text("姓名", name, 50)?;
+    bangfu_domain::report::check_text("联系电话", phone.trim(), 30)?;
     let password = if password.is_empty() {
         generate_password()
     } else {
@@ -159,7 +161,7 @@ pub async fn new_user(
 pub async fn add_user(
     State(state): State<AppState>,
     actor: Actor,
-    Form(form): Form<AddUserForm>,
+    FormBody(form): FormBody<AddUserForm>,
 ) -> Result<Response, AppError> {
     actor.require(Action::ManageUsers)?;
     let built = new_user(
@@ -218,7 +220,7 @@ pub async fn set_active(
     State(state): State<AppState>,
     actor: Actor,
     Path(login): Path<String>,
-    Form(form): Form<ActiveForm>,
+    FormBody(form): FormBody<ActiveForm>,
 ) -> Result<Response, AppError> {
     actor.require(Action::ManageUsers)?;
     let active = form.active == "true";

@@ -5,12 +5,12 @@ use crate::auth::password::{hash_password, verify_password};
 use crate::auth::session::{random_hex, session_cookie, sha256_hex, ClientAddress};
 use crate::auth::{Actor, MaybeActor};
 use crate::error::AppError;
+use crate::extract::FormBody;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::Form;
 use bangfu_domain::user::check_password_strength;
 use bangfu_store::User;
 use serde::Deserialize;
@@ -152,7 +152,7 @@ pub async fn start_session(
 pub async fn login(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
-    Form(form): Form<LoginForm>,
+    FormBody(form): FormBody<LoginForm>,
 ) -> Result<Response, AppError> {
     match check_credentials(&state, &form.login, &form.password, &address).await? {
         Ok(user) => {
@@ -222,7 +222,7 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     actor: Actor,
-    Form(form): Form<PasswordForm>,
+    FormBody(form): FormBody<PasswordForm>,
 ) -> Result<Response, AppError> {
     let problem = if !verify_password(form.current.clone(), actor.user.password_hash.clone()).await
     {

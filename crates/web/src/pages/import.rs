@@ -4,13 +4,13 @@
 use super::{see_other, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
+use crate::extract::FormBody;
 use crate::sheets::{self, ImportPreview};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::Form;
 use bangfu_domain::policy::Action;
 use serde::Deserialize;
 
@@ -44,7 +44,7 @@ pub async fn upload(
         if field.name() == Some("file") {
             let name = field
                 .file_name()
-                .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).to_string())
+                .map(super::report::clean_file_name)
                 .unwrap_or_default();
             let bytes = field.bytes().await.map_err(|_| too_big())?;
             file = Some((name, bytes.to_vec()));
@@ -87,7 +87,7 @@ pub async fn confirm(
     State(state): State<AppState>,
     actor: Actor,
     Path((period, unit)): Path<(String, String)>,
-    Form(form): Form<ConfirmForm>,
+    FormBody(form): FormBody<ConfirmForm>,
 ) -> Result<Response, AppError> {
     actor.require(Action::EditReport { unit: &unit })?;
     let pending = state

@@ -5,13 +5,13 @@ use super::plan::form_rows;
 use super::{flash, see_other, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
+use crate::extract::{FormBody, PathParams};
 use crate::reporting::{self, LoadedReport};
 use crate::{AppState, MAX_EVIDENCE_BYTES};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::Form;
 use bangfu_domain::period::DeadlineStatus;
 use bangfu_domain::policy::Action;
 use bangfu_domain::report::{
@@ -302,7 +302,7 @@ pub async fn save(
     State(state): State<AppState>,
     actor: Actor,
     Path((period, unit)): Path<(String, String)>,
-    Form(fields): Form<Vec<(String, String)>>,
+    FormBody(fields): FormBody<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
     let version: Option<i64> = get("version").and_then(|v| v.parse().ok());
@@ -406,7 +406,7 @@ pub async fn review(
     State(state): State<AppState>,
     actor: Actor,
     Path((period, unit)): Path<(String, String)>,
-    Form(form): Form<ReviewForm>,
+    FormBody(form): FormBody<ReviewForm>,
 ) -> Result<Response, AppError> {
     let action = match WorkflowAction::parse(&form.action) {
         Some(a @ (WorkflowAction::Return | WorkflowAction::Approve | WorkflowAction::Reopen)) => a,
@@ -466,6 +466,42 @@ const EVIDENCE_TYPES: &[(&str, &str)] = &[
     ("dps", "application/vnd.ms-powerpoint"),
 ];
 
+/// Whether the first bytes are what the extension says: a file is never trusted by its name.
+fn content_matches(ext: &str, bytes: &[u8]) -> bool {
+    const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    match ext {
+        "pdf" => bytes.starts_with(b"%PDF-"),
+        "jpg" | "jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "gif" => bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a"),
+        "bmp" => bytes.starts_with(b"BM"),
+        "tif" | "tiff" => bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*"),
+        "docx" | "xlsx" | "pptx" | "ofd" => bytes.starts_with(b"PK\x03\x04"),
+        "doc" | "xls" | "ppt" | "wps" | "et" | "dps" => bytes.starts_with(OLE),
+        _ => false,
+    }
+}
+
+/// A file name fit to store and show: no path, no control characters, a sane length.
+pub fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned: String = base
+        .chars()
+        .filter(|c| bangfu_domain::report::check_text("", &c.to_string(), 1).is_ok())
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
+    if cleaned.chars().count() > 120 {
+        let ext = cleaned
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_string())
+            .unwrap_or_default();
+        let stem: String = cleaned.chars().take(100).collect();
+        format!("{stem}….{ext}")
+    } else {
+        cleaned
+    }
+}
+
 pub fn evidence_type(file_name: &str) -> Result<&'static str, AppError> {
     let ext = file_name
         .rsplit_once('.')
@@ -500,10 +536,7 @@ pub async fn upload(
         if field.name() != Some("file") {
             continue;
         }
-        let name = field
-            .file_name()
-            .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim().to_string())
-            .unwrap_or_default();
+        let name = field.file_name().map(clean_file_name).unwrap_or_default();
         if name.is_empty() {
             return Err(AppError::BadRequest("请选择要上传的佐证材料文件".into()));
         }
@@ -514,6 +547,14 @@ pub async fn upload(
         }
         if bytes.len() > MAX_EVIDENCE_BYTES {
             return Err(too_big());
+        }
+        let ext = name
+            .rsplit_once('.')
+            .map_or(String::new(), |(_, e)| e.to_ascii_lowercase());
+        if !content_matches(&ext, &bytes) {
+            return Err(AppError::BadRequest(format!(
+                "文件“{name}”的内容与扩展名 .{ext} 不符，请上传原始文件"
+            )));
         }
         let sha256 = Sha256::digest(&bytes)
             .iter()
@@ -553,7 +594,7 @@ fn encode_filename(name: &str) -> String {
 pub async fn download(
     State(state): State<AppState>,
     actor: Actor,
-    Path(id): Path<i64>,
+    PathParams(id): PathParams<i64>,
 ) -> Result<Response, AppError> {
     let file = state.store.evidence(id).await?.ok_or(AppError::NotFound)?;
     actor.require(Action::ViewReport { unit: &file.unit })?;

@@ -3,6 +3,7 @@
 mod access;
 mod browser;
 mod helpers;
+mod hostile;
 mod pages;
 mod reporting;
 mod sheets;
