@@ -371,3 +371,27 @@ fn hostile_and_broken_files_are_refused_before_parsing() {
     let m = messages(read_form(&p, "jw", &bomb));
     assert!(m[0].contains("压缩炸弹"), "{m:?}");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+    /// Random bytes, with or without a zip signature: refused, never a panic.
+    #[test]
+    fn arbitrary_bytes_never_panic(mut bytes in proptest::collection::vec(any::<u8>(), 0..4096), zip_magic in any::<bool>()) {
+        if zip_magic && bytes.len() >= 4 {
+            bytes[..4].copy_from_slice(b"PK\x03\x04");
+        }
+        prop_assert!(read_form(&plan(), "jw", &bytes).is_err() || bytes.starts_with(b"PK"));
+    }
+
+    /// A real export with bytes flipped: read or refused, never a panic.
+    #[test]
+    fn damaged_exports_never_panic(flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..12)) {
+        let p = plan();
+        let mut bytes = form_workbook(&p, &[sheet(&[("1.3", "3")])]).unwrap();
+        for (at, value) in flips {
+            let i = at % bytes.len();
+            bytes[i] ^= value | 1;
+        }
+        let _ = read_form(&p, "jw", &bytes);
+    }
+}

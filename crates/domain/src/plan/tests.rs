@@ -250,3 +250,30 @@ fn json_view_lists_what_clients_need() {
     assert!(json.contains("\"deadline\":\"2018-03-20\""));
     assert!(json.contains("\"quantity\":\"600\""));
 }
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// Any text: an error list or a plan, never a panic.
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,400}") {
+            let _ = parse_plan("fuzz.toml", &text);
+        }
+
+        /// The built-in plan with a slice cut out and some text put in its place.
+        #[test]
+        fn mutated_plan_never_panics(start in 0usize..BUILT_IN.len(), len in 0usize..200, insert in "\\PC{0,20}") {
+            let mut bytes = BUILT_IN.as_bytes().to_vec();
+            let end = (start + len).min(bytes.len());
+            bytes.splice(start..end, insert.bytes());
+            if let Ok(text) = String::from_utf8(bytes) {
+                if let Err(e) = parse_plan("fuzz.toml", &text) {
+                    prop_assert!(e.errors.iter().all(|x| x.line >= 1));
+                }
+            }
+        }
+    }
+}

@@ -273,3 +273,52 @@ async fn text_is_escaped_on_every_page() {
         );
     }
 }
+
+mod fuzz {
+    use crate::helpers::spawn_app;
+    use axum::http::Method;
+    use bangfu_domain::user::Role;
+    use proptest::prelude::*;
+
+    /// JSON-shaped bodies: values of every type where strings belong.
+    fn body() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("null".to_string()),
+            any::<bool>().prop_map(|b| b.to_string()),
+            any::<f64>().prop_map(|f| f.to_string()),
+            "\\PC{0,12}".prop_map(|s| serde_json::Value::String(s).to_string()),
+        ];
+        (leaf.clone(), leaf.clone(), leaf, "\\PC{0,6}").prop_map(|(indicator, value, comment, junk)| {
+            format!(
+                r#"{{"values": [{{"indicator": {indicator}, "value": {value}, "comment": {comment}}}]{junk}}}"#
+            )
+        })
+    }
+
+    #[test]
+    fn random_json_bodies_never_cause_a_server_error() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let (app, jw) = rt.block_on(async {
+            let app = spawn_app().await;
+            let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+            (app, jw)
+        });
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(96));
+        runner
+            .run(&body(), |text| {
+                let r = rt.block_on(app.send(
+                    axum::http::Request::builder()
+                        .method(Method::PUT)
+                        .uri("/api/v1/reports/2018Q1/jw/values")
+                        .header("cookie", &jw.cookie)
+                        .header("x-csrf-token", &jw.csrf)
+                        .header("content-type", "application/json")
+                        .body(axum::body::Body::from(text.clone()))
+                        .unwrap(),
+                ));
+                prop_assert!(!r.status.is_server_error(), "{text} -> {}", r.status);
+                Ok(())
+            })
+            .unwrap();
+    }
+}
