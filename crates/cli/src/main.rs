@@ -2,6 +2,7 @@
 //! domain, store and web crates.
 
 mod accounts;
+mod backup;
 mod init;
 mod plan_cmd;
 mod sheets_cmd;
@@ -68,6 +69,15 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Copy the running SQLite database to FILE, consistently (PostgreSQL: use pg_dump).
+    Backup { file: PathBuf },
+    /// Put a backup in place of the database (stop the server first).
+    Restore {
+        file: PathBuf,
+        /// Replace an existing database (it is kept aside under another name)
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -265,6 +275,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             unit,
             dry_run,
         }) => sheets_cmd::import_form(&cli.db, &file, &period, &unit, dry_run).await,
+        Command::Backup { file } => {
+            backup::backup(&cli.db, &file).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file, force } => {
+            backup::restore(&cli.db, &file, force).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit(AuditCommand::Verify) => accounts::verify_audit(&cli.db).await,
         Command::Tasks(TasksCommand::Export { output }) => {
             sheets_cmd::export_tasks(&cli.db, &output).await?;

@@ -514,3 +514,138 @@ async fn audit_verify_passes_and_fails_on_a_hand_altered_log() {
         stderr(&gone)
     );
 }
+
+/// Every row of every table, as text, in a stable order.
+async fn dump(path: &Path) -> Vec<String> {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    for t in tables {
+        let columns: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{t}')"))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        let expr = columns
+            .iter()
+            .map(|c| format!("quote(\"{c}\")"))
+            .collect::<Vec<_>>()
+            .join(" || '|' || ");
+        let rows: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT {expr} FROM \"{t}\" ORDER BY 1"))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        out.extend(rows.into_iter().map(|r| format!("{t}: {r}")));
+    }
+    pool.close().await;
+    out
+}
+
+#[tokio::test]
+async fn backup_of_a_running_database_restores_every_row() {
+    use bangfu_store::{ReportStore, SaveReport};
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(dir.path());
+    let run = |args: Vec<String>, db: String| async move {
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            bangfu(&args, &db)
+        })
+        .await
+        .unwrap()
+    };
+    assert!(run(vec!["init".into()], db.clone()).await.status.success());
+    // The "running server": an open store writing reports while the backup is taken.
+    let store = bangfu_store::SqlStore::connect(&db).await.unwrap();
+    for (i, unit) in ["jw", "wjw", "czj"].iter().enumerate() {
+        let indicator = ["1.3", "1.4", "1.1"][i];
+        store
+            .save_report(SaveReport {
+                period: "2018Q1".into(),
+                unit: unit.to_string(),
+                expected_version: None,
+                entries: [(
+                    indicator.to_string(),
+                    bangfu_domain::report::Entry {
+                        value: Some("12.5".parse().unwrap()),
+                        comment: "备份测试".into(),
+                    },
+                )]
+                .into(),
+                narrative: None,
+                actor: "test".into(),
+                address: String::new(),
+                imported_from: None,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{unit}: {e}"));
+    }
+    let backup = dir.path().join("backup.db");
+    let out = run(
+        vec!["backup".into(), backup.display().to_string()],
+        db.clone(),
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let again = run(
+        vec!["backup".into(), backup.display().to_string()],
+        db.clone(),
+    )
+    .await;
+    assert!(stderr(&again).contains("已存在"));
+    store.close().await;
+
+    let restored_dir = tempfile::tempdir().unwrap();
+    let restored_db = sqlite_url(restored_dir.path());
+    let out = run(
+        vec!["restore".into(), backup.display().to_string()],
+        restored_db.clone(),
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let original = dump(&dir.path().join("bangfu.db")).await;
+    let restored = dump(&restored_dir.path().join("bangfu.db")).await;
+    assert!(original.iter().any(|r| r.starts_with("report_values: ")));
+    assert_eq!(original, restored);
+    let verify = run(vec!["audit".into(), "verify".into()], restored_db.clone()).await;
+    assert!(verify.status.success(), "{}", stderr(&verify));
+
+    // Restoring over an existing database needs --force and keeps the old one.
+    let refused = run(
+        vec!["restore".into(), backup.display().to_string()],
+        restored_db.clone(),
+    )
+    .await;
+    assert!(stderr(&refused).contains("--force"));
+    let forced = run(
+        vec![
+            "restore".into(),
+            backup.display().to_string(),
+            "--force".into(),
+        ],
+        restored_db.clone(),
+    )
+    .await;
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(stdout(&forced).contains("原数据库已改名保留"));
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"not a database").unwrap();
+    let bad = run(
+        vec![
+            "restore".into(),
+            junk.display().to_string(),
+            "--force".into(),
+        ],
+        restored_db,
+    )
+    .await;
+    assert!(!bad.status.success());
+}

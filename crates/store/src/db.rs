@@ -140,3 +140,41 @@ impl crate::Store for SqlStore {
         }
     }
 }
+
+impl SqlStore {
+    /// An online, consistent copy of a SQLite database (`VACUUM INTO`), safe while the server runs.
+    pub async fn backup_sqlite(&self, target: &std::path::Path) -> Result<()> {
+        let Db::Sqlite(pool) = &self.db else {
+            return Err(StoreError::Invalid(
+                "PostgreSQL 数据库请用 pg_dump 备份、pg_restore 恢复（见 README）".into(),
+            ));
+        };
+        if target.exists() {
+            return Err(StoreError::Invalid(format!(
+                "备份文件 {} 已存在，请换一个文件名",
+                target.display()
+            )));
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(target.display().to_string())
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
+    /// SQLite's own integrity check: "ok" or the problems it found.
+    pub async fn integrity_check(&self) -> Result<String> {
+        match &self.db {
+            Db::Sqlite(pool) => {
+                let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+                    .fetch_all(pool)
+                    .await?;
+                Ok(rows.join("; "))
+            }
+            Db::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+                Ok("ok".into())
+            }
+        }
+    }
+}

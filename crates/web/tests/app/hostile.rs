@@ -306,16 +306,18 @@ mod fuzz {
         let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(96));
         runner
             .run(&body(), |text| {
-                let r = rt.block_on(app.send(
-                    axum::http::Request::builder()
-                        .method(Method::PUT)
-                        .uri("/api/v1/reports/2018Q1/jw/values")
-                        .header("cookie", &jw.cookie)
-                        .header("x-csrf-token", &jw.csrf)
-                        .header("content-type", "application/json")
-                        .body(axum::body::Body::from(text.clone()))
-                        .unwrap(),
-                ));
+                let r = rt.block_on(
+                    app.send(
+                        axum::http::Request::builder()
+                            .method(Method::PUT)
+                            .uri("/api/v1/reports/2018Q1/jw/values")
+                            .header("cookie", &jw.cookie)
+                            .header("x-csrf-token", &jw.csrf)
+                            .header("content-type", "application/json")
+                            .body(axum::body::Body::from(text.clone()))
+                            .unwrap(),
+                    ),
+                );
                 prop_assert!(!r.status.is_server_error(), "{text} -> {}", r.status);
                 Ok(())
             })
