@@ -649,3 +649,110 @@ async fn backup_of_a_running_database_restores_every_row() {
     .await;
     assert!(!bad.status.success());
 }
+
+/// A minimal HTTP/1.0 request: (status, body). Errors (a killed server) are `None`.
+fn http(addr: &str, method: &str, path: &str, token: &str, body: &str) -> Option<(u16, String)> {
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    Some((status, body))
+}
+
+#[test]
+fn acknowledged_saves_survive_fifty_kills() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(dir.path());
+    assert!(bangfu(&["init"], &db).status.success());
+    let units = ["jw", "wjw", "czj", "xcb"];
+    let rows = ["1.3", "1.4", "1.1.1", "5.1"];
+    let mut tokens = Vec::new();
+    for unit in units {
+        let login = format!("{unit}-clerk");
+        assert!(bangfu(&["user", "add", "--login", &login, "--role", "reporter", "--unit", unit], &db)
+            .status
+            .success());
+        let out = stdout(&bangfu(&["token", "create", "--login", &login], &db));
+        tokens.push(out.lines().find(|l| l.starts_with("bf_")).unwrap().trim().to_string());
+    }
+    // Per unit: the last value the server acknowledged, and the last one sent.
+    let mut acked = [0u64; 4];
+    let mut sent = [0u64; 4];
+    let mut seed: u64 = 0x2545F4914F6CDD1D;
+    for round in 0..50 {
+        let (mut server, addr) = start_server(&db);
+        // After a restart, what the server holds is what it acknowledged (or the one in flight).
+        for (i, unit) in units.iter().enumerate() {
+            let (status, body) = http(&addr, "GET", &format!("/api/v1/reports/2018Q1/{unit}"), &tokens[i], "")
+                .expect("server answers after restart");
+            assert_eq!(status, 200, "{body}");
+            let stored: u64 = serde_json::from_str::<serde_json::Value>(&body).unwrap()["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|v| v["indicator"] == rows[i])
+                .and_then(|v| v["value"].as_str()?.parse().ok())
+                .unwrap_or(0);
+            assert!(
+                stored >= acked[i] && stored <= sent[i].max(acked[i]),
+                "round {round}, {unit}: stored {stored}, acknowledged {}, sent {}",
+                acked[i],
+                sent[i]
+            );
+            acked[i] = stored;
+            sent[i] = stored;
+        }
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let run_for = std::time::Duration::from_millis(30 + seed % 150);
+        let results: Vec<(u64, u64)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..units.len())
+                .map(|i| {
+                    let addr = addr.clone();
+                    let token = tokens[i].clone();
+                    let (unit, row, start) = (units[i], rows[i], acked[i]);
+                    scope.spawn(move || {
+                        let (mut ok, mut tried) = (start, start);
+                        loop {
+                            let next = tried + 1;
+                            tried = next;
+                            let body = format!(r#"{{"values":[{{"indicator":"{row}","value":"{next}"}}]}}"#);
+                            match http(&addr, "PUT", &format!("/api/v1/reports/2018Q1/{unit}/values"), &token, &body) {
+                                Some((200, _)) => ok = next,
+                                Some((status, body)) => panic!("save refused: {status} {body}"),
+                                None => return (ok, tried),
+                            }
+                        }
+                    })
+                })
+                .collect();
+            std::thread::sleep(run_for);
+            server.kill().unwrap();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        server.wait().unwrap();
+        for (i, (ok, tried)) in results.into_iter().enumerate() {
+            acked[i] = ok;
+            sent[i] = tried;
+        }
+    }
+    assert!(acked.iter().all(|a| *a > 10), "saves happened: {acked:?}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let integrity = rt.block_on(async {
+        let store = bangfu_store::SqlStore::connect(&db).await.unwrap();
+        store.integrity_check().await.unwrap()
+    });
+    assert_eq!(integrity, "ok");
+    let verify = bangfu(&["audit", "verify"], &db);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+}
