@@ -653,7 +653,9 @@ async fn backup_of_a_running_database_restores_every_row() {
 /// A minimal HTTP/1.0 request: (status, body). Errors (a killed server) are `None`.
 fn http(addr: &str, method: &str, path: &str, token: &str, body: &str) -> Option<(u16, String)> {
     let mut stream = std::net::TcpStream::connect(addr).ok()?;
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
     write!(
         stream,
         "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
@@ -678,11 +680,20 @@ fn acknowledged_saves_survive_fifty_kills() {
     let mut tokens = Vec::new();
     for unit in units {
         let login = format!("{unit}-clerk");
-        assert!(bangfu(&["user", "add", "--login", &login, "--role", "reporter", "--unit", unit], &db)
-            .status
-            .success());
+        assert!(bangfu(
+            &["user", "add", "--login", &login, "--role", "reporter", "--unit", unit],
+            &db
+        )
+        .status
+        .success());
         let out = stdout(&bangfu(&["token", "create", "--login", &login], &db));
-        tokens.push(out.lines().find(|l| l.starts_with("bf_")).unwrap().trim().to_string());
+        tokens.push(
+            out.lines()
+                .find(|l| l.starts_with("bf_"))
+                .unwrap()
+                .trim()
+                .to_string(),
+        );
     }
     // Per unit: the last value the server acknowledged, and the last one sent.
     let mut acked = [0u64; 4];
@@ -692,8 +703,14 @@ fn acknowledged_saves_survive_fifty_kills() {
         let (mut server, addr) = start_server(&db);
         // After a restart, what the server holds is what it acknowledged (or the one in flight).
         for (i, unit) in units.iter().enumerate() {
-            let (status, body) = http(&addr, "GET", &format!("/api/v1/reports/2018Q1/{unit}"), &tokens[i], "")
-                .expect("server answers after restart");
+            let (status, body) = http(
+                &addr,
+                "GET",
+                &format!("/api/v1/reports/2018Q1/{unit}"),
+                &tokens[i],
+                "",
+            )
+            .expect("server answers after restart");
             assert_eq!(status, 200, "{body}");
             let stored: u64 = serde_json::from_str::<serde_json::Value>(&body).unwrap()["values"]
                 .as_array()
@@ -726,8 +743,16 @@ fn acknowledged_saves_survive_fifty_kills() {
                         loop {
                             let next = tried + 1;
                             tried = next;
-                            let body = format!(r#"{{"values":[{{"indicator":"{row}","value":"{next}"}}]}}"#);
-                            match http(&addr, "PUT", &format!("/api/v1/reports/2018Q1/{unit}/values"), &token, &body) {
+                            let body = format!(
+                                r#"{{"values":[{{"indicator":"{row}","value":"{next}"}}]}}"#
+                            );
+                            match http(
+                                &addr,
+                                "PUT",
+                                &format!("/api/v1/reports/2018Q1/{unit}/values"),
+                                &token,
+                                &body,
+                            ) {
                                 Some((200, _)) => ok = next,
                                 Some((status, body)) => panic!("save refused: {status} {body}"),
                                 None => return (ok, tried),

@@ -97,8 +97,44 @@ struct ChainRow {
     hash: Option<String>,
 }
 
+/// What to look for in the audit log; empty fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: String,
+    /// A prefix of the entity key, e.g. "2018Q1/jw" for a report and its values.
+    pub key_like: String,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub limit: i64,
+}
+
 #[async_trait]
 impl AuditStore for SqlStore {
+    async fn search_audit(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        const SQL: &str = "SELECT id, occurred_at, actor, address, action, entity, entity_key, \
+             old_value, new_value, reason FROM audit_log \
+             WHERE ($1 = '' OR actor = $1) AND entity_key LIKE $2 \
+             AND occurred_at >= $3 AND occurred_at < $4 ORDER BY id DESC LIMIT $5";
+        // Bounds both backends can store (PostgreSQL's range is narrower than chrono's).
+        let from = f.from.unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        let until = f
+            .until
+            .unwrap_or_else(|| DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::days(365 * 8000));
+        let like = if f.key_like.is_empty() {
+            "%".to_string()
+        } else {
+            f.key_like.clone()
+        };
+        Ok(on_pool!(self, |pool| sqlx::query_as::<_, AuditEntry>(SQL)
+            .bind(&f.actor)
+            .bind(&like)
+            .bind(from)
+            .bind(until)
+            .bind(f.limit)
+            .fetch_all(pool)
+            .await?))
+    }
+
     async fn verify_audit_chain(&self) -> Result<(i64, Option<BrokenLink>)> {
         const SQL: &str =
             "SELECT id, seq, occurred_at, actor, address, action, entity, entity_key, \

@@ -16,7 +16,7 @@ mod stmt;
 pub mod testing;
 mod users;
 
-pub use audit::{AuditEntry, BrokenLink, NewAuditEntry};
+pub use audit::{AuditEntry, AuditFilter, BrokenLink, NewAuditEntry};
 pub use db::{Backend, SqlStore, DEFAULT_DATABASE_URL};
 pub use error::StoreError;
 pub use plan::TargetTotal;
@@ -113,6 +113,8 @@ pub trait ReportStore: Send + Sync {
 #[async_trait]
 pub trait AuditStore: Send + Sync {
     async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>>;
+    /// Entries matching the filter, newest first.
+    async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
     /// Walks the hash chain; returns the number of entries and the first broken link, if any.
     async fn verify_audit_chain(&self) -> Result<(i64, Option<BrokenLink>)>;
 }

@@ -59,6 +59,7 @@ on_both_backends!(
     sessions_and_tokens_follow_the_account,
     evidence_files_are_kept_intact,
     audit_chain_verifies_and_reveals_tampering,
+    audit_search_filters_by_actor_key_and_time,
 );
 
 async fn new_database_has_no_plan_and_migrations_are_idempotent(store: &SqlStore) {
@@ -578,4 +579,60 @@ async fn audit_chain_verifies_and_reveals_tampering(store: &SqlStore) {
         .unwrap()
         .id;
     assert_eq!(broken.id, third);
+}
+
+async fn audit_search_filters_by_actor_key_and_time(store: &SqlStore) {
+    use bangfu_store::AuditFilter;
+    store
+        .load_plan(&built_in(), BUILT_IN, "test")
+        .await
+        .unwrap();
+    store
+        .save_report(save("2018Q1", "jw", &[("1.3", "1")], None))
+        .await
+        .unwrap();
+    store
+        .save_report(save("2018Q2", "jw", &[("1.3", "2")], None))
+        .await
+        .unwrap();
+    store
+        .save_report(save("2018Q1", "wjw", &[("1.4", "1")], None))
+        .await
+        .unwrap();
+    let find = |f: AuditFilter| async move { store.search_audit(&f).await.unwrap() };
+    let all = find(AuditFilter {
+        limit: 100,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(all.len(), 4);
+    let jw = find(AuditFilter {
+        actor: "reporter-jw".into(),
+        limit: 100,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(jw.len(), 2);
+    let q1 = find(AuditFilter {
+        key_like: "2018Q1/%".into(),
+        limit: 100,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(q1.len(), 2);
+    let later = find(AuditFilter {
+        from: Some(chrono::Utc::now() + chrono::Duration::hours(1)),
+        limit: 100,
+        ..Default::default()
+    })
+    .await;
+    assert!(later.is_empty());
+    let earlier = find(AuditFilter {
+        until: Some(chrono::Utc::now() + chrono::Duration::hours(1)),
+        limit: 2,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(earlier.len(), 2, "limit applies, newest first");
+    assert!(earlier[0].id > earlier[1].id);
 }

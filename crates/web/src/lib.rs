@@ -109,6 +109,8 @@ pub fn router(state: AppState) -> Router {
         .route("/completeness", get(pages::district::completeness))
         .route("/summary/{period}", get(pages::district::summary))
         .route("/summary", get(pages::district::summary_latest))
+        .route("/audit", get(pages::audit::show))
+        .route("/audit.xlsx", get(pages::audit::export))
         .route(
             "/admin/users",
             get(pages::admin::users).post(pages::admin::add_user),

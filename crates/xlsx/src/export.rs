@@ -311,3 +311,39 @@ pub fn tasks_workbook(plan: &Plan, progress: &TaskProgress) -> Result<Vec<u8>, E
     print_setup(ws, 2, false)?;
     Ok(wb.save_to_buffer()?)
 }
+
+/// A plain table (a title, headers, text rows) for lists such as the audit log.
+pub fn table_workbook(
+    title: &str,
+    headers: &[&str],
+    widths: &[f64],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, ExportError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet_name(title))?;
+    for (col, w) in widths.iter().enumerate() {
+        ws.set_column_width(col as u16, *w)?;
+    }
+    let last = headers.len().saturating_sub(1) as u16;
+    let title_fmt = base()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(FormatAlign::Center);
+    ws.merge_range(0, 0, 0, last, title, &title_fmt)?;
+    let head = boxed()
+        .set_bold()
+        .set_align(FormatAlign::Center)
+        .set_background_color(Color::RGB(0xF2F2F2));
+    for (col, h) in headers.iter().enumerate() {
+        ws.write_with_format(1, col as u16, *h, &head)?;
+    }
+    let cell = boxed().set_align(FormatAlign::Top);
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_with_format(r as u32 + 2, c as u16, v.as_str(), &cell)?;
+        }
+    }
+    print_setup(ws, 2, false)?;
+    Ok(wb.save_to_buffer()?)
+}

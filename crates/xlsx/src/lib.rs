@@ -4,7 +4,9 @@
 mod export;
 mod import;
 
-pub use export::{form_workbook, tasks_workbook, FormHeader, FormSheet, TaskProgress};
+pub use export::{
+    form_workbook, table_workbook, tasks_workbook, FormHeader, FormSheet, TaskProgress,
+};
 pub use import::{read_form, ImportProblem, ImportedForm, ImportedRow, MAX_IMPORT_BYTES};
 
 /// Rows above the form's first indicator row: 附件, title, period, header line, column headers.

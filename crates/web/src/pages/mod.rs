@@ -1,6 +1,7 @@
 //! Server-rendered pages.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod district;
 pub mod home;
@@ -34,6 +35,9 @@ impl Nav {
         if a.may(Action::ViewDistrict) {
             links.push(("/completeness", "报送情况"));
             links.push(("/summary", "全区汇总"));
+        }
+        if a.may(Action::ViewAuditTrail) {
+            links.push(("/audit", "审计日志"));
         }
         if a.may(Action::ManageUsers) {
             links.push(("/admin/users", "用户管理"));

@@ -6,6 +6,7 @@ use super::{flash, see_other, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
+use crate::pages::audit::AuditLine;
 use crate::reporting::{self, LoadedReport};
 use crate::{AppState, MAX_EVIDENCE_BYTES};
 use askama::Template;
@@ -17,6 +18,7 @@ use bangfu_domain::policy::Action;
 use bangfu_domain::report::{
     check_report, CheckMode, Finding, Narrative, RawEntry, ReportStatus, Severity, WorkflowAction,
 };
+use bangfu_store::AuditFilter;
 use bangfu_store::NewEvidence;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Deserialize;
@@ -52,6 +54,7 @@ struct ReportPage {
     findings: Vec<(bool, String)>,
     events: Vec<EventRow>,
     evidence: Vec<EvidenceRow>,
+    changes: Vec<AuditLine>,
 }
 
 struct EntryRow {
@@ -100,7 +103,7 @@ fn status_label(code: &str) -> &'static str {
 /// Values as typed, when a rejected form is shown again.
 type Typed = HashMap<String, (String, String)>;
 
-fn render(
+async fn render(
     state: &AppState,
     actor: &Actor,
     report: &LoadedReport,
@@ -109,6 +112,26 @@ fn render(
     message: Option<&'static str>,
     problem: Option<String>,
 ) -> Result<String, AppError> {
+    // Who changed each value, and when: the report's entries in the audit log.
+    let changes: Vec<AuditLine> = state
+        .store
+        .search_audit(&AuditFilter {
+            key_like: format!("{}/{}/%", report.period.code, report.unit.code),
+            limit: 200,
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .map(|e| {
+            let mut line = AuditLine::from(e);
+            let row = line.key.rsplit('/').next().unwrap_or("").to_string();
+            line.key = state
+                .plan
+                .indicator(&row)
+                .map_or(row, |i| state.plan.row_ref(i));
+            line
+        })
+        .collect();
     let plan = &state.plan;
     let unit = &report.unit.code;
     let own: Vec<String> = plan
@@ -224,6 +247,7 @@ fn render(
                     .collect()
             })
             .unwrap_or_default(),
+        changes,
     };
     Ok(page.render()?)
 }
@@ -283,15 +307,18 @@ pub async fn show(
     } else {
         Vec::new()
     };
-    Ok(Html(render(
-        &state,
-        &actor,
-        &report,
-        None,
-        &findings,
-        flash(q.msg.as_deref()),
-        None,
-    )?))
+    Ok(Html(
+        render(
+            &state,
+            &actor,
+            &report,
+            None,
+            &findings,
+            flash(q.msg.as_deref()),
+            None,
+        )
+        .await?,
+    ))
 }
 
 fn report_url(period: &str, unit: &str, msg: &str) -> String {
@@ -335,19 +362,6 @@ pub async fn save(
     ] {
         typed.insert(k.to_string(), (v.clone(), String::new()));
     }
-    let rejected =
-        |findings: Vec<Finding>, problem: &str, typed: Option<&Typed>, report: LoadedReport| {
-            render(
-                &state,
-                &actor,
-                &report,
-                typed,
-                &findings,
-                None,
-                Some(problem.to_string()),
-            )
-            .map(|html| (StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
-        };
     match reporting::save(
         &state,
         &actor,
@@ -361,12 +375,8 @@ pub async fn save(
     {
         Err(AppError::Validation(findings)) => {
             let report = reporting::load(&state, &actor, &period, &unit).await?;
-            rejected(
-                findings,
-                "未保存：请按提示改正后再保存。",
-                Some(&typed),
-                report,
-            )
+            let problem = "未保存：请按提示改正后再保存。";
+            rejected(&state, &actor, &report, &findings, problem, Some(&typed)).await
         }
         Err(e) => Err(e),
         Ok(saved) if submit => {
@@ -383,7 +393,8 @@ pub async fn save(
             {
                 Err(AppError::Validation(findings)) => {
                     let report = reporting::load(&state, &actor, &period, &unit).await?;
-                    return rejected(findings, "已保存为草稿，但还不能报送：", None, report);
+                    let problem = "已保存为草稿，但还不能报送：";
+                    return rejected(&state, &actor, &report, &findings, problem, None).await;
                 }
                 Err(e) => return Err(e),
                 Ok(()) => {}
@@ -392,6 +403,28 @@ pub async fn save(
         }
         Ok(_) => Ok(see_other(&report_url(&period, &unit, "saved"))),
     }
+}
+
+/// The form again with the problems found, as a 422.
+async fn rejected(
+    state: &AppState,
+    actor: &Actor,
+    report: &LoadedReport,
+    findings: &[Finding],
+    problem: &str,
+    typed: Option<&Typed>,
+) -> Result<Response, AppError> {
+    let html = render(
+        state,
+        actor,
+        report,
+        typed,
+        findings,
+        None,
+        Some(problem.to_string()),
+    )
+    .await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
 }
 
 #[derive(Deserialize)]

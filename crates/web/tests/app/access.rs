@@ -20,6 +20,8 @@ enum Need {
     EditA,
     Review,
     District,
+    /// The audit trail: auditors, administrators and the coordinator.
+    Audit,
     Admin,
 }
 
@@ -62,11 +64,20 @@ fn allowed(need: Need, caller: Caller) -> bool {
         ReporterB => matches!(need, Need::Public | Need::LoggedIn),
         Coordinator => matches!(
             need,
-            Need::Public | Need::LoggedIn | Need::ViewA | Need::Review | Need::District
+            Need::Public
+                | Need::LoggedIn
+                | Need::ViewA
+                | Need::Review
+                | Need::District
+                | Need::Audit
         ),
-        Viewer | Auditor => matches!(
+        Viewer => matches!(
             need,
             Need::Public | Need::LoggedIn | Need::ViewA | Need::District
+        ),
+        Auditor => matches!(
+            need,
+            Need::Public | Need::LoggedIn | Need::ViewA | Need::District | Need::Audit
         ),
         Admin => !matches!(need, Need::EditA | Need::Review),
     }
@@ -206,6 +217,14 @@ fn cases(evidence_id: i64) -> Vec<Case> {
             "/summary/2018Q1",
             Payload::None,
             District,
+        ),
+        case(M::GET, "/audit", "/audit?unit=jw", Payload::None, Audit),
+        case(
+            M::GET,
+            "/audit.xlsx",
+            "/audit.xlsx?period=2018Q1",
+            Payload::None,
+            Audit,
         ),
         case(M::GET, "/admin/users", "/admin/users", Payload::None, Admin),
         case(

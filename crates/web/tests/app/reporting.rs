@@ -640,3 +640,47 @@ async fn repeated_failed_logins_are_slowed_down() {
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(page.body.contains("分钟后再试"));
 }
+
+#[tokio::test]
+async fn auditors_search_the_trail_and_reports_show_who_changed_what() {
+    let app = spawn_app().await;
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    let auditor = app.user("auditor", Role::Auditor, None).await;
+    put(
+        &app,
+        &jw,
+        &format!("{REPORT}/values"),
+        values(&[("1.3", "3")]),
+    )
+    .await;
+    put(
+        &app,
+        &jw,
+        &format!("{REPORT}/values"),
+        values(&[("1.3", "4")]),
+    )
+    .await;
+    let page = app.get_as(&jw, "/reports/2018Q1/jw").await;
+    assert!(page.body.contains("数据修改记录"));
+    assert!(
+        page.body
+            .contains("<td>一、3 与扶贫协作地区学校结对数</td><td>3</td><td>4</td>"),
+        "value history shown"
+    );
+    let audit = app
+        .get_as(&auditor, "/audit?user=jw-clerk&unit=jw&period=2018Q1")
+        .await;
+    assert_eq!(audit.status, StatusCode::OK);
+    assert!(audit.body.contains("修改数据"));
+    assert!(audit.body.contains("2018Q1/jw/1.3"));
+    assert!(!audit.body.contains("登录失败"));
+    let bad = app.get_as(&auditor, "/audit?from=2018-13-01").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("开始日期“2018-13-01”无效"));
+    let xlsx = app.get_as(&auditor, "/audit.xlsx?unit=jw").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
+}

@@ -1,0 +1,215 @@
+//! `/audit`: the audit trail for 审计 and administrators, searchable by user, unit, period and
+//! date range, and exportable to .xlsx.
+
+use super::Nav;
+use crate::api::sheets::xlsx_response;
+use crate::auth::Actor;
+use crate::error::AppError;
+use crate::pages::report::beijing_time;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{Html, Response};
+use bangfu_domain::policy::Action;
+use bangfu_store::{AuditEntry, AuditFilter};
+use chrono::{FixedOffset, NaiveDate, TimeZone, Utc};
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+pub struct AuditQuery {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+const LIMIT: i64 = 500;
+
+/// Beijing midnight of a `YYYY-MM-DD` date, or a clear error naming the field.
+fn day(field: &str, text: &str, next: bool) -> Result<Option<chrono::DateTime<Utc>>, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        AppError::BadRequest(format!(
+            "{field}“{text}”无效，应写成 YYYY-MM-DD，例如 2018-03-20"
+        ))
+    })?;
+    let date = if next {
+        date.succ_opt().unwrap_or(date)
+    } else {
+        date
+    };
+    let beijing = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    Ok(beijing
+        .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight"))
+        .single()
+        .map(|t| t.with_timezone(&Utc)))
+}
+
+impl AuditQuery {
+    fn filter(&self, state: &AppState) -> Result<AuditFilter, AppError> {
+        let unit = self.unit.trim();
+        if !unit.is_empty() && state.plan.unit(unit).is_none() {
+            return Err(AppError::BadRequest(format!("单位代码“{unit}”不在方案中")));
+        }
+        let period = self.period.trim();
+        if !period.is_empty() {
+            crate::reporting::find_period(state, period)?;
+        }
+        // Report keys are "period/unit" and value keys "period/unit/row".
+        let key_like = match (period.is_empty(), unit.is_empty()) {
+            (true, true) => String::new(),
+            (false, true) => format!("{period}/%"),
+            (true, false) => format!("%/{unit}%"),
+            (false, false) => format!("{period}/{unit}%"),
+        };
+        Ok(AuditFilter {
+            actor: self.user.trim().to_ascii_lowercase(),
+            key_like,
+            from: day("开始日期", &self.from, false)?,
+            until: day("结束日期", &self.to, true)?,
+            limit: LIMIT,
+        })
+    }
+
+    fn query_string(&self) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("user", &self.user)
+            .append_pair("unit", &self.unit)
+            .append_pair("period", &self.period)
+            .append_pair("from", &self.from)
+            .append_pair("to", &self.to)
+            .finish()
+    }
+}
+
+/// Action codes in plain Chinese.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "plan.load" => "载入方案",
+        "login.success" => "登录",
+        "login.failure" => "登录失败",
+        "logout" => "退出",
+        "user.create" => "创建用户",
+        "user.disable" => "停用用户",
+        "user.enable" => "启用用户",
+        "user.password" => "修改/重置密码",
+        "token.create" => "创建 API 令牌",
+        "token.revoke" => "吊销 API 令牌",
+        "report.value" => "修改数据",
+        "report.narrative" => "修改工作情况",
+        "report.evidence" => "上传佐证材料",
+        "report.import" => "从 Excel 导入",
+        "report.submit" => "报送",
+        "report.return" => "退回",
+        "report.approve" => "审核通过",
+        "report.reopen" => "重新打开",
+        other => other,
+    }
+}
+
+pub struct AuditLine {
+    pub at: String,
+    pub actor: String,
+    pub address: String,
+    pub action: String,
+    pub key: String,
+    pub old: String,
+    pub new: String,
+    pub reason: String,
+}
+
+impl From<AuditEntry> for AuditLine {
+    fn from(e: AuditEntry) -> Self {
+        AuditLine {
+            at: beijing_time(e.occurred_at),
+            actor: e.actor,
+            address: e.address,
+            action: action_label(&e.action).to_string(),
+            key: e.entity_key,
+            old: e.old_value.unwrap_or_default(),
+            new: e.new_value.unwrap_or_default(),
+            reason: e.reason.unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    nav: Nav,
+    q: AuditQuery,
+    export: String,
+    lines: Vec<AuditLine>,
+    limit: i64,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<AuditQuery>,
+) -> Result<Html<String>, AppError> {
+    actor.require(Action::ViewAuditTrail)?;
+    let filter = q.filter(&state)?;
+    let lines = state
+        .store
+        .search_audit(&filter)
+        .await?
+        .into_iter()
+        .map(AuditLine::from)
+        .collect();
+    let page = AuditPage {
+        nav: Nav::for_actor(Some(&actor)),
+        export: format!("/audit.xlsx?{}", q.query_string()),
+        q,
+        lines,
+        limit: LIMIT,
+    };
+    Ok(Html(page.render()?))
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    actor.require(Action::ViewAuditTrail)?;
+    let filter = q.filter(&state)?;
+    let rows: Vec<Vec<String>> = state
+        .store
+        .search_audit(&filter)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let l = AuditLine::from(e);
+            vec![
+                l.at, l.actor, l.address, l.action, l.key, l.old, l.new, l.reason,
+            ]
+        })
+        .collect();
+    let bytes = bangfu_xlsx::table_workbook(
+        "审计日志",
+        &[
+            "时间",
+            "操作人",
+            "地址",
+            "操作",
+            "对象",
+            "原值",
+            "新值",
+            "原因",
+        ],
+        &[17.0, 14.0, 14.0, 14.0, 20.0, 30.0, 30.0, 24.0],
+        &rows,
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(xlsx_response("审计日志.xlsx", bytes))
+}
