@@ -200,7 +200,7 @@ pub async fn put_values(
     Path((period, unit)): Path<(String, String)>,
     JsonBody(req): JsonBody<PutValues>,
 ) -> ApiResult {
-    let saved = reporting::save(
+    let saved = match reporting::save(
         &state,
         &actor,
         &period,
@@ -209,7 +209,28 @@ pub async fn put_values(
         req.narrative,
         req.version,
     )
-    .await?;
+    .await
+    {
+        Err(AppError::Store(e @ bangfu_store::StoreError::VersionConflict { .. })) => {
+            // The caller sees what is stored now, so nothing is overwritten blindly.
+            let r = reporting::load(&state, &actor, &period, &unit).await?;
+            let current: Vec<ValueJson> = r
+                .entries()
+                .into_iter()
+                .map(|(indicator, e)| ValueJson {
+                    indicator,
+                    value: e.value,
+                    comment: e.comment,
+                })
+                .collect();
+            let body = serde_json::json!({
+                "error": e.to_string(),
+                "current": { "version": r.version(), "values": current },
+            });
+            return Ok((axum::http::StatusCode::CONFLICT, Json(body)).into_response());
+        }
+        other => other?,
+    };
     Ok(
         Json(serde_json::json!({ "version": saved.version, "warnings": saved.warnings }))
             .into_response(),

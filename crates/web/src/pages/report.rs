@@ -378,6 +378,50 @@ pub async fn save(
             let problem = "未保存：请按提示改正后再保存。";
             rejected(&state, &actor, &report, &findings, problem, Some(&typed)).await
         }
+        Err(AppError::Store(bangfu_store::StoreError::VersionConflict { expected, current })) => {
+            // Someone saved in between: show what they changed, keep what this person typed.
+            let report = reporting::load(&state, &actor, &period, &unit).await?;
+            let stored = report.entries();
+            let differences: Vec<String> = typed
+                .iter()
+                .filter_map(|(code, (value, _))| {
+                    let theirs = stored.get(code).and_then(|e| e.value);
+                    let mine: Option<bangfu_domain::Quantity> = value.trim().parse().ok();
+                    let row = state.plan.indicator(code)?;
+                    (theirs != mine && (theirs.is_some() || mine.is_some())).then(|| {
+                        format!(
+                            "{}：现为 {}（您填写的是 {}）",
+                            state.plan.row_ref(row),
+                            theirs.map_or("空".to_string(), |v| v.to_string()),
+                            if value.trim().is_empty() {
+                                "空"
+                            } else {
+                                value.trim()
+                            }
+                        )
+                    })
+                })
+                .collect();
+            let problem = format!(
+                "未保存：在您编辑期间，其他人保存了本报表（第 {expected} 版 → 第 {current} 版）。{}请核对后再次保存。",
+                if differences.is_empty() {
+                    String::new()
+                } else {
+                    format!("对方修改后的数据：{}。", differences.join("；"))
+                }
+            );
+            let html = render(
+                &state,
+                &actor,
+                &report,
+                Some(&typed),
+                &[],
+                None,
+                Some(problem),
+            )
+            .await?;
+            Ok((StatusCode::CONFLICT, Html(html)).into_response())
+        }
         Err(e) => Err(e),
         Ok(saved) if submit => {
             match reporting::transition(

@@ -559,6 +559,47 @@ async fn stale_versions_are_refused() {
     let r = put(&app, &jw, &format!("{REPORT}/values"), stale).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("已被他人修改"));
+    assert_eq!(r.json()["current"]["version"], 1);
+    assert_eq!(r.json()["current"]["values"][0]["value"], "3");
+
+    // In the page: two people opened version 1; the second save shows the first one's change.
+    let second = app.login("jw-clerk").await;
+    let first_save = app
+        .form(
+            "/reports/2018Q1/jw",
+            Some(&jw),
+            &[("version", "1"), ("intent", "save"), ("v.1.3", "7")],
+        )
+        .await;
+    assert_eq!(first_save.status, StatusCode::SEE_OTHER);
+    let clash = app
+        .form(
+            "/reports/2018Q1/jw",
+            Some(&second),
+            &[("version", "1"), ("intent", "save"), ("v.1.3", "9")],
+        )
+        .await;
+    assert_eq!(clash.status, StatusCode::CONFLICT);
+    assert!(clash.body.contains("其他人保存了本报表"), "{}", clash.body);
+    assert!(clash
+        .body
+        .contains("一、3 与扶贫协作地区学校结对数：现为 7（您填写的是 9）"));
+    assert!(
+        clash.body.contains("value=\"9\""),
+        "what this person typed is kept"
+    );
+    let stored = app
+        .state
+        .store
+        .report("2018Q1", "jw")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.entries["1.3"].value.unwrap().to_string(),
+        "7",
+        "nothing lost"
+    );
 }
 
 #[tokio::test]
