@@ -316,7 +316,8 @@ pub fn parse_entries(
                 .map(|u| plan.precision(u))
                 .unwrap_or(0);
             match Quantity::parse_with_precision(text, precision) {
-                Ok(q) if q < Quantity::ZERO => {
+                // "-0" is zero, but a minus sign in a count is a typing mistake all the same.
+                Ok(q) if q < Quantity::ZERO || text.starts_with(['-', '－']) => {
                     findings.push(Finding::error(
                         &indicator.code,
                         "non_negative",

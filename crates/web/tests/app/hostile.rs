@@ -73,6 +73,7 @@ async fn malformed_and_hostile_api_bodies_are_refused_and_change_nothing() {
         ("NaN", "application/json", value("NaN")),
         ("Infinity", "application/json", value("Infinity")),
         ("negative", "application/json", value("-5")),
+        ("negative zero", "application/json", value("-0")),
         (
             "unknown indicator",
             "application/json",
