@@ -1,10 +1,9 @@
 //! `bangfu user add`, `bangfu token create|revoke` and `bangfu audit verify`.
 
 use anyhow::{bail, Context};
-use bangfu_domain::user::{check_password_strength, Login, Role};
+use bangfu_domain::user::{Login, Role};
 use bangfu_store::NewUser;
 use bangfu_store::{AuditStore, SessionStore, SqlStore, UserStore};
-use bangfu_web::auth::password::{generate_password, hash_password};
 use bangfu_web::auth::session::{random_hex, sha256_hex};
 use std::process::ExitCode;
 
@@ -46,17 +45,7 @@ pub async fn add_user(db_url: &str, args: UserArgs) -> anyhow::Result<()> {
         ),
         _ => {}
     }
-    let (password, generated) = match std::env::var("BANGFU_PASSWORD") {
-        Ok(p) if !p.is_empty() => {
-            check_password_strength(&p)
-                .map_err(|e| anyhow::anyhow!("BANGFU_PASSWORD 不可用：{e}"))?;
-            (p, false)
-        }
-        _ => (generate_password(), true),
-    };
-    let hash = hash_password(password.clone())
-        .await
-        .map_err(anyhow::Error::msg)?;
+    let (password, generated, hash) = crate::init::new_password("BANGFU_PASSWORD").await?;
     store
         .create_user(
             NewUser {

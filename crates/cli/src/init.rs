@@ -70,11 +70,12 @@ pub fn read_plan_source(file: Option<&Path>) -> anyhow::Result<(String, String)>
     }
 }
 
-async fn create_first_admin(store: &SqlStore) -> anyhow::Result<()> {
-    let (password, generated) = match std::env::var("BANGFU_ADMIN_PASSWORD") {
+/// A new account's password: from the environment variable `var` if set (and strong enough),
+/// otherwise generated. Returns the password, whether it was generated, and its argon2 hash.
+pub async fn new_password(var: &str) -> anyhow::Result<(String, bool, String)> {
+    let (password, generated) = match std::env::var(var) {
         Ok(p) if !p.is_empty() => {
-            check_password_strength(&p)
-                .map_err(|e| anyhow::anyhow!("BANGFU_ADMIN_PASSWORD 不可用：{e}"))?;
+            check_password_strength(&p).map_err(|e| anyhow::anyhow!("{var} 不可用：{e}"))?;
             (p, false)
         }
         _ => (generate_password(), true),
@@ -82,6 +83,11 @@ async fn create_first_admin(store: &SqlStore) -> anyhow::Result<()> {
     let hash = hash_password(password.clone())
         .await
         .map_err(anyhow::Error::msg)?;
+    Ok((password, generated, hash))
+}
+
+async fn create_first_admin(store: &SqlStore) -> anyhow::Result<()> {
+    let (password, generated, hash) = new_password("BANGFU_ADMIN_PASSWORD").await?;
     store
         .create_user(
             NewUser {

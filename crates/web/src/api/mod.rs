@@ -118,6 +118,17 @@ struct ValueJson {
     comment: String,
 }
 
+fn values_json(entries: BTreeMap<String, bangfu_domain::report::Entry>) -> Vec<ValueJson> {
+    entries
+        .into_iter()
+        .map(|(indicator, e)| ValueJson {
+            indicator,
+            value: e.value,
+            comment: e.comment,
+        })
+        .collect()
+}
+
 #[derive(Serialize)]
 struct EventJson {
     at: String,
@@ -144,15 +155,7 @@ pub async fn report(
 ) -> ApiResult {
     let r = reporting::load(&state, &actor, &period, &unit).await?;
     let stored = r.stored.as_ref();
-    let values: Vec<ValueJson> = r
-        .entries()
-        .into_iter()
-        .map(|(indicator, e)| ValueJson {
-            indicator,
-            value: e.value,
-            comment: e.comment,
-        })
-        .collect();
+    let values = values_json(r.entries());
     let body = serde_json::json!({
         "period": r.period.code.to_string(),
         "unit": r.unit.code,
@@ -214,15 +217,7 @@ pub async fn put_values(
         Err(AppError::Store(e @ bangfu_store::StoreError::VersionConflict { .. })) => {
             // The caller sees what is stored now, so nothing is overwritten blindly.
             let r = reporting::load(&state, &actor, &period, &unit).await?;
-            let current: Vec<ValueJson> = r
-                .entries()
-                .into_iter()
-                .map(|(indicator, e)| ValueJson {
-                    indicator,
-                    value: e.value,
-                    comment: e.comment,
-                })
-                .collect();
+            let current = values_json(r.entries());
             let body = serde_json::json!({
                 "error": e.to_string(),
                 "current": { "version": r.version(), "values": current },

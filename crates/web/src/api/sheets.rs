@@ -17,19 +17,12 @@ use serde::Deserialize;
 
 /// An .xlsx download with a safe, UTF-8 file name.
 pub fn xlsx_response(file_name: &str, bytes: Vec<u8>) -> Response {
-    let encoded: String = file_name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
     (
         [
             (header::CONTENT_TYPE, XLSX_TYPE.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"form.xlsx\"; filename*=UTF-8''{encoded}"),
+                crate::pages::attachment("download.xlsx", file_name),
             ),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
@@ -123,12 +116,8 @@ pub async fn import(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     actor.require(Action::EditReport { unit: &unit })?;
-    let bytes = body.map_err(|_| {
-        AppError::BadRequest(format!(
-            "文件过大，进展情况表不应超过 {} MB",
-            bangfu_xlsx::MAX_IMPORT_BYTES / 1024 / 1024
-        ))
-    })?;
+    let bytes =
+        body.map_err(|_| crate::pages::too_big("进展情况表文件", bangfu_xlsx::MAX_IMPORT_BYTES))?;
     let file_name = q
         .file_name
         .or_else(|| {

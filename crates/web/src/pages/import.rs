@@ -33,12 +33,7 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     actor.require(Action::EditReport { unit: &unit })?;
-    let too_big = || {
-        AppError::BadRequest(format!(
-            "文件过大，进展情况表不应超过 {} MB",
-            bangfu_xlsx::MAX_IMPORT_BYTES / 1024 / 1024
-        ))
-    };
+    let too_big = || super::too_big("进展情况表文件", bangfu_xlsx::MAX_IMPORT_BYTES);
     let mut file = None;
     while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
         if field.name() == Some("file") {

@@ -603,12 +603,7 @@ pub async fn upload(
 ) -> Result<Response, AppError> {
     actor.require(Action::EditReport { unit: &unit })?;
     let period = reporting::find_period(&state, &period)?.code.to_string();
-    let too_big = || {
-        AppError::BadRequest(format!(
-            "上传失败：文件不能超过 {} MB",
-            MAX_EVIDENCE_BYTES / 1024 / 1024
-        ))
-    };
+    let too_big = || super::too_big("佐证材料", MAX_EVIDENCE_BYTES);
     while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
         if field.name() != Some("file") {
             continue;
@@ -657,16 +652,6 @@ pub async fn upload(
     Err(AppError::BadRequest("请选择要上传的佐证材料文件".into()))
 }
 
-/// RFC 5987 encoding of a UTF-8 file name for Content-Disposition.
-fn encode_filename(name: &str) -> String {
-    name.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Evidence is always downloaded as an attachment, never rendered inline.
 pub async fn download(
     State(state): State<AppState>,
@@ -681,11 +666,7 @@ pub async fn download(
         .rsplit_once('.')
         .map_or("bin", |(_, e)| e)
         .to_ascii_lowercase();
-    let disposition = format!(
-        "attachment; filename=\"evidence-{id}.{}\"; filename*=UTF-8''{}",
-        encode_filename(&ext),
-        encode_filename(&file.meta.file_name)
-    );
+    let disposition = super::attachment(&format!("evidence-{id}.{ext}"), &file.meta.file_name);
     Ok((
         [
             (header::CONTENT_TYPE, file.meta.content_type.clone()),
