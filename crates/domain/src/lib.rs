@@ -9,6 +9,7 @@ pub mod policy;
 pub mod quantity;
 pub mod report;
 pub mod summary;
+pub mod supervision;
 pub mod user;
 
 pub use period::{Period, PeriodCode};
