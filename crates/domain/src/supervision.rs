@@ -103,7 +103,11 @@ pub fn evaluate<'a>(
         .iter()
         .flat_map(|task| task.targets.iter().map(move |target| (task, target)))
         .map(|(task, target)| {
-            let areas = if target.per_area { target.areas.len().max(1) } else { 1 };
+            let areas = if target.per_area {
+                target.areas.len().max(1)
+            } else {
+                1
+            };
             let required = Quantity::new(target.quantity.decimal() * Decimal::from(areas as u64));
             let measurable = target.calendar == Calendar::Year && target.indicator.is_some();
             let actual = target
@@ -170,8 +174,14 @@ mod tests {
         let p = plan();
         assert_eq!(elapsed_share(&p, 2018, date(2017, 12, 31)), Decimal::ZERO);
         assert_eq!(elapsed_share(&p, 2018, date(2018, 3, 19)), Decimal::ZERO);
-        assert_eq!(elapsed_share(&p, 2018, date(2018, 3, 20)), Decimal::new(25, 2));
-        assert_eq!(elapsed_share(&p, 2018, date(2018, 7, 2)), Decimal::new(5, 1));
+        assert_eq!(
+            elapsed_share(&p, 2018, date(2018, 3, 20)),
+            Decimal::new(25, 2)
+        );
+        assert_eq!(
+            elapsed_share(&p, 2018, date(2018, 7, 2)),
+            Decimal::new(5, 1)
+        );
         assert_eq!(elapsed_share(&p, 2018, date(2018, 12, 20)), Decimal::ONE);
         assert_eq!(elapsed_share(&p, 2018, date(2019, 3, 1)), Decimal::ONE);
     }
@@ -192,11 +202,20 @@ mod tests {
         assert_eq!(shortfall, 33);
         assert_eq!(expected, q("300"));
         // Early in the year the same figure is on track.
-        assert_eq!(funds(&[("1.1.2", "100")], date(2018, 1, 20)).0, TargetStatus::InProgress);
+        assert_eq!(
+            funds(&[("1.1.2", "100")], date(2018, 1, 20)).0,
+            TargetStatus::InProgress
+        );
         assert_eq!(funds(&[], date(2018, 1, 2)).0, TargetStatus::NotStarted);
-        assert_eq!(funds(&[("1.1.2", "600")], date(2018, 7, 2)).0, TargetStatus::Done);
+        assert_eq!(
+            funds(&[("1.1.2", "600")], date(2018, 7, 2)).0,
+            TargetStatus::Done
+        );
         // Missed at the end of the year.
-        assert_eq!(funds(&[("1.1.2", "599.99")], date(2019, 1, 5)).0, TargetStatus::Behind);
+        assert_eq!(
+            funds(&[("1.1.2", "599.99")], date(2019, 1, 5)).0,
+            TargetStatus::Behind
+        );
     }
 
     #[test]
@@ -209,7 +228,10 @@ mod tests {
         assert_eq!(hospitals.status, TargetStatus::Behind);
         assert_eq!(hospitals.percent, Some(50));
         // Targets no form row measures wait for the lead unit's progress updates.
-        let batches = all.iter().find(|t| t.description.contains("每学年不少于5批")).unwrap();
+        let batches = all
+            .iter()
+            .find(|t| t.description.contains("每学年不少于5批"))
+            .unwrap();
         assert_eq!(batches.status, TargetStatus::Unmeasured);
         let list = behind(&all);
         assert_eq!(list.last().unwrap().task_code, "1.2-7", "least behind last");

@@ -3,8 +3,10 @@
 mod api;
 mod assets;
 pub mod auth;
+mod charts;
 pub mod error;
 mod extract;
+mod oversight;
 mod pages;
 mod reporting;
 mod security;
@@ -109,6 +111,9 @@ pub fn router(state: AppState) -> Router {
         .route("/completeness", get(pages::district::completeness))
         .route("/summary/{period}", get(pages::district::summary))
         .route("/summary", get(pages::district::summary_latest))
+        .route("/tasks", get(pages::tasks::list))
+        .route("/supervision.xlsx", get(pages::tasks::export))
+        .route("/dashboard", get(pages::dashboard::show))
         .route("/audit", get(pages::audit::show))
         .route("/audit.xlsx", get(pages::audit::export))
         .route(

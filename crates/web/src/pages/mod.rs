@@ -3,11 +3,13 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod dashboard;
 pub mod district;
 pub mod home;
 pub mod import;
 pub mod plan;
 pub mod report;
+pub mod tasks;
 
 use crate::auth::Actor;
 use crate::error::AppError;
@@ -31,8 +33,13 @@ impl Nav {
                 csrf: String::new(),
             };
         };
-        let mut links = vec![("/home", "我的待办"), ("/", "实施方案")];
+        let mut links = vec![
+            ("/home", "我的待办"),
+            ("/", "实施方案"),
+            ("/tasks", "任务督办"),
+        ];
         if a.may(Action::ViewDistrict) {
+            links.push(("/dashboard", "领导驾驶舱"));
             links.push(("/completeness", "报送情况"));
             links.push(("/summary", "全区汇总"));
         }

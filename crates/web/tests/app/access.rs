@@ -218,6 +218,21 @@ fn cases(evidence_id: i64) -> Vec<Case> {
             Payload::None,
             District,
         ),
+        case(
+            M::GET,
+            "/tasks",
+            "/tasks?year=2018",
+            Payload::None,
+            LoggedIn,
+        ),
+        case(
+            M::GET,
+            "/supervision.xlsx",
+            "/supervision.xlsx",
+            Payload::None,
+            District,
+        ),
+        case(M::GET, "/dashboard", "/dashboard", Payload::None, District),
         case(M::GET, "/audit", "/audit?unit=jw", Payload::None, Audit),
         case(
             M::GET,

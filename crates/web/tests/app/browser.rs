@@ -400,4 +400,31 @@ mod cycle {
         browser.close().await;
         app.db.cleanup().await;
     }
+
+    #[tokio::test]
+    async fn dashboard_and_tasks_show_the_entered_figures_in_chromium() {
+        let app = crate::oversight::a_year_of_reports().await;
+        app.add_user("leader", Role::Viewer, None).await;
+        let base = app.serve().await;
+        let browser = Browser::start().await;
+        let c = &browser.client;
+        login(c, &base, "leader").await;
+        c.goto(&format!("{base}/dashboard?year=2018"))
+            .await
+            .unwrap();
+        let figures = text(c, "#key-figures").await;
+        assert!(figures.contains("250.50"), "{figures}");
+        assert!(figures.contains("100.00"), "{figures}");
+        let title = text(c, "svg#targets title").await;
+        assert!(title.is_empty() || title.contains("目标完成率"));
+        let rect = el(c, Locator::Css("svg#funds rect")).await;
+        assert!(rect.attr("width").await.unwrap().is_some());
+        screenshot("dashboard.png", c.screenshot().await.unwrap());
+        c.goto(&format!("{base}/tasks?year=2018")).await.unwrap();
+        let row = text(c, "tr[data-task='1.2-1']").await;
+        assert!(row.contains("100 / 600 万元（17%）"), "{row}");
+        assert!(row.contains("滞后"), "{row}");
+        browser.close().await;
+        app.db.cleanup().await;
+    }
 }

@@ -4,6 +4,7 @@ mod access;
 mod browser;
 mod helpers;
 mod hostile;
+mod oversight;
 mod pages;
 mod reporting;
 mod sheets;

@@ -1,0 +1,181 @@
+//! Server-rendered SVG charts: no script, no network, Chinese labels, a title and a description
+//! for screen readers, and plain presentation attributes (the CSP forbids inline styles).
+//! Geometry is computed from exact decimals and rounded to whole pixels.
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use std::fmt::Write;
+
+/// Text for SVG content and attributes.
+pub fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn px(value: Decimal) -> i64 {
+    value.round().to_i64().unwrap_or(0)
+}
+
+fn open(out: &mut String, id: &str, width: i64, height: i64, title: &str, desc: &str) {
+    let _ = write!(
+        out,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{id}" viewBox="0 0 {width} {height}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"##,
+        esc(title),
+        esc(desc)
+    );
+}
+
+/// One bar of a horizontal bar chart.
+pub struct Bar {
+    pub label: String,
+    pub value: Decimal,
+    /// Text printed after the bar (the exact figure).
+    pub text: String,
+    pub fill: &'static str,
+    /// A reference line (e.g. the target or the pro-rata share), as a value.
+    pub mark: Option<Decimal>,
+}
+
+/// Horizontal bars scaled to the largest of values and marks.
+pub fn bars(id: &str, title: &str, desc: &str, items: &[Bar]) -> String {
+    let (label_w, bar_w, row_h) = (260, 360, 26);
+    let width = label_w + bar_w + 150;
+    let height = 10 + row_h * items.len().max(1) as i64;
+    let max = items
+        .iter()
+        .flat_map(|b| [b.value, b.mark.unwrap_or_default()])
+        .fold(Decimal::ZERO, Decimal::max)
+        .max(Decimal::ONE);
+    let mut out = String::new();
+    open(&mut out, id, width, height, title, desc);
+    for (i, b) in items.iter().enumerate() {
+        let y = 5 + row_h * i as i64;
+        let w = px(b.value.max(Decimal::ZERO) * Decimal::from(bar_w) / max);
+        let _ = write!(
+            out,
+            r##"<g><text x="{}" y="{}" text-anchor="end" font-size="13" fill="#1f2328">{}</text><rect x="{label_w}" y="{}" width="{w}" height="{}" fill="{}"><title>{}：{}</title></rect><text x="{}" y="{}" font-size="12" fill="#57606a">{}</text>"##,
+            label_w - 8,
+            y + 17,
+            esc(&b.label),
+            y + 4,
+            row_h - 8,
+            b.fill,
+            esc(&b.label),
+            esc(&b.text),
+            label_w + w + 6,
+            y + 17,
+            esc(&b.text)
+        );
+        if let Some(mark) = b.mark {
+            let x = label_w + px(mark * Decimal::from(bar_w) / max);
+            let _ = write!(
+                out,
+                r##"<line x1="{x}" x2="{x}" y1="{}" y2="{}" stroke="#1f2328" stroke-width="2"/>"##,
+                y + 1,
+                y + row_h - 1
+            );
+        }
+        out.push_str("</g>");
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// A cell of a heat map: its text, colour and link.
+pub struct Cell {
+    pub text: String,
+    pub fill: &'static str,
+    pub href: String,
+}
+
+/// Rows × columns of coloured cells (e.g. units × quarters), each linking to its detail.
+pub fn heatmap(
+    id: &str,
+    title: &str,
+    desc: &str,
+    columns: &[String],
+    rows: &[(String, Vec<Cell>)],
+) -> String {
+    let (label_w, cell_w, cell_h) = (170, 74, 20);
+    let width = label_w + cell_w * columns.len().max(1) as i64 + 4;
+    let height = 24 + cell_h * rows.len() as i64 + 4;
+    let mut out = String::new();
+    open(&mut out, id, width, height, title, desc);
+    for (j, c) in columns.iter().enumerate() {
+        let _ = write!(
+            out,
+            r##"<text x="{}" y="16" text-anchor="middle" font-size="12" fill="#1f2328">{}</text>"##,
+            label_w + cell_w * j as i64 + cell_w / 2,
+            esc(c)
+        );
+    }
+    for (i, (label, cells)) in rows.iter().enumerate() {
+        let y = 24 + cell_h * i as i64;
+        let _ = write!(
+            out,
+            r##"<text x="{}" y="{}" text-anchor="end" font-size="12" fill="#1f2328">{}</text>"##,
+            label_w - 6,
+            y + 14,
+            esc(label)
+        );
+        for (j, cell) in cells.iter().enumerate() {
+            let x = label_w + cell_w * j as i64;
+            let _ = write!(
+                out,
+                r##"<a href="{}"><rect x="{x}" y="{y}" width="{}" height="{}" fill="{}" stroke="#ffffff"><title>{} {}：{}</title></rect><text x="{}" y="{}" text-anchor="middle" font-size="11" fill="#1f2328">{}</text></a>"##,
+                esc(&cell.href),
+                cell_w - 1,
+                cell_h - 1,
+                cell.fill,
+                esc(label),
+                esc(columns.get(j).map_or("", String::as_str)),
+                esc(&cell.text),
+                x + cell_w / 2,
+                y + 14,
+                esc(&cell.text)
+            );
+        }
+    }
+    out.push_str("</svg>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_scale_to_the_largest_value_and_escape_text() {
+        let svg = bars(
+            "t",
+            "资金 <测试>",
+            "说明",
+            &[
+                Bar {
+                    label: "甲".into(),
+                    value: Decimal::from(300),
+                    text: "300 万元".into(),
+                    fill: "#b3261e",
+                    mark: Some(Decimal::from(600)),
+                },
+                Bar {
+                    label: "乙 & 丙".into(),
+                    value: Decimal::from(600),
+                    text: "600 万元".into(),
+                    fill: "#2e7d32",
+                    mark: None,
+                },
+            ],
+        );
+        assert!(svg.contains("<title id=\"t-title\">资金 &lt;测试&gt;</title>"));
+        assert!(
+            svg.contains("width=\"180\""),
+            "300 of 600 is half of 360 px"
+        );
+        assert!(svg.contains("width=\"360\""));
+        assert!(svg.contains("乙 &amp; 丙"));
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+    }
+}

@@ -1,0 +1,210 @@
+//! `/dashboard` (领导驾驶舱): one printable page of charts for leadership. Every chart links to
+//! the table behind it.
+
+use super::Nav;
+use crate::auth::Actor;
+use crate::charts::{bars, heatmap, Bar, Cell};
+use crate::error::AppError;
+use crate::oversight;
+use crate::pages::tasks::status_fill;
+use crate::reporting;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use bangfu_domain::policy::Action;
+use bangfu_domain::summary::Completeness;
+use bangfu_domain::supervision::{evaluate, TargetStatus};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+/// Rows shown as key figures: funds, projects, people lifted out of poverty, pairings, training.
+const KEY_ROWS: [&str; 9] = [
+    "1.1", "1.1.2", "1.2", "1.2.2", "1.3", "1.4", "2.3", "3.2", "5.1",
+];
+
+#[derive(Deserialize)]
+pub struct DashQuery {
+    year: Option<String>,
+}
+
+struct KeyFigure {
+    label: String,
+    value: String,
+    unit: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    nav: Nav,
+    year: i32,
+    years: Vec<i32>,
+    period_code: String,
+    period_label: String,
+    key_figures: Vec<KeyFigure>,
+    funds_chart: String,
+    targets_chart: String,
+    behind_count: usize,
+    heat_chart: String,
+    next_label: String,
+    next_deadline: String,
+    next_status: String,
+    missing: Vec<String>,
+}
+
+fn cell_fill(c: Completeness) -> &'static str {
+    match c {
+        Completeness::Approved => "#c8e6c9",
+        Completeness::OnTime => "#d2e3fc",
+        Completeness::Late => "#ffe8a3",
+        Completeness::Missing => "#f4c7c3",
+        Completeness::Returned => "#f9d6c9",
+        Completeness::Pending => "#eef0f2",
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<DashQuery>,
+) -> Result<Html<String>, AppError> {
+    actor.require(Action::ViewDistrict)?;
+    let plan = &state.plan;
+    let year = oversight::parse_year(&state, q.year.as_deref())?;
+    let today = state.clock.today();
+    let (period, totals) = oversight::year_totals(&state, year).await?;
+    let period = period.ok_or(AppError::NotFound)?;
+
+    let key_figures = KEY_ROWS
+        .iter()
+        .filter_map(|code| {
+            let row = plan.indicator(code)?;
+            let unit = row.unit.clone().unwrap_or_default();
+            let precision = plan.precision(&unit);
+            Some(KeyFigure {
+                label: plan.row_ref(row),
+                value: totals
+                    .get(*code)
+                    .map_or("—".to_string(), |v| v.format_fixed(precision)),
+                unit,
+            })
+        })
+        .collect();
+
+    // Funds by year: the year-end (or latest) total of 一、1.
+    let mut fund_bars = Vec::new();
+    for y in oversight::years(&state) {
+        let (_, t) = oversight::year_totals(&state, y).await?;
+        let value = t.get("1.1").copied().unwrap_or_default();
+        fund_bars.push(Bar {
+            label: format!("{y}年"),
+            value: value.decimal(),
+            text: format!("{} 万元", value.format_fixed(2)),
+            fill: if y == year { "#b3261e" } else { "#e0a39e" },
+            mark: None,
+        });
+    }
+    let funds_chart = bars(
+        "funds",
+        "东西部扶贫协作、对口支援财政援助资金（万元，各年累计）",
+        "各年度全区报送的财政援助资金累计数，当前选中年份以深色显示。",
+        &fund_bars,
+    );
+
+    let progress = evaluate(plan, year, today, &totals);
+    let measured: Vec<_> = progress
+        .iter()
+        .filter(|p| p.status != TargetStatus::Unmeasured)
+        .collect();
+    let target_bars: Vec<Bar> = measured
+        .iter()
+        .map(|p| {
+            let short: String = p.description.chars().take(16).collect();
+            let required = p.required.decimal().max(Decimal::ONE);
+            Bar {
+                label: format!("{} {short}", p.task_code),
+                value: Decimal::from(p.percent.unwrap_or(0).min(150)),
+                text: format!("{}%（{}）", p.percent.unwrap_or(0), p.status.label()),
+                fill: status_fill(p.status),
+                mark: Some((p.expected_by_now.decimal() * Decimal::from(100) / required).round()),
+            }
+        })
+        .collect();
+    let targets_chart = bars(
+        "targets",
+        &format!("{year}年目标完成率（%）"),
+        "每个可由进展情况表衡量的目标的完成百分比；竖线为按已过报送期应达到的进度；红色为滞后，绿色为已完成。",
+        &target_bars,
+    );
+    let behind_count = measured
+        .iter()
+        .filter(|p| p.status == TargetStatus::Behind)
+        .count();
+
+    let matrix = reporting::completeness(&state, &actor, Some(year)).await?;
+    let columns: Vec<String> = matrix.periods.iter().map(|p| p.code.to_string()).collect();
+    let heat_rows: Vec<(String, Vec<Cell>)> = matrix
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.unit.name.clone(),
+                r.cells
+                    .iter()
+                    .map(|(period, cell, _)| Cell {
+                        text: cell.label().to_string(),
+                        fill: cell_fill(*cell),
+                        href: format!("/reports/{period}/{}", r.unit.code),
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let heat_chart = heatmap(
+        "timeliness",
+        &format!("{year}年各单位报送情况"),
+        "各填报单位各季度的报送状态：已审核、按时报送、迟报、退回、缺报、待报。",
+        &columns,
+        &heat_rows,
+    );
+
+    // The next deadline (or the plan's last), and who has not reported for it.
+    let periods = plan.periods();
+    let next = periods
+        .iter()
+        .find(|p| p.deadline >= today)
+        .or(periods.last())
+        .ok_or(AppError::NotFound)?;
+    let next_code = next.code.to_string();
+    let states = state.store.report_states(Some(next.code.year())).await?;
+    let missing = bangfu_domain::summary::reporting_units(plan)
+        .into_iter()
+        .filter(|u| {
+            !states.iter().any(|s| {
+                s.period_code == next_code
+                    && s.unit_code == u.code
+                    && matches!(s.status.as_str(), "submitted" | "approved")
+            })
+        })
+        .map(|u| u.name.clone())
+        .collect();
+
+    let page = DashboardPage {
+        nav: Nav::for_actor(Some(&actor)),
+        year,
+        years: oversight::years(&state),
+        period_code: period.code.to_string(),
+        period_label: period.label(),
+        key_figures,
+        funds_chart,
+        targets_chart,
+        behind_count,
+        heat_chart,
+        next_label: next.label(),
+        next_deadline: next.deadline.format("%Y年%-m月%-d日").to_string(),
+        next_status: next.deadline_status(today).to_string(),
+        missing,
+    };
+    Ok(Html(page.render()?))
+}

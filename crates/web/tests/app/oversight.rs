@@ -1,0 +1,115 @@
+//! Supervision and the leaders' page, over HTTP, with a year of reports entered.
+
+use crate::helpers::{spawn_app, TestApp};
+use axum::http::{Method, StatusCode};
+use bangfu_domain::user::Role;
+use bangfu_web::Clock;
+use serde_json::json;
+
+/// Every SVG in a page parses as XML.
+fn svgs_are_well_formed(html: &str) -> usize {
+    let mut count = 0;
+    for part in html.split("<svg").skip(1) {
+        let svg = format!("<svg{}", part.split("</svg>").next().unwrap()) + "</svg>";
+        let mut reader = quick_xml::Reader::from_str(&svg);
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => panic!("SVG not well-formed: {e}\n{svg}"),
+            }
+        }
+        count += 1;
+    }
+    count
+}
+
+pub async fn a_year_of_reports() -> TestApp {
+    let mut app = spawn_app().await;
+    // Mid-2018: two reporting deadlines have passed.
+    app.state.clock = Clock::Fixed("2018-07-02T02:00:00Z".parse().unwrap());
+    let czj = app.user("czj-clerk", Role::Reporter, Some("czj")).await;
+    let wjw = app.user("wjw-clerk", Role::Reporter, Some("wjw")).await;
+    for (client, unit, values) in [
+        (
+            &czj,
+            "czj",
+            json!([{"indicator": "1.1", "value": "250.50"}, {"indicator": "1.1.1", "value": "150.50"}, {"indicator": "1.1.2", "value": "100"}]),
+        ),
+        (&wjw, "wjw", json!([{"indicator": "1.4", "value": "2"}])),
+    ] {
+        let r = app
+            .json(
+                Method::PUT,
+                &format!("/api/v1/reports/2018Q3/{unit}/values"),
+                Some(client),
+                json!({"values": values}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    app
+}
+
+#[tokio::test]
+async fn tasks_show_each_targets_standing_and_the_behind_list_exports() {
+    let app = a_year_of_reports().await;
+    let fgw = app.user("coordinator", Role::Coordinator, None).await;
+    let page = app.get_as(&fgw, "/tasks?year=2018").await;
+    assert_eq!(page.status, StatusCode::OK);
+    // 600 万元 a year, 100 reported by mid-year: behind the half-year share.
+    assert!(
+        page.body.contains("100 / 600 万元（17%）"),
+        "funds target figures"
+    );
+    assert!(page.body.contains("status-behind"));
+    // Two hospital pairings for two counties: done.
+    assert!(page.body.contains("2 / 2 家（100%）"));
+    let behind = app.get_as(&fgw, "/tasks?year=2018&status=behind").await;
+    assert!(behind.body.contains("data-task=\"1.2-1\""));
+    assert!(!behind.body.contains("data-task=\"1.2-7\""));
+    let filtered = app.get_as(&fgw, "/tasks?lead=wjw").await;
+    assert!(
+        filtered.body.contains("data-task=\"1.2-7\"")
+            && !filtered.body.contains("data-task=\"1.2-1\"")
+    );
+    let bad = app.get_as(&fgw, "/tasks?year=2031").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let xlsx = app.get_as(&fgw, "/supervision.xlsx?year=2018").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+
+    // A reporter sees its own tasks, without the district's figures.
+    let clerk = app.login("wjw-clerk").await;
+    let mine = app.get_as(&clerk, "/tasks?mine=1").await;
+    assert!(mine.body.contains("本单位牵头"));
+    assert!(!mine.body.contains("status-behind"));
+    assert!(!mine.body.contains("data-task=\"1.2-1\""));
+}
+
+#[tokio::test]
+async fn the_dashboard_draws_the_entered_figures() {
+    let app = a_year_of_reports().await;
+    let leader = app.user("leader", Role::Viewer, None).await;
+    let page = app.get_as(&leader, "/dashboard?year=2018").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(svgs_are_well_formed(&page.body), 3);
+    assert!(
+        page.body.contains("250.50 万元"),
+        "funds of 2018 in the chart"
+    );
+    assert!(page.body.contains("17%（滞后）"));
+    // Funds (17% of 600) and the annual plans with both counties (0 of 2) are behind.
+    assert!(page.body.contains("2 个目标滞后"));
+    assert!(page.body.contains("role=\"img\""));
+    assert!(page.body.contains("href=\"/completeness?year=2018\""));
+    assert!(page
+        .body
+        .contains("下一个报送截止：2018年第三季度，2018年9月20日"));
+    assert!(page.body.contains("尚未报送（38 个单位）"));
+    assert!(!page.body.contains("<script"));
+    let reporter = app.login("czj-clerk").await;
+    assert_eq!(
+        app.get_as(&reporter, "/dashboard").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
