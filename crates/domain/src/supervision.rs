@@ -148,7 +148,7 @@ pub fn behind<'a>(progress: &'a [TargetProgress<'a>]) -> Vec<&'a TargetProgress<
         .iter()
         .filter(|p| p.status == TargetStatus::Behind)
         .collect();
-    list.sort_by(|a, b| b.shortfall_percent.cmp(&a.shortfall_percent));
+    list.sort_by_key(|p| std::cmp::Reverse(p.shortfall_percent));
     list
 }
 
