@@ -6,6 +6,7 @@
 pub mod period;
 pub mod plan;
 pub mod policy;
+pub mod problem;
 pub mod quantity;
 pub mod report;
 pub mod summary;

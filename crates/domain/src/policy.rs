@@ -29,6 +29,12 @@ pub enum Action<'a> {
     ViewAuditTrail,
     /// Add, disable, enable users; reset passwords; tokens of others.
     ManageUsers,
+    /// See the problems raised about a unit.
+    ViewProblems { unit: &'a str },
+    /// Raise a problem, assign its owner and due date (the coordinator).
+    RaiseProblem,
+    /// Report progress on a unit's problem: its status and resolution.
+    WorkOnProblem { unit: &'a str },
 }
 
 /// True when `subject` (None: not logged in) may perform `action`.
@@ -45,6 +51,9 @@ pub fn allows(subject: Option<Subject<'_>>, action: Action<'_>) -> bool {
         Action::ViewDistrict => s.role != Role::Reporter,
         Action::ViewAuditTrail => matches!(s.role, Role::Auditor | Role::Admin | Role::Coordinator),
         Action::ManageUsers => s.role == Role::Admin,
+        Action::ViewProblems { unit } => s.role != Role::Reporter || own_unit(unit),
+        Action::RaiseProblem => s.role == Role::Coordinator,
+        Action::WorkOnProblem { unit } => s.role == Role::Coordinator || own_unit(unit),
     }
 }
 

@@ -9,6 +9,7 @@ mod audit;
 mod db;
 mod error;
 mod plan;
+mod problems;
 mod reports;
 mod sessions;
 mod stmt;
@@ -20,6 +21,7 @@ pub use audit::{AuditEntry, AuditFilter, BrokenLink, NewAuditEntry};
 pub use db::{Backend, SqlStore, DEFAULT_DATABASE_URL};
 pub use error::StoreError;
 pub use plan::TargetTotal;
+pub use problems::{Problem, ProblemUpdate};
 pub use reports::{
     EvidenceFile, EvidenceMeta, NewEvidence, ReportEvent, ReportState, SaveReport, StoredReport,
     Transition, UnitValue,
@@ -119,7 +121,24 @@ pub trait AuditStore: Send + Sync {
     async fn verify_audit_chain(&self) -> Result<(i64, Option<BrokenLink>)>;
 }
 
+/// Problems raised in the work.
+#[async_trait]
+pub trait ProblemStore: Send + Sync {
+    async fn raise_problem(
+        &self,
+        draft: bangfu_domain::problem::ProblemDraft,
+        on: chrono::NaiveDate,
+        actor: &str,
+    ) -> Result<i64>;
+    async fn problems(&self) -> Result<Vec<Problem>>;
+    async fn problem(&self, id: i64) -> Result<Option<Problem>>;
+    /// False if there is no such problem.
+    async fn update_problem(&self, id: i64, update: ProblemUpdate, actor: &str) -> Result<bool>;
+}
+
 /// Everything the application needs from storage.
-pub trait Store: PlanStore + UserStore + AuditStore + SessionStore + ReportStore {
+pub trait Store:
+    PlanStore + UserStore + AuditStore + SessionStore + ReportStore + ProblemStore
+{
     fn backend(&self) -> Backend;
 }

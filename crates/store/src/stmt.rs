@@ -11,6 +11,7 @@ pub(crate) enum Arg {
     OptI64(Option<i64>),
     Bool(bool),
     Date(NaiveDate),
+    OptDate(Option<NaiveDate>),
     Time(DateTime<Utc>),
 }
 
@@ -142,6 +143,7 @@ macro_rules! execute_all {
                     $crate::stmt::Arg::OptI64(v) => query.bind(v),
                     $crate::stmt::Arg::Bool(v) => query.bind(v),
                     $crate::stmt::Arg::Date(v) => query.bind(v),
+                    $crate::stmt::Arg::OptDate(v) => query.bind(v),
                     $crate::stmt::Arg::Time(v) => query.bind(v),
                 };
             }

@@ -60,6 +60,7 @@ on_both_backends!(
     evidence_files_are_kept_intact,
     audit_chain_verifies_and_reveals_tampering,
     audit_search_filters_by_actor_key_and_time,
+    problems_are_raised_updated_and_audited,
 );
 
 async fn new_database_has_no_plan_and_migrations_are_idempotent(store: &SqlStore) {
@@ -635,4 +636,71 @@ async fn audit_search_filters_by_actor_key_and_time(store: &SqlStore) {
     .await;
     assert_eq!(earlier.len(), 2, "limit applies, newest first");
     assert!(earlier[0].id > earlier[1].id);
+}
+
+async fn problems_are_raised_updated_and_audited(store: &SqlStore) {
+    use bangfu_domain::problem::{ProblemDraft, ProblemStatus};
+    use bangfu_store::{ProblemStore, ProblemUpdate};
+    store
+        .load_plan(&built_in(), BUILT_IN, "test")
+        .await
+        .unwrap();
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2018, 6, d).unwrap();
+    let id = store
+        .raise_problem(
+            ProblemDraft {
+                description: "资金拨付进度慢".into(),
+                unit: "czj".into(),
+                task: Some("1.2-1".into()),
+                area: None,
+                owner: "李四".into(),
+                due: Some(day(30)),
+                source: "2018Q2/czj 存在问题".into(),
+            },
+            day(1),
+            "coordinator",
+        )
+        .await
+        .unwrap();
+    let p = store.problem(id).await.unwrap().unwrap();
+    assert_eq!(p.status, ProblemStatus::Open);
+    assert_eq!(p.due, Some(day(30)));
+    assert_eq!(p.raised_on, day(1));
+    let done = store
+        .update_problem(
+            id,
+            ProblemUpdate {
+                status: ProblemStatus::Resolved,
+                resolution: "已协调拨付".into(),
+                owner_and_due: None,
+            },
+            "czj-clerk",
+        )
+        .await
+        .unwrap();
+    assert!(done);
+    let p = store.problems().await.unwrap().remove(0);
+    assert_eq!(p.status, ProblemStatus::Resolved);
+    assert_eq!(p.owner, "李四", "kept");
+    assert!(!store
+        .update_problem(
+            id + 9,
+            ProblemUpdate {
+                status: ProblemStatus::Open,
+                resolution: String::new(),
+                owner_and_due: None
+            },
+            "x"
+        )
+        .await
+        .unwrap());
+    let actions: Vec<String> = store
+        .audit_entries(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(&actions[..2], ["problem.update", "problem.raise"]);
+    assert_eq!(store.verify_audit_chain().await.unwrap().1, None);
 }

@@ -112,6 +112,11 @@ pub fn router(state: AppState) -> Router {
         .route("/summary/{period}", get(pages::district::summary))
         .route("/summary", get(pages::district::summary_latest))
         .route("/tasks", get(pages::tasks::list))
+        .route(
+            "/problems",
+            get(pages::problems::list).post(pages::problems::raise),
+        )
+        .route("/problems/{id}", post(pages::problems::update))
         .route("/supervision.xlsx", get(pages::tasks::export))
         .route("/dashboard", get(pages::dashboard::show))
         .route("/audit", get(pages::audit::show))

@@ -51,6 +51,8 @@ struct DashboardPage {
     next_deadline: String,
     next_status: String,
     missing: Vec<String>,
+    problems_open: usize,
+    problems_overdue: usize,
 }
 
 fn cell_fill(c: Completeness) -> &'static str {
@@ -190,7 +192,18 @@ pub async fn show(
         .map(|u| u.name.clone())
         .collect();
 
+    let problems = state.store.problems().await?;
+    let problems_open = problems
+        .iter()
+        .filter(|p| p.status != bangfu_domain::problem::ProblemStatus::Resolved)
+        .count();
+    let problems_overdue = problems
+        .iter()
+        .filter(|p| bangfu_domain::problem::is_overdue(p.status, p.due, today))
+        .count();
     let page = DashboardPage {
+        problems_open,
+        problems_overdue,
         nav: Nav::for_actor(Some(&actor)),
         year,
         years: oversight::years(&state),

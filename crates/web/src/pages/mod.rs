@@ -8,6 +8,7 @@ pub mod district;
 pub mod home;
 pub mod import;
 pub mod plan;
+pub mod problems;
 pub mod report;
 pub mod tasks;
 
@@ -49,6 +50,7 @@ impl Nav {
         if a.may(Action::ManageUsers) {
             links.push(("/admin/users", "用户管理"));
         }
+        links.push(("/problems", "问题台账"));
         links.push(("/account/password", "修改密码"));
         Nav {
             user: Some((a.user.display_name.clone(), a.user.role.label())),
@@ -68,6 +70,8 @@ pub fn flash(code: Option<&str>) -> Option<&'static str> {
         "reopened" => "已重新打开，报表退回填报单位修改。",
         "uploaded" => "佐证材料已上传。",
         "imported" => "已从 Excel 导入，文件已作为佐证材料保存。",
+        "problem_raised" => "问题已登记。",
+        "problem_updated" => "问题已更新。",
         "password" => "密码已修改。其他设备上的登录已失效。",
         "user_added" => "用户已创建。",
         "user_disabled" => "用户已停用，其登录已失效。",

@@ -55,6 +55,8 @@ struct ReportPage {
     events: Vec<EventRow>,
     evidence: Vec<EvidenceRow>,
     changes: Vec<AuditLine>,
+    /// Sentences of 存在问题 the coordinator can turn into tracked problems.
+    problem_sentences: Vec<String>,
 }
 
 struct EntryRow {
@@ -248,6 +250,15 @@ async fn render(
             })
             .unwrap_or_default(),
         changes,
+        problem_sentences: if actor.may(Action::RaiseProblem) {
+            bangfu_domain::problem::sentences(
+                &stored
+                    .map(|r| r.narrative.problems.clone())
+                    .unwrap_or_default(),
+            )
+        } else {
+            Vec::new()
+        },
     };
     Ok(page.render()?)
 }

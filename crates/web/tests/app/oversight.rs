@@ -113,3 +113,87 @@ async fn the_dashboard_draws_the_entered_figures() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn problems_go_from_a_report_sentence_to_resolution() {
+    let app = a_year_of_reports().await;
+    let czj = app.login("czj-clerk").await;
+    let narrative =
+        json!({"values": [], "narrative": {"problems": "1.资金拨付进度慢；2.项目审批周期长。"}});
+    app.json(
+        Method::PUT,
+        "/api/v1/reports/2018Q3/czj/values",
+        Some(&czj),
+        narrative,
+    )
+    .await;
+    let fgw = app.user("coordinator", Role::Coordinator, None).await;
+    let page = app.get_as(&fgw, "/reports/2018Q3/czj").await;
+    assert!(page.body.contains("登记为问题"));
+    assert!(page.body.contains("value=\"资金拨付进度慢\""));
+    let r = app
+        .form(
+            "/problems",
+            Some(&fgw),
+            &[
+                ("description", "资金拨付进度慢"),
+                ("unit", "czj"),
+                ("source", "2018Q3 区财政局 存在问题"),
+                ("owner", "李四"),
+                ("due", "2018-07-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let bad = app
+        .form(
+            "/problems",
+            Some(&fgw),
+            &[("description", "x"), ("unit", "czj"), ("due", "七月")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("办结期限“七月”无效"));
+
+    // Overdue on 2018-07-02: flagged on the dashboard.
+    let dash = app.get_as(&fgw, "/dashboard?year=2018").await;
+    assert!(dash.body.contains("未解决问题 1 个"));
+    assert!(dash.body.contains("其中已超期 1 个"));
+
+    // The unit works on it; another unit's reporter cannot see or touch it.
+    let id = app.state.store.problems().await.unwrap()[0].id;
+    let list = app.get_as(&czj, "/problems").await;
+    assert!(list.body.contains("资金拨付进度慢"));
+    let wjw = app.login("wjw-clerk").await;
+    assert!(!app
+        .get_as(&wjw, "/problems")
+        .await
+        .body
+        .contains("资金拨付进度慢"));
+    let r = app
+        .form(
+            &format!("/problems/{id}"),
+            Some(&wjw),
+            &[("status", "resolved"), ("resolution", "x")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .form(
+            &format!("/problems/{id}"),
+            Some(&czj),
+            &[("status", "resolved"), ("resolution", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "resolution needed");
+    let r = app
+        .form(
+            &format!("/problems/{id}"),
+            Some(&czj),
+            &[("status", "resolved"), ("resolution", "已协调拨付")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let dash = app.get_as(&fgw, "/dashboard?year=2018").await;
+    assert!(dash.body.contains("未解决问题 0 个"));
+}

@@ -1,0 +1,223 @@
+//! `/problems`: problems raised in the work (工作中出现的问题), tracked to resolution.
+
+use super::{flash, see_other, Nav};
+use crate::auth::Actor;
+use crate::error::AppError;
+use crate::extract::{FormBody, PathParams};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{Html, Response};
+use bangfu_domain::policy::Action;
+use bangfu_domain::problem::{is_overdue, ProblemDraft, ProblemStatus};
+use bangfu_store::ProblemUpdate;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    msg: Option<String>,
+}
+
+struct ProblemLine {
+    id: i64,
+    description: String,
+    unit: String,
+    task: String,
+    area: String,
+    source: String,
+    raised: String,
+    owner: String,
+    due: String,
+    overdue: bool,
+    status: ProblemStatus,
+    resolution: String,
+    can_work: bool,
+}
+
+#[derive(Template)]
+#[template(path = "problems.html")]
+struct ProblemsPage {
+    nav: Nav,
+    csrf: String,
+    lines: Vec<ProblemLine>,
+    status_filter: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    can_raise: bool,
+    units: Vec<(String, String)>,
+    tasks: Vec<(String, String)>,
+    message: Option<&'static str>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, AppError> {
+    let today = state.clock.today();
+    let plan = &state.plan;
+    let lines = state
+        .store
+        .problems()
+        .await?
+        .into_iter()
+        .filter(|p| actor.may(Action::ViewProblems { unit: &p.unit }))
+        .filter(|p| {
+            q.status.is_empty()
+                || p.status.as_str() == q.status
+                || (q.status == "overdue" && is_overdue(p.status, p.due, today))
+        })
+        .map(|p| ProblemLine {
+            can_work: actor.may(Action::WorkOnProblem { unit: &p.unit }),
+            overdue: is_overdue(p.status, p.due, today),
+            id: p.id,
+            unit: plan.party_name(&p.unit).to_string(),
+            task: p.task.clone().unwrap_or_default(),
+            area: p
+                .area
+                .as_deref()
+                .map(|a| plan.party_name(a).to_string())
+                .unwrap_or_default(),
+            source: p.source,
+            raised: p.raised_on.to_string(),
+            owner: p.owner,
+            due: p.due.map(|d| d.to_string()).unwrap_or_default(),
+            status: p.status,
+            resolution: p.resolution,
+            description: p.description,
+        })
+        .collect();
+    let page = ProblemsPage {
+        nav: Nav::for_actor(Some(&actor)),
+        csrf: actor.csrf_token().to_string(),
+        lines,
+        status_filter: q.status,
+        statuses: ProblemStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        can_raise: actor.may(Action::RaiseProblem),
+        units: plan
+            .units_sorted()
+            .into_iter()
+            .map(|u| (u.code.clone(), u.name.clone()))
+            .collect(),
+        tasks: plan
+            .tasks
+            .iter()
+            .map(|t| (t.code.clone(), format!("{} {}", t.code, t.title)))
+            .collect(),
+        message: flash(q.msg.as_deref()),
+    };
+    Ok(Html(page.render()?))
+}
+
+fn optional(text: &str) -> Option<String> {
+    Some(text.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+fn due_date(text: &str) -> Result<Option<NaiveDate>, AppError> {
+    match optional(text) {
+        None => Ok(None),
+        Some(t) => NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                AppError::BadRequest(format!(
+                    "办结期限“{t}”无效，应写成 YYYY-MM-DD，例如 2018-06-30"
+                ))
+            }),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RaiseForm {
+    description: String,
+    unit: String,
+    #[serde(default)]
+    task: String,
+    #[serde(default)]
+    area: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    due: String,
+    #[serde(default)]
+    source: String,
+}
+
+pub async fn raise(
+    State(state): State<AppState>,
+    actor: Actor,
+    FormBody(f): FormBody<RaiseForm>,
+) -> Result<Response, AppError> {
+    actor.require(Action::RaiseProblem)?;
+    let draft = ProblemDraft {
+        description: f.description.trim().to_string(),
+        unit: f.unit.trim().to_string(),
+        task: optional(&f.task),
+        area: optional(&f.area),
+        owner: f.owner.trim().to_string(),
+        due: due_date(&f.due)?,
+        source: f.source.chars().take(100).collect(),
+    };
+    draft
+        .check(&state.plan)
+        .map_err(|errors| AppError::BadRequest(errors.join("；")))?;
+    state
+        .store
+        .raise_problem(draft, state.clock.today(), actor.login())
+        .await?;
+    Ok(see_other("/problems?msg=problem_raised"))
+}
+
+#[derive(Deserialize)]
+pub struct UpdateForm {
+    status: String,
+    #[serde(default)]
+    resolution: String,
+    owner: Option<String>,
+    due: Option<String>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    actor: Actor,
+    PathParams(id): PathParams<i64>,
+    FormBody(f): FormBody<UpdateForm>,
+) -> Result<Response, AppError> {
+    let problem = state.store.problem(id).await?.ok_or(AppError::NotFound)?;
+    actor.require(Action::WorkOnProblem {
+        unit: &problem.unit,
+    })?;
+    let status = ProblemStatus::parse(&f.status)
+        .ok_or_else(|| AppError::BadRequest(format!("状态“{}”无效", f.status)))?;
+    bangfu_domain::report::check_text("处理情况", &f.resolution, 2000)
+        .map_err(AppError::BadRequest)?;
+    if status == ProblemStatus::Resolved && f.resolution.trim().is_empty() {
+        return Err(AppError::BadRequest("标记为已解决时请填写处理情况".into()));
+    }
+    // Only the coordinator reassigns the owner and the due date.
+    let owner_and_due = if actor.may(Action::RaiseProblem) {
+        match (f.owner, f.due) {
+            (Some(o), Some(d)) => Some((o.trim().to_string(), due_date(&d)?)),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    state
+        .store
+        .update_problem(
+            id,
+            ProblemUpdate {
+                status,
+                resolution: f.resolution.trim().to_string(),
+                owner_and_due,
+            },
+            actor.login(),
+        )
+        .await?;
+    Ok(see_other("/problems?msg=problem_updated"))
+}
