@@ -69,6 +69,14 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The annual assessment (考核) of every unit, with the reasons of each score.
+    Assess {
+        #[arg(long)]
+        year: i32,
+        /// Machine-readable JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Copy the running SQLite database to FILE, consistently (PostgreSQL: use pg_dump).
     Backup { file: PathBuf },
     /// Put a backup in place of the database (stop the server first).
@@ -275,6 +283,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             unit,
             dry_run,
         }) => sheets_cmd::import_form(&cli.db, &file, &period, &unit, dry_run).await,
+        Command::Assess { year, json } => {
+            sheets_cmd::assess(&cli.db, year, json).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Backup { file } => {
             backup::backup(&cli.db, &file).await?;
             Ok(ExitCode::SUCCESS)

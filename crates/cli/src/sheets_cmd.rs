@@ -107,3 +107,34 @@ pub async fn import_form(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+pub async fn assess(db_url: &str, year: i32, json: bool) -> anyhow::Result<()> {
+    let state = state(db_url).await?;
+    let year = bangfu_web::oversight::parse_year(&state, Some(&year.to_string()))?;
+    let rows = bangfu_web::oversight::assessments(&state, year).await?;
+    if json {
+        let out: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|a| serde_json::json!({"unit": a.unit.code, "name": a.unit.name, "total": a.score.total.normalize().to_string(), "parts": a.score.parts, "comment": a.comment}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"year": year, "units": out}))?
+        );
+    } else {
+        println!("{year}年考核（{} 个单位）", rows.len());
+        for a in rows {
+            println!("{} {}", a.unit.name, a.score.total.normalize());
+            for p in &a.score.parts {
+                println!(
+                    "    {}：{} / {}（{}）",
+                    p.name,
+                    p.points.normalize(),
+                    p.max.normalize(),
+                    p.reason
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -781,3 +781,21 @@ fn acknowledged_saves_survive_fifty_kills() {
     let verify = bangfu(&["audit", "verify"], &db);
     assert!(verify.status.success(), "{}", stderr(&verify));
 }
+
+#[test]
+fn assess_prints_every_units_score_with_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(dir.path());
+    assert!(bangfu(&["init"], &db).status.success());
+    let text = bangfu(&["assess", "--year", "2018"], &db);
+    assert!(text.status.success(), "{}", stderr(&text));
+    // 2018 is over: four quarters due, nothing reported.
+    assert!(stdout(&text).contains("应报 4 期，已报 0 期"));
+    let json = bangfu(&["assess", "--year", "2018", "--json"], &db);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["units"].as_array().unwrap().len(), 38);
+    assert_eq!(v["units"][0]["parts"][0]["name"], "报送完整");
+    let bad = bangfu(&["assess", "--year", "2031"], &db);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("2031 年不在本方案的报送年份内"));
+}

@@ -5,6 +5,7 @@
 //! Quantities are stored as BIGINT scaled by 10^4 (see `bangfu_domain::quantity`), so that sums
 //! computed by the database are exact on both backends.
 
+mod assessments;
 mod audit;
 mod db;
 mod error;
@@ -17,6 +18,7 @@ mod stmt;
 pub mod testing;
 mod users;
 
+pub use assessments::CoordinatorScore;
 pub use audit::{AuditEntry, AuditFilter, BrokenLink, NewAuditEntry};
 pub use db::{Backend, SqlStore, DEFAULT_DATABASE_URL};
 pub use error::StoreError;
@@ -136,9 +138,23 @@ pub trait ProblemStore: Send + Sync {
     async fn update_problem(&self, id: i64, update: ProblemUpdate, actor: &str) -> Result<bool>;
 }
 
+/// The coordinator's scores in the annual assessment.
+#[async_trait]
+pub trait AssessmentStore: Send + Sync {
+    async fn set_coordinator_score(
+        &self,
+        year: i32,
+        unit: &str,
+        score: Quantity,
+        comment: &str,
+        actor: &str,
+    ) -> Result<()>;
+    async fn coordinator_scores(&self, year: i32) -> Result<Vec<CoordinatorScore>>;
+}
+
 /// Everything the application needs from storage.
 pub trait Store:
-    PlanStore + UserStore + AuditStore + SessionStore + ReportStore + ProblemStore
+    PlanStore + UserStore + AuditStore + SessionStore + ReportStore + ProblemStore + AssessmentStore
 {
     fn backend(&self) -> Backend;
 }

@@ -60,6 +60,14 @@ fn plan_statements(plan: &Plan, source: &str, source_sha256: &str) -> Result<Vec
         source,
         Utc::now(),
     )];
+    let w = &plan.assessment;
+    out.push(stmt!(
+        "UPDATE plan_info SET assessment_weights = $1 WHERE id = 1",
+        format!(
+            "{},{},{},{},{}",
+            w.completeness, w.timeliness, w.targets, w.evidence, w.coordinator
+        )
+    ));
     for (i, m) in plan.measure_units.iter().enumerate() {
         out.push(stmt!(
             "INSERT INTO measure_units (name, decimals, seq) VALUES ($1, $2, $3)",
@@ -343,6 +351,7 @@ struct InfoRow {
     deadline_month: i32,
     deadline_day: i32,
     basis: String,
+    assessment_weights: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -708,7 +717,31 @@ fn assemble(rows: PlanRows) -> Result<Plan> {
             })
             .collect(),
         rules,
+        assessment: weights(i.assessment_weights.as_deref())?,
     })
+}
+
+/// "30,30,25,5,10" back into weights; none stored means the defaults.
+fn weights(text: Option<&str>) -> Result<bangfu_domain::assessment::Weights> {
+    let Some(text) = text else {
+        return Ok(Default::default());
+    };
+    let parts: Vec<rust_decimal::Decimal> = text
+        .split(',')
+        .map(|p| p.parse().map_err(|_| corrupt("考核权重", text)))
+        .collect::<Result<_>>()?;
+    match parts[..] {
+        [completeness, timeliness, targets, evidence, coordinator] => {
+            Ok(bangfu_domain::assessment::Weights {
+                completeness,
+                timeliness,
+                targets,
+                evidence,
+                coordinator,
+            })
+        }
+        _ => Err(corrupt("考核权重", text)),
+    }
 }
 
 /// `fetch!(pool, Row, SQL)`: all rows of a query on whichever pool is in scope.
@@ -749,7 +782,7 @@ impl PlanStore for SqlStore {
             let info: Option<InfoRow> = sqlx::query_as(
                 "SELECT code, title, document_number, issued_by, issued_on, district, form_title, \
                  coordinator, start_year, end_year, first_period, last_period, deadline_month, \
-                 deadline_day, basis FROM plan_info WHERE id = 1",
+                 deadline_day, basis, assessment_weights FROM plan_info WHERE id = 1",
             )
             .fetch_optional(pool)
             .await?;

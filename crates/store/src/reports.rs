@@ -104,6 +104,8 @@ pub struct ReportState {
     pub status: String,
     pub late: bool,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// Evidence files attached.
+    pub evidence: i64,
 }
 
 /// One unit's value of one row.
@@ -501,7 +503,8 @@ impl ReportStore for SqlStore {
     }
 
     async fn report_states(&self, year: Option<i32>) -> Result<Vec<ReportState>> {
-        const SQL: &str = "SELECT r.period_code, r.unit_code, r.status, r.late, r.submitted_at \
+        const SQL: &str = "SELECT r.period_code, r.unit_code, r.status, r.late, r.submitted_at, \
+             (SELECT COUNT(*) FROM evidence_files e WHERE e.report_id = r.id) AS evidence \
              FROM reports r JOIN periods p ON p.code = r.period_code \
              WHERE ($1 = 0 OR p.year = $1) ORDER BY r.period_code, r.unit_code";
         Ok(on_pool!(self, |pool| sqlx::query_as::<_, ReportState>(SQL)

@@ -6,7 +6,7 @@ pub mod auth;
 mod charts;
 pub mod error;
 mod extract;
-mod oversight;
+pub mod oversight;
 mod pages;
 mod reporting;
 mod security;
@@ -119,6 +119,9 @@ pub fn router(state: AppState) -> Router {
         .route("/problems/{id}", post(pages::problems::update))
         .route("/supervision.xlsx", get(pages::tasks::export))
         .route("/dashboard", get(pages::dashboard::show))
+        .route("/assessment", get(pages::assessment::show))
+        .route("/assessment.xlsx", get(pages::assessment::export))
+        .route("/assessment/{unit}", post(pages::assessment::set_score))
         .route("/audit", get(pages::audit::show))
         .route("/audit.xlsx", get(pages::audit::export))
         .route(

@@ -66,3 +66,70 @@ pub fn parse_year(state: &AppState, text: Option<&str>) -> Result<i32, AppError>
         ))),
     }
 }
+
+/// One unit's assessment for a year, with the coordinator's comment.
+pub struct UnitAssessment {
+    pub unit: bangfu_domain::plan::Unit,
+    pub score: bangfu_domain::assessment::Score,
+    pub comment: String,
+}
+
+/// Every reporting unit's assessment for `year`, highest total first.
+pub async fn assessments(state: &AppState, year: i32) -> Result<Vec<UnitAssessment>, AppError> {
+    use bangfu_domain::assessment::{score, Facts};
+    use bangfu_domain::supervision::{evaluate, TargetStatus};
+    let plan = &state.plan;
+    let today = state.clock.today();
+    let due: Vec<String> = plan
+        .periods()
+        .iter()
+        .filter(|p| p.code.year() == year && (p.deadline < today || today.year() > year))
+        .map(|p| p.code.to_string())
+        .collect();
+    let states = state.store.report_states(Some(year)).await?;
+    let (_, totals) = year_totals(state, year).await?;
+    let progress = evaluate(plan, year, today, &totals);
+    let coordinator = state.store.coordinator_scores(year).await?;
+    let mut out: Vec<UnitAssessment> = bangfu_domain::summary::reporting_units(plan)
+        .into_iter()
+        .map(|unit| {
+            let mine = states
+                .iter()
+                .filter(|s| s.unit_code == unit.code && due.contains(&s.period_code))
+                .filter(|s| matches!(s.status.as_str(), "submitted" | "approved"));
+            let (mut submitted, mut on_time, mut with_evidence) = (0, 0, 0);
+            for s in mine {
+                submitted += 1;
+                on_time += u32::from(!s.late);
+                with_evidence += u32::from(s.evidence > 0);
+            }
+            let led_targets = progress
+                .iter()
+                .filter(|p| p.status != TargetStatus::Unmeasured)
+                .filter(|p| {
+                    p.task
+                        .lead
+                        .iter()
+                        .any(|l| plan.expand_party(l).contains(&unit.code.as_str()))
+                })
+                .filter_map(|p| p.percent)
+                .collect();
+            let given = coordinator.iter().find(|c| c.unit == unit.code);
+            let facts = Facts {
+                due: due.len() as u32,
+                submitted,
+                on_time,
+                with_evidence,
+                led_targets,
+                coordinator: given.map(|c| c.score.decimal()),
+            };
+            UnitAssessment {
+                unit: unit.clone(),
+                score: score(&plan.assessment, &facts),
+                comment: given.map(|c| c.comment.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.total.cmp(&a.score.total));
+    Ok(out)
+}

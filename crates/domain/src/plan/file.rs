@@ -35,6 +35,18 @@ pub(super) struct PlanFile {
     pub indicators: Vec<Spanned<IndicatorFile>>,
     #[serde(default)]
     pub rules: Vec<Spanned<RuleFile>>,
+    pub assessment: Option<Spanned<AssessmentFile>>,
+}
+
+/// Points of each part of the annual assessment.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AssessmentFile {
+    pub timeliness: Quantity,
+    pub completeness: Quantity,
+    pub targets: Quantity,
+    pub evidence: Quantity,
+    pub coordinator: Quantity,
 }
 
 #[derive(Deserialize)]

@@ -148,6 +148,7 @@ impl Checker<'_> {
             cells,
             indicators,
             rules,
+            assessment,
         } = file;
 
         // Code namespaces. Units, groups and donors share one: a responsibility names any of them.
@@ -394,6 +395,31 @@ impl Checker<'_> {
         let indicators =
             self.check_indicators(indicators, &indicator_codes, &measure_names, &cell_codes);
         let rules = self.check_rules(rules, &indicators);
+        let assessment = match assessment {
+            None => crate::assessment::Weights::default(),
+            Some(a) => {
+                let span = a.span();
+                let a = a.into_inner();
+                let w = crate::assessment::Weights {
+                    timeliness: a.timeliness.decimal(),
+                    completeness: a.completeness.decimal(),
+                    targets: a.targets.decimal(),
+                    evidence: a.evidence.decimal(),
+                    coordinator: a.coordinator.decimal(),
+                };
+                let parts = [
+                    w.timeliness,
+                    w.completeness,
+                    w.targets,
+                    w.evidence,
+                    w.coordinator,
+                ];
+                if parts.iter().any(|p| p.is_sign_negative()) {
+                    self.error(span, "考核权重不能为负数".to_string());
+                }
+                w
+            }
+        };
 
         Plan {
             info,
@@ -410,6 +436,7 @@ impl Checker<'_> {
             cells,
             indicators,
             rules,
+            assessment,
         }
     }
 

@@ -29,6 +29,8 @@ pub struct Plan {
     pub cells: Vec<ResponsibilityCell>,
     pub indicators: Vec<Indicator>,
     pub rules: Vec<Rule>,
+    /// Points of each part of the annual assessment (考核).
+    pub assessment: crate::assessment::Weights,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

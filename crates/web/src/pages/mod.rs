@@ -1,6 +1,7 @@
 //! Server-rendered pages.
 
 pub mod admin;
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod dashboard;
@@ -51,6 +52,7 @@ impl Nav {
             links.push(("/admin/users", "用户管理"));
         }
         links.push(("/problems", "问题台账"));
+        links.push(("/assessment", "年度考核"));
         links.push(("/account/password", "修改密码"));
         Nav {
             user: Some((a.user.display_name.clone(), a.user.role.label())),

@@ -230,6 +230,27 @@ fn cases(evidence_id: i64, problem_id: i64) -> Vec<Case> {
         ),
         case(M::GET, "/problems", "/problems", Payload::None, LoggedIn),
         case(
+            M::GET,
+            "/assessment",
+            "/assessment?year=2018",
+            Payload::None,
+            LoggedIn,
+        ),
+        case(
+            M::GET,
+            "/assessment.xlsx",
+            "/assessment.xlsx",
+            Payload::None,
+            LoggedIn,
+        ),
+        case(
+            M::POST,
+            "/assessment/{unit}",
+            "/assessment/jw",
+            form(&[("year", "2018"), ("score", "8"), ("comment", "好")]),
+            Review,
+        ),
+        case(
             M::POST,
             "/problems",
             "/problems",

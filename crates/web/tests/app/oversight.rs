@@ -197,3 +197,53 @@ async fn problems_go_from_a_report_sentence_to_resolution() {
     let dash = app.get_as(&fgw, "/dashboard?year=2018").await;
     assert!(dash.body.contains("未解决问题 0 个"));
 }
+
+#[tokio::test]
+async fn each_unit_sees_its_score_with_the_reasons() {
+    let app = a_year_of_reports().await;
+    let fgw = app.user("coordinator", Role::Coordinator, None).await;
+    // On 2018-07-02 two quarters are due; 区财政局 reported only for the third (not yet due):
+    // completeness 0, timeliness 0, its funds target at 17% of 25 = 4.25, evidence n/a = 5,
+    // no coordinator score yet = 0: 9.25.
+    let page = app.get_as(&fgw, "/assessment?year=2018").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let row = page
+        .body
+        .split("data-unit=\"czj\"")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(row.contains("<td class=\"num total\">9.25</td>"), "{row}");
+    assert!(row.contains("应报 2 期，已报 0 期"));
+    assert!(row.contains("牵头目标 1 个，平均完成率 17%"));
+    let r = app
+        .form(
+            "/assessment/czj",
+            Some(&fgw),
+            &[("year", "2018"), ("score", "8"), ("comment", "工作积极")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let too_high = app
+        .form(
+            "/assessment/czj",
+            Some(&fgw),
+            &[("year", "2018"), ("score", "11")],
+        )
+        .await;
+    assert_eq!(too_high.status, StatusCode::BAD_REQUEST);
+    assert!(too_high.body.contains("评分应在 0 到 10 之间"));
+    let page = app.get_as(&fgw, "/assessment?year=2018").await;
+    assert!(page.body.contains("<td class=\"num total\">17.25</td>"));
+    assert!(page.body.contains("评语：工作积极"));
+    // A unit sees its own line only.
+    let clerk = app.login("czj-clerk").await;
+    let own = app.get_as(&clerk, "/assessment?year=2018").await;
+    assert!(own.body.contains("data-unit=\"czj\""));
+    assert!(!own.body.contains("data-unit=\"wjw\""));
+    let xlsx = app.get_as(&fgw, "/assessment.xlsx?year=2018").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+}

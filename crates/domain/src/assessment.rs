@@ -1,0 +1,187 @@
+//! Annual assessment (考核) of each unit: timeliness and completeness of its quarterly reports,
+//! completion of the targets it leads, evidence supplied, and the coordinator's own score. The
+//! weights come from the plan file (the method changes from year to year).
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// Points per part; the built-in default sums to 100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Weights {
+    pub timeliness: Decimal,
+    pub completeness: Decimal,
+    pub targets: Decimal,
+    pub evidence: Decimal,
+    pub coordinator: Decimal,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            timeliness: Decimal::from(30),
+            completeness: Decimal::from(30),
+            targets: Decimal::from(25),
+            evidence: Decimal::from(5),
+            coordinator: Decimal::from(10),
+        }
+    }
+}
+
+/// What a unit did in a year.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// Reports due so far in the year.
+    pub due: u32,
+    /// Of those, submitted (including approved).
+    pub submitted: u32,
+    /// Of those, before the deadline.
+    pub on_time: u32,
+    /// Of those, with at least one evidence file.
+    pub with_evidence: u32,
+    /// Completion (percent, any value) of each measurable target the unit leads.
+    pub led_targets: Vec<u32>,
+    /// The coordinator's score, out of the coordinator weight.
+    pub coordinator: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Part {
+    pub name: &'static str,
+    pub points: Decimal,
+    pub max: Decimal,
+    /// Why, in words a unit can check by hand.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Score {
+    pub total: Decimal,
+    pub parts: Vec<Part>,
+}
+
+fn share(weight: Decimal, part: u32, whole: u32) -> Decimal {
+    if whole == 0 {
+        weight
+    } else {
+        (weight * Decimal::from(part) / Decimal::from(whole)).round_dp(2)
+    }
+}
+
+pub fn score(w: &Weights, f: &Facts) -> Score {
+    let mut parts = vec![
+        Part {
+            name: "报送完整",
+            points: share(w.completeness, f.submitted, f.due),
+            max: w.completeness,
+            reason: if f.due == 0 {
+                "本年尚无到期报表，按满分计".into()
+            } else {
+                format!("应报 {} 期，已报 {} 期", f.due, f.submitted)
+            },
+        },
+        Part {
+            name: "报送及时",
+            points: share(w.timeliness, f.on_time, f.due),
+            max: w.timeliness,
+            reason: if f.due == 0 {
+                "本年尚无到期报表，按满分计".into()
+            } else {
+                format!("应报 {} 期，按时报送 {} 期", f.due, f.on_time)
+            },
+        },
+    ];
+    let (targets, reason) = if f.led_targets.is_empty() {
+        (
+            w.targets,
+            "没有可由进展情况表衡量的牵头目标，按满分计".to_string(),
+        )
+    } else {
+        let capped: u32 = f.led_targets.iter().map(|p| (*p).min(100)).sum();
+        let n = f.led_targets.len() as u32;
+        let avg = Decimal::from(capped) / Decimal::from(n);
+        (
+            (w.targets * avg / Decimal::from(100)).round_dp(2),
+            format!(
+                "牵头目标 {n} 个，平均完成率 {}%（超过 100% 按 100% 计）",
+                avg.round_dp(1)
+            ),
+        )
+    };
+    parts.push(Part {
+        name: "目标完成",
+        points: targets,
+        max: w.targets,
+        reason,
+    });
+    parts.push(Part {
+        name: "佐证材料",
+        points: share(w.evidence, f.with_evidence, f.submitted),
+        max: w.evidence,
+        reason: if f.submitted == 0 {
+            "尚无已报送的报表，按满分计".into()
+        } else {
+            format!("已报 {} 期，附佐证材料 {} 期", f.submitted, f.with_evidence)
+        },
+    });
+    parts.push(match f.coordinator {
+        Some(s) => Part {
+            name: "汇总单位评分",
+            points: s.min(w.coordinator).max(Decimal::ZERO),
+            max: w.coordinator,
+            reason: "汇总单位评定".into(),
+        },
+        None => Part {
+            name: "汇总单位评分",
+            points: Decimal::ZERO,
+            max: w.coordinator,
+            reason: "汇总单位尚未评分，计 0 分".into(),
+        },
+    });
+    Score {
+        total: parts.iter().map(|p| p.points).sum(),
+        parts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_hand_computed_year() {
+        // 4 reports due, 3 submitted, 2 on time, 1 with evidence; targets at 50% and 150%;
+        // the coordinator gives 8 of 10.
+        let facts = Facts {
+            due: 4,
+            submitted: 3,
+            on_time: 2,
+            with_evidence: 1,
+            led_targets: vec![50, 150],
+            coordinator: Some(d("8")),
+        };
+        let s = score(&Weights::default(), &facts);
+        let points: Vec<String> = s
+            .parts
+            .iter()
+            .map(|p| p.points.normalize().to_string())
+            .collect();
+        // 30*3/4, 30*2/4, 25*(50+100)/2/100, 5*1/3, 8
+        assert_eq!(points, ["22.5", "15", "18.75", "1.67", "8"]);
+        assert_eq!(s.total, d("65.92"));
+        assert_eq!(
+            s.parts[2].reason,
+            "牵头目标 2 个，平均完成率 75%（超过 100% 按 100% 计）"
+        );
+    }
+
+    #[test]
+    fn nothing_due_is_full_marks_and_no_coordinator_score_is_zero() {
+        let s = score(&Weights::default(), &Facts::default());
+        assert_eq!(s.total, d("90"));
+        assert!(s.parts[4].reason.contains("尚未评分"));
+    }
+}
