@@ -130,6 +130,6 @@ pub async fn assessments(state: &AppState, year: i32) -> Result<Vec<UnitAssessme
             }
         })
         .collect();
-    out.sort_by(|a, b| b.score.total.cmp(&a.score.total));
+    out.sort_by_key(|a| std::cmp::Reverse(a.score.total));
     Ok(out)
 }
