@@ -35,6 +35,8 @@ pub enum Action<'a> {
     RaiseProblem,
     /// Report progress on a unit's problem: its status and resolution.
     WorkOnProblem { unit: &'a str },
+    /// Record progress on a task: a reporter of one of the task's lead or cooperating units.
+    RecordTaskProgress { units: &'a [&'a str] },
 }
 
 /// True when `subject` (None: not logged in) may perform `action`.
@@ -54,6 +56,7 @@ pub fn allows(subject: Option<Subject<'_>>, action: Action<'_>) -> bool {
         Action::ViewProblems { unit } => s.role != Role::Reporter || own_unit(unit),
         Action::RaiseProblem => s.role == Role::Coordinator,
         Action::WorkOnProblem { unit } => s.role == Role::Coordinator || own_unit(unit),
+        Action::RecordTaskProgress { units } => units.iter().any(|u| own_unit(u)),
     }
 }
 

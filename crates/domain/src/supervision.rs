@@ -46,6 +46,33 @@ impl TargetStatus {
     }
 }
 
+/// A quantity the lead (or a cooperating) unit recorded toward a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressUpdate {
+    pub task: String,
+    /// Index of the target within its task.
+    pub target: usize,
+    pub area: Option<String>,
+    pub period: crate::period::PeriodCode,
+    pub quantity: Quantity,
+}
+
+/// The periods a target's calendar covers when judged for `year`: the calendar year, the school
+/// year ending in it (September to August), or the whole plan.
+fn calendar_periods(plan: &Plan, calendar: Calendar, year: i32) -> Vec<crate::period::Period> {
+    plan.periods()
+        .into_iter()
+        .filter(|p| match calendar {
+            Calendar::Year | Calendar::Quarter | Calendar::Batch => p.code.year() == year,
+            Calendar::SchoolYear => {
+                (p.code.year() == year - 1 && p.code.quarter() >= 3)
+                    || (p.code.year() == year && p.code.quarter() <= 2)
+            }
+            Calendar::Plan => true,
+        })
+        .collect()
+}
+
 /// One target's standing in one year.
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetProgress<'a> {
@@ -89,37 +116,52 @@ fn percent(part: Decimal, whole: Decimal) -> u32 {
     u32::try_from(p.mantissa().max(0) / 10i128.pow(p.scale())).unwrap_or(u32::MAX)
 }
 
-/// Every target of the plan for `year`, measured by `year_totals` (row code → the district's
-/// year-to-date total at the year's latest reported quarter) as of `as_of`.
+/// Every target of the plan for `year` as of `as_of`. A target tied to a form row is measured by
+/// `year_totals` (row code → the district's year-to-date total at the year's latest reported
+/// quarter); the others by the progress `updates` the lead and cooperating units recorded within
+/// the target's calendar.
 pub fn evaluate<'a>(
     plan: &'a Plan,
     year: i32,
     as_of: NaiveDate,
     year_totals: &BTreeMap<String, Quantity>,
+    updates: &[ProgressUpdate],
 ) -> Vec<TargetProgress<'a>> {
-    let share = elapsed_share(plan, year, as_of);
-    let year_over = as_of.year() > year;
     plan.tasks
         .iter()
-        .flat_map(|task| task.targets.iter().map(move |target| (task, target)))
-        .map(|(task, target)| {
+        .flat_map(|task| {
+            task.targets
+                .iter()
+                .enumerate()
+                .map(move |(i, target)| (task, i, target))
+        })
+        .map(|(task, index, target)| {
             let areas = if target.per_area {
                 target.areas.len().max(1)
             } else {
                 1
             };
             let required = Quantity::new(target.quantity.decimal() * Decimal::from(areas as u64));
-            let measurable = target.calendar == Calendar::Year && target.indicator.is_some();
-            let actual = target
-                .indicator
-                .as_deref()
-                .filter(|_| measurable)
-                .map(|row| year_totals.get(row).copied().unwrap_or_default());
+            let periods = calendar_periods(plan, target.calendar, year);
+            let over = periods.last().is_some_and(|p| p.ends_on < as_of);
+            // Each batch is judged on its own, whatever the date.
+            let share = if periods.is_empty() || over || target.calendar == Calendar::Batch {
+                Decimal::ONE
+            } else {
+                let due = periods.iter().filter(|p| p.deadline <= as_of).count();
+                Decimal::from(due as u64) / Decimal::from(periods.len() as u64)
+            };
+            let mine: Vec<&ProgressUpdate> = updates
+                .iter()
+                .filter(|u| u.task == task.code && u.target == index)
+                .filter(|u| periods.iter().any(|p| p.code == u.period))
+                .collect();
+            let actual = measure(target, required, year_totals, &mine);
             let expected = Quantity::new(required.decimal() * share);
             let (status, shortfall) = match actual {
                 None => (TargetStatus::Unmeasured, 0),
                 Some(a) if a >= required => (TargetStatus::Done, 0),
-                Some(a) if a < expected || (year_over && a < required) => (
+                Some(a) if a < expected || (over && a < required) => (
                     TargetStatus::Behind,
                     percent(expected.decimal() - a.decimal(), required.decimal()),
                 ),
@@ -140,6 +182,46 @@ pub fn evaluate<'a>(
             }
         })
         .collect()
+}
+
+/// What counts toward a target: its form row for a yearly target tied to one, otherwise the
+/// recorded updates (per area up to each area's share; per batch, the share of batches that meet
+/// it). `None` when nothing can measure it yet.
+fn measure(
+    target: &Target,
+    required: Quantity,
+    year_totals: &BTreeMap<String, Quantity>,
+    updates: &[&ProgressUpdate],
+) -> Option<Quantity> {
+    if let (Calendar::Year, Some(row)) = (target.calendar, target.indicator.as_deref()) {
+        return Some(year_totals.get(row).copied().unwrap_or_default());
+    }
+    if updates.is_empty() || target.calendar == Calendar::Quarter {
+        return None;
+    }
+    let sum = |us: &mut dyn Iterator<Item = &&ProgressUpdate>| -> Decimal {
+        us.map(|u| u.quantity.decimal()).sum()
+    };
+    Some(Quantity::new(match target.calendar {
+        Calendar::Batch => {
+            let ok = updates
+                .iter()
+                .filter(|u| u.quantity >= target.quantity)
+                .count();
+            required.decimal() * Decimal::from(ok as u64) / Decimal::from(updates.len() as u64)
+        }
+        _ if target.per_area => target
+            .areas
+            .iter()
+            .map(|a| {
+                sum(&mut updates
+                    .iter()
+                    .filter(|u| u.area.as_deref() == Some(a.as_str())))
+                .min(target.quantity.decimal())
+            })
+            .sum(),
+        _ => sum(&mut updates.iter()),
+    }))
 }
 
 /// The 督办 list: targets behind, the furthest behind first.
@@ -191,7 +273,7 @@ mod tests {
         let p = plan();
         let funds = |totals: &[(&str, &str)], on: NaiveDate| {
             let totals = totals.iter().map(|(k, v)| (k.to_string(), q(v))).collect();
-            let all = evaluate(&p, 2018, on, &totals);
+            let all = evaluate(&p, 2018, on, &totals, &[]);
             let t = all.iter().find(|t| t.task_code == "1.2-1").unwrap().clone();
             (t.status, t.percent, t.shortfall_percent, t.expected_by_now)
         };
@@ -222,7 +304,7 @@ mod tests {
     fn per_area_targets_count_every_area() {
         let p = plan();
         let totals = [("1.4".to_string(), q("1"))].into();
-        let all = evaluate(&p, 2018, date(2018, 12, 31), &totals);
+        let all = evaluate(&p, 2018, date(2018, 12, 31), &totals, &[]);
         let hospitals = all.iter().find(|t| t.task_code == "1.2-7").unwrap();
         assert_eq!(hospitals.required, q("2"), "one per county, two counties");
         assert_eq!(hospitals.status, TargetStatus::Behind);
@@ -236,5 +318,82 @@ mod tests {
         let list = behind(&all);
         assert_eq!(list.last().unwrap().task_code, "1.2-7", "least behind last");
         assert_eq!(list[0].shortfall_percent, 100);
+    }
+}
+
+#[cfg(test)]
+mod update_tests {
+    use super::*;
+    use crate::plan::parse_plan;
+
+    fn upd(task: &str, target: usize, area: Option<&str>, period: &str, q: &str) -> ProgressUpdate {
+        ProgressUpdate {
+            task: task.into(),
+            target,
+            area: area.map(str::to_string),
+            period: period.parse().unwrap(),
+            quantity: q.parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn school_year_batch_and_plan_targets_are_measured_by_updates() {
+        let p = parse_plan("d", include_str!("../../../plans/daxing-2017-2020.toml")).unwrap();
+        let on = NaiveDate::from_ymd_opt(2018, 7, 2).unwrap();
+        let updates = vec![
+            // School year Sep 2017 – Aug 2018: 2 + 2 batches of teachers; one in 2018Q3 belongs to the next.
+            upd("1.2-6", 0, None, "2017Q4", "2"),
+            upd("1.2-6", 0, None, "2018Q2", "2"),
+            upd("1.2-6", 0, None, "2018Q3", "9"),
+            // Two batches of school pairings: 5 and 3 pairs; one meets 每批不少于5对.
+            upd("1.2-6", 2, None, "2018Q1", "5"),
+            upd("1.2-6", 2, None, "2018Q2", "3"),
+            // Donations over the whole plan.
+            upd("1.2-6", 1, None, "2018Q1", "20"),
+        ];
+        let all = evaluate(&p, 2018, on, &BTreeMap::new(), &updates);
+        let of = |i: usize| {
+            all.iter()
+                .filter(|t| t.task_code == "1.2-6")
+                .nth(i)
+                .unwrap()
+        };
+        // 2017Q4 is outside the plan's schedule (it starts in 2018Q1): only 2 of 5 batches count.
+        assert_eq!(of(0).actual, Some("2".parse().unwrap()));
+        assert_eq!(of(0).status, TargetStatus::Behind);
+        assert_eq!(of(1).actual, Some("20".parse().unwrap()));
+        assert_eq!(of(1).percent, Some(40));
+        assert_eq!(
+            of(2).actual,
+            Some("2.5".parse().unwrap()),
+            "half the batches meet it"
+        );
+        assert_eq!(of(2).status, TargetStatus::Behind);
+    }
+
+    #[test]
+    fn per_area_updates_count_up_to_each_areas_share() {
+        let p = parse_plan("d", include_str!("../../../plans/daxing-2017-2020.toml")).unwrap();
+        let mut plan = p.clone();
+        // Without its form row, the hospital target is measured from updates per county.
+        plan.tasks
+            .iter_mut()
+            .find(|t| t.code == "1.2-7")
+            .unwrap()
+            .targets[0]
+            .indicator = None;
+        let updates = vec![
+            upd("1.2-7", 0, Some("cyqq"), "2018Q1", "3"),
+            upd("1.2-7", 0, Some("htx"), "2018Q2", "0"),
+        ];
+        let on = NaiveDate::from_ymd_opt(2019, 1, 5).unwrap();
+        let all = evaluate(&plan, 2018, on, &BTreeMap::new(), &updates);
+        let t = all.iter().find(|t| t.task_code == "1.2-7").unwrap();
+        assert_eq!(
+            t.actual,
+            Some("1".parse().unwrap()),
+            "察右前旗 counts 1 of its 3, 和田县 0"
+        );
+        assert_eq!(t.status, TargetStatus::Behind);
     }
 }

@@ -11,6 +11,7 @@ mod db;
 mod error;
 mod plan;
 mod problems;
+mod progress;
 mod reports;
 mod sessions;
 mod stmt;
@@ -24,6 +25,7 @@ pub use db::{Backend, SqlStore, DEFAULT_DATABASE_URL};
 pub use error::StoreError;
 pub use plan::TargetTotal;
 pub use problems::{Problem, ProblemUpdate};
+pub use progress::TaskProgressEntry;
 pub use reports::{
     EvidenceFile, EvidenceMeta, NewEvidence, ReportEvent, ReportState, SaveReport, StoredReport,
     Transition, UnitValue,
@@ -152,9 +154,23 @@ pub trait AssessmentStore: Send + Sync {
     async fn coordinator_scores(&self, year: i32) -> Result<Vec<CoordinatorScore>>;
 }
 
+/// Progress recorded on tasks.
+#[async_trait]
+pub trait ProgressStore: Send + Sync {
+    async fn record_progress(&self, entry: TaskProgressEntry, actor: &str) -> Result<()>;
+    async fn task_progress(&self) -> Result<Vec<TaskProgressEntry>>;
+}
+
 /// Everything the application needs from storage.
 pub trait Store:
-    PlanStore + UserStore + AuditStore + SessionStore + ReportStore + ProblemStore + AssessmentStore
+    PlanStore
+    + UserStore
+    + AuditStore
+    + SessionStore
+    + ReportStore
+    + ProblemStore
+    + AssessmentStore
+    + ProgressStore
 {
     fn backend(&self) -> Backend;
 }

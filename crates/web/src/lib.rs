@@ -117,6 +117,8 @@ pub fn router(state: AppState) -> Router {
             get(pages::problems::list).post(pages::problems::raise),
         )
         .route("/problems/{id}", post(pages::problems::update))
+        .route("/tasks/{code}", get(pages::tasks::show))
+        .route("/tasks/{code}/progress", post(pages::tasks::record))
         .route("/supervision.xlsx", get(pages::tasks::export))
         .route("/dashboard", get(pages::dashboard::show))
         .route("/assessment", get(pages::assessment::show))

@@ -7,6 +7,19 @@ use bangfu_domain::Quantity;
 use chrono::Datelike;
 use std::collections::BTreeMap;
 
+/// Every progress update the units recorded on their tasks.
+pub async fn progress_updates(
+    state: &AppState,
+) -> Result<Vec<bangfu_domain::supervision::ProgressUpdate>, AppError> {
+    Ok(state
+        .store
+        .task_progress()
+        .await?
+        .into_iter()
+        .map(|e| e.update)
+        .collect())
+}
+
 /// The plan's years that have reporting periods.
 pub fn years(state: &AppState) -> Vec<i32> {
     let mut years: Vec<i32> = state.plan.periods().iter().map(|p| p.code.year()).collect();
@@ -88,7 +101,8 @@ pub async fn assessments(state: &AppState, year: i32) -> Result<Vec<UnitAssessme
         .collect();
     let states = state.store.report_states(Some(year)).await?;
     let (_, totals) = year_totals(state, year).await?;
-    let progress = evaluate(plan, year, today, &totals);
+    let updates = progress_updates(state).await?;
+    let progress = evaluate(plan, year, today, &totals, &updates);
     let coordinator = state.store.coordinator_scores(year).await?;
     let mut out: Vec<UnitAssessment> = bangfu_domain::summary::reporting_units(plan)
         .into_iter()

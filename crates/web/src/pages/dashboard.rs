@@ -114,7 +114,13 @@ pub async fn show(
         &fund_bars,
     );
 
-    let progress = evaluate(plan, year, today, &totals);
+    let progress = evaluate(
+        plan,
+        year,
+        today,
+        &totals,
+        &oversight::progress_updates(&state).await?,
+    );
     let measured: Vec<_> = progress
         .iter()
         .filter(|p| p.status != TargetStatus::Unmeasured)

@@ -5,6 +5,7 @@ use super::Nav;
 use crate::api::sheets::xlsx_response;
 use crate::auth::Actor;
 use crate::error::AppError;
+use crate::extract::{FormBody, PathParams};
 use crate::oversight;
 use crate::AppState;
 use askama::Template;
@@ -102,7 +103,13 @@ pub async fn list(
         (None, Default::default())
     };
     let plan = &state.plan;
-    let progress = evaluate(plan, year, state.clock.today(), &totals);
+    let progress = evaluate(
+        plan,
+        year,
+        state.clock.today(),
+        &totals,
+        &oversight::progress_updates(&state).await?,
+    );
     let my_unit = actor.user.unit_code.clone().unwrap_or_default();
     let section_of = |task: &Task| {
         plan.section(&task.section)
@@ -204,7 +211,13 @@ pub async fn export(
     actor.require(Action::ViewDistrict)?;
     let year = oversight::parse_year(&state, q.year.as_deref())?;
     let (_, totals) = oversight::year_totals(&state, year).await?;
-    let progress = evaluate(&state.plan, year, state.clock.today(), &totals);
+    let progress = evaluate(
+        &state.plan,
+        year,
+        state.clock.today(),
+        &totals,
+        &oversight::progress_updates(&state).await?,
+    );
     let rows: Vec<Vec<String>> = behind(&progress)
         .into_iter()
         .map(|p| {
@@ -245,4 +258,233 @@ pub fn status_fill(status: TargetStatus) -> &'static str {
         TargetStatus::InProgress => "#0b57d0",
         TargetStatus::NotStarted | TargetStatus::Unmeasured => "#8c959f",
     }
+}
+
+/// The units a task names (lead and cooperating), groups expanded.
+fn party_units<'a>(state: &'a AppState, task: &'a Task) -> (Vec<&'a str>, Vec<&'a str>) {
+    let expand = |codes: &'a [String]| -> Vec<&'a str> {
+        codes
+            .iter()
+            .flat_map(|c| state.plan.expand_party(c))
+            .collect()
+    };
+    (expand(&task.lead), expand(&task.cooperating))
+}
+
+struct UpdateLine {
+    period: String,
+    unit: String,
+    role: &'static str,
+    target: String,
+    area: String,
+    quantity: String,
+    note: String,
+    by: String,
+}
+
+#[derive(Template)]
+#[template(path = "task.html")]
+struct TaskPage {
+    nav: Nav,
+    csrf: String,
+    year: i32,
+    task: Task,
+    section: String,
+    areas: String,
+    lead: String,
+    cooperating: String,
+    targets: Vec<TargetLine>,
+    with_status: bool,
+    updates: Vec<UpdateLine>,
+    can_record: bool,
+    target_options: Vec<(usize, String)>,
+    period_options: Vec<(String, String)>,
+    area_options: Vec<(String, String)>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    actor: Actor,
+    PathParams(code): PathParams<String>,
+    Query(q): Query<YearOnly>,
+) -> Result<Html<String>, AppError> {
+    let plan = &state.plan;
+    let task = plan
+        .tasks
+        .iter()
+        .find(|t| t.code == code)
+        .ok_or(AppError::NotFound)?;
+    let year = oversight::parse_year(&state, q.year.as_deref())?;
+    let with_status = actor.may(Action::ViewDistrict);
+    let (_, totals) = if with_status {
+        oversight::year_totals(&state, year).await?
+    } else {
+        (None, Default::default())
+    };
+    let entries = state.store.task_progress().await?;
+    let updates: Vec<_> = entries.iter().map(|e| e.update.clone()).collect();
+    let progress = evaluate(plan, year, state.clock.today(), &totals, &updates);
+    let (lead, coop) = party_units(&state, task);
+    let all_units: Vec<&str> = lead.iter().chain(&coop).copied().collect();
+    let today = state.clock.today();
+    let page = TaskPage {
+        nav: Nav::for_actor(Some(&actor)),
+        csrf: actor.csrf_token().to_string(),
+        year,
+        section: plan
+            .section(&task.section)
+            .map(|s| format!("{}{}", s.number, s.title))
+            .unwrap_or_default(),
+        areas: task
+            .areas
+            .iter()
+            .map(|a| plan.party_name(a))
+            .collect::<Vec<_>>()
+            .join("、"),
+        lead: plan.lead_names(task).join("、"),
+        cooperating: task
+            .cooperating
+            .iter()
+            .map(|c| plan.party_name(c))
+            .collect::<Vec<_>>()
+            .join("、"),
+        targets: progress
+            .iter()
+            .filter(|p| p.task_code == task.code)
+            .map(|p| TargetLine {
+                description: p.description.to_string(),
+                summary: p.target.summary(),
+                figures: figures(p),
+                status: if with_status { p.status.label() } else { "" },
+                status_code: p.status.as_str(),
+            })
+            .collect(),
+        with_status,
+        updates: entries
+            .iter()
+            .filter(|e| e.update.task == task.code)
+            .map(|e| UpdateLine {
+                period: e.update.period.label(),
+                unit: plan.party_name(&e.unit).to_string(),
+                role: if e.cooperating { "配合" } else { "牵头" },
+                target: task
+                    .targets
+                    .get(e.update.target)
+                    .map(|t| t.description.clone())
+                    .unwrap_or_default(),
+                area: e
+                    .update
+                    .area
+                    .as_deref()
+                    .map(|a| plan.party_name(a).to_string())
+                    .unwrap_or_default(),
+                quantity: e.update.quantity.to_string(),
+                note: e.note.clone(),
+                by: e.recorded_by.clone(),
+            })
+            .collect(),
+        can_record: actor.may(Action::RecordTaskProgress { units: &all_units }),
+        target_options: task
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i, format!("{}（{}）", t.description, t.unit)))
+            .collect(),
+        period_options: plan
+            .periods()
+            .iter()
+            .filter(|p| p.starts_on <= today)
+            .map(|p| (p.code.to_string(), p.label()))
+            .collect(),
+        area_options: task
+            .areas
+            .iter()
+            .map(|a| (a.clone(), plan.party_name(a).to_string()))
+            .collect(),
+        task: task.clone(),
+    };
+    Ok(Html(page.render()?))
+}
+
+#[derive(Deserialize)]
+pub struct ProgressForm {
+    target: String,
+    period: String,
+    #[serde(default)]
+    area: String,
+    quantity: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn record(
+    State(state): State<AppState>,
+    actor: Actor,
+    PathParams(code): PathParams<String>,
+    FormBody(f): FormBody<ProgressForm>,
+) -> Result<Response, AppError> {
+    let plan = &state.plan;
+    let task = plan
+        .tasks
+        .iter()
+        .find(|t| t.code == code)
+        .ok_or(AppError::NotFound)?;
+    let (lead, coop) = party_units(&state, task);
+    let all_units: Vec<&str> = lead.iter().chain(&coop).copied().collect();
+    actor.require(Action::RecordTaskProgress { units: &all_units })?;
+    let unit = actor.user.unit_code.clone().unwrap_or_default();
+    let index: usize = f
+        .target
+        .parse()
+        .ok()
+        .filter(|i| *i < task.targets.len())
+        .ok_or_else(|| AppError::BadRequest("请选择目标".into()))?;
+    let target = &task.targets[index];
+    let period = crate::reporting::find_period(&state, &f.period)?;
+    let area = Some(f.area.trim().to_string()).filter(|a| !a.is_empty());
+    if let Some(a) = &area {
+        if !task.areas.contains(a) {
+            return Err(AppError::BadRequest(format!(
+                "受援地“{a}”不是本任务的受援地"
+            )));
+        }
+    } else if target.per_area {
+        return Err(AppError::BadRequest(
+            "该目标按受援地分别计算，请选择受援地".into(),
+        ));
+    }
+    let quantity = bangfu_domain::Quantity::parse_with_precision(
+        &f.quantity,
+        plan.precision(&target.unit).max(2),
+    )
+    .map_err(|e| AppError::BadRequest(format!("数量：{e}")))?;
+    if quantity < bangfu_domain::Quantity::ZERO {
+        return Err(AppError::BadRequest("数量不能为负数".into()));
+    }
+    bangfu_domain::report::check_text("进展说明", &f.note, 2000).map_err(AppError::BadRequest)?;
+    state
+        .store
+        .record_progress(
+            bangfu_store::TaskProgressEntry {
+                update: bangfu_domain::supervision::ProgressUpdate {
+                    task: task.code.clone(),
+                    target: index,
+                    area,
+                    period: period.code,
+                    quantity,
+                },
+                cooperating: !lead.contains(&unit.as_str()),
+                unit,
+                note: f.note.trim().to_string(),
+                recorded_by: actor.login().to_string(),
+                recorded_at: chrono::Utc::now(),
+            },
+            actor.login(),
+        )
+        .await?;
+    Ok(super::see_other(&format!(
+        "/tasks/{}?year={}",
+        task.code,
+        period.code.year()
+    )))
 }

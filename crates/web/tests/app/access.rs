@@ -228,6 +228,20 @@ fn cases(evidence_id: i64, problem_id: i64) -> Vec<Case> {
             Payload::None,
             LoggedIn,
         ),
+        case(
+            M::GET,
+            "/tasks/{code}",
+            "/tasks/1.2-6",
+            Payload::None,
+            LoggedIn,
+        ),
+        case(
+            M::POST,
+            "/tasks/{code}/progress",
+            "/tasks/1.2-6/progress",
+            form(&[("target", "0"), ("period", "2018Q1"), ("quantity", "1")]),
+            EditA,
+        ),
         case(M::GET, "/problems", "/problems", Payload::None, LoggedIn),
         case(
             M::GET,

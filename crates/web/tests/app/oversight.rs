@@ -247,3 +247,58 @@ async fn each_unit_sees_its_score_with_the_reasons() {
     let xlsx = app.get_as(&fgw, "/assessment.xlsx?year=2018").await;
     assert_eq!(xlsx.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn lead_units_record_progress_that_measures_their_targets() {
+    let app = a_year_of_reports().await;
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    let fgw = app.user("coordinator", Role::Coordinator, None).await;
+    for (period, batches) in [("2018Q1", "2"), ("2018Q2", "2")] {
+        let r = app
+            .form(
+                "/tasks/1.2-6/progress",
+                Some(&jw),
+                &[
+                    ("target", "0"),
+                    ("period", period),
+                    ("quantity", batches),
+                    ("note", "讲师团送教"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let bad = app
+        .form(
+            "/tasks/1.2-6/progress",
+            Some(&jw),
+            &[("target", "0"), ("period", "2018Q1"), ("quantity", "两批")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("数量"));
+    // 区卫计委 is neither lead nor cooperating on 1.2-6.
+    let wjw = app.login("wjw-clerk").await;
+    let r = app
+        .form(
+            "/tasks/1.2-6/progress",
+            Some(&wjw),
+            &[("target", "0"), ("period", "2018Q1"), ("quantity", "9")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let page = app.get_as(&fgw, "/tasks/1.2-6?year=2018").await;
+    assert_eq!(page.status, StatusCode::OK);
+    // School year Sep 2017 – Aug 2018, at least 5 batches: 4 recorded, the school year is over.
+    assert!(page.body.contains("4 / 5 批（80%）"), "{}", page.body);
+    assert!(page.body.contains("讲师团送教"));
+    let per_area = app
+        .form(
+            "/tasks/1.2-7/progress",
+            Some(&wjw),
+            &[("target", "0"), ("period", "2018Q1"), ("quantity", "1")],
+        )
+        .await;
+    assert_eq!(per_area.status, StatusCode::BAD_REQUEST);
+    assert!(per_area.body.contains("请选择受援地"));
+}
