@@ -66,6 +66,34 @@ struct TasksPage {
     has_unit: bool,
 }
 
+fn target_line(p: &TargetProgress, with_status: bool) -> TargetLine {
+    TargetLine {
+        description: p.description.to_string(),
+        summary: p.target.summary(),
+        figures: figures(p),
+        status: if with_status { p.status.label() } else { "" },
+        status_code: p.status.as_str(),
+    }
+}
+
+/// The lines of one task's targets.
+fn target_lines(progress: &[TargetProgress], task: &str, with_status: bool) -> Vec<TargetLine> {
+    progress
+        .iter()
+        .filter(|p| p.task_code == task)
+        .map(|p| target_line(p, with_status))
+        .collect()
+}
+
+/// Display names of units, groups or areas, joined as the document writes them.
+fn names(plan: &bangfu_domain::Plan, codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|c| plan.party_name(c))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 fn figures(p: &TargetProgress) -> String {
     let unit = &p.target.unit;
     match (p.actual, p.percent) {
@@ -148,24 +176,9 @@ pub async fn list(
                 .collect::<Vec<_>>()
                 .join("、"),
             lead: plan.lead_names(t).join("、"),
-            cooperating: t
-                .cooperating
-                .iter()
-                .map(|c| plan.party_name(c))
-                .collect::<Vec<_>>()
-                .join("、"),
+            cooperating: names(plan, &t.cooperating),
             my_role: role_of(&state, t, &my_unit),
-            targets: progress
-                .iter()
-                .filter(|p| p.task_code == t.code)
-                .map(|p| TargetLine {
-                    description: p.description.to_string(),
-                    summary: p.target.summary(),
-                    figures: figures(p),
-                    status: if with_status { p.status.label() } else { "" },
-                    status_code: p.status.as_str(),
-                })
-                .collect(),
+            targets: target_lines(&progress, &t.code, with_status),
         })
         .collect();
     let page = TasksPage {
@@ -342,23 +355,8 @@ pub async fn show(
             .collect::<Vec<_>>()
             .join("、"),
         lead: plan.lead_names(task).join("、"),
-        cooperating: task
-            .cooperating
-            .iter()
-            .map(|c| plan.party_name(c))
-            .collect::<Vec<_>>()
-            .join("、"),
-        targets: progress
-            .iter()
-            .filter(|p| p.task_code == task.code)
-            .map(|p| TargetLine {
-                description: p.description.to_string(),
-                summary: p.target.summary(),
-                figures: figures(p),
-                status: if with_status { p.status.label() } else { "" },
-                status_code: p.status.as_str(),
-            })
-            .collect(),
+        cooperating: names(plan, &task.cooperating),
+        targets: target_lines(&progress, &task.code, with_status),
         with_status,
         updates: entries
             .iter()
