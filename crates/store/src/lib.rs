@@ -25,7 +25,7 @@ pub use db::{Backend, SqlStore, DEFAULT_DATABASE_URL};
 pub use error::StoreError;
 pub use plan::TargetTotal;
 pub use problems::{Problem, ProblemUpdate};
-pub use progress::TaskProgressEntry;
+pub use progress::{TaskEvidence, TaskProgressEntry};
 pub use reports::{
     EvidenceFile, EvidenceMeta, NewEvidence, ReportEvent, ReportState, SaveReport, StoredReport,
     Transition, UnitValue,
@@ -159,6 +159,15 @@ pub trait AssessmentStore: Send + Sync {
 pub trait ProgressStore: Send + Sync {
     async fn record_progress(&self, entry: TaskProgressEntry, actor: &str) -> Result<()>;
     async fn task_progress(&self) -> Result<Vec<TaskProgressEntry>>;
+    async fn add_task_evidence(
+        &self,
+        task: &str,
+        unit: &str,
+        file: NewEvidence,
+        actor: &str,
+    ) -> Result<i64>;
+    async fn task_evidence(&self, task: &str) -> Result<Vec<TaskEvidence>>;
+    async fn task_evidence_file(&self, id: i64) -> Result<Option<(TaskEvidence, Vec<u8>)>>;
 }
 
 /// Everything the application needs from storage.

@@ -283,6 +283,26 @@ fn plan_statements(plan: &Plan, source: &str, source_sha256: &str) -> Result<Vec
             ));
         }
     }
+    for (i, c) in plan.categories.iter().enumerate() {
+        out.push(stmt!(
+            "INSERT INTO categories (code, name, seq) VALUES ($1, $2, $3)",
+            &c.code,
+            &c.name,
+            seq(i)
+        ));
+        let members = c.indicators.iter().map(|m| ("indicator", m));
+        let members = members.chain(c.tasks.iter().map(|m| ("task", m)));
+        for (j, (kind, code)) in members.enumerate() {
+            out.push(stmt!(
+                "INSERT INTO category_members (category_code, kind, member_code, seq) \
+                 VALUES ($1, $2, $3, $4)",
+                &c.code,
+                kind,
+                code,
+                seq(j)
+            ));
+        }
+    }
     for p in plan.periods() {
         out.push(stmt!(
             "INSERT INTO periods (code, year, quarter, starts_on, ends_on, deadline) \
@@ -506,6 +526,15 @@ struct PlanRows {
     indicators: Vec<IndicatorRow>,
     rules: Vec<RuleRow>,
     rule_terms: Vec<RuleTermRow>,
+    categories: Vec<CodeName>,
+    category_members: Vec<CategoryMemberRow>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CategoryMemberRow {
+    category_code: String,
+    kind: String,
+    member_code: String,
 }
 
 /// Groups link rows by key, keeping their order.
@@ -718,6 +747,25 @@ fn assemble(rows: PlanRows) -> Result<Plan> {
             .collect(),
         rules,
         assessment: weights(i.assessment_weights.as_deref())?,
+        categories: rows
+            .categories
+            .into_iter()
+            .map(|c| {
+                let of = |kind: &str| -> Vec<String> {
+                    rows.category_members
+                        .iter()
+                        .filter(|m| m.category_code == c.code && m.kind == kind)
+                        .map(|m| m.member_code.clone())
+                        .collect()
+                };
+                Category {
+                    indicators: of("indicator"),
+                    tasks: of("task"),
+                    code: c.code,
+                    name: c.name,
+                }
+            })
+            .collect(),
     })
 }
 
@@ -811,6 +859,8 @@ impl PlanStore for SqlStore {
                     indicators: fetch!(pool, IndicatorRow, "SELECT code, numbering, name, unit, parent_code, of_which, district_fills, cell_code FROM indicators ORDER BY seq"),
                     rules: fetch!(pool, RuleRow, "SELECT seq, kind, left_code FROM rules ORDER BY seq"),
                     rule_terms: fetch!(pool, RuleTermRow, "SELECT rule_seq, indicator_code FROM rule_terms ORDER BY rule_seq, seq"),
+                    categories: fetch!(pool, CodeName, "SELECT code, name FROM categories ORDER BY seq"),
+                    category_members: fetch!(pool, CategoryMemberRow, "SELECT category_code, kind, member_code FROM category_members ORDER BY category_code, seq"),
                 }),
             }
         });

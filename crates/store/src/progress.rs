@@ -35,8 +35,88 @@ struct Row {
     recorded_at: DateTime<Utc>,
 }
 
+/// An evidence file on a task, without its content.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TaskEvidence {
+    pub id: i64,
+    pub task_code: String,
+    pub unit_code: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub uploaded_by: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
 #[async_trait]
 impl ProgressStore for SqlStore {
+    async fn add_task_evidence(
+        &self,
+        task: &str,
+        unit: &str,
+        file: crate::NewEvidence,
+        actor: &str,
+    ) -> Result<i64> {
+        let entry = audit::append(NewAuditEntry {
+            actor: actor.to_string(),
+            action: "task.evidence".into(),
+            entity: "task".into(),
+            entity_key: task.to_string(),
+            new_value: Some(format!("{}（sha256 {}）", file.file_name, file.sha256)),
+            ..Default::default()
+        });
+        Ok(in_write_tx!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO task_evidence (task_code, unit_code, file_name, content_type, size_bytes, \
+                 sha256, content, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 RETURNING id",
+            )
+            .bind(task)
+            .bind(unit)
+            .bind(&file.file_name)
+            .bind(&file.content_type)
+            .bind(file.content.len() as i64)
+            .bind(&file.sha256)
+            .bind(&file.content)
+            .bind(actor)
+            .bind(Utc::now())
+            .fetch_one(&mut *tx)
+            .await?;
+            execute_all!(tx, [entry]);
+            id
+        }))
+    }
+
+    async fn task_evidence(&self, task: &str) -> Result<Vec<TaskEvidence>> {
+        Ok(on_pool!(self, |pool| sqlx::query_as::<_, TaskEvidence>(
+            "SELECT id, task_code, unit_code, file_name, content_type, size_bytes, uploaded_by, \
+             uploaded_at FROM task_evidence WHERE task_code = $1 ORDER BY id"
+        )
+        .bind(task)
+        .fetch_all(pool)
+        .await?))
+    }
+
+    async fn task_evidence_file(&self, id: i64) -> Result<Option<(TaskEvidence, Vec<u8>)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            meta: TaskEvidence,
+            content: Vec<u8>,
+        }
+        let row =
+            on_pool!(self, |pool| {
+                sqlx::query_as::<_, Row>(
+            "SELECT id, task_code, unit_code, file_name, content_type, size_bytes, uploaded_by, \
+             uploaded_at, content FROM task_evidence WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+            });
+        Ok(row.map(|r| (r.meta, r.content)))
+    }
+
     async fn record_progress(&self, entry: TaskProgressEntry, actor: &str) -> Result<()> {
         let u = &entry.update;
         let scaled = u

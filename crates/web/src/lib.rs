@@ -119,8 +119,15 @@ pub fn router(state: AppState) -> Router {
         .route("/problems/{id}", post(pages::problems::update))
         .route("/tasks/{code}", get(pages::tasks::show))
         .route("/tasks/{code}/progress", post(pages::tasks::record))
+        .route(
+            "/tasks/{code}/evidence",
+            post(pages::tasks::upload).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
+        )
+        .route("/task-evidence/{id}", get(pages::tasks::download))
         .route("/supervision.xlsx", get(pages::tasks::export))
         .route("/dashboard", get(pages::dashboard::show))
+        .route("/pairings", get(pages::pairings::show))
+        .route("/pairings.xlsx", get(pages::pairings::export))
         .route("/assessment", get(pages::assessment::show))
         .route("/assessment.xlsx", get(pages::assessment::export))
         .route("/assessment/{unit}", post(pages::assessment::set_score))

@@ -36,6 +36,20 @@ pub(super) struct PlanFile {
     #[serde(default)]
     pub rules: Vec<Spanned<RuleFile>>,
     pub assessment: Option<Spanned<AssessmentFile>>,
+    #[serde(default)]
+    pub categories: Vec<Spanned<CategoryFile>>,
+}
+
+/// An area of the national assessment, with the form rows and tasks it covers.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CategoryFile {
+    pub code: Text,
+    pub name: String,
+    #[serde(default)]
+    pub indicators: Vec<Text>,
+    #[serde(default)]
+    pub tasks: Vec<Text>,
 }
 
 /// Points of each part of the annual assessment.

@@ -149,6 +149,7 @@ impl Checker<'_> {
             indicators,
             rules,
             assessment,
+            categories,
         } = file;
 
         // Code namespaces. Units, groups and donors share one: a responsibility names any of them.
@@ -395,6 +396,7 @@ impl Checker<'_> {
         let indicators =
             self.check_indicators(indicators, &indicator_codes, &measure_names, &cell_codes);
         let rules = self.check_rules(rules, &indicators);
+        let categories = self.check_categories(categories, &indicators, &tasks);
         let assessment = match assessment {
             None => crate::assessment::Weights::default(),
             Some(a) => {
@@ -437,7 +439,57 @@ impl Checker<'_> {
             indicators,
             rules,
             assessment,
+            categories,
         }
+    }
+
+    /// Categories name existing rows and tasks, each in at most one category.
+    fn check_categories(
+        &mut self,
+        categories: Vec<Spanned<CategoryFile>>,
+        indicators: &[Indicator],
+        tasks: &[Task],
+    ) -> Vec<Category> {
+        self.unique("考核类别", categories.iter().map(|c| &c.get_ref().code));
+        let mut seen: HashSet<String> = HashSet::new();
+        categories
+            .into_iter()
+            .map(|c| {
+                let c = c.into_inner();
+                for i in &c.indicators {
+                    if !indicators.iter().any(|x| &x.code == i.get_ref()) {
+                        self.error(
+                            i.span(),
+                            format!("考核类别“{}”引用的指标“{}”没有定义", c.name, i.get_ref()),
+                        );
+                    } else if !seen.insert(format!("i:{}", i.get_ref())) {
+                        self.error(
+                            i.span(),
+                            format!("指标“{}”已属于另一个考核类别", i.get_ref()),
+                        );
+                    }
+                }
+                for t in &c.tasks {
+                    if !tasks.iter().any(|x| &x.code == t.get_ref()) {
+                        self.error(
+                            t.span(),
+                            format!("考核类别“{}”引用的任务“{}”没有定义", c.name, t.get_ref()),
+                        );
+                    } else if !seen.insert(format!("t:{}", t.get_ref())) {
+                        self.error(
+                            t.span(),
+                            format!("任务“{}”已属于另一个考核类别", t.get_ref()),
+                        );
+                    }
+                }
+                Category {
+                    code: c.code.into_inner(),
+                    name: c.name,
+                    indicators: c.indicators.into_iter().map(Spanned::into_inner).collect(),
+                    tasks: c.tasks.into_iter().map(Spanned::into_inner).collect(),
+                }
+            })
+            .collect()
     }
 
     fn check_header(&mut self, h: HeaderFile, unit_codes: &HashSet<String>) -> PlanInfo {

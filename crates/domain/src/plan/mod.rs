@@ -31,6 +31,16 @@ pub struct Plan {
     pub rules: Vec<Rule>,
     /// Points of each part of the annual assessment (考核).
     pub assessment: crate::assessment::Weights,
+    /// Areas of the national assessment grouping form rows and tasks (组织领导, 资金支持 …).
+    pub categories: Vec<Category>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Category {
+    pub code: String,
+    pub name: String,
+    pub indicators: Vec<String>,
+    pub tasks: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -277,3 +277,33 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn categories_cover_rows_and_tasks_once() {
+    let plan = built_in();
+    assert_eq!(plan.categories.len(), 6);
+    let names: Vec<&str> = plan.categories.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "组织领导",
+            "人才支援",
+            "资金支持",
+            "产业合作",
+            "劳务协作",
+            "携手奔小康"
+        ]
+    );
+    let twice = errors_after_edit("tasks = [\"1.4-1\"]", "tasks = [\"1.4-1\", \"1.1-1\"]");
+    assert!(
+        twice
+            .to_string()
+            .contains("任务“1.1-1”已属于另一个考核类别"),
+        "{twice}"
+    );
+    let missing = errors_after_edit("indicators = [\"3.1\",", "indicators = [\"3.9\",");
+    assert!(
+        missing.to_string().contains("引用的指标“3.9”没有定义"),
+        "{missing}"
+    );
+}

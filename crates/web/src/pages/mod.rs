@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod district;
 pub mod home;
 pub mod import;
+pub mod pairings;
 pub mod plan;
 pub mod problems;
 pub mod report;

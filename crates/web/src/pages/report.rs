@@ -606,14 +606,9 @@ pub fn evidence_type(file_name: &str) -> Result<&'static str, AppError> {
         })
 }
 
-pub async fn upload(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path((period, unit)): Path<(String, String)>,
-    mut multipart: Multipart,
-) -> Result<Response, AppError> {
-    actor.require(Action::EditReport { unit: &unit })?;
-    let period = reporting::find_period(&state, &period)?.code.to_string();
+/// Reads the `file` field of an evidence upload: a clean name, an accepted type whose content
+/// matches its extension, within the size limit.
+pub async fn read_evidence(mut multipart: Multipart) -> Result<NewEvidence, AppError> {
     let too_big = || super::too_big("佐证材料", MAX_EVIDENCE_BYTES);
     while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
         if field.name() != Some("file") {
@@ -643,24 +638,30 @@ pub async fn upload(
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        state
-            .store
-            .add_evidence(
-                &period,
-                &unit,
-                NewEvidence {
-                    file_name: name,
-                    content_type: content_type.to_string(),
-                    sha256,
-                    content: bytes.to_vec(),
-                },
-                actor.login(),
-                &actor.address,
-            )
-            .await?;
-        return Ok(see_other(&report_url(&period, &unit, "uploaded")));
+        return Ok(NewEvidence {
+            file_name: name,
+            content_type: content_type.to_string(),
+            sha256,
+            content: bytes.to_vec(),
+        });
     }
     Err(AppError::BadRequest("请选择要上传的佐证材料文件".into()))
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((period, unit)): Path<(String, String)>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    actor.require(Action::EditReport { unit: &unit })?;
+    let period = reporting::find_period(&state, &period)?.code.to_string();
+    let file = read_evidence(multipart).await?;
+    state
+        .store
+        .add_evidence(&period, &unit, file, actor.login(), &actor.address)
+        .await?;
+    Ok(see_other(&report_url(&period, &unit, "uploaded")))
 }
 
 /// Evidence is always downloaded as an attachment, never rendered inline.

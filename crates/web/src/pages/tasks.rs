@@ -298,6 +298,7 @@ struct UpdateLine {
 #[derive(Template)]
 #[template(path = "task.html")]
 struct TaskPage {
+    evidence: Vec<bangfu_store::TaskEvidence>,
     nav: Nav,
     csrf: String,
     year: i32,
@@ -341,6 +342,7 @@ pub async fn show(
     let all_units: Vec<&str> = lead.iter().chain(&coop).copied().collect();
     let today = state.clock.today();
     let page = TaskPage {
+        evidence: state.store.task_evidence(&task.code).await?,
         nav: Nav::for_actor(Some(&actor)),
         csrf: actor.csrf_token().to_string(),
         year,
@@ -485,4 +487,73 @@ pub async fn record(
         task.code,
         period.code.year()
     )))
+}
+
+/// `POST /tasks/{code}/evidence`: a 佐证材料 file on the task, by one of its units.
+pub async fn upload(
+    State(state): State<AppState>,
+    actor: Actor,
+    PathParams(code): PathParams<String>,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let task = state
+        .plan
+        .tasks
+        .iter()
+        .find(|t| t.code == code)
+        .ok_or(AppError::NotFound)?;
+    let (lead, coop) = party_units(&state, task);
+    let all_units: Vec<&str> = lead.iter().chain(&coop).copied().collect();
+    actor.require(Action::RecordTaskProgress { units: &all_units })?;
+    let file = super::report::read_evidence(multipart).await?;
+    let unit = actor.user.unit_code.clone().unwrap_or_default();
+    state
+        .store
+        .add_task_evidence(&task.code, &unit, file, actor.login())
+        .await?;
+    Ok(super::see_other(&format!("/tasks/{}", task.code)))
+}
+
+/// `GET /task-evidence/{id}`: downloads for the task's units and those who see the district.
+pub async fn download(
+    State(state): State<AppState>,
+    actor: Actor,
+    PathParams(id): PathParams<i64>,
+) -> Result<Response, AppError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let (meta, content) = state
+        .store
+        .task_evidence_file(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let task = state
+        .plan
+        .tasks
+        .iter()
+        .find(|t| t.code == meta.task_code)
+        .ok_or(AppError::NotFound)?;
+    let (lead, coop) = party_units(&state, task);
+    let all_units: Vec<&str> = lead.iter().chain(&coop).copied().collect();
+    if !actor.may(Action::ViewDistrict)
+        && !actor.may(Action::RecordTaskProgress { units: &all_units })
+    {
+        return Err(AppError::Forbidden);
+    }
+    let ext = meta
+        .file_name
+        .rsplit_once('.')
+        .map_or("bin".to_string(), |(_, e)| e.to_ascii_lowercase());
+    Ok((
+        [
+            (header::CONTENT_TYPE, meta.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                super::attachment(&format!("task-evidence-{id}.{ext}"), &meta.file_name),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        content,
+    )
+        .into_response())
 }

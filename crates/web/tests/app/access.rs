@@ -120,7 +120,7 @@ fn form(fields: &[(&'static str, &str)]) -> Payload {
     Payload::Form(fields.iter().map(|(k, v)| (*k, v.to_string())).collect())
 }
 
-fn cases(evidence_id: i64, problem_id: i64) -> Vec<Case> {
+fn cases(evidence_id: i64, problem_id: i64, task_evidence_id: i64) -> Vec<Case> {
     use Method as M;
     use Need::*;
     let pdf = b"%PDF-1.4 matrix".to_vec();
@@ -241,6 +241,34 @@ fn cases(evidence_id: i64, problem_id: i64) -> Vec<Case> {
             "/tasks/1.2-6/progress",
             form(&[("target", "0"), ("period", "2018Q1"), ("quantity", "1")]),
             EditA,
+        ),
+        case(
+            M::GET,
+            "/pairings",
+            "/pairings?year=2018",
+            Payload::None,
+            District,
+        ),
+        case(
+            M::GET,
+            "/pairings.xlsx",
+            "/pairings.xlsx",
+            Payload::None,
+            District,
+        ),
+        case(
+            M::POST,
+            "/tasks/{code}/evidence",
+            "/tasks/1.2-6/evidence",
+            Payload::Multipart("送教.pdf", pdf.clone()),
+            EditA,
+        ),
+        case(
+            M::GET,
+            "/task-evidence/{id}",
+            &format!("/task-evidence/{task_evidence_id}"),
+            Payload::None,
+            ViewA,
         ),
         case(M::GET, "/problems", "/problems", Payload::None, LoggedIn),
         case(
@@ -622,7 +650,23 @@ async fn every_route_for_every_caller_follows_the_policy() {
         )
         .await
         .unwrap();
-    let all = cases(evidence_id, problem_id);
+    let task_evidence_id = app
+        .state
+        .store
+        .add_task_evidence(
+            "1.2-6",
+            "jw",
+            NewEvidence {
+                file_name: "送教.pdf".into(),
+                content_type: "application/pdf".into(),
+                sha256: "x".into(),
+                content: b"%PDF-1.4".to_vec(),
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    let all = cases(evidence_id, problem_id, task_evidence_id);
     let covered: BTreeSet<(String, String)> = all
         .iter()
         .map(|c| (c.method.to_string(), c.route.to_string()))

@@ -302,3 +302,35 @@ async fn lead_units_record_progress_that_measures_their_targets() {
     assert_eq!(per_area.status, StatusCode::BAD_REQUEST);
     assert!(per_area.body.contains("请选择受援地"));
 }
+
+#[tokio::test]
+async fn each_pairing_has_a_yearly_summary_by_assessment_area() {
+    let app = a_year_of_reports().await;
+    let leader = app.user("leader", Role::Viewer, None).await;
+    let page = app.get_as(&leader, "/pairings?year=2018").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = &page.body;
+    assert!(body.contains("大兴区 → 察右前旗"));
+    assert!(body.contains("西红门镇 → 224团"));
+    // 茅箭区's funds are its own task (2.3-1), not 察右前旗's.
+    let maojian = body
+        .split("大兴区 → 茅箭区")
+        .nth(1)
+        .unwrap()
+        .split("<section")
+        .next()
+        .unwrap();
+    assert!(maojian.contains("2.3-1") && !maojian.contains("1.2-1"));
+    let chayou = body
+        .split("大兴区 → 察右前旗")
+        .nth(1)
+        .unwrap()
+        .split("<section")
+        .next()
+        .unwrap();
+    assert!(chayou.contains("<h3>资金支持</h3>") && chayou.contains("1.2-1"));
+    assert!(chayou.contains("滞后"));
+    assert!(body.contains("一、1.2 各区单独安排援助资金</td><td class=\"num\">100.00</td>"));
+    let xlsx = app.get_as(&leader, "/pairings.xlsx?year=2018").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+}
