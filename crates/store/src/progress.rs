@@ -104,16 +104,15 @@ impl ProgressStore for SqlStore {
             meta: TaskEvidence,
             content: Vec<u8>,
         }
-        let row =
-            on_pool!(self, |pool| {
-                sqlx::query_as::<_, Row>(
+        let row = on_pool!(self, |pool| {
+            sqlx::query_as::<_, Row>(
             "SELECT id, task_code, unit_code, file_name, content_type, size_bytes, uploaded_by, \
              uploaded_at, content FROM task_evidence WHERE id = $1"
         )
         .bind(id)
         .fetch_optional(pool)
         .await?
-            });
+        });
         Ok(row.map(|r| (r.meta, r.content)))
     }
 

@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
             get(pages::problems::list).post(pages::problems::raise),
         )
         .route("/problems/{id}", post(pages::problems::update))
+        .route("/problems.xlsx", get(pages::problems::export))
         .route("/tasks/{code}", get(pages::tasks::show))
         .route("/tasks/{code}/progress", post(pages::tasks::record))
         .route(

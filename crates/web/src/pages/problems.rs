@@ -48,6 +48,7 @@ struct ProblemsPage {
     can_raise: bool,
     units: Vec<(String, String)>,
     tasks: Vec<(String, String)>,
+    areas: Vec<(String, String)>,
     message: Option<&'static str>,
 }
 
@@ -108,6 +109,11 @@ pub async fn list(
             .tasks
             .iter()
             .map(|t| (t.code.clone(), format!("{} {}", t.code, t.title)))
+            .collect(),
+        areas: plan
+            .areas
+            .iter()
+            .map(|a| (a.code.clone(), a.name.clone()))
             .collect(),
         message: flash(q.msg.as_deref()),
     };
@@ -220,4 +226,55 @@ pub async fn update(
         )
         .await?;
     Ok(see_other("/problems?msg=problem_updated"))
+}
+
+/// `/problems.xlsx`: the problems the caller may see.
+pub async fn export(State(state): State<AppState>, actor: Actor) -> Result<Response, AppError> {
+    let today = state.clock.today();
+    let plan = &state.plan;
+    let rows: Vec<Vec<String>> = state
+        .store
+        .problems()
+        .await?
+        .into_iter()
+        .filter(|p| actor.may(Action::ViewProblems { unit: &p.unit }))
+        .map(|p| {
+            vec![
+                p.description.clone(),
+                plan.party_name(&p.unit).to_string(),
+                p.task.clone().unwrap_or_default(),
+                p.area
+                    .as_deref()
+                    .map(|a| plan.party_name(a).to_string())
+                    .unwrap_or_default(),
+                p.raised_on.to_string(),
+                p.owner.clone(),
+                p.due.map(|d| d.to_string()).unwrap_or_default(),
+                if is_overdue(p.status, p.due, today) {
+                    format!("{}（已超期）", p.status.label())
+                } else {
+                    p.status.label().to_string()
+                },
+                p.resolution.clone(),
+            ]
+        })
+        .collect();
+    let bytes = bangfu_xlsx::table_workbook(
+        "问题台账",
+        &[
+            "问题",
+            "单位",
+            "任务",
+            "受援地",
+            "提出日期",
+            "责任人",
+            "办结期限",
+            "状态",
+            "处理情况",
+        ],
+        &[36.0, 14.0, 8.0, 10.0, 12.0, 10.0, 12.0, 12.0, 30.0],
+        &rows,
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::api::sheets::xlsx_response("问题台账.xlsx", bytes))
 }

@@ -273,6 +273,13 @@ fn cases(evidence_id: i64, problem_id: i64, task_evidence_id: i64) -> Vec<Case> 
         case(M::GET, "/problems", "/problems", Payload::None, LoggedIn),
         case(
             M::GET,
+            "/problems.xlsx",
+            "/problems.xlsx",
+            Payload::None,
+            LoggedIn,
+        ),
+        case(
+            M::GET,
             "/assessment",
             "/assessment?year=2018",
             Payload::None,

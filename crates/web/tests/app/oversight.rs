@@ -196,6 +196,12 @@ async fn problems_go_from_a_report_sentence_to_resolution() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let dash = app.get_as(&fgw, "/dashboard?year=2018").await;
     assert!(dash.body.contains("未解决问题 0 个"));
+    let xlsx = app.get_as(&czj, "/problems.xlsx").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
 }
 
 #[tokio::test]
