@@ -40,6 +40,11 @@ pub struct Facts {
     pub with_evidence: u32,
     /// Completion (percent, any value) of each measurable target the unit leads.
     pub led_targets: Vec<u32>,
+    /// Which reports were late and which are missing (period labels), and each led target's
+    /// task and completion, so that every lost point is explained.
+    pub late_periods: Vec<String>,
+    pub missing_periods: Vec<String>,
+    pub target_details: Vec<(String, u32)>,
     /// The coordinator's score, out of the coordinator weight.
     pub coordinator: Option<Decimal>,
 }
@@ -67,6 +72,27 @@ fn share(weight: Decimal, part: u32, whole: u32) -> Decimal {
     }
 }
 
+/// "；迟报：2018年第一季度、2018年第二季度", or nothing.
+fn listed(what: &str, items: &[String]) -> String {
+    if items.is_empty() {
+        String::new()
+    } else {
+        format!("；{what}：{}", items.join("、"))
+    }
+}
+
+/// "：1.2-1 完成 50%，2.3-1 完成 150%", or nothing.
+fn details(targets: &[(String, u32)]) -> String {
+    if targets.is_empty() {
+        return String::new();
+    }
+    let each: Vec<String> = targets
+        .iter()
+        .map(|(task, p)| format!("{task} 完成 {p}%"))
+        .collect();
+    format!("：{}", each.join("，"))
+}
+
 pub fn score(w: &Weights, f: &Facts) -> Score {
     let mut parts = vec![
         Part {
@@ -76,7 +102,12 @@ pub fn score(w: &Weights, f: &Facts) -> Score {
             reason: if f.due == 0 {
                 "本年尚无到期报表，按满分计".into()
             } else {
-                format!("应报 {} 期，已报 {} 期", f.due, f.submitted)
+                format!(
+                    "应报 {} 期，已报 {} 期{}",
+                    f.due,
+                    f.submitted,
+                    listed("缺报", &f.missing_periods)
+                )
             },
         },
         Part {
@@ -86,7 +117,12 @@ pub fn score(w: &Weights, f: &Facts) -> Score {
             reason: if f.due == 0 {
                 "本年尚无到期报表，按满分计".into()
             } else {
-                format!("应报 {} 期，按时报送 {} 期", f.due, f.on_time)
+                format!(
+                    "应报 {} 期，按时报送 {} 期{}",
+                    f.due,
+                    f.on_time,
+                    listed("迟报", &f.late_periods)
+                )
             },
         },
     ];
@@ -102,8 +138,9 @@ pub fn score(w: &Weights, f: &Facts) -> Score {
         (
             (w.targets * avg / Decimal::from(100)).round_dp(2),
             format!(
-                "牵头目标 {n} 个，平均完成率 {}%（超过 100% 按 100% 计）",
-                avg.round_dp(1)
+                "牵头目标 {n} 个，平均完成率 {}%（超过 100% 按 100% 计）{}",
+                avg.round_dp(1),
+                details(&f.target_details)
             ),
         )
     };
@@ -161,6 +198,9 @@ mod tests {
             on_time: 2,
             with_evidence: 1,
             led_targets: vec![50, 150],
+            late_periods: vec!["2018年第二季度".into()],
+            missing_periods: vec!["2018年第四季度".into()],
+            target_details: vec![("1.2-1".into(), 50), ("2.3-1".into(), 150)],
             coordinator: Some(d("8")),
         };
         let s = score(&Weights::default(), &facts);
@@ -174,7 +214,15 @@ mod tests {
         assert_eq!(s.total, d("65.92"));
         assert_eq!(
             s.parts[2].reason,
-            "牵头目标 2 个，平均完成率 75%（超过 100% 按 100% 计）"
+            "牵头目标 2 个，平均完成率 75%（超过 100% 按 100% 计）：1.2-1 完成 50%，2.3-1 完成 150%"
+        );
+        assert_eq!(
+            s.parts[0].reason,
+            "应报 4 期，已报 3 期；缺报：2018年第四季度"
+        );
+        assert_eq!(
+            s.parts[1].reason,
+            "应报 4 期，按时报送 2 期；迟报：2018年第二季度"
         );
     }
 

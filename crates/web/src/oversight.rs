@@ -107,17 +107,33 @@ pub async fn assessments(state: &AppState, year: i32) -> Result<Vec<UnitAssessme
     let mut out: Vec<UnitAssessment> = bangfu_domain::summary::reporting_units(plan)
         .into_iter()
         .map(|unit| {
-            let mine = states
-                .iter()
-                .filter(|s| s.unit_code == unit.code && due.contains(&s.period_code))
-                .filter(|s| matches!(s.status.as_str(), "submitted" | "approved"));
+            let label = |code: &str| {
+                code.parse::<bangfu_domain::PeriodCode>()
+                    .map(|p| p.label())
+                    .unwrap_or_else(|_| code.to_string())
+            };
             let (mut submitted, mut on_time, mut with_evidence) = (0, 0, 0);
-            for s in mine {
-                submitted += 1;
-                on_time += u32::from(!s.late);
-                with_evidence += u32::from(s.evidence > 0);
+            let (mut late_periods, mut missing_periods) = (Vec::new(), Vec::new());
+            for period in &due {
+                let report = states.iter().find(|s| {
+                    s.unit_code == unit.code
+                        && &s.period_code == period
+                        && matches!(s.status.as_str(), "submitted" | "approved")
+                });
+                match report {
+                    None => missing_periods.push(label(period)),
+                    Some(s) => {
+                        submitted += 1;
+                        if s.late {
+                            late_periods.push(label(period));
+                        } else {
+                            on_time += 1;
+                        }
+                        with_evidence += u32::from(s.evidence > 0);
+                    }
+                }
             }
-            let led_targets = progress
+            let led: Vec<(String, u32)> = progress
                 .iter()
                 .filter(|p| p.status != TargetStatus::Unmeasured)
                 .filter(|p| {
@@ -126,8 +142,9 @@ pub async fn assessments(state: &AppState, year: i32) -> Result<Vec<UnitAssessme
                         .iter()
                         .any(|l| plan.expand_party(l).contains(&unit.code.as_str()))
                 })
-                .filter_map(|p| p.percent)
+                .filter_map(|p| Some((p.task_code.to_string(), p.percent?)))
                 .collect();
+            let led_targets = led.iter().map(|(_, p)| *p).collect();
             let given = coordinator.iter().find(|c| c.unit == unit.code);
             let facts = Facts {
                 due: due.len() as u32,
@@ -135,6 +152,9 @@ pub async fn assessments(state: &AppState, year: i32) -> Result<Vec<UnitAssessme
                 on_time,
                 with_evidence,
                 led_targets,
+                late_periods,
+                missing_periods,
+                target_details: led,
                 coordinator: given.map(|c| c.score.decimal()),
             };
             UnitAssessment {

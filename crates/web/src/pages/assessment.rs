@@ -129,6 +129,9 @@ pub async fn set_score(
         )));
     }
     bangfu_domain::report::check_text("评语", &f.comment, 500).map_err(AppError::BadRequest)?;
+    if f.comment.trim().is_empty() {
+        return Err(AppError::BadRequest("评分时请写明理由（评语）".into()));
+    }
     state
         .store
         .set_coordinator_score(year, &unit, score, f.comment.trim(), actor.login())

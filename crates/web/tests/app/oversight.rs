@@ -223,7 +223,11 @@ async fn each_unit_sees_its_score_with_the_reasons() {
         .unwrap()
         .to_string();
     assert!(row.contains("<td class=\"num total\">9.25</td>"), "{row}");
-    assert!(row.contains("应报 2 期，已报 0 期"));
+    assert!(
+        row.contains("应报 2 期，已报 0 期；缺报：2018年第一季度、2018年第二季度"),
+        "{row}"
+    );
+    assert!(row.contains("1.2-1 完成 17%"), "{row}");
     assert!(row.contains("牵头目标 1 个，平均完成率 17%"));
     let r = app
         .form(
