@@ -26,7 +26,9 @@ pub const BUILT_IN_PLAN_NAME: &str = "plans/daxing-2017-2020.toml（内置）";
                   bangfu plan check 方案.toml   检查一个方案文件\n  bangfu plan show --json       输出数据库中的方案"
 )]
 struct Cli {
-    /// Database: sqlite://PATH (default sqlite://./data/bangfu.db) or postgres://USER@HOST/DB
+    #[arg(
+        help = "数据库：sqlite://路径（默认 sqlite://./data/bangfu.db）或 postgres://用户@主机/库名"
+    )]
     #[arg(long, global = true, env = "BANGFU_DATABASE_URL", default_value = bangfu_store::DEFAULT_DATABASE_URL)]
     db: String,
 
@@ -36,53 +38,57 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the web application. On a new database: migrate, load the plan, create the administrator.
+    #[command(about = "运行网页系统。新数据库会自动迁移、载入方案并创建管理员 admin")]
     Serve {
-        /// Address to listen on
+        #[arg(help = "监听地址")]
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
-        /// Plan file to load into a new database (default: the built-in Daxing plan)
+        #[arg(help = "新数据库要载入的方案文件（默认：内置的大兴区方案）")]
         #[arg(long)]
         plan: Option<PathBuf>,
     },
-    /// Prepare a database without serving: migrate, load the plan, create the administrator.
+    #[command(about = "只准备数据库、不启动服务：迁移、载入方案、创建管理员")]
     Init {
-        /// Plan file to load into a new database (default: the built-in Daxing plan)
+        #[arg(help = "新数据库要载入的方案文件（默认：内置的大兴区方案）")]
         #[arg(long)]
         plan: Option<PathBuf>,
     },
-    /// Check or show plans.
+    #[command(about = "检查或查看方案")]
     #[command(subcommand)]
     Plan(PlanCommand),
-    /// Manage user accounts.
+    #[command(about = "管理用户账号")]
     #[command(subcommand)]
     User(UserCommand),
-    /// Manage API tokens for machine clients.
+    #[command(about = "管理供程序调用的 API 令牌")]
     #[command(subcommand)]
     Token(TokenCommand),
-    /// The progress form (附件) as .xlsx: export and import.
+    #[command(about = "进展情况表（附件）的 Excel 导出与导入")]
     #[command(subcommand)]
     Form(FormCommand),
-    /// The task breakdown table (任务分解表).
+    #[command(about = "任务分解表")]
     #[command(subcommand)]
     Tasks(TasksCommand),
-    /// The audit trail.
+    #[command(about = "审计日志")]
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// The annual assessment (考核) of every unit, with the reasons of each score.
+    #[command(about = "年度考核：各单位得分及理由")]
     Assess {
         #[arg(long)]
         year: i32,
-        /// Machine-readable JSON instead of text
+        #[arg(help = "输出 JSON（供程序读取）")]
         #[arg(long)]
         json: bool,
     },
-    /// Copy the running SQLite database to FILE, consistently (PostgreSQL: use pg_dump).
-    Backup { file: PathBuf },
-    /// Put a backup in place of the database (stop the server first).
-    Restore {
+    #[command(about = "把运行中的 SQLite 数据库一致地备份到 FILE（PostgreSQL 请用 pg_dump）")]
+    Backup {
+        #[arg(help = "备份文件（不能已存在）")]
         file: PathBuf,
-        /// Replace an existing database (it is kept aside under another name)
+    },
+    #[command(about = "用备份替换数据库（请先停止服务）")]
+    Restore {
+        #[arg(help = "用 bangfu backup 生成的备份文件")]
+        file: PathBuf,
+        #[arg(help = "替换已有数据库（原数据库改名保留）")]
         #[arg(long)]
         force: bool,
     },
@@ -90,37 +96,38 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walk the audit log's hash chain; report the first broken link (non-zero exit).
+    #[command(about = "校验审计日志的哈希链，报告第一个断点（有断点时退出码非零）")]
     Verify,
 }
 
 #[derive(Subcommand)]
 enum FormCommand {
-    /// Export a unit's form, or the district's (totals, then one sheet per unit).
+    #[command(about = "导出某单位的进展情况表，或全区的（汇总表在前，各单位各一页）")]
     Export {
-        /// Period code, e.g. 2018Q2
+        #[arg(help = "报送期代码，例如 2018Q2")]
         #[arg(long)]
         period: String,
-        /// A unit code; without it, the district form
+        #[arg(help = "单位代码；不填则导出全区")]
         #[arg(long)]
         unit: Option<String>,
-        /// ytd (year to date) or quarter (the quarter's own increment)
+        #[arg(help = "ytd（年初至今累计）或 quarter（本季度新增）")]
         #[arg(long)]
         basis: Option<String>,
-        /// Count only approved reports (district form)
+        #[arg(help = "只计已审核的报表（全区表）")]
         #[arg(long)]
         approved_only: bool,
-        #[arg(short = 'o', long = "output")]
+        #[arg(short = 'o', long = "output", help = "输出的 .xlsx 文件")]
         output: PathBuf,
     },
-    /// Import a filled form into a unit's report; errors one per line, non-zero exit.
+    #[command(about = "把填好的进展情况表导入某单位的报表；有错误时逐行列出，退出码非零")]
     Import {
+        #[arg(help = "填好的 .xlsx 文件")]
         file: PathBuf,
         #[arg(long)]
         period: String,
         #[arg(long)]
         unit: String,
-        /// Show the changes and problems without writing
+        #[arg(help = "只显示修改和问题，不写入")]
         #[arg(long)]
         dry_run: bool,
     },
@@ -128,29 +135,31 @@ enum FormCommand {
 
 #[derive(Subcommand)]
 enum TasksCommand {
-    /// Export the task breakdown table with the latest figures.
+    #[command(about = "导出任务分解表（含最新进展）")]
     Export {
-        #[arg(short = 'o', long = "output")]
+        #[arg(short = 'o', long = "output", help = "输出的 .xlsx 文件")]
         output: PathBuf,
     },
 }
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Add a user. The password comes from BANGFU_PASSWORD, or a generated one is printed once.
+    #[command(about = "添加用户。密码取自 BANGFU_PASSWORD，否则自动生成并只显示一次")]
     Add {
         #[arg(long)]
         login: String,
-        /// admin, coordinator, reporter, viewer or auditor (or 系统管理员, 汇总单位, 填报人, 领导, 审计)
+        #[arg(
+            help = "角色：admin、coordinator、reporter、viewer、auditor（或 系统管理员、汇总单位、填报人、领导、审计）"
+        )]
         #[arg(long)]
         role: String,
-        /// The unit code a reporter belongs to (see `bangfu plan show`)
+        #[arg(help = "填报人所属单位代码（见 bangfu plan show）")]
         #[arg(long)]
         unit: Option<String>,
-        /// Display name, printed as 填报人
+        #[arg(help = "姓名（打印为“填报人”）")]
         #[arg(long)]
         name: Option<String>,
-        /// Phone number, printed as 联系电话
+        #[arg(help = "联系电话")]
         #[arg(long)]
         phone: Option<String>,
     },
@@ -158,28 +167,28 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum TokenCommand {
-    /// Create an API token for a user; it is shown once and stored hashed.
+    #[command(about = "为用户创建 API 令牌；只显示一次，以哈希形式保存")]
     Create {
         #[arg(long)]
         login: String,
-        /// What the token is for
+        #[arg(help = "令牌用途")]
         #[arg(long, default_value = "API 令牌")]
         label: String,
     },
-    /// Revoke a token by its number.
+    #[command(about = "按编号吊销令牌")]
     Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
 enum PlanCommand {
-    /// Validate a plan file; errors name the file, line and column. Touches no database.
+    #[command(about = "检查方案文件；错误注明文件、行、列，不访问数据库")]
     Check {
-        /// The plan file (TOML), see plans/README.md
+        #[arg(help = "方案文件（TOML），格式见 plans/README.md")]
         file: PathBuf,
     },
-    /// Show the plan as loaded in the database.
+    #[command(about = "查看数据库中已载入的方案")]
     Show {
-        /// Machine-readable JSON instead of text
+        #[arg(help = "输出 JSON（供程序读取）")]
         #[arg(long)]
         json: bool,
     },
