@@ -23,6 +23,11 @@ use std::sync::Arc;
 /// Largest evidence file (佐证材料) accepted.
 pub const MAX_EVIDENCE_BYTES: usize = 20 * 1024 * 1024;
 
+/// China Standard Time (UTC+8), where the deadlines fall and dates are shown.
+pub fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
 /// Where "now" comes from: the system clock, or a fixed instant in tests.
 #[derive(Clone, Debug)]
 pub enum Clock {
@@ -40,8 +45,7 @@ impl Clock {
 
     /// Today's date in China Standard Time (UTC+8), where the deadlines fall.
     pub fn today(&self) -> NaiveDate {
-        let beijing = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-        self.now().with_timezone(&beijing).date_naive()
+        self.now().with_timezone(&beijing()).date_naive()
     }
 }
 

@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use axum::response::{Html, Response};
 use bangfu_domain::policy::Action;
 use bangfu_store::{AuditEntry, AuditFilter};
-use chrono::{FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -47,8 +47,7 @@ fn day(field: &str, text: &str, next: bool) -> Result<Option<chrono::DateTime<Ut
     } else {
         date
     };
-    let beijing = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    Ok(beijing
+    Ok(crate::beijing()
         .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight"))
         .single()
         .map(|t| t.with_timezone(&Utc)))

@@ -20,7 +20,7 @@ use bangfu_domain::report::{
 };
 use bangfu_store::AuditFilter;
 use bangfu_store::NewEvidence;
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -92,8 +92,7 @@ struct EvidenceRow {
 }
 
 pub fn beijing_time(t: DateTime<Utc>) -> String {
-    let beijing = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    t.with_timezone(&beijing)
+    t.with_timezone(&crate::beijing())
         .format("%Y-%m-%d %H:%M")
         .to_string()
 }
