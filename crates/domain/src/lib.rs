@@ -4,6 +4,7 @@
 //! their deadlines, exact quantities. No IO, no clock: callers pass "today" in.
 
 pub mod assessment;
+pub mod ledger;
 pub mod period;
 pub mod plan;
 pub mod policy;

@@ -37,6 +37,18 @@ pub enum Action<'a> {
     WorkOnProblem { unit: &'a str },
     /// Record progress on a task: a reporter of one of the task's lead or cooperating units.
     RecordTaskProgress { units: &'a [&'a str] },
+    /// The funds ledger: budgets, projects, transactions, reconciliation, oversight views.
+    ViewLedger,
+    /// One project of the ledger, with its findings: also the reporter of its implementing unit.
+    ViewProject { unit: &'a str },
+    /// Record budgets, projects, transactions and documents (区财政局, and the coordinator).
+    RecordLedger,
+    /// Allocate beyond a year's budget, with a written reason.
+    OverrideBudget,
+    /// Raise or close an audit finding (审计意见).
+    RaiseFinding,
+    /// Answer an audit finding on a project: the reporter of its implementing unit.
+    AnswerFinding { unit: &'a str },
 }
 
 /// True when `subject` (None: not logged in) may perform `action`.
@@ -57,6 +69,12 @@ pub fn allows(subject: Option<Subject<'_>>, action: Action<'_>) -> bool {
         Action::RaiseProblem => s.role == Role::Coordinator,
         Action::WorkOnProblem { unit } => s.role == Role::Coordinator || own_unit(unit),
         Action::RecordTaskProgress { units } => units.iter().any(|u| own_unit(u)),
+        Action::ViewLedger => s.role != Role::Reporter,
+        Action::ViewProject { unit } => s.role != Role::Reporter || own_unit(unit),
+        Action::RecordLedger => matches!(s.role, Role::Finance | Role::Coordinator),
+        Action::OverrideBudget => s.role == Role::Coordinator,
+        Action::RaiseFinding => s.role == Role::Auditor,
+        Action::AnswerFinding { unit } => own_unit(unit),
     }
 }
 
@@ -94,7 +112,13 @@ mod tests {
 
     #[test]
     fn only_the_coordinator_reviews_and_nobody_else_edits() {
-        for role in [Role::Admin, Role::Coordinator, Role::Viewer, Role::Auditor] {
+        for role in [
+            Role::Admin,
+            Role::Coordinator,
+            Role::Viewer,
+            Role::Auditor,
+            Role::Finance,
+        ] {
             let s = who(role, None);
             assert!(allows(s, Action::ViewReport { unit: "jw" }), "{role}");
             assert!(allows(s, Action::ViewDistrict), "{role}");
@@ -103,6 +127,31 @@ mod tests {
             assert_eq!(allows(s, Action::ManageUsers), role == Role::Admin);
         }
         assert!(allows(who(Role::Auditor, None), Action::ViewAuditTrail));
+        assert!(!allows(who(Role::Finance, None), Action::ViewAuditTrail));
         assert!(!allows(who(Role::Viewer, None), Action::ViewAuditTrail));
+    }
+
+    #[test]
+    fn finance_records_the_ledger_auditors_question_it_units_answer() {
+        let finance = who(Role::Finance, None);
+        let auditor = who(Role::Auditor, None);
+        let coordinator = who(Role::Coordinator, None);
+        let jw = who(Role::Reporter, Some("jw"));
+        assert!(allows(finance, Action::RecordLedger));
+        assert!(allows(coordinator, Action::RecordLedger));
+        assert!(!allows(auditor, Action::RecordLedger));
+        assert!(!allows(jw, Action::RecordLedger));
+        assert!(!allows(who(Role::Admin, None), Action::RecordLedger));
+        assert!(allows(coordinator, Action::OverrideBudget));
+        assert!(!allows(finance, Action::OverrideBudget));
+        assert!(allows(auditor, Action::RaiseFinding));
+        assert!(!allows(finance, Action::RaiseFinding));
+        assert!(allows(jw, Action::AnswerFinding { unit: "jw" }));
+        assert!(!allows(jw, Action::AnswerFinding { unit: "wjw" }));
+        assert!(!allows(auditor, Action::AnswerFinding { unit: "jw" }));
+        assert!(allows(jw, Action::ViewProject { unit: "jw" }));
+        assert!(!allows(jw, Action::ViewProject { unit: "wjw" }));
+        assert!(!allows(jw, Action::ViewLedger));
+        assert!(allows(auditor, Action::ViewLedger));
     }
 }

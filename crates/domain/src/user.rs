@@ -14,17 +14,20 @@ pub enum Role {
     Reporter,
     /// 领导: read-only.
     Viewer,
-    /// 审计: read-only plus the change history.
+    /// 审计: read-only plus the change history; raises audit findings on the funds ledger.
     Auditor,
+    /// 财务 (区财政局): records budgets, projects and transactions in the funds ledger.
+    Finance,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Admin,
         Role::Coordinator,
         Role::Reporter,
         Role::Viewer,
         Role::Auditor,
+        Role::Finance,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +37,7 @@ impl Role {
             Role::Reporter => "reporter",
             Role::Viewer => "viewer",
             Role::Auditor => "auditor",
+            Role::Finance => "finance",
         }
     }
 
@@ -44,6 +48,7 @@ impl Role {
             Role::Reporter => "填报人",
             Role::Viewer => "领导",
             Role::Auditor => "审计",
+            Role::Finance => "财务",
         }
     }
 

@@ -25,6 +25,9 @@ pub enum StoreError {
     Workflow(String),
     #[error("{0}")]
     Invalid(String),
+    /// A rule refused the change; nothing was written. Each message names its field or row.
+    #[error("{}", .0.join("；"))]
+    Rejected(Vec<String>),
     #[error("数据库中的数据无效：{0}")]
     Corrupt(String),
 }

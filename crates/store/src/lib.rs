@@ -9,6 +9,7 @@ mod assessments;
 mod audit;
 mod db;
 mod error;
+mod ledger;
 mod plan;
 mod problems;
 mod progress;
@@ -23,6 +24,7 @@ pub use assessments::CoordinatorScore;
 pub use audit::{AuditEntry, AuditFilter, BrokenLink, NewAuditEntry};
 pub use db::{Backend, SqlStore, DEFAULT_DATABASE_URL};
 pub use error::StoreError;
+pub use ledger::{LedgerActor, ProjectDocument};
 pub use plan::TargetTotal;
 pub use problems::{Problem, ProblemUpdate};
 pub use progress::{TaskEvidence, TaskProgressEntry};
@@ -170,6 +172,62 @@ pub trait ProgressStore: Send + Sync {
     async fn task_evidence_file(&self, id: i64) -> Result<Option<(TaskEvidence, Vec<u8>)>>;
 }
 
+/// The funds ledger. Transactions are append-only: corrected by reversing entries.
+#[async_trait]
+pub trait LedgerStore: Send + Sync {
+    /// Records or replaces a year's budget for an area and source; never below what is allocated.
+    async fn set_budget(&self, budget: &bangfu_domain::ledger::Budget, actor: &str) -> Result<()>;
+    async fn budgets(&self) -> Result<Vec<bangfu_domain::ledger::Budget>>;
+    /// Creates (id 0) or updates projects, all or none; returns their ids.
+    async fn save_projects(
+        &self,
+        projects: &[bangfu_domain::ledger::Project],
+        actor: &str,
+    ) -> Result<Vec<i64>>;
+    async fn projects(&self) -> Result<Vec<bangfu_domain::ledger::Project>>;
+    /// Checks each transaction against the ledger rules and records all of them, or none
+    /// ([`StoreError::Rejected`] lists every refusal). `sources` are the plan's source codes.
+    async fn record_transactions(
+        &self,
+        drafts: &[bangfu_domain::ledger::TxDraft],
+        actor: &LedgerActor,
+        sources: &[String],
+    ) -> Result<Vec<i64>>;
+    /// Every transaction, by date.
+    async fn transactions(&self) -> Result<Vec<bangfu_domain::ledger::Transaction>>;
+    async fn add_project_document(
+        &self,
+        project: i64,
+        kind: bangfu_domain::ledger::DocumentKind,
+        file: NewEvidence,
+        actor: &str,
+    ) -> Result<i64>;
+    /// Documents of one project, or of all.
+    async fn project_documents(&self, project: Option<i64>) -> Result<Vec<ProjectDocument>>;
+    async fn project_document(&self, id: i64) -> Result<Option<(ProjectDocument, Vec<u8>)>>;
+    /// Which kinds of documents each project has.
+    async fn document_kinds(
+        &self,
+    ) -> Result<BTreeMap<i64, Vec<bangfu_domain::ledger::DocumentKind>>>;
+    async fn raise_finding(
+        &self,
+        project: i64,
+        transaction: Option<i64>,
+        text: &str,
+        on: chrono::NaiveDate,
+        actor: &str,
+    ) -> Result<i64>;
+    /// Answers (with a response), closes or reopens a finding. False if there is no such finding.
+    async fn update_finding(
+        &self,
+        id: i64,
+        status: bangfu_domain::ledger::FindingStatus,
+        response: Option<&str>,
+        actor: &str,
+    ) -> Result<bool>;
+    async fn findings(&self) -> Result<Vec<bangfu_domain::ledger::Finding>>;
+}
+
 /// Everything the application needs from storage.
 pub trait Store:
     PlanStore
@@ -180,6 +238,7 @@ pub trait Store:
     + ProblemStore
     + AssessmentStore
     + ProgressStore
+    + LedgerStore
 {
     fn backend(&self) -> Backend;
 }

@@ -68,6 +68,10 @@ fn plan_statements(plan: &Plan, source: &str, source_sha256: &str) -> Result<Vec
             w.completeness, w.timeliness, w.targets, w.evidence, w.coordinator
         )
     ));
+    out.push(stmt!(
+        "UPDATE plan_info SET ledger_config = $1 WHERE id = 1",
+        serde_json::to_string(&plan.ledger).unwrap_or_default()
+    ));
     for (i, m) in plan.measure_units.iter().enumerate() {
         out.push(stmt!(
             "INSERT INTO measure_units (name, decimals, seq) VALUES ($1, $2, $3)",
@@ -372,6 +376,7 @@ struct InfoRow {
     deadline_day: i32,
     basis: String,
     assessment_weights: Option<String>,
+    ledger_config: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -747,6 +752,10 @@ fn assemble(rows: PlanRows) -> Result<Plan> {
             .collect(),
         rules,
         assessment: weights(i.assessment_weights.as_deref())?,
+        ledger: match i.ledger_config.as_deref() {
+            None | Some("") => Default::default(),
+            Some(json) => serde_json::from_str(json).map_err(|_| corrupt("资金台账配置", json))?,
+        },
         categories: rows
             .categories
             .into_iter()
@@ -830,7 +839,7 @@ impl PlanStore for SqlStore {
             let info: Option<InfoRow> = sqlx::query_as(
                 "SELECT code, title, document_number, issued_by, issued_on, district, form_title, \
                  coordinator, start_year, end_year, first_period, last_period, deadline_month, \
-                 deadline_day, basis, assessment_weights FROM plan_info WHERE id = 1",
+                 deadline_day, basis, assessment_weights, ledger_config FROM plan_info WHERE id = 1",
             )
             .fetch_optional(pool)
             .await?;

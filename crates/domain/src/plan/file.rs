@@ -38,6 +38,28 @@ pub(super) struct PlanFile {
     pub assessment: Option<Spanned<AssessmentFile>>,
     #[serde(default)]
     pub categories: Vec<Spanned<CategoryFile>>,
+    pub ledger: Option<LedgerFile>,
+}
+
+/// The funds ledger: the sources of money and the form rows the ledger fills.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LedgerFile {
+    pub funds_row: Option<Text>,
+    pub projects_row: Option<Text>,
+    pub implemented_row: Option<Text>,
+    pub beneficiaries_row: Option<Text>,
+    #[serde(default)]
+    pub sources: Vec<Spanned<FundSourceFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FundSourceFile {
+    pub code: Text,
+    pub name: String,
+    pub row: Option<Text>,
+    pub poverty_row: Option<Text>,
 }
 
 /// An area of the national assessment, with the form rows and tasks it covers.

@@ -150,6 +150,7 @@ impl Checker<'_> {
             rules,
             assessment,
             categories,
+            ledger,
         } = file;
 
         // Code namespaces. Units, groups and donors share one: a responsibility names any of them.
@@ -397,6 +398,7 @@ impl Checker<'_> {
             self.check_indicators(indicators, &indicator_codes, &measure_names, &cell_codes);
         let rules = self.check_rules(rules, &indicators);
         let categories = self.check_categories(categories, &indicators, &tasks);
+        let ledger = self.check_ledger(ledger, &indicators);
         let assessment = match assessment {
             None => crate::assessment::Weights::default(),
             Some(a) => {
@@ -440,6 +442,56 @@ impl Checker<'_> {
             rules,
             assessment,
             categories,
+            ledger,
+        }
+    }
+
+    /// Sources have unique codes; every row named exists and takes a value.
+    fn check_ledger(
+        &mut self,
+        ledger: Option<LedgerFile>,
+        indicators: &[Indicator],
+    ) -> crate::ledger::LedgerConfig {
+        let Some(ledger) = ledger else {
+            return Default::default();
+        };
+        self.unique("资金来源", ledger.sources.iter().map(|s| &s.get_ref().code));
+        let mut row = |r: Option<Text>, what: &str| -> Option<String> {
+            let r = r?;
+            if !indicators
+                .iter()
+                .any(|i| &i.code == r.get_ref() && i.takes_value())
+            {
+                self.error(
+                    r.span(),
+                    format!("资金台账的{what}“{}”不是表中可填数的指标", r.get_ref()),
+                );
+            }
+            Some(r.into_inner())
+        };
+        let funds_row = row(ledger.funds_row, "资金合计行");
+        let projects_row = row(ledger.projects_row, "援建项目行");
+        let implemented_row = row(ledger.implemented_row, "已实施项目行");
+        let beneficiaries_row = row(ledger.beneficiaries_row, "帮助脱贫数行");
+        let sources = ledger
+            .sources
+            .into_iter()
+            .map(|s| {
+                let s = s.into_inner();
+                crate::ledger::FundSource {
+                    row: row(s.row, "资金来源对应行"),
+                    poverty_row: row(s.poverty_row, "用于扶贫资金行"),
+                    code: s.code.into_inner(),
+                    name: s.name,
+                }
+            })
+            .collect();
+        crate::ledger::LedgerConfig {
+            sources,
+            funds_row,
+            projects_row,
+            implemented_row,
+            beneficiaries_row,
         }
     }
 

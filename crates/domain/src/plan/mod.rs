@@ -33,6 +33,8 @@ pub struct Plan {
     pub assessment: crate::assessment::Weights,
     /// Areas of the national assessment grouping form rows and tasks (组织领导, 资金支持 …).
     pub categories: Vec<Category>,
+    /// The funds ledger's sources and the form rows it fills.
+    pub ledger: crate::ledger::LedgerConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -410,6 +412,11 @@ impl Plan {
 
     pub fn area(&self, code: &str) -> Option<&Area> {
         self.areas.iter().find(|a| a.code == code)
+    }
+
+    /// The area's name, or the code itself if the plan has no such area.
+    pub fn area_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.area(code).map_or(code, |a| a.name.as_str())
     }
 
     pub fn indicator(&self, code: &str) -> Option<&Indicator> {
