@@ -168,11 +168,7 @@ fn project_from(r: ProjectRow, amounts: &[AmountRow]) -> Result<Project> {
 }
 
 fn describe_project(p: &Project) -> String {
-    let amounts: Vec<String> = p
-        .approved
-        .iter()
-        .map(|(s, m)| format!("{s} {m}"))
-        .collect();
+    let amounts: Vec<String> = p.approved.iter().map(|(s, m)| format!("{s} {m}")).collect();
     format!(
         "{}｜{}｜{}｜{}｜{}｜批复 {}｜脱贫 {} 人",
         p.name,
@@ -449,7 +445,10 @@ impl LedgerStore for SqlStore {
                 .fetch_all(&mut *tx)
                 .await?;
                 if p.id != 0 && old.is_none() {
-                    return Err(StoreError::Rejected(vec![format!("项目编号 {} 不存在", p.id)]));
+                    return Err(StoreError::Rejected(vec![format!(
+                        "项目编号 {} 不存在",
+                        p.id
+                    )]));
                 }
                 let old_text = old
                     .map(|r| project_from(r, &old_amounts))
@@ -566,7 +565,9 @@ impl LedgerStore for SqlStore {
             .await?;
             (rows, amounts)
         });
-        rows.into_iter().map(|r| project_from(r, &amounts)).collect()
+        rows.into_iter()
+            .map(|r| project_from(r, &amounts))
+            .collect()
     }
 
     async fn record_transactions(
@@ -582,9 +583,11 @@ impl LedgerStore for SqlStore {
                 match record_one!(tx, draft, actor, sources) {
                     Ok(id) => ids.push(id),
                     Err(messages) if drafts.len() == 1 => refused.extend(messages),
-                    Err(messages) => {
-                        refused.extend(messages.into_iter().map(|m| format!("第 {} 笔：{m}", i + 1)))
-                    }
+                    Err(messages) => refused.extend(
+                        messages
+                            .into_iter()
+                            .map(|m| format!("第 {} 笔：{m}", i + 1)),
+                    ),
                 }
             }
             if !refused.is_empty() {
@@ -647,13 +650,15 @@ impl LedgerStore for SqlStore {
     }
 
     async fn project_documents(&self, project: Option<i64>) -> Result<Vec<ProjectDocument>> {
-        Ok(on_pool!(self, |pool| sqlx::query_as::<_, ProjectDocument>(
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as::<_, ProjectDocument>(
             "SELECT id, project_id, kind, file_name, content_type, size_bytes, sha256, uploaded_by, \
              uploaded_at FROM project_documents WHERE $1 IS NULL OR project_id = $1 ORDER BY id"
         )
         .bind(project)
         .fetch_all(pool)
-        .await?))
+        .await?
+        }))
     }
 
     async fn project_document(&self, id: i64) -> Result<Option<(ProjectDocument, Vec<u8>)>> {
@@ -663,13 +668,15 @@ impl LedgerStore for SqlStore {
             meta: ProjectDocument,
             content: Vec<u8>,
         }
-        let row: Option<Row> = on_pool!(self, |pool| sqlx::query_as(
+        let row: Option<Row> = on_pool!(self, |pool| {
+            sqlx::query_as(
             "SELECT id, project_id, kind, file_name, content_type, size_bytes, sha256, uploaded_by, \
              uploaded_at, content FROM project_documents WHERE id = $1"
         )
         .bind(id)
         .fetch_optional(pool)
-        .await?);
+        .await?
+        });
         Ok(row.map(|r| (r.meta, r.content)))
     }
 
@@ -700,7 +707,9 @@ impl LedgerStore for SqlStore {
                 entity_key: id.to_string(),
                 new_value: Some(format!(
                     "项目 {project}{}：{}",
-                    transaction.map(|t| format!(" 交易 {t}")).unwrap_or_default(),
+                    transaction
+                        .map(|t| format!(" 交易 {t}"))
+                        .unwrap_or_default(),
                     text.trim()
                 )),
                 ..Default::default()
@@ -740,7 +749,9 @@ impl LedgerStore for SqlStore {
             new_value: Some(format!(
                 "{}{}",
                 status.label(),
-                response.map(|r| format!("：{}", r.trim())).unwrap_or_default()
+                response
+                    .map(|r| format!("：{}", r.trim()))
+                    .unwrap_or_default()
             )),
             ..Default::default()
         });
@@ -758,12 +769,15 @@ impl LedgerStore for SqlStore {
     }
 
     async fn findings(&self) -> Result<Vec<Finding>> {
-        let rows: Vec<FindingRow> = on_pool!(self, |pool| sqlx::query_as(
+        let rows: Vec<FindingRow> =
+            on_pool!(self, |pool| {
+                sqlx::query_as(
             "SELECT id, project_id, transaction_id, text, raised_by, raised_on, status, response, \
              responded_by FROM ledger_findings ORDER BY id"
         )
         .fetch_all(pool)
-        .await?);
+        .await?
+            });
         rows.into_iter()
             .map(|r| {
                 Ok(Finding {

@@ -107,6 +107,23 @@ impl SqlStore {
             sqlx::query(sql).execute(pool).await.expect("raw SQL runs");
         })
     }
+
+    /// Runs raw SQL and reports whether the database refused it (for constraints and triggers).
+    pub async fn try_execute_unchecked(&self, sql: &str) -> Result<u64, String> {
+        crate::db::on_pool!(self, |pool| sqlx::query(sql)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(|e| e.to_string()))
+    }
+
+    /// One integer a raw query returns (sums and counts computed by the database).
+    pub async fn scalar_unchecked(&self, sql: &str) -> Option<i64> {
+        crate::db::on_pool!(self, |pool| sqlx::query_scalar::<_, Option<i64>>(sql)
+            .fetch_one(pool)
+            .await
+            .expect("raw SQL runs"))
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,8 @@
 //! The storage suite: every test runs on SQLite and on PostgreSQL.
 
+#[macro_use]
+mod support;
+
 use bangfu_domain::plan::{parse_plan, Calendar, Plan};
 use bangfu_domain::report::{Entry, Narrative, ReportStatus, WorkflowAction};
 use bangfu_domain::user::{Login, Role};
@@ -15,34 +18,6 @@ const BUILT_IN: &str = include_str!("../../../plans/daxing-2017-2020.toml");
 
 fn built_in() -> Plan {
     parse_plan("daxing-2017-2020.toml", BUILT_IN).expect("built-in plan is valid")
-}
-
-/// Declares each test once per backend: `sqlite::name` and `postgres::name`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let db = bangfu_store::testing::TestDatabase::sqlite().await;
-                    super::$name(&db.store).await;
-                    db.cleanup().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let Some(db) = bangfu_store::testing::TestDatabase::postgres().await else {
-                        return;
-                    };
-                    super::$name(&db.store).await;
-                    db.cleanup().await;
-                }
-            )*
-        }
-    };
 }
 
 on_both_backends!(

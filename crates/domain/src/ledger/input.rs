@@ -259,7 +259,9 @@ impl TxInput {
         let project = self.project.trim();
         let draft = TxDraft {
             kind,
-            date: e.take(parse_date("日期", &self.date).map(Some)).unwrap_or_default(),
+            date: e
+                .take(parse_date("日期", &self.date).map(Some))
+                .unwrap_or_default(),
             amount: e.take(Money::parse("金额（元）", &self.amount)),
             source: e.take(source_code(plan, &self.source)),
             project: e.take(

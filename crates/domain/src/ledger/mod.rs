@@ -306,8 +306,18 @@ impl Project {
             errors.push("帮助脱贫数（人）不能为负数".to_string());
         }
         let pairs = [
-            ("计划开工日期", self.planned_start, "计划完工日期", self.planned_finish),
-            ("实际开工日期", self.actual_start, "实际完工日期", self.actual_finish),
+            (
+                "计划开工日期",
+                self.planned_start,
+                "计划完工日期",
+                self.planned_finish,
+            ),
+            (
+                "实际开工日期",
+                self.actual_start,
+                "实际完工日期",
+                self.actual_finish,
+            ),
         ];
         for (a_name, a, b_name, b) in pairs {
             if let (Some(a), Some(b)) = (a, b) {

@@ -3,7 +3,8 @@
 
 use super::rules::Position;
 use super::{
-    Budget, DocumentKind, Finding, FindingStatus, Money, Project, ProjectStatus, Transaction, TxKind,
+    Budget, DocumentKind, Finding, FindingStatus, Money, Project, ProjectStatus, Transaction,
+    TxKind,
 };
 use crate::plan::Plan;
 use chrono::{Datelike, NaiveDate};
@@ -47,7 +48,9 @@ pub fn budget_lines(
     let area_of: BTreeMap<i64, &str> = projects.iter().map(|p| (p.id, p.area.as_str())).collect();
     let mut positions: BTreeMap<(i32, String, String), Position> = BTreeMap::new();
     for b in budgets {
-        positions.entry((b.year, b.area.clone(), b.source.clone())).or_default();
+        positions
+            .entry((b.year, b.area.clone(), b.source.clone()))
+            .or_default();
     }
     for t in transactions {
         let area = area_of.get(&t.project).copied().unwrap_or_default();
@@ -264,10 +267,7 @@ pub fn anomalies(
         {
             flag(format!("“{}”已验收，但没有上传验收材料", p.name));
         }
-        let finished = matches!(
-            p.status,
-            ProjectStatus::Completed | ProjectStatus::Accepted
-        );
+        let finished = matches!(p.status, ProjectStatus::Completed | ProjectStatus::Accepted);
         if finished && allocated > spent {
             flag(format!(
                 "“{}”{}，结余 {} 元（下达 {} 元，支出 {} 元）尚未退回或使用",

@@ -151,7 +151,9 @@ pub fn reconcile(
             let ledger = exact
                 .round_dp_with_strategy(precision, RoundingStrategy::MidpointAwayFromZero)
                 .normalize();
-            let reported = reported.get(&indicator.code).map(|q| q.decimal().normalize());
+            let reported = reported
+                .get(&indicator.code)
+                .map(|q| q.decimal().normalize());
             Some(ReconRow {
                 code: indicator.code.clone(),
                 label: indicator.label(),

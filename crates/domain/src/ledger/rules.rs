@@ -180,10 +180,7 @@ fn check_budget(draft: &TxDraft, facts: &Facts, fen: i64) -> Result<(), Vec<Stri
         return Ok(());
     }
     let what = match facts.budget {
-        None => format!(
-            "{}年该受援地、该资金来源尚无预算",
-            draft.date.year()
-        ),
+        None => format!("{}年该受援地、该资金来源尚无预算", draft.date.year()),
         Some(b) => format!(
             "下达后累计 {} 元，超过{}年该受援地、该资金来源的预算 {} 元",
             Money::from_fen(after),

@@ -91,9 +91,16 @@ fn money_is_exact_to_the_fen_and_refuses_the_rest() {
     assert_eq!(yuan("6000000").to_string(), "6,000,000.00");
     assert_eq!(yuan("0.01").wan().to_string(), "0.000001");
     let err = Money::parse("拨付金额", "1.005").unwrap_err();
-    assert!(err.contains("拨付金额") && err.contains("两位小数"), "{err}");
-    assert!(Money::parse("金额", "-5").unwrap_err().contains("不能为负数"));
-    assert!(Money::parse("金额", "abc").unwrap_err().contains("不是数字"));
+    assert!(
+        err.contains("拨付金额") && err.contains("两位小数"),
+        "{err}"
+    );
+    assert!(Money::parse("金额", "-5")
+        .unwrap_err()
+        .contains("不能为负数"));
+    assert!(Money::parse("金额", "abc")
+        .unwrap_err()
+        .contains("不是数字"));
     assert!(Money::parse("金额", "").unwrap_err().contains("请填写金额"));
     assert!(Money::parse("金额", "1e30").is_err());
     assert!(Money::parse("金额", "99999999999999999999")
@@ -105,7 +112,10 @@ fn money_is_exact_to_the_fen_and_refuses_the_rest() {
 fn the_built_in_plan_defines_its_sources_and_rows() {
     let plan = plan();
     assert_eq!(plan.ledger.sources.len(), 5);
-    assert_eq!(plan.ledger.source("district").unwrap().row.as_deref(), Some("1.1.2"));
+    assert_eq!(
+        plan.ledger.source("district").unwrap().row.as_deref(),
+        Some("1.1.2")
+    );
     assert_eq!(plan.ledger.funds_row.as_deref(), Some("1.1"));
     assert!(plan.ledger.parse_source("区级单独安排").is_ok());
     assert!(plan
@@ -117,9 +127,10 @@ fn the_built_in_plan_defines_its_sources_and_rows() {
 
 #[test]
 fn a_plan_naming_a_missing_row_for_a_source_is_refused_with_its_line() {
-    let text = include_str!("../../../../plans/daxing-2017-2020.toml")
-        .replace("row = \"1.1.2\"\npoverty_row = \"1.1.2.1\"\n[[ledger.sources]]\ncode = \"kfq\"",
-                 "row = \"9.9\"\npoverty_row = \"1.1.2.1\"\n[[ledger.sources]]\ncode = \"kfq\"");
+    let text = include_str!("../../../../plans/daxing-2017-2020.toml").replace(
+        "row = \"1.1.2\"\npoverty_row = \"1.1.2.1\"\n[[ledger.sources]]\ncode = \"kfq\"",
+        "row = \"9.9\"\npoverty_row = \"1.1.2.1\"\n[[ledger.sources]]\ncode = \"kfq\"",
+    );
     let err = parse_plan("d", &text).unwrap_err().to_string();
     assert!(err.contains("“9.9”不是表中可填数的指标"), "{err}");
 }
@@ -128,8 +139,15 @@ fn a_plan_naming_a_missing_row_for_a_source_is_refused_with_its_line() {
 fn allocations_stay_within_the_budget_unless_the_coordinator_overrides() {
     let d = draft(TxKind::Allocation, "300000");
     assert!(check(&d, &facts(Position::default(), Some("6000000"), "5700000")).is_ok());
-    let err = check(&d, &facts(Position::default(), Some("6000000"), "5700000.01")).unwrap_err();
-    assert!(err[0].contains("超过2018年该受援地、该资金来源的预算 6,000,000.00 元"), "{err:?}");
+    let err = check(
+        &d,
+        &facts(Position::default(), Some("6000000"), "5700000.01"),
+    )
+    .unwrap_err();
+    assert!(
+        err[0].contains("超过2018年该受援地、该资金来源的预算 6,000,000.00 元"),
+        "{err:?}"
+    );
     assert!(err[0].contains("汇总单位"), "{err:?}");
     let no_budget = check(&d, &facts(Position::default(), None, "0")).unwrap_err();
     assert!(no_budget[0].contains("尚无预算"), "{no_budget:?}");
@@ -148,12 +166,23 @@ fn allocations_stay_within_the_budget_unless_the_coordinator_overrides() {
 #[test]
 fn disbursements_never_exceed_allocations_nor_spending_disbursements() {
     let pos = Position::default().with(TxKind::Allocation, 100_000_00);
-    let ok = check(&draft(TxKind::Disbursement, "100000"), &facts(pos, None, "0"));
+    let ok = check(
+        &draft(TxKind::Disbursement, "100000"),
+        &facts(pos, None, "0"),
+    );
     assert!(ok.is_ok());
-    let err = check(&draft(TxKind::Disbursement, "100000.01"), &facts(pos, None, "0")).unwrap_err();
+    let err = check(
+        &draft(TxKind::Disbursement, "100000.01"),
+        &facts(pos, None, "0"),
+    )
+    .unwrap_err();
     assert!(err[0].contains("超过已下达的 100,000.00 元"), "{err:?}");
     let paid = pos.with(TxKind::Disbursement, 60_000_00);
-    let err = check(&draft(TxKind::Expenditure, "60000.01"), &facts(paid, None, "0")).unwrap_err();
+    let err = check(
+        &draft(TxKind::Expenditure, "60000.01"),
+        &facts(paid, None, "0"),
+    )
+    .unwrap_err();
     assert!(err[0].contains("超过已拨付"), "{err:?}");
     let err = check(&draft(TxKind::Return, "60000.01"), &facts(paid, None, "0")).unwrap_err();
     assert!(!err.is_empty());
@@ -169,7 +198,9 @@ fn dates_outside_the_plan_and_unknown_things_are_refused_together() {
     f.source_known = false;
     let err = check(&d, &f).unwrap_err();
     assert_eq!(err.len(), 4, "{err:?}");
-    assert!(err.iter().any(|e| e.contains("不在方案的年度范围（2017—2020年）内")));
+    assert!(err
+        .iter()
+        .any(|e| e.contains("不在方案的年度范围（2017—2020年）内")));
     assert!(err.iter().any(|e| e.contains("项目编号 1 不存在")));
     assert!(err.iter().any(|e| e.contains("资金来源“district”没有定义")));
     assert!(err.iter().any(|e| e.contains("金额必须大于零")));
@@ -221,7 +252,10 @@ fn projects_are_checked_field_by_field() {
         "实际完工日期",
         "关联任务“9-9”不存在",
     ] {
-        assert!(errors.iter().any(|e| e.contains(needle)), "{needle}: {errors:?}");
+        assert!(
+            errors.iter().any(|e| e.contains(needle)),
+            "{needle}: {errors:?}"
+        );
     }
 }
 
@@ -272,7 +306,10 @@ fn the_funding_rows_are_computed_from_the_ledger() {
         .find(|p| p.code == "2018Q2".parse::<PeriodCode>().unwrap())
         .unwrap();
     let mut reported = BTreeMap::new();
-    reported.insert("1.1.2".to_string(), Quantity::new("150.01".parse().unwrap()));
+    reported.insert(
+        "1.1.2".to_string(),
+        Quantity::new("150.01".parse().unwrap()),
+    );
     reported.insert("1.2".to_string(), Quantity::new(2.into()));
     let rows = reconcile(&plan, &period, &projects, &txs, &reported);
     let row = |code: &str| rows.iter().find(|r| r.code == code).unwrap().clone();
@@ -350,7 +387,15 @@ fn oversight_finds_idle_money_late_projects_and_anomalies() {
         response: String::new(),
         responded_by: None,
     }];
-    let found = anomalies(&plan, &projects, &txs, &budgets, &BTreeMap::new(), &findings, today);
+    let found = anomalies(
+        &plan,
+        &projects,
+        &txs,
+        &budgets,
+        &BTreeMap::new(),
+        &findings,
+        today,
+    );
     let texts: Vec<&str> = found.iter().map(|a| a.text.as_str()).collect();
     for needle in [
         "超预算下达 10.00 元，说明：追加",
@@ -359,7 +404,10 @@ fn oversight_finds_idle_money_late_projects_and_anomalies() {
         "“项目2”已验收，结余 10.00 元",
         "审计意见 9 已 62 天未答复",
     ] {
-        assert!(texts.iter().any(|t| t.contains(needle)), "{needle}: {texts:?}");
+        assert!(
+            texts.iter().any(|t| t.contains(needle)),
+            "{needle}: {texts:?}"
+        );
     }
     let lines = budget_lines(&budgets, &projects, &txs);
     assert_eq!(lines.len(), 1);
