@@ -31,6 +31,11 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// A rule or parser refused the input; nothing was written. Each message names its field.
+    pub fn rejected(errors: Vec<String>) -> AppError {
+        AppError::Store(StoreError::Rejected(errors))
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
@@ -45,6 +50,7 @@ impl AppError {
                 | StoreError::LoginTaken(_)
                 | StoreError::PlanAlreadyLoaded(_) => StatusCode::CONFLICT,
                 StoreError::Invalid(_) => StatusCode::BAD_REQUEST,
+                StoreError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             AppError::Template(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -116,6 +122,9 @@ impl IntoResponse for ApiError {
         let mut body = serde_json::json!({ "error": self.0.public_message() });
         if let AppError::Validation(findings) = &self.0 {
             body["errors"] = serde_json::to_value(findings).unwrap_or_default();
+        }
+        if let AppError::Store(StoreError::Rejected(messages)) = &self.0 {
+            body["errors"] = serde_json::json!(messages);
         }
         (status, Json(body)).into_response()
     }

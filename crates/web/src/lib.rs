@@ -6,8 +6,10 @@ pub mod auth;
 mod charts;
 pub mod error;
 mod extract;
+pub mod ledger;
 pub mod oversight;
 mod pages;
+pub mod reconciliation;
 mod reporting;
 mod security;
 pub mod sheets;
@@ -136,6 +138,33 @@ pub fn router(state: AppState) -> Router {
         .route("/assessment", get(pages::assessment::show))
         .route("/assessment.xlsx", get(pages::assessment::export))
         .route("/assessment/{unit}", post(pages::assessment::set_score))
+        .route("/ledger", get(pages::ledger::show))
+        .route("/ledger.xlsx", get(pages::ledger::export))
+        .route("/ledger/budgets", post(pages::ledger::set_budget))
+        .route(
+            "/ledger/transactions",
+            get(pages::ledger::journal).post(pages::ledger::record_tx),
+        )
+        .route(
+            "/ledger/projects",
+            get(pages::projects::list).post(pages::projects::create),
+        )
+        .route(
+            "/ledger/projects/{id}",
+            get(pages::projects::show).post(pages::projects::update),
+        )
+        .route(
+            "/ledger/projects/{id}/documents",
+            post(pages::projects::upload).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
+        )
+        .route(
+            "/ledger/projects/{id}/findings",
+            post(pages::projects::raise_finding),
+        )
+        .route("/ledger/findings/{id}", post(pages::projects::update_finding))
+        .route("/ledger/documents/{id}", get(pages::projects::download))
+        .route("/reconciliation", get(pages::reconciliation::latest))
+        .route("/reconciliation/{period}", get(pages::reconciliation::show))
         .route("/audit", get(pages::audit::show))
         .route("/audit.xlsx", get(pages::audit::export))
         .route(
@@ -169,6 +198,22 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/completeness", get(api::completeness))
+        .route(
+            "/budgets",
+            get(api::ledger::budgets).post(api::ledger::set_budget),
+        )
+        .route(
+            "/projects",
+            get(api::ledger::projects).post(api::ledger::save_project),
+        )
+        .route(
+            "/transactions",
+            get(api::ledger::transactions).post(api::ledger::record_tx),
+        )
+        .route(
+            "/reconciliation/{period}",
+            get(api::ledger::reconciliation),
+        )
         .fallback(api::not_found);
     Router::new()
         .merge(pages)

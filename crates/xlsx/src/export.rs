@@ -347,3 +347,72 @@ pub fn table_workbook(
     print_setup(ws, 2, false)?;
     Ok(wb.save_to_buffer()?)
 }
+
+/// A cell of a [`Sheet`]: text, or an exact number shown with its decimals.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    /// Money in 元, shown as 1,234.56.
+    Yuan(rust_decimal::Decimal),
+    /// A count or any other number with the given decimals.
+    Number(Quantity, u32),
+}
+
+/// One sheet of a [`sheets_workbook`].
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    pub title: String,
+    pub headers: Vec<String>,
+    pub widths: Vec<f64>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// Several titled tables, one per sheet, with numbers as numbers (for the funds ledger).
+pub fn sheets_workbook(sheets: &[Sheet]) -> Result<Vec<u8>, ExportError> {
+    let mut wb = Workbook::new();
+    let title_fmt = base()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(FormatAlign::Center);
+    let head = boxed()
+        .set_bold()
+        .set_align(FormatAlign::Center)
+        .set_background_color(Color::RGB(0xF2F2F2));
+    let text = boxed().set_align(FormatAlign::Top);
+    let yuan = boxed().set_num_format("#,##0.00");
+    for sheet in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name(&sheet.title))?;
+        for (col, w) in sheet.widths.iter().enumerate() {
+            ws.set_column_width(col as u16, *w)?;
+        }
+        let last = sheet.headers.len().saturating_sub(1) as u16;
+        ws.merge_range(0, 0, 0, last, &sheet.title, &title_fmt)?;
+        for (col, h) in sheet.headers.iter().enumerate() {
+            ws.write_with_format(1, col as u16, h.as_str(), &head)?;
+        }
+        for (r, row) in sheet.rows.iter().enumerate() {
+            let r = r as u32 + 2;
+            for (c, v) in row.iter().enumerate() {
+                let c = c as u16;
+                match v {
+                    Cell::Text(t) => ws.write_with_format(r, c, t.as_str(), &text)?,
+                    Cell::Yuan(d) => ws.write_number_with_format(
+                        r,
+                        c,
+                        to_excel_number(Quantity::new(*d)),
+                        &yuan,
+                    )?,
+                    Cell::Number(q, decimals) => ws.write_number_with_format(
+                        r,
+                        c,
+                        to_excel_number(*q),
+                        &boxed().set_num_format(number_format(*decimals)),
+                    )?,
+                };
+            }
+        }
+        print_setup(ws, 2, false)?;
+    }
+    Ok(wb.save_to_buffer()?)
+}

@@ -82,13 +82,14 @@ pub fn normalize_label(text: &str) -> String {
 }
 
 /// Refuses what must never reach the spreadsheet parser: empty, oversized, not a zip, a zip bomb.
-fn check_container(bytes: &[u8]) -> Result<(), Vec<ImportProblem>> {
+/// `what` names the kind of sheet in the size message (进展情况表).
+pub(crate) fn check_container(bytes: &[u8], what: &str) -> Result<(), Vec<ImportProblem>> {
     if bytes.is_empty() {
         return Err(file_problem("文件是空的"));
     }
     if bytes.len() > MAX_IMPORT_BYTES {
         return Err(file_problem(format!(
-            "文件过大（{:.1} MB），进展情况表不应超过 {} MB",
+            "文件过大（{:.1} MB），{what}不应超过 {} MB",
             bytes.len() as f64 / 1024.0 / 1024.0,
             MAX_IMPORT_BYTES / 1024 / 1024
         )));
@@ -187,7 +188,7 @@ pub fn read_form(
     unit: &str,
     bytes: &[u8],
 ) -> Result<ImportedForm, Vec<ImportProblem>> {
-    check_container(bytes)?;
+    check_container(bytes, "进展情况表")?;
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|_| file_problem("文件已损坏或不是 Excel 工作簿（.xlsx），无法读取"))?;
     let unit_name = plan.unit(unit).map(|u| u.name.clone()).unwrap_or_default();

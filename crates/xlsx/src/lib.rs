@@ -3,11 +3,17 @@
 
 mod export;
 mod import;
+mod ledger_import;
 
 pub use export::{
-    form_workbook, table_workbook, tasks_workbook, FormHeader, FormSheet, TaskProgress,
+    form_workbook, sheets_workbook, table_workbook, tasks_workbook, Cell, FormHeader, FormSheet,
+    Sheet, TaskProgress,
 };
 pub use import::{read_form, ImportProblem, ImportedForm, ImportedRow, MAX_IMPORT_BYTES};
+pub use ledger_import::{
+    ledger_template, read_ledger_sheet, LedgerKind, LedgerProblem, LedgerSheet, HEADER_SEARCH_ROWS,
+    MAX_LEDGER_ROWS,
+};
 
 /// Rows above the form's first indicator row: 附件, title, period, header line, column headers.
 pub const FORM_HEADER_ROWS: u32 = 5;
@@ -31,5 +37,7 @@ pub fn cell_name(row: u32, col: u32) -> String {
     letters.iter().rev().collect::<String>() + &(row + 1).to_string()
 }
 
+#[cfg(test)]
+mod ledger_tests;
 #[cfg(test)]
 mod tests;

@@ -8,9 +8,12 @@ pub mod dashboard;
 pub mod district;
 pub mod home;
 pub mod import;
+pub mod ledger;
 pub mod pairings;
 pub mod plan;
 pub mod problems;
+pub mod projects;
+pub mod reconciliation;
 pub mod report;
 pub mod tasks;
 
@@ -46,6 +49,9 @@ impl Nav {
             links.push(("/completeness", "报送情况"));
             links.push(("/summary", "全区汇总"));
         }
+        if a.may(Action::ViewLedger) {
+            links.push(("/ledger", "资金台账"));
+        }
         if a.may(Action::ViewAuditTrail) {
             links.push(("/audit", "审计日志"));
         }
@@ -79,6 +85,11 @@ pub fn flash(code: Option<&str>) -> Option<&'static str> {
         "user_added" => "用户已创建。",
         "user_disabled" => "用户已停用，其登录已失效。",
         "user_enabled" => "用户已启用。",
+        "budget_saved" => "预算已保存。",
+        "project_saved" => "项目已保存。",
+        "tx_recorded" => "交易已录入。",
+        "finding_raised" => "审计意见已提出，实施单位将在项目页面答复。",
+        "finding_updated" => "审计意见已更新。",
         _ => return None,
     })
 }

@@ -25,6 +25,16 @@ enum Need {
     /// Work on a problem of 区教委: its reporter or the coordinator.
     WorkA,
     Admin,
+    /// The funds ledger's views: everyone but reporters.
+    Ledger,
+    /// Record in the ledger: finance and the coordinator.
+    LedgerWrite,
+    /// Raise or close an audit finding: auditors.
+    Finding,
+    /// Answer a finding on 区教委's project: its reporter.
+    AnswerA,
+    /// See 区教委's project: everyone but other reporters.
+    ProjectA,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -35,19 +45,21 @@ enum Caller {
     Coordinator,
     Viewer,
     Auditor,
+    Finance,
     Admin,
     Disabled,
     Expired,
     RevokedToken,
 }
 
-const CALLERS: [Caller; 10] = [
+const CALLERS: [Caller; 11] = [
     Caller::Anonymous,
     Caller::ReporterA,
     Caller::ReporterB,
     Caller::Coordinator,
     Caller::Viewer,
     Caller::Auditor,
+    Caller::Finance,
     Caller::Admin,
     Caller::Disabled,
     Caller::Expired,
@@ -61,7 +73,13 @@ fn allowed(need: Need, caller: Caller) -> bool {
         Anonymous | Disabled | Expired => need == Need::Public,
         ReporterA => matches!(
             need,
-            Need::Public | Need::LoggedIn | Need::ViewA | Need::EditA | Need::WorkA
+            Need::Public
+                | Need::LoggedIn
+                | Need::ViewA
+                | Need::EditA
+                | Need::WorkA
+                | Need::AnswerA
+                | Need::ProjectA
         ),
         ReporterB => matches!(need, Need::Public | Need::LoggedIn),
         Coordinator => matches!(
@@ -73,16 +91,49 @@ fn allowed(need: Need, caller: Caller) -> bool {
                 | Need::District
                 | Need::Audit
                 | Need::WorkA
+                | Need::Ledger
+                | Need::LedgerWrite
+                | Need::ProjectA
         ),
         Viewer => matches!(
             need,
-            Need::Public | Need::LoggedIn | Need::ViewA | Need::District
+            Need::Public
+                | Need::LoggedIn
+                | Need::ViewA
+                | Need::District
+                | Need::Ledger
+                | Need::ProjectA
         ),
         Auditor => matches!(
             need,
-            Need::Public | Need::LoggedIn | Need::ViewA | Need::District | Need::Audit
+            Need::Public
+                | Need::LoggedIn
+                | Need::ViewA
+                | Need::District
+                | Need::Audit
+                | Need::Ledger
+                | Need::Finding
+                | Need::ProjectA
         ),
-        Admin => !matches!(need, Need::EditA | Need::Review | Need::WorkA),
+        Finance => matches!(
+            need,
+            Need::Public
+                | Need::LoggedIn
+                | Need::ViewA
+                | Need::District
+                | Need::Ledger
+                | Need::LedgerWrite
+                | Need::ProjectA
+        ),
+        Admin => !matches!(
+            need,
+            Need::EditA
+                | Need::Review
+                | Need::WorkA
+                | Need::LedgerWrite
+                | Need::Finding
+                | Need::AnswerA
+        ),
     }
 }
 
@@ -120,7 +171,26 @@ fn form(fields: &[(&'static str, &str)]) -> Payload {
     Payload::Form(fields.iter().map(|(k, v)| (*k, v.to_string())).collect())
 }
 
-fn cases(evidence_id: i64, problem_id: i64, task_evidence_id: i64) -> Vec<Case> {
+/// Rows the cases refer to, created before the matrix runs.
+#[derive(Clone, Copy)]
+struct Ids {
+    evidence: i64,
+    problem: i64,
+    task_evidence: i64,
+    project: i64,
+    finding: i64,
+    document: i64,
+}
+
+fn cases(ids: &Ids) -> Vec<Case> {
+    let Ids {
+        evidence: evidence_id,
+        problem: problem_id,
+        task_evidence: task_evidence_id,
+        project,
+        finding,
+        document,
+    } = *ids;
     use Method as M;
     use Need::*;
     let pdf = b"%PDF-1.4 matrix".to_vec();
@@ -444,12 +514,135 @@ fn cases(evidence_id: i64, problem_id: i64, task_evidence_id: i64) -> Vec<Case> 
             LoggedIn,
         ),
     ];
+    all.extend(ledger_cases(project, finding, document, pdf));
     for (route, path) in [("/logout", "/logout"), ("/api/v1/logout", "/api/v1/logout")] {
         let mut c = case(M::POST, route, path, form(&[]), LoggedIn);
         c.ends_session = true;
         all.push(c);
     }
     all
+}
+
+fn ledger_cases(project: i64, finding: i64, document: i64, pdf: Vec<u8>) -> Vec<Case> {
+    use Method as M;
+    use Need::*;
+    let p = |tail: &str| format!("/ledger/projects/{project}{tail}");
+    let project_form = || {
+        form(&[
+            ("name", "矩阵项目"),
+            ("area", "cyqq"),
+            ("sector", "education"),
+            ("unit", "jw"),
+            ("status", "planned"),
+        ])
+    };
+    let tx = serde_json::json!({"kind": "下达", "date": "2018-03-01", "amount": "1",
+        "source": "district", "project": project.to_string()});
+    vec![
+        case(M::GET, "/ledger", "/ledger?year=2018", Payload::None, Ledger),
+        case(M::GET, "/ledger.xlsx", "/ledger.xlsx?year=2018", Payload::None, Ledger),
+        case(
+            M::POST,
+            "/ledger/budgets",
+            "/ledger/budgets",
+            form(&[("year", "2018"), ("area", "cyqq"), ("source", "district"), ("amount", "100")]),
+            LedgerWrite,
+        ),
+        case(M::GET, "/ledger/transactions", "/ledger/transactions", Payload::None, Ledger),
+        case(
+            M::POST,
+            "/ledger/transactions",
+            "/ledger/transactions",
+            form(&[
+                ("kind", "allocation"),
+                ("date", "2018-03-01"),
+                ("amount", "1"),
+                ("source", "district"),
+                ("project", &project.to_string()),
+            ]),
+            LedgerWrite,
+        ),
+        case(M::GET, "/ledger/projects", "/ledger/projects", Payload::None, Ledger),
+        case(M::POST, "/ledger/projects", "/ledger/projects", project_form(), LedgerWrite),
+        case(M::GET, "/ledger/projects/{id}", &p(""), Payload::None, ProjectA),
+        case(M::POST, "/ledger/projects/{id}", &p(""), project_form(), LedgerWrite),
+        case(
+            M::POST,
+            "/ledger/projects/{id}/documents",
+            &p("/documents?kind=approval"),
+            Payload::Multipart("批复.pdf", pdf),
+            LedgerWrite,
+        ),
+        case(
+            M::POST,
+            "/ledger/projects/{id}/findings",
+            &p("/findings"),
+            form(&[("text", "请说明资金用途")]),
+            Finding,
+        ),
+        case(
+            M::POST,
+            "/ledger/findings/{id}",
+            &format!("/ledger/findings/{finding}"),
+            form(&[("action", "answer"), ("response", "已说明")]),
+            AnswerA,
+        ),
+        case(
+            M::POST,
+            "/ledger/findings/{id}",
+            &format!("/ledger/findings/{finding}"),
+            form(&[("action", "close")]),
+            Finding,
+        ),
+        case(
+            M::GET,
+            "/ledger/documents/{id}",
+            &format!("/ledger/documents/{document}"),
+            Payload::None,
+            ProjectA,
+        ),
+        case(M::GET, "/reconciliation", "/reconciliation", Payload::None, Ledger),
+        case(
+            M::GET,
+            "/reconciliation/{period}",
+            "/reconciliation/2018Q1",
+            Payload::None,
+            Ledger,
+        ),
+        case(M::GET, "/api/v1/budgets", "/api/v1/budgets", Payload::None, Ledger),
+        case(
+            M::POST,
+            "/api/v1/budgets",
+            "/api/v1/budgets",
+            Payload::Json(serde_json::json!({"year": "2018", "area": "cyqq",
+                "source": "district", "amount": "100"})),
+            LedgerWrite,
+        ),
+        case(M::GET, "/api/v1/projects", "/api/v1/projects", Payload::None, Ledger),
+        case(
+            M::POST,
+            "/api/v1/projects",
+            "/api/v1/projects",
+            Payload::Json(serde_json::json!({"name": "接口项目", "area": "cyqq",
+                "sector": "教育", "unit": "jw"})),
+            LedgerWrite,
+        ),
+        case(M::GET, "/api/v1/transactions", "/api/v1/transactions", Payload::None, Ledger),
+        case(
+            M::POST,
+            "/api/v1/transactions",
+            "/api/v1/transactions",
+            Payload::Json(tx),
+            LedgerWrite,
+        ),
+        case(
+            M::GET,
+            "/api/v1/reconciliation/{period}",
+            "/api/v1/reconciliation/2018Q1",
+            Payload::None,
+            Ledger,
+        ),
+    ]
 }
 
 /// Routes as declared in the router's source: (METHOD, full path).
@@ -568,6 +761,7 @@ async fn auth_for(
         Caller::Coordinator => login("matrix-coord").await,
         Caller::Viewer => login("matrix-viewer").await,
         Caller::Auditor => login("matrix-auditor").await,
+        Caller::Finance => login("matrix-finance").await,
         Caller::Admin => login("matrix-admin").await,
         Caller::Disabled => Auth::Cookie(disabled.clone()),
         Caller::Expired => Auth::Cookie(expired.clone()),
@@ -584,6 +778,7 @@ async fn every_route_for_every_caller_follows_the_policy() {
         ("matrix-coord", Role::Coordinator, None),
         ("matrix-viewer", Role::Viewer, None),
         ("matrix-auditor", Role::Auditor, None),
+        ("matrix-finance", Role::Finance, None),
         ("matrix-admin", Role::Admin, None),
         ("matrix-disabled", Role::Viewer, None),
         ("matrix-expired", Role::Admin, None),
@@ -673,7 +868,15 @@ async fn every_route_for_every_caller_follows_the_policy() {
         )
         .await
         .unwrap();
-    let all = cases(evidence_id, problem_id, task_evidence_id);
+    let (project, finding, document) = ledger_rows(&app).await;
+    let all = cases(&Ids {
+        evidence: evidence_id,
+        problem: problem_id,
+        task_evidence: task_evidence_id,
+        project,
+        finding,
+        document,
+    });
     let covered: BTreeSet<(String, String)> = all
         .iter()
         .map(|c| (c.method.to_string(), c.route.to_string()))
@@ -743,6 +946,39 @@ async fn every_route_for_every_caller_follows_the_policy() {
         .await
         .unwrap()
         .is_none());
+}
+
+/// A project of 区教委 with a document and an open audit finding.
+async fn ledger_rows(app: &TestApp) -> (i64, i64, i64) {
+    let input = bangfu_domain::ledger::input::ProjectInput {
+        name: "矩阵测试项目".into(),
+        area: "cyqq".into(),
+        sector: "教育".into(),
+        unit: "jw".into(),
+        ..Default::default()
+    };
+    let project = input.parse(&app.state.plan, 0).unwrap();
+    let store = &app.state.store;
+    let id = store.save_projects(&[project], "test").await.unwrap()[0];
+    let finding = store
+        .raise_finding(id, None, "请补充批复", app.state.clock.today(), "test")
+        .await
+        .unwrap();
+    let document = store
+        .add_project_document(
+            id,
+            bangfu_domain::ledger::DocumentKind::Approval,
+            NewEvidence {
+                file_name: "批复.pdf".into(),
+                content_type: "application/pdf".into(),
+                sha256: "x".into(),
+                content: b"%PDF-1.4".to_vec(),
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    (id, finding, document)
 }
 
 fn auth_clone(a: &Auth) -> Auth {

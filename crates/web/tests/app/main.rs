@@ -4,6 +4,7 @@ mod access;
 mod browser;
 mod helpers;
 mod hostile;
+mod ledger;
 mod oversight;
 mod pages;
 mod reporting;

@@ -1,0 +1,1232 @@
+//! The funds ledger as a spreadsheet: a project list (援建项目清单) or a transaction sheet (资金流水)
+//! read from the first worksheet, and blank templates for both.
+//!
+//! The header row is searched for in the first [`HEADER_SEARCH_ROWS`] rows; labels compare after
+//! [`normalize_label`] (spaces, full- and half-width punctuation) and without a unit suffix
+//! “（元）”/“（人）”. What kind of sheet it is follows from its headers. Every cell is turned
+//! into the text the domain parsers read ([`ProjectInput`], [`TxInput`]), so the spreadsheet, the
+//! web form and the JSON API accept exactly the same entries. Every problem names its row and cell.
+//!
+//! Project list columns (required: 项目名称, 受援地, 行业, 实施单位): 项目名称, 受援地, 行业,
+//! 实施单位, 是否用于扶贫, one column per source of money “批复金额-<来源名称或代码>（元）” (also
+//! “批复金额（<来源>）（元）”), 计划开工日期, 计划完工日期, 实际开工日期, 实际完工日期, 状态,
+//! 帮助脱贫数（人）, 关联任务, 备注.
+//!
+//! Transaction columns (required: 日期, 类型, 金额（元）, 资金来源, and 项目编号 or 项目名称): 日期,
+//! 类型, 金额（元）, 资金来源, 项目编号, 项目名称, 凭证号, 备注, 超预算说明.
+//!
+//! A column headed 序号 is ignored; any other unknown header is refused, so that a misspelt column
+//! is never silently dropped.
+
+use crate::import::{check_container, normalize_label};
+use crate::{cell_name, ExportError, ImportProblem};
+use bangfu_domain::ledger::input::{ProjectInput, TxInput};
+use bangfu_domain::ledger::{Money, Project, ProjectStatus, Sector, TxDraft, TxKind};
+use bangfu_domain::plan::Plan;
+use calamine::{open_workbook_from_rs, Data, Range, Reader, Xlsx};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatAlign, Workbook};
+use std::io::Cursor;
+
+/// Rows searched for the header row (titles may stand above it).
+pub const HEADER_SEARCH_ROWS: u32 = 10;
+/// Most data rows in one import: the whole file is one all-or-nothing write.
+pub const MAX_LEDGER_ROWS: usize = 5000;
+
+/// Which ledger sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerKind {
+    /// 援建项目清单
+    Projects,
+    /// 资金流水
+    Transactions,
+}
+
+impl LedgerKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            LedgerKind::Projects => "援建项目清单",
+            LedgerKind::Transactions => "资金流水",
+        }
+    }
+
+    /// `projects`/`transactions`, or the Chinese 项目/项目清单/援建项目清单, 流水/资金流水/交易.
+    pub fn parse(text: &str) -> Option<LedgerKind> {
+        match text.trim() {
+            "projects" | "project" | "项目" | "项目清单" | "援建项目清单" => {
+                Some(LedgerKind::Projects)
+            }
+            "transactions" | "transaction" | "tx" | "流水" | "资金流水" | "交易" => {
+                Some(LedgerKind::Transactions)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A problem with a ledger sheet: “第 5 行 C5：金额（元）“1.005”精确到分即可…”.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerProblem {
+    /// The 1-based sheet row, as Excel shows it.
+    pub row: Option<u32>,
+    /// "C5"
+    pub cell: Option<String>,
+    pub message: String,
+}
+
+impl LedgerProblem {
+    fn file(message: impl Into<String>) -> Self {
+        LedgerProblem {
+            row: None,
+            cell: None,
+            message: message.into(),
+        }
+    }
+
+    /// At zero-based (row, col).
+    fn at(row: u32, col: u32, message: impl Into<String>) -> Self {
+        LedgerProblem {
+            row: Some(row + 1),
+            cell: Some(cell_name(row, col)),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for LedgerProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.row, &self.cell) {
+            (Some(r), Some(c)) => write!(f, "第 {r} 行 {c}：{}", self.message),
+            (Some(r), None) => write!(f, "第 {r} 行：{}", self.message),
+            (None, Some(c)) => write!(f, "{c}：{}", self.message),
+            (None, None) => f.write_str(&self.message),
+        }
+    }
+}
+
+impl From<ImportProblem> for LedgerProblem {
+    fn from(p: ImportProblem) -> Self {
+        LedgerProblem {
+            row: None,
+            cell: p.cell,
+            message: p.message,
+        }
+    }
+}
+
+/// A ledger sheet read and checked: the entries with the sheet row each came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LedgerSheet {
+    Projects {
+        sheet: String,
+        /// The 1-based sheet row of each project.
+        rows: Vec<u32>,
+        /// Parsed with id 0 (new projects).
+        projects: Vec<Project>,
+    },
+    Transactions {
+        sheet: String,
+        rows: Vec<u32>,
+        drafts: Vec<TxDraft>,
+    },
+}
+
+impl LedgerSheet {
+    pub fn kind(&self) -> LedgerKind {
+        match self {
+            LedgerSheet::Projects { .. } => LedgerKind::Projects,
+            LedgerSheet::Transactions { .. } => LedgerKind::Transactions,
+        }
+    }
+
+    pub fn sheet(&self) -> &str {
+        match self {
+            LedgerSheet::Projects { sheet, .. } | LedgerSheet::Transactions { sheet, .. } => sheet,
+        }
+    }
+
+    pub fn rows(&self) -> &[u32] {
+        match self {
+            LedgerSheet::Projects { rows, .. } | LedgerSheet::Transactions { rows, .. } => rows,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows().is_empty()
+    }
+
+    /// Names the sheet row in the store's refusals of this batch: “第 3 笔：…” becomes
+    /// “第 7 行：…”; a message without an entry number, when the batch has one entry, gets that
+    /// entry's row.
+    pub fn locate(&self, messages: &[String]) -> Vec<String> {
+        let rows = self.rows();
+        messages
+            .iter()
+            .map(|m| {
+                if let Some((n, rest)) = entry_number(m) {
+                    if let Some(row) = n.checked_sub(1).and_then(|i| rows.get(i)) {
+                        return format!("第 {row} 行：{rest}");
+                    }
+                }
+                match rows {
+                    [row] => format!("第 {row} 行：{m}"),
+                    _ => m.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// "第 3 笔：rest" → (3, rest)
+fn entry_number(message: &str) -> Option<(usize, &str)> {
+    let rest = message.strip_prefix("第 ")?;
+    let (n, rest) = rest.split_once(" 笔：")?;
+    Some((n.parse().ok()?, rest))
+}
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Name,
+    Area,
+    Sector,
+    Unit,
+    Poverty,
+    /// Approved amount of the plan's source with this index.
+    Approved(usize),
+    PlannedStart,
+    PlannedFinish,
+    ActualStart,
+    ActualFinish,
+    Status,
+    Beneficiaries,
+    Tasks,
+    Note,
+    Date,
+    Kind,
+    Amount,
+    Source,
+    ProjectId,
+    ProjectName,
+    Voucher,
+    Override,
+}
+
+/// How a cell becomes text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CellType {
+    Text,
+    /// 元 to the 分.
+    Money,
+    Date,
+    /// A whole number (人).
+    Count,
+    YesNo,
+}
+
+struct ColumnSpec {
+    field: Field,
+    /// The header as the template writes it.
+    label: &'static str,
+    /// Other accepted headers (before normalisation, without the unit suffix).
+    aliases: &'static [&'static str],
+    ty: CellType,
+    required: bool,
+}
+
+const fn col(
+    field: Field,
+    label: &'static str,
+    aliases: &'static [&'static str],
+    ty: CellType,
+    required: bool,
+) -> ColumnSpec {
+    ColumnSpec {
+        field,
+        label,
+        aliases,
+        ty,
+        required,
+    }
+}
+
+/// Project list columns in template order; the 批复金额 columns go after 是否用于扶贫.
+const PROJECT_COLUMNS: &[ColumnSpec] = &[
+    col(Field::Name, "项目名称", &[], CellType::Text, true),
+    col(Field::Area, "受援地", &["受援地区"], CellType::Text, true),
+    col(Field::Sector, "行业", &["所属行业"], CellType::Text, true),
+    col(Field::Unit, "实施单位", &[], CellType::Text, true),
+    col(Field::Poverty, "是否用于扶贫", &[], CellType::YesNo, false),
+    col(
+        Field::PlannedStart,
+        "计划开工日期",
+        &[],
+        CellType::Date,
+        false,
+    ),
+    col(
+        Field::PlannedFinish,
+        "计划完工日期",
+        &[],
+        CellType::Date,
+        false,
+    ),
+    col(
+        Field::ActualStart,
+        "实际开工日期",
+        &[],
+        CellType::Date,
+        false,
+    ),
+    col(
+        Field::ActualFinish,
+        "实际完工日期",
+        &[],
+        CellType::Date,
+        false,
+    ),
+    col(Field::Status, "状态", &["项目状态"], CellType::Text, false),
+    col(
+        Field::Beneficiaries,
+        "帮助脱贫数（人）",
+        &["帮助建档立卡贫困人口脱贫数", "脱贫人数"],
+        CellType::Count,
+        false,
+    ),
+    col(Field::Tasks, "关联任务", &[], CellType::Text, false),
+    col(Field::Note, "备注", &[], CellType::Text, false),
+];
+
+/// Transaction columns in template order.
+const TX_COLUMNS: &[ColumnSpec] = &[
+    col(Field::Date, "日期", &["交易日期"], CellType::Date, true),
+    col(Field::Kind, "类型", &["交易类型"], CellType::Text, true),
+    col(Field::Amount, "金额（元）", &[], CellType::Money, true),
+    col(Field::Source, "资金来源", &[], CellType::Text, true),
+    col(Field::ProjectId, "项目编号", &[], CellType::Text, false),
+    col(Field::ProjectName, "项目名称", &[], CellType::Text, false),
+    col(
+        Field::Voucher,
+        "凭证号",
+        &["凭证编号"],
+        CellType::Text,
+        false,
+    ),
+    col(Field::Note, "备注", &[], CellType::Text, false),
+    col(Field::Override, "超预算说明", &[], CellType::Text, false),
+];
+
+/// Headers that may stand in either sheet and say nothing about which one it is.
+const SHARED: &[Field] = &[Field::Name, Field::ProjectName, Field::Note];
+/// Headers ignored wherever they stand.
+const IGNORED: &[&str] = &["序号"];
+
+fn specs(kind: LedgerKind) -> &'static [ColumnSpec] {
+    match kind {
+        LedgerKind::Projects => PROJECT_COLUMNS,
+        LedgerKind::Transactions => TX_COLUMNS,
+    }
+}
+
+/// A header's unit suffix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Suffix {
+    None,
+    Yuan,
+    Wan,
+    Person,
+}
+
+/// Normalised header without its unit suffix: "金额（元）" → ("金额", Yuan).
+fn header_key(text: &str) -> (String, Suffix) {
+    let key = normalize_label(text);
+    for (suffix, s) in [
+        ("(元)", Suffix::Yuan),
+        ("(万元)", Suffix::Wan),
+        ("(人)", Suffix::Person),
+    ] {
+        if let Some(stem) = key.strip_suffix(suffix) {
+            return (stem.to_string(), s);
+        }
+    }
+    (key, Suffix::None)
+}
+
+/// The approved-amount header's source text: "批复金额-区级单独安排" or "批复金额(区级单独安排)".
+fn approved_source(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix("批复金额")?;
+    let rest = rest.trim_start_matches(['-', '—', '–', '_', ':', '·']);
+    let rest = match rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        Some(inner) => inner,
+        None => rest,
+    };
+    Some(rest)
+}
+
+/// What a header cell means in a sheet of `kind`.
+enum Header {
+    Field(Field, CellType),
+    Ignored,
+    Unknown,
+    /// Recognised but unusable; the message says why.
+    Refused(String),
+}
+
+fn classify(text: &str, kind: LedgerKind, plan: &Plan) -> Header {
+    let (key, suffix) = header_key(text);
+    if key.is_empty() || IGNORED.contains(&key.as_str()) {
+        return Header::Ignored;
+    }
+    if kind == LedgerKind::Projects {
+        if let Some(source) = approved_source(&key) {
+            if suffix == Suffix::Wan {
+                return Header::Refused(wan_message(text));
+            }
+            if source.is_empty() {
+                return Header::Refused(format!(
+                    "表头“{}”没有注明资金来源：每个资金来源一列，写成“批复金额-{}（元）”",
+                    text.trim(),
+                    plan.ledger
+                        .sources
+                        .first()
+                        .map_or("资金来源", |s| s.name.as_str())
+                ));
+            }
+            let found = plan.ledger.sources.iter().position(|s| {
+                normalize_label(&s.name) == source || normalize_label(&s.code) == source
+            });
+            return match found {
+                Some(i) => Header::Field(Field::Approved(i), CellType::Money),
+                None => Header::Refused(format!(
+                    "表头“{}”中的资金来源“{source}”无效，可选：{}",
+                    text.trim(),
+                    source_names(plan)
+                )),
+            };
+        }
+    }
+    for spec in specs(kind) {
+        let matches = std::iter::once(spec.label)
+            .chain(spec.aliases.iter().copied())
+            .any(|l| header_key(l).0 == key);
+        if matches {
+            if suffix == Suffix::Wan {
+                return Header::Refused(wan_message(text));
+            }
+            return Header::Field(spec.field, spec.ty);
+        }
+    }
+    Header::Unknown
+}
+
+fn wan_message(text: &str) -> String {
+    format!(
+        "表头“{}”以万元为单位：金额请以元为单位填写（精确到分），表头写成“…（元）”",
+        text.trim()
+    )
+}
+
+fn source_names(plan: &Plan) -> String {
+    plan.ledger
+        .sources
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// The columns of a header row.
+struct Columns {
+    kind: LedgerKind,
+    row: u32,
+    /// (zero-based column, field, type, the field's name as the template writes it)
+    cols: Vec<(u32, Field, CellType, String)>,
+}
+
+impl Columns {
+    fn find(&self, field: Field) -> Option<u32> {
+        self.cols
+            .iter()
+            .find(|(_, f, _, _)| *f == field)
+            .map(|(c, _, _, _)| *c)
+    }
+}
+
+fn text_cell(range: &Range<Data>, row: u32, col: u32) -> Option<String> {
+    match range.get_value((row, col)) {
+        Some(Data::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// The header row: the first of the top rows whose headers say which sheet it is.
+fn find_header(range: &Range<Data>, plan: &Plan) -> Result<Columns, Vec<LedgerProblem>> {
+    let (Some((r0, c0)), Some((r1, c1))) = (range.start(), range.end()) else {
+        return Err(vec![LedgerProblem::file("第一个工作表是空的")]);
+    };
+    for row in r0..=r1.min(HEADER_SEARCH_ROWS - 1) {
+        let mut score = [0usize; 2];
+        for (k, kind) in [LedgerKind::Projects, LedgerKind::Transactions]
+            .into_iter()
+            .enumerate()
+        {
+            for col in c0..=c1 {
+                let Some(text) = text_cell(range, row, col) else {
+                    continue;
+                };
+                match classify(&text, kind, plan) {
+                    Header::Field(f, _) if !SHARED.contains(&f) => score[k] += 1,
+                    Header::Refused(_) => score[k] += 1,
+                    _ => {}
+                }
+            }
+        }
+        let kind = match score {
+            [p, t] if p.max(t) < 2 => continue,
+            [p, t] if p == t => {
+                return Err(vec![LedgerProblem::file(format!(
+                    "第 {} 行的表头既像援建项目清单又像资金流水，无法判断；请使用 `bangfu ledger template` 生成的模板",
+                    row + 1
+                ))])
+            }
+            [p, t] if p > t => LedgerKind::Projects,
+            _ => LedgerKind::Transactions,
+        };
+        return header_columns(range, plan, kind, row, c0, c1);
+    }
+    Err(vec![LedgerProblem::file(format!(
+        "找不到表头：第一个工作表的前 {HEADER_SEARCH_ROWS} 行中应有援建项目清单的表头（项目名称、受援地、行业、实施单位、批复金额-…（元）等）\
+         或资金流水的表头（日期、类型、金额（元）、资金来源、项目编号等）；可用 `bangfu ledger template` 生成模板"
+    ))])
+}
+
+fn header_columns(
+    range: &Range<Data>,
+    plan: &Plan,
+    kind: LedgerKind,
+    row: u32,
+    c0: u32,
+    c1: u32,
+) -> Result<Columns, Vec<LedgerProblem>> {
+    let mut problems = Vec::new();
+    let mut cols: Vec<(u32, Field, CellType, String)> = Vec::new();
+    for col in c0..=c1 {
+        let text = match range.get_value((row, col)) {
+            Some(Data::String(s)) => s.trim().to_string(),
+            Some(Data::Empty) | None => continue,
+            Some(other) => other.to_string(),
+        };
+        if text.is_empty() {
+            continue;
+        }
+        match classify(&text, kind, plan) {
+            Header::Ignored => {}
+            Header::Field(field, ty) => {
+                if let Some((other, ..)) = cols.iter().find(|(_, f, ..)| *f == field) {
+                    problems.push(LedgerProblem::at(
+                        row,
+                        col,
+                        format!("列“{text}”重复（{} 已有同一列）", cell_name(row, *other)),
+                    ));
+                } else {
+                    cols.push((col, field, ty, canonical_label(kind, plan, field)));
+                }
+            }
+            Header::Refused(message) => problems.push(LedgerProblem::at(row, col, message)),
+            Header::Unknown => problems.push(LedgerProblem::at(
+                row,
+                col,
+                format!(
+                    "无法识别的列“{text}”（{}）。可用的列：{}",
+                    kind.label(),
+                    known_headers(kind, plan)
+                ),
+            )),
+        }
+    }
+    let has = |f: Field| cols.iter().any(|(_, g, ..)| *g == f);
+    let mut missing: Vec<String> = specs(kind)
+        .iter()
+        .filter(|s| s.required && !has(s.field))
+        .map(|s| format!("“{}”", s.label))
+        .collect();
+    if kind == LedgerKind::Transactions && !has(Field::ProjectId) && !has(Field::ProjectName) {
+        missing.push("“项目编号”（或“项目名称”）".to_string());
+    }
+    if !missing.is_empty() {
+        problems.push(LedgerProblem {
+            row: Some(row + 1),
+            cell: None,
+            message: format!(
+                "{}缺少列：{}（表头在第 {} 行）",
+                kind.label(),
+                missing.join("、"),
+                row + 1
+            ),
+        });
+    }
+    if problems.is_empty() {
+        Ok(Columns { kind, row, cols })
+    } else {
+        Err(problems)
+    }
+}
+
+/// A field's header as the template writes it, used to name it in messages.
+fn canonical_label(kind: LedgerKind, plan: &Plan, field: Field) -> String {
+    match field {
+        Field::Approved(i) => approved_header(&plan.ledger.sources[i].name),
+        _ => specs(kind)
+            .iter()
+            .find(|s| s.field == field)
+            .map_or_else(String::new, |s| s.label.to_string()),
+    }
+}
+
+/// The headers a sheet of `kind` may have, for error messages.
+fn known_headers(kind: LedgerKind, plan: &Plan) -> String {
+    header_labels(kind, plan).join("、")
+}
+
+/// The template's headers, in order.
+fn header_labels(kind: LedgerKind, plan: &Plan) -> Vec<String> {
+    let mut labels: Vec<String> = specs(kind).iter().map(|s| s.label.to_string()).collect();
+    if kind == LedgerKind::Projects {
+        let at = labels
+            .iter()
+            .position(|l| l == "是否用于扶贫")
+            .map_or(0, |i| i + 1);
+        for (i, s) in plan.ledger.sources.iter().enumerate() {
+            labels.insert(at + i, approved_header(&s.name));
+        }
+    }
+    labels
+}
+
+fn approved_header(source_name: &str) -> String {
+    format!("批复金额-{source_name}（元）")
+}
+
+/// The shortest decimal that reads back as `f` (what Excel shows for a typed number).
+fn decimal_of(f: f64) -> Result<Decimal, String> {
+    if !f.is_finite() {
+        return Err("不是有效数字".into());
+    }
+    Decimal::from_str_exact(&format!("{f}"))
+        .or_else(|_| Decimal::from_scientific(&format!("{f:e}")))
+        .map_err(|_| format!("数值 {f} 超出范围"))
+}
+
+/// A number cell as text at `precision` decimals: float noise (0.1 + 0.2) is rounded away, a
+/// really more precise number keeps its digits so that the parser refuses it by name.
+fn number_text(f: f64, precision: u32) -> Result<String, String> {
+    let exact = decimal_of(f)?;
+    let rounded = exact.round_dp(precision);
+    let noise = Decimal::new(1, 9) * Decimal::ONE.max(exact.abs());
+    if (exact - rounded).abs() > noise {
+        Ok(exact.normalize().to_string())
+    } else {
+        Ok(rounded.to_string())
+    }
+}
+
+/// An Excel date serial (1900 system) as a date, if it is a plausible one.
+fn serial_date(serial: f64) -> Option<NaiveDate> {
+    if serial.fract() != 0.0 || !(1.0..=2_958_465.0).contains(&serial) {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(1899, 12, 30)?
+        .checked_add_days(chrono::Days::new(serial as u64))?;
+    use chrono::Datelike;
+    (1990..=2100).contains(&date.year()).then_some(date)
+}
+
+/// The text the domain parser reads from a cell of type `ty`, or why the cell cannot be one.
+fn cell_text(data: &Data, ty: CellType) -> Result<String, String> {
+    let wrong = |what: &str| -> Result<String, String> {
+        Err(match ty {
+            CellType::Money => format!("{what}，应填金额（元）"),
+            CellType::Date => format!("{what}，应填日期，例如 2018-06-30"),
+            CellType::Count => format!("{what}，应填整数"),
+            CellType::YesNo => format!("{what}，应填“是”或“否”"),
+            CellType::Text => format!("{what}，应填文字"),
+        })
+    };
+    match (data, ty) {
+        (Data::Empty, _) => Ok(String::new()),
+        (Data::String(s), _) => Ok(s.trim().to_string()),
+        (Data::Error(e), _) => wrong(&format!("是错误值 {e}")),
+        (Data::Int(i), CellType::Date) => serial_date(*i as f64)
+            .map(|d| d.to_string())
+            .map_or_else(|| wrong(&format!("“{i}”不是日期")), Ok),
+        (Data::Float(f), CellType::Date) => serial_date(*f)
+            .map(|d| d.to_string())
+            .map_or_else(|| wrong(&format!("“{f}”不是日期")), Ok),
+        (Data::Int(i), _) => Ok(i.to_string()),
+        (Data::Float(f), CellType::Money) => number_text(*f, 2),
+        (Data::Float(f), CellType::Count | CellType::YesNo | CellType::Text) => number_text(*f, 0),
+        (Data::Bool(b), CellType::YesNo) => Ok(if *b { "是" } else { "否" }.to_string()),
+        (Data::Bool(_), _) => wrong("是逻辑值"),
+        (Data::DateTime(dt), CellType::Date | CellType::Text) if dt.is_datetime() => {
+            let (y, m, d, ..) = dt.to_ymd_hms_milli();
+            Ok(format!("{y:04}-{m:02}-{d:02}"))
+        }
+        (Data::DateTimeIso(s), CellType::Date | CellType::Text) => {
+            Ok(s.get(..10).unwrap_or(s).to_string())
+        }
+        (Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_), _) => {
+            wrong("是日期或时间")
+        }
+    }
+}
+
+/// Reads a project list or a transaction sheet from the first worksheet of `bytes`. Transactions
+/// name their project by 项目编号 or by 项目名称, resolved against `existing_projects`. Nothing is
+/// returned unless every row is valid; the problems name row and cell.
+pub fn read_ledger_sheet(
+    bytes: &[u8],
+    plan: &Plan,
+    existing_projects: &[Project],
+) -> Result<LedgerSheet, Vec<LedgerProblem>> {
+    check_container(bytes, "台账表格")
+        .map_err(|ps| ps.into_iter().map(LedgerProblem::from).collect::<Vec<_>>())?;
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| {
+        vec![LedgerProblem::file(
+            "文件已损坏或不是 Excel 工作簿（.xlsx），无法读取",
+        )]
+    })?;
+    let Some(sheet) = book.sheet_names().first().cloned() else {
+        return Err(vec![LedgerProblem::file("工作簿中没有工作表")]);
+    };
+    let range = book.worksheet_range(&sheet).map_err(|_| {
+        vec![LedgerProblem::file(format!(
+            "工作表“{sheet}”已损坏，无法读取"
+        ))]
+    })?;
+    let columns = find_header(&range, plan)?;
+    let formulas = book.worksheet_formula(&sheet).ok();
+    let rows = data_rows(&range, formulas.as_ref(), &columns)?;
+    match columns.kind {
+        LedgerKind::Projects => {
+            let (rows, projects) = parse_rows(&columns, rows, |cells| project_of(plan, cells))?;
+            Ok(LedgerSheet::Projects {
+                sheet,
+                rows,
+                projects,
+            })
+        }
+        LedgerKind::Transactions => {
+            let (rows, drafts) = parse_rows(&columns, rows, |cells| {
+                tx_of(plan, existing_projects, cells)
+            })?;
+            Ok(LedgerSheet::Transactions {
+                sheet,
+                rows,
+                drafts,
+            })
+        }
+    }
+}
+
+/// One non-empty data row: its zero-based index and the text of each column, by field.
+struct RowCells {
+    row: u32,
+    cells: Vec<(Field, u32, String)>,
+    /// A cell could not be read (already reported): the row is not parsed.
+    bad: Vec<u32>,
+}
+
+impl RowCells {
+    fn get(&self, field: Field) -> String {
+        self.cells
+            .iter()
+            .find(|(f, ..)| *f == field)
+            .map(|(_, _, t)| t.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The non-empty rows under the header as text; formulas and unreadable cells are problems.
+/// Rows with a bad cell are returned marked, so that the other rows are still parsed and one pass
+/// reports every mistake.
+fn data_rows(
+    range: &Range<Data>,
+    formulas: Option<&Range<String>>,
+    columns: &Columns,
+) -> Result<(Vec<RowCells>, Vec<LedgerProblem>), Vec<LedgerProblem>> {
+    let mut problems = Vec::new();
+    let mut rows = Vec::new();
+    let end = range.end().map_or(columns.row, |(r, _)| r);
+    for row in columns.row + 1..=end {
+        let mut cells = Vec::new();
+        let mut empty = true;
+        let mut bad = Vec::new();
+        for (col, field, ty, header) in &columns.cols {
+            let data = range.get_value((row, *col)).unwrap_or(&Data::Empty);
+            if !matches!(data, Data::Empty)
+                && !matches!(data, Data::String(s) if s.trim().is_empty())
+            {
+                empty = false;
+            }
+            if let Some(f) = formulas.and_then(|f| f.get_value((row, *col))) {
+                if !f.is_empty() {
+                    empty = false;
+                    bad.push(*col);
+                    problems.push(LedgerProblem::at(
+                        row,
+                        *col,
+                        format!("{header}是公式（={f}），请复制后“选择性粘贴为数值”再导入"),
+                    ));
+                    continue;
+                }
+            }
+            match cell_text(data, *ty) {
+                Ok(text) => {
+                    if *ty == CellType::Money && !text.is_empty() {
+                        if let Err(e) = Money::parse(header, &text) {
+                            bad.push(*col);
+                            problems.push(LedgerProblem::at(row, *col, e));
+                        }
+                    }
+                    cells.push((*field, *col, text));
+                }
+                Err(e) => {
+                    bad.push(*col);
+                    problems.push(LedgerProblem::at(row, *col, format!("{header}{e}")));
+                }
+            }
+        }
+        if empty {
+            continue;
+        }
+        if rows.len() >= MAX_LEDGER_ROWS {
+            return Err(vec![LedgerProblem::file(format!(
+                "数据行超过 {MAX_LEDGER_ROWS} 行，请分成几个文件导入"
+            ))]);
+        }
+        rows.push(RowCells { row, cells, bad });
+    }
+    if rows.is_empty() {
+        return Err(vec![LedgerProblem::file(format!(
+            "{}中没有数据行（表头在第 {} 行）",
+            columns.kind.label(),
+            columns.row + 1
+        ))]);
+    }
+    Ok((rows, problems))
+}
+
+/// Parses each row with `parse`, naming the cell each message is about.
+fn parse_rows<T>(
+    columns: &Columns,
+    (rows, mut problems): (Vec<RowCells>, Vec<LedgerProblem>),
+    parse: impl Fn(&RowCells) -> Result<T, RowErrors>,
+) -> Result<(Vec<u32>, Vec<T>), Vec<LedgerProblem>> {
+    let mut out_rows = Vec::new();
+    let mut values = Vec::new();
+    for r in &rows {
+        match parse(r) {
+            Ok(v) => {
+                out_rows.push(r.row + 1);
+                values.push(v);
+            }
+            Err(messages) => {
+                for (field, message) in messages {
+                    let col = field
+                        .and_then(|f| columns.find(f))
+                        .or_else(|| mentioned_column(columns, &message));
+                    problems.push(match col {
+                        Some(c) => LedgerProblem::at(r.row, c, message),
+                        None => LedgerProblem {
+                            row: Some(r.row + 1),
+                            cell: None,
+                            message,
+                        },
+                    });
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok((out_rows, values))
+    } else {
+        problems.sort_by_key(|p| p.row);
+        Err(problems)
+    }
+}
+
+/// The column a parser message is about: the field it names first (the longer name on a tie).
+fn mentioned_column(columns: &Columns, message: &str) -> Option<u32> {
+    let mut best: Option<(usize, usize, u32)> = None;
+    for (col, field, _, _) in &columns.cols {
+        for name in mention_names(columns.kind, *field) {
+            if let Some(pos) = message.find(name) {
+                let better = match best {
+                    None => true,
+                    Some((p, len, _)) => pos < p || (pos == p && name.len() > len),
+                };
+                if better {
+                    best = Some((pos, name.len(), *col));
+                }
+            }
+        }
+    }
+    best.map(|(_, _, c)| c)
+}
+
+/// How the domain's messages name a field.
+fn mention_names(kind: LedgerKind, field: Field) -> &'static [&'static str] {
+    match field {
+        Field::Name => &["项目名称"],
+        Field::Area => &["受援地"],
+        Field::Sector => &["行业"],
+        Field::Unit => &["实施单位"],
+        Field::Poverty => &["是否用于扶贫"],
+        Field::Approved(_) => &[],
+        Field::PlannedStart => &["计划开工日期"],
+        Field::PlannedFinish => &["计划完工日期"],
+        Field::ActualStart => &["实际开工日期"],
+        Field::ActualFinish => &["实际完工日期"],
+        Field::Status => &["状态"],
+        Field::Beneficiaries => &["帮助脱贫数"],
+        Field::Tasks => &["关联任务"],
+        Field::Note => &["备注"],
+        Field::Date => &["日期"],
+        Field::Kind => &["类型"],
+        Field::Amount => &["金额"],
+        Field::Source => &["资金来源"],
+        Field::ProjectId if kind == LedgerKind::Transactions => &["项目编号", "项目"],
+        Field::ProjectId => &[],
+        Field::ProjectName => &["项目名称"],
+        Field::Voucher => &["凭证号"],
+        Field::Override => &["超预算说明"],
+    }
+}
+
+type RowErrors = Vec<(Option<Field>, String)>;
+
+fn unplaced(messages: Vec<String>) -> RowErrors {
+    messages.into_iter().map(|m| (None, m)).collect()
+}
+
+fn project_of(plan: &Plan, r: &RowCells) -> Result<Project, RowErrors> {
+    let approved = r
+        .cells
+        .iter()
+        .filter_map(|(f, _, text)| match f {
+            Field::Approved(i) => Some((plan.ledger.sources[*i].code.clone(), text.clone())),
+            _ => None,
+        })
+        .collect();
+    let input = ProjectInput {
+        name: r.get(Field::Name),
+        area: r.get(Field::Area),
+        sector: r.get(Field::Sector),
+        unit: r.get(Field::Unit),
+        poverty_relief: r.get(Field::Poverty),
+        approved,
+        planned_start: r.get(Field::PlannedStart),
+        planned_finish: r.get(Field::PlannedFinish),
+        actual_start: r.get(Field::ActualStart),
+        actual_finish: r.get(Field::ActualFinish),
+        status: r.get(Field::Status),
+        beneficiaries: r.get(Field::Beneficiaries),
+        tasks: r.get(Field::Tasks),
+        note: r.get(Field::Note),
+    };
+    input.parse(plan, 0).map_err(unplaced)
+}
+
+fn tx_of(plan: &Plan, existing: &[Project], r: &RowCells) -> Result<TxDraft, RowErrors> {
+    let mut errors = Vec::new();
+    let project = match resolve_project(
+        existing,
+        &r.get(Field::ProjectId),
+        &r.get(Field::ProjectName),
+    ) {
+        Ok(id) => id.to_string(),
+        Err(e) => {
+            errors.push(e);
+            "0".to_string()
+        }
+    };
+    let input = TxInput {
+        kind: r.get(Field::Kind),
+        date: r.get(Field::Date),
+        amount: r.get(Field::Amount),
+        source: r.get(Field::Source),
+        project,
+        voucher: r.get(Field::Voucher),
+        note: r.get(Field::Note),
+        override_reason: r.get(Field::Override),
+    };
+    match input.parse(plan) {
+        Ok(draft) if errors.is_empty() => Ok(draft),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.extend(unplaced(more));
+            Err(errors)
+        }
+    }
+}
+
+/// The project a transaction row names by 项目编号 or 项目名称.
+fn resolve_project(
+    existing: &[Project],
+    id_text: &str,
+    name: &str,
+) -> Result<i64, (Option<Field>, String)> {
+    let id_text = id_text.trim();
+    let name = name.trim();
+    if !id_text.is_empty() {
+        let id: i64 = id_text
+            .trim_start_matches('#')
+            .parse()
+            .map_err(|_| (Some(Field::ProjectId), format!("项目编号“{id_text}”无效")))?;
+        let Some(p) = existing.iter().find(|p| p.id == id) else {
+            return Err((Some(Field::ProjectId), format!("项目编号 {id} 不存在")));
+        };
+        if !name.is_empty() && normalize_label(&p.name) != normalize_label(name) {
+            return Err((
+                Some(Field::ProjectName),
+                format!("项目编号 {id} 是“{}”，与项目名称“{name}”不符", p.name),
+            ));
+        }
+        return Ok(id);
+    }
+    if name.is_empty() {
+        return Err((
+            Some(Field::ProjectId),
+            "请填写项目编号或项目名称".to_string(),
+        ));
+    }
+    let found: Vec<&Project> = existing
+        .iter()
+        .filter(|p| normalize_label(&p.name) == normalize_label(name))
+        .collect();
+    match found.as_slice() {
+        [p] => Ok(p.id),
+        [] => Err((
+            Some(Field::ProjectName),
+            format!("项目“{name}”不存在：请先导入援建项目清单，或改填项目编号"),
+        )),
+        many => Err((
+            Some(Field::ProjectName),
+            format!(
+                "项目名称“{name}”对应多个项目（编号 {}），请改填项目编号",
+                many.iter()
+                    .map(|p| p.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+        )),
+    }
+}
+
+/// A blank workbook of `kind` for people to fill in Excel: the header row, one example row (valid
+/// for `plan`, to be replaced) and a sheet 填写说明 listing the accepted values.
+pub fn ledger_template(kind: LedgerKind, plan: &Plan) -> Result<Vec<u8>, ExportError> {
+    let mut wb = Workbook::new();
+    let head = Format::new()
+        .set_bold()
+        .set_align(FormatAlign::Center)
+        .set_background_color(Color::RGB(0xF2F2F2))
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let text = Format::new().set_num_format("@");
+    let yuan = Format::new().set_num_format("#,##0.00");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let year = plan.info.start_year as u16;
+    let example = example_project(plan);
+    let ws = wb.add_worksheet();
+    ws.set_name(kind.label())?;
+    let headers = header_labels(kind, plan);
+    for (c, h) in headers.iter().enumerate() {
+        let c = c as u16;
+        ws.write_with_format(0, c, h.as_str(), &head)?;
+        ws.set_column_width(c, (h.chars().count() as f64 * 2.2).max(12.0))?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    let col_of = |label: &str| headers.iter().position(|h| h == label).map(|c| c as u16);
+    let mut put_text = |label: &str, value: &str| -> Result<(), ExportError> {
+        if let Some(c) = col_of(label) {
+            ws.write_with_format(1, c, value, &text)?;
+        }
+        Ok(())
+    };
+    match kind {
+        LedgerKind::Projects => {
+            put_text("项目名称", &example.name)?;
+            put_text("受援地", &example.area)?;
+            put_text("行业", Sector::Education.label())?;
+            put_text("实施单位", &example.unit)?;
+            put_text("是否用于扶贫", "是")?;
+            put_text("状态", ProjectStatus::InProgress.label())?;
+            put_text("关联任务", &example.task)?;
+            put_text("备注", "示例行：导入前请替换或删除")?;
+        }
+        LedgerKind::Transactions => {
+            put_text("类型", TxKind::Allocation.label())?;
+            put_text("资金来源", &example.source)?;
+            put_text("项目名称", &example.name)?;
+            put_text("凭证号", "记-001")?;
+            put_text("备注", "示例行：导入前请替换或删除")?;
+        }
+    }
+    let dates: &[(&str, u8, u8)] = match kind {
+        LedgerKind::Projects => &[
+            ("计划开工日期", 3, 1),
+            ("计划完工日期", 12, 31),
+            ("实际开工日期", 3, 15),
+        ],
+        LedgerKind::Transactions => &[("日期", 4, 1)],
+    };
+    for (label, m, d) in dates {
+        if let Some(c) = col_of(label) {
+            ws.write_datetime_with_format(1, c, ExcelDateTime::from_ymd(year, *m, *d)?, &date)?;
+        }
+    }
+    let amount_col = match kind {
+        LedgerKind::Projects => col_of(&approved_header(&example.source)),
+        LedgerKind::Transactions => col_of("金额（元）"),
+    };
+    let amount = match kind {
+        LedgerKind::Projects => 1_000_000.0,
+        LedgerKind::Transactions => 500_000.0,
+    };
+    if let Some(c) = amount_col {
+        ws.write_number_with_format(1, c, amount, &yuan)?;
+    }
+    if let Some(c) = col_of("帮助脱贫数（人）") {
+        ws.write_number(1, c, 120.0)?;
+    }
+    // Empty rows below take the same formats, so that typed 凭证号 stay text and amounts money.
+    for (c, h) in headers.iter().enumerate() {
+        let c = c as u16;
+        if h.ends_with("（元）") {
+            ws.set_column_format(c, &yuan)?;
+        } else if h.ends_with("日期") {
+            ws.set_column_format(c, &date)?;
+        } else if matches!(h.as_str(), "凭证号" | "关联任务" | "项目名称" | "备注") {
+            ws.set_column_format(c, &text)?;
+        }
+    }
+    write_instructions(&mut wb, kind, plan, &head)?;
+    Ok(wb.save_to_buffer()?)
+}
+
+struct Example {
+    name: String,
+    area: String,
+    unit: String,
+    source: String,
+    task: String,
+}
+
+fn example_project(plan: &Plan) -> Example {
+    let area = plan
+        .pairings
+        .first()
+        .map(|p| plan.area_name(&p.area).to_string())
+        .unwrap_or_default();
+    Example {
+        name: format!("{area}某小学教学楼援建（示例）"),
+        unit: plan
+            .units
+            .first()
+            .map(|u| u.name.clone())
+            .unwrap_or_default(),
+        source: plan
+            .ledger
+            .sources
+            .first()
+            .map(|s| s.name.clone())
+            .unwrap_or_default(),
+        task: plan
+            .tasks
+            .first()
+            .map(|t| t.code.clone())
+            .unwrap_or_default(),
+        area,
+    }
+}
+
+fn write_instructions(
+    wb: &mut Workbook,
+    kind: LedgerKind,
+    plan: &Plan,
+    head: &Format,
+) -> Result<(), ExportError> {
+    let mut areas: Vec<&str> = Vec::new();
+    for p in &plan.pairings {
+        let name = plan.area_name(&p.area);
+        if !areas.contains(&name) {
+            areas.push(name);
+        }
+    }
+    let lines: Vec<(&str, String)> = match kind {
+        LedgerKind::Projects => vec![
+            ("项目名称", "必填".into()),
+            ("受援地", format!("必填，结对受援地：{}", areas.join("、"))),
+            ("行业", format!("必填，可选：{}", Sector::labels())),
+            ("实施单位", "必填，方案中的单位名称或代码".into()),
+            ("是否用于扶贫", "是 或 否（空白为否）".into()),
+            (
+                "批复金额-…（元）",
+                format!(
+                    "每个资金来源一列，单位为元，精确到分；不用的来源留空。资金来源：{}",
+                    source_names(plan)
+                ),
+            ),
+            ("…日期", "日期，例如 2018-06-30、2018/6/30 或 2018年6月30日".into()),
+            (
+                "状态",
+                format!(
+                    "可选：{}（空白为计划）；实施中须填实际开工日期，已完工、已验收须填实际完工日期",
+                    ProjectStatus::labels()
+                ),
+            ),
+            ("帮助脱贫数（人）", "不小于 0 的整数".into()),
+            ("关联任务", "任务编号，多个用顿号或逗号分隔".into()),
+            ("备注", "可空".into()),
+        ],
+        LedgerKind::Transactions => vec![
+            ("日期", "必填，例如 2018-06-30，须在方案年度内".into()),
+            ("类型", format!("必填，可选：{}", TxKind::labels())),
+            ("金额（元）", "必填，单位为元，精确到分".into()),
+            ("资金来源", format!("必填，可选：{}", source_names(plan))),
+            (
+                "项目编号 / 项目名称",
+                "填写其一：项目编号，或已导入项目的名称（名称重复时请填编号）".into(),
+            ),
+            ("凭证号", "可空".into()),
+            ("备注", "可空".into()),
+            (
+                "超预算说明",
+                "只有汇总单位可超预算下达，须填写说明；其余情况留空".into(),
+            ),
+        ],
+    };
+    let ws = wb.add_worksheet();
+    ws.set_name("填写说明")?;
+    ws.set_column_width(0, 22)?;
+    ws.set_column_width(1, 90)?;
+    ws.write_with_format(0, 0, "列", head)?;
+    ws.write_with_format(0, 1, "填写要求", head)?;
+    for (i, (label, note)) in lines.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write(r, 0, *label)?;
+        ws.write(r, 1, note.as_str())?;
+    }
+    let r = lines.len() as u32 + 2;
+    ws.write(
+        r,
+        0,
+        "第一个工作表的第 1 行是表头，第 2 行是示例，导入前请替换或删除示例行。整张表全部无误才会导入。",
+    )?;
+    Ok(())
+}
