@@ -37,6 +37,10 @@ pub enum Action<'a> {
     WorkOnProblem { unit: &'a str },
     /// Record progress on a task: a reporter of one of the task's lead or cooperating units.
     RecordTaskProgress { units: &'a [&'a str] },
+    /// See the recipient areas' profiles and yearly poverty figures.
+    ViewAreas,
+    /// Record a recipient area's yearly poverty figures (the coordinator).
+    RecordAreaStats,
 }
 
 /// True when `subject` (None: not logged in) may perform `action`.
@@ -57,6 +61,8 @@ pub fn allows(subject: Option<Subject<'_>>, action: Action<'_>) -> bool {
         Action::RaiseProblem => s.role == Role::Coordinator,
         Action::WorkOnProblem { unit } => s.role == Role::Coordinator || own_unit(unit),
         Action::RecordTaskProgress { units } => units.iter().any(|u| own_unit(u)),
+        Action::ViewAreas => true,
+        Action::RecordAreaStats => s.role == Role::Coordinator,
     }
 }
 
@@ -104,5 +110,26 @@ mod tests {
         }
         assert!(allows(who(Role::Auditor, None), Action::ViewAuditTrail));
         assert!(!allows(who(Role::Viewer, None), Action::ViewAuditTrail));
+    }
+
+    #[test]
+    fn everyone_logged_in_sees_areas_and_only_the_coordinator_records_figures() {
+        assert!(!allows(None, Action::ViewAreas));
+        assert!(!allows(None, Action::RecordAreaStats));
+        for role in [
+            Role::Admin,
+            Role::Coordinator,
+            Role::Reporter,
+            Role::Viewer,
+            Role::Auditor,
+        ] {
+            let unit = (role == Role::Reporter).then_some("jw");
+            assert!(allows(who(role, unit), Action::ViewAreas), "{role}");
+            assert_eq!(
+                allows(who(role, unit), Action::RecordAreaStats),
+                role == Role::Coordinator,
+                "{role}"
+            );
+        }
     }
 }
