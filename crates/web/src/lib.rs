@@ -133,6 +133,9 @@ pub fn router(state: AppState) -> Router {
         .route("/dashboard", get(pages::dashboard::show))
         .route("/pairings", get(pages::pairings::show))
         .route("/pairings.xlsx", get(pages::pairings::export))
+        .route("/areas", get(pages::areas::list))
+        .route("/areas/{code}", get(pages::areas::show))
+        .route("/areas/{code}/stats", post(pages::areas::record))
         .route("/assessment", get(pages::assessment::show))
         .route("/assessment.xlsx", get(pages::assessment::export))
         .route("/assessment/{unit}", post(pages::assessment::set_score))
@@ -169,6 +172,10 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/completeness", get(api::completeness))
+        .route(
+            "/areas/{code}/stats",
+            get(api::areas::stats).put(api::areas::record),
+        )
         .fallback(api::not_found);
     Router::new()
         .merge(pages)

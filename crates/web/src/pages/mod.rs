@@ -1,6 +1,7 @@
 //! Server-rendered pages.
 
 pub mod admin;
+pub mod areas;
 pub mod assessment;
 pub mod audit;
 pub mod auth;
@@ -41,6 +42,9 @@ impl Nav {
             ("/", "实施方案"),
             ("/tasks", "任务督办"),
         ];
+        if a.may(Action::ViewAreas) {
+            links.push(("/areas", "受援地"));
+        }
         if a.may(Action::ViewDistrict) {
             links.push(("/dashboard", "领导驾驶舱"));
             links.push(("/completeness", "报送情况"));
@@ -79,6 +83,7 @@ pub fn flash(code: Option<&str>) -> Option<&'static str> {
         "user_added" => "用户已创建。",
         "user_disabled" => "用户已停用，其登录已失效。",
         "user_enabled" => "用户已启用。",
+        "area_stats" => "受援地贫困数据已保存。",
         _ => return None,
     })
 }

@@ -256,6 +256,45 @@ fn cases(evidence_id: i64, problem_id: i64, task_evidence_id: i64) -> Vec<Case> 
             Payload::None,
             District,
         ),
+        case(M::GET, "/areas", "/areas", Payload::None, LoggedIn),
+        case(
+            M::GET,
+            "/areas/{code}",
+            "/areas/cyqq",
+            Payload::None,
+            LoggedIn,
+        ),
+        case(
+            M::POST,
+            "/areas/{code}/stats",
+            "/areas/cyqq/stats",
+            form(&[
+                ("year", "2018"),
+                ("poor_households", "3000"),
+                ("poor_people", "9000"),
+                ("lifted_out", "2000"),
+                ("incidence", "4.5"),
+                ("poor_villages", "30"),
+            ]),
+            Review,
+        ),
+        case(
+            M::GET,
+            "/api/v1/areas/{code}/stats",
+            "/api/v1/areas/cyqq/stats",
+            Payload::None,
+            LoggedIn,
+        ),
+        case(
+            M::PUT,
+            "/api/v1/areas/{code}/stats",
+            "/api/v1/areas/cyqq/stats",
+            Payload::Json(serde_json::json!({
+                "year": 2017, "poor_households": 4000, "poor_people": 12000,
+                "lifted_out": 1500, "incidence": "6.25", "poor_villages": 40
+            })),
+            Review,
+        ),
         case(
             M::POST,
             "/tasks/{code}/evidence",
