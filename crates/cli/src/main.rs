@@ -4,6 +4,7 @@
 mod accounts;
 mod backup;
 mod init;
+mod ledger_cmd;
 mod plan_cmd;
 mod sheets_cmd;
 
@@ -68,6 +69,9 @@ enum Command {
     #[command(about = "任务分解表")]
     #[command(subcommand)]
     Tasks(TasksCommand),
+    #[command(about = "资金台账：从 Excel 导入援建项目清单或资金流水，生成填写模板")]
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
     #[command(about = "审计日志")]
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -130,6 +134,30 @@ enum FormCommand {
         #[arg(help = "只显示修改和问题，不写入")]
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    #[command(
+        about = "导入援建项目清单或资金流水（按表头自动识别）；先显示预览，全部无误才写入，有错误时逐行列出，退出码非零"
+    )]
+    Import {
+        #[arg(help = "填好的 .xlsx 文件（第一个工作表；可用 bangfu ledger template 生成模板）")]
+        file: PathBuf,
+        #[arg(help = "登记人的登录名：财务或汇总单位的账号（超预算下达只限汇总单位）")]
+        #[arg(long = "as", value_name = "LOGIN", env = "BANGFU_AS")]
+        as_login: Option<String>,
+        #[arg(help = "只显示预览和问题，不写入")]
+        #[arg(long)]
+        dry_run: bool,
+    },
+    #[command(about = "生成空白模板（表头、一行示例和填写说明）")]
+    Template {
+        #[arg(help = "projects（援建项目清单）或 transactions（资金流水）")]
+        kind: String,
+        #[arg(help = "输出的 .xlsx 文件")]
+        output: PathBuf,
     },
 }
 
@@ -307,6 +335,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify) => accounts::verify_audit(&cli.db).await,
         Command::Tasks(TasksCommand::Export { output }) => {
             sheets_cmd::export_tasks(&cli.db, &output).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ledger(LedgerCommand::Import {
+            file,
+            as_login,
+            dry_run,
+        }) => ledger_cmd::import(&cli.db, &file, as_login.as_deref(), dry_run).await,
+        Command::Ledger(LedgerCommand::Template { kind, output }) => {
+            ledger_cmd::template(&cli.db, &kind, &output).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Token(TokenCommand::Revoke { id }) => {

@@ -3,6 +3,7 @@
 //! Everything here is plain data and rules: the plan model and its file format, reporting periods and
 //! their deadlines, exact quantities. No IO, no clock: callers pass "today" in.
 
+pub mod area_stats;
 pub mod assessment;
 pub mod ledger;
 pub mod period;

@@ -49,6 +49,10 @@ pub enum Action<'a> {
     RaiseFinding,
     /// Answer an audit finding on a project: the reporter of its implementing unit.
     AnswerFinding { unit: &'a str },
+    /// See the recipient areas' profiles and yearly poverty figures.
+    ViewAreas,
+    /// Record a recipient area's yearly poverty figures (the coordinator).
+    RecordAreaStats,
 }
 
 /// True when `subject` (None: not logged in) may perform `action`.
@@ -75,6 +79,8 @@ pub fn allows(subject: Option<Subject<'_>>, action: Action<'_>) -> bool {
         Action::OverrideBudget => s.role == Role::Coordinator,
         Action::RaiseFinding => s.role == Role::Auditor,
         Action::AnswerFinding { unit } => own_unit(unit),
+        Action::ViewAreas => true,
+        Action::RecordAreaStats => s.role == Role::Coordinator,
     }
 }
 
@@ -153,5 +159,26 @@ mod tests {
         assert!(!allows(jw, Action::ViewProject { unit: "wjw" }));
         assert!(!allows(jw, Action::ViewLedger));
         assert!(allows(auditor, Action::ViewLedger));
+    }
+
+    #[test]
+    fn everyone_logged_in_sees_areas_and_only_the_coordinator_records_figures() {
+        assert!(!allows(None, Action::ViewAreas));
+        assert!(!allows(None, Action::RecordAreaStats));
+        for role in [
+            Role::Admin,
+            Role::Coordinator,
+            Role::Reporter,
+            Role::Viewer,
+            Role::Auditor,
+        ] {
+            let unit = (role == Role::Reporter).then_some("jw");
+            assert!(allows(who(role, unit), Action::ViewAreas), "{role}");
+            assert_eq!(
+                allows(who(role, unit), Action::RecordAreaStats),
+                role == Role::Coordinator,
+                "{role}"
+            );
+        }
     }
 }

@@ -769,15 +769,14 @@ impl LedgerStore for SqlStore {
     }
 
     async fn findings(&self) -> Result<Vec<Finding>> {
-        let rows: Vec<FindingRow> =
-            on_pool!(self, |pool| {
-                sqlx::query_as(
+        let rows: Vec<FindingRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
             "SELECT id, project_id, transaction_id, text, raised_by, raised_on, status, response, \
              responded_by FROM ledger_findings ORDER BY id"
         )
         .fetch_all(pool)
         .await?
-            });
+        });
         rows.into_iter()
             .map(|r| {
                 Ok(Finding {

@@ -5,6 +5,7 @@
 //! Quantities are stored as BIGINT scaled by 10^4 (see `bangfu_domain::quantity`), so that sums
 //! computed by the database are exact on both backends.
 
+mod area_stats;
 mod assessments;
 mod audit;
 mod db;
@@ -20,6 +21,7 @@ mod stmt;
 pub mod testing;
 mod users;
 
+pub use area_stats::StoredAreaStats;
 pub use assessments::CoordinatorScore;
 pub use audit::{AuditEntry, AuditFilter, BrokenLink, NewAuditEntry};
 pub use db::{Backend, SqlStore, DEFAULT_DATABASE_URL};
@@ -228,6 +230,22 @@ pub trait LedgerStore: Send + Sync {
     async fn findings(&self) -> Result<Vec<bangfu_domain::ledger::Finding>>;
 }
 
+/// Recipient areas' yearly poverty figures.
+#[async_trait]
+pub trait AreaStatsStore: Send + Sync {
+    /// Records (or replaces) an area's figures for a year, with an audit entry showing the old and
+    /// new values, in one transaction.
+    async fn record_area_stats(
+        &self,
+        stats: &bangfu_domain::area_stats::AreaYearStats,
+        actor: &str,
+    ) -> Result<()>;
+    /// An area's figures, by year.
+    async fn area_stats(&self, area: &str) -> Result<Vec<StoredAreaStats>>;
+    /// The latest year's figures of every area that has any, by area code.
+    async fn latest_area_stats(&self) -> Result<Vec<StoredAreaStats>>;
+}
+
 /// Everything the application needs from storage.
 pub trait Store:
     PlanStore
@@ -239,6 +257,7 @@ pub trait Store:
     + AssessmentStore
     + ProgressStore
     + LedgerStore
+    + AreaStatsStore
 {
     fn backend(&self) -> Backend;
 }

@@ -3,14 +3,15 @@
 #[macro_use]
 mod support;
 
+use bangfu_domain::area_stats::AreaYearStats;
 use bangfu_domain::plan::{parse_plan, Calendar, Plan};
 use bangfu_domain::report::{Entry, Narrative, ReportStatus, WorkflowAction};
 use bangfu_domain::user::{Login, Role};
 use bangfu_domain::Quantity;
 use bangfu_store::testing::TestDatabase;
 use bangfu_store::{
-    AuditStore, NewEvidence, NewUser, PlanStore, ReportStore, SaveReport, SessionStore, SqlStore,
-    StoreError, Transition, UserStore,
+    AreaStatsStore, AuditStore, NewEvidence, NewUser, PlanStore, ReportStore, SaveReport,
+    SessionStore, SqlStore, StoreError, Transition, UserStore,
 };
 use std::collections::BTreeMap;
 
@@ -36,6 +37,8 @@ on_both_backends!(
     audit_chain_verifies_and_reveals_tampering,
     audit_search_filters_by_actor_key_and_time,
     problems_are_raised_updated_and_audited,
+    area_stats_are_upserted_per_year_and_audited,
+    area_stats_for_unknown_areas_are_refused_and_change_nothing,
 );
 
 async fn new_database_has_no_plan_and_migrations_are_idempotent(store: &SqlStore) {
@@ -678,4 +681,95 @@ async fn problems_are_raised_updated_and_audited(store: &SqlStore) {
         .collect();
     assert_eq!(&actions[..2], ["problem.update", "problem.raise"]);
     assert_eq!(store.verify_audit_chain().await.unwrap().1, None);
+}
+
+fn figures(area: &str, year: i32, people: i64, incidence: &str) -> AreaYearStats {
+    AreaYearStats {
+        area: area.into(),
+        year,
+        poor_households: people / 3,
+        poor_people: people,
+        lifted_out: 500,
+        incidence: incidence.parse().unwrap(),
+        poor_villages: 40,
+        delisted: false,
+        delisted_year: None,
+    }
+}
+
+async fn area_stats_are_upserted_per_year_and_audited(store: &SqlStore) {
+    store
+        .load_plan(&built_in(), BUILT_IN, "test")
+        .await
+        .unwrap();
+    assert!(store.area_stats("cyqq").await.unwrap().is_empty());
+    assert!(store.latest_area_stats().await.unwrap().is_empty());
+    // Entered out of order; read back by year.
+    for s in [
+        figures("cyqq", 2018, 9000, "6.25"),
+        figures("cyqq", 2017, 12000, "8.33"),
+        figures("htx", 2017, 60000, "20.5"),
+    ] {
+        store.record_area_stats(&s, "coordinator").await.unwrap();
+    }
+    let cyqq = store.area_stats("cyqq").await.unwrap();
+    assert_eq!(
+        cyqq.iter().map(|s| s.stats.year).collect::<Vec<_>>(),
+        [2017, 2018]
+    );
+    assert_eq!(cyqq[0].stats, figures("cyqq", 2017, 12000, "8.33"));
+    assert_eq!(cyqq[1].recorded_by, "coordinator");
+    // A correction replaces the year's figures.
+    let mut fixed = figures("cyqq", 2018, 8800, "6.1");
+    fixed.delisted = true;
+    fixed.delisted_year = Some(2018);
+    store
+        .record_area_stats(&fixed, "coordinator2")
+        .await
+        .unwrap();
+    let cyqq = store.area_stats("cyqq").await.unwrap();
+    assert_eq!(cyqq.len(), 2);
+    assert_eq!(cyqq[1].stats, fixed);
+    assert_eq!(cyqq[1].stats.incidence.to_string(), "6.1");
+    assert_eq!(cyqq[1].recorded_by, "coordinator2");
+    let latest = store.latest_area_stats().await.unwrap();
+    assert_eq!(
+        latest
+            .iter()
+            .map(|s| (s.stats.area.as_str(), s.stats.year))
+            .collect::<Vec<_>>(),
+        [("cyqq", 2018), ("htx", 2017)]
+    );
+    let entries = store.audit_entries(10).await.unwrap();
+    let last = &entries[0];
+    assert_eq!(
+        (last.action.as_str(), last.entity_key.as_str()),
+        ("area.stats", "cyqq/2018")
+    );
+    assert!(last
+        .old_value
+        .as_deref()
+        .unwrap()
+        .contains("贫困人口 9000 人"));
+    assert!(last
+        .new_value
+        .as_deref()
+        .unwrap()
+        .contains("已摘帽（2018年）"));
+    assert_eq!(entries[1].old_value, None, "a first entry has no old value");
+    assert_eq!(store.verify_audit_chain().await.unwrap().1, None);
+}
+
+async fn area_stats_for_unknown_areas_are_refused_and_change_nothing(store: &SqlStore) {
+    store
+        .load_plan(&built_in(), BUILT_IN, "test")
+        .await
+        .unwrap();
+    let before = store.audit_entries(100).await.unwrap().len();
+    assert!(store
+        .record_area_stats(&figures("nowhere", 2018, 10, "1"), "coordinator")
+        .await
+        .is_err());
+    assert!(store.area_stats("nowhere").await.unwrap().is_empty());
+    assert_eq!(store.audit_entries(100).await.unwrap().len(), before);
 }

@@ -142,6 +142,72 @@ pub fn heatmap(
     out
 }
 
+/// One point of a trend line: its label on the horizontal axis (a year), its value and the exact
+/// figure printed above it.
+pub struct Point {
+    pub label: String,
+    pub value: Decimal,
+    pub text: String,
+}
+
+/// A line over time (e.g. years), scaled from zero to the largest value, each point labelled with
+/// its exact figure.
+pub fn trend(id: &str, title: &str, desc: &str, stroke: &'static str, points: &[Point]) -> String {
+    let (left, top, step, plot_h) = (40, 24, 90, 140);
+    let width = left * 2 + step * points.len().max(1) as i64;
+    let height = top + plot_h + 30;
+    let max = points
+        .iter()
+        .map(|p| p.value)
+        .fold(Decimal::ZERO, Decimal::max)
+        .max(Decimal::ONE);
+    let xy = |i: usize, v: Decimal| {
+        (
+            left + step / 2 + step * i as i64,
+            top + plot_h - px(v.max(Decimal::ZERO) * Decimal::from(plot_h) / max),
+        )
+    };
+    let mut out = String::new();
+    open(&mut out, id, width, height, title, desc);
+    let _ = write!(
+        out,
+        r##"<line x1="{left}" x2="{}" y1="{}" y2="{}" stroke="#8c959f" stroke-width="1"/>"##,
+        width - left,
+        top + plot_h,
+        top + plot_h
+    );
+    if points.len() > 1 {
+        let path: Vec<String> = points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let (x, y) = xy(i, p.value);
+                format!("{x},{y}")
+            })
+            .collect();
+        let _ = write!(
+            out,
+            r##"<polyline points="{}" fill="none" stroke="{stroke}" stroke-width="2"/>"##,
+            path.join(" ")
+        );
+    }
+    for (i, p) in points.iter().enumerate() {
+        let (x, y) = xy(i, p.value);
+        let _ = write!(
+            out,
+            r##"<g><circle cx="{x}" cy="{y}" r="4" fill="{stroke}"><title>{}：{}</title></circle><text x="{x}" y="{}" text-anchor="middle" font-size="12" fill="#1f2328">{}</text><text x="{x}" y="{}" text-anchor="middle" font-size="12" fill="#57606a">{}</text></g>"##,
+            esc(&p.label),
+            esc(&p.text),
+            y - 8,
+            esc(&p.text),
+            top + plot_h + 18,
+            esc(&p.label)
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +242,33 @@ mod tests {
         );
         assert!(svg.contains("width=\"360\""));
         assert!(svg.contains("乙 &amp; 丙"));
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+    }
+
+    #[test]
+    fn trend_scales_points_and_labels_each_year() {
+        let svg = trend(
+            "t",
+            "贫困人口 <趋势>",
+            "说明",
+            "#b3261e",
+            &[
+                Point {
+                    label: "2017年".into(),
+                    value: Decimal::from(100),
+                    text: "100 人".into(),
+                },
+                Point {
+                    label: "2018年".into(),
+                    value: Decimal::from(50),
+                    text: "50 人".into(),
+                },
+            ],
+        );
+        assert!(svg.contains("贫困人口 &lt;趋势&gt;"));
+        // The largest value at the top of the plot, half of it half-way down.
+        assert!(svg.contains(r#"points="85,24 175,94""#), "{svg}");
+        assert!(svg.contains("2018年") && svg.contains("50 人"));
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
     }
 }

@@ -5,9 +5,7 @@ use crate::auth::Actor;
 use crate::error::AppError;
 use crate::AppState;
 use bangfu_domain::ledger::oversight::{self, Anomaly, BudgetLine, IdleFunds, ProjectLine};
-use bangfu_domain::ledger::{
-    Budget, DocumentKind, Finding, Money, Project, Transaction, TxDraft,
-};
+use bangfu_domain::ledger::{Budget, DocumentKind, Finding, Money, Project, Transaction, TxDraft};
 use bangfu_domain::policy::Action;
 use bangfu_domain::Plan;
 use bangfu_store::LedgerActor;
@@ -87,7 +85,10 @@ impl Ledger {
 
     /// IDs of transactions that a later entry reversed.
     pub fn reversed_ids(&self) -> Vec<i64> {
-        self.transactions.iter().filter_map(|t| t.reverses).collect()
+        self.transactions
+            .iter()
+            .filter_map(|t| t.reverses)
+            .collect()
     }
 }
 
@@ -257,7 +258,11 @@ pub fn workbook(
         .into_iter()
         .map(|a| {
             vec![
-                text(a.project.map(|p| ledger.project_name(p)).unwrap_or_default()),
+                text(
+                    a.project
+                        .map(|p| ledger.project_name(p))
+                        .unwrap_or_default(),
+                ),
                 text(a.transaction.map(|t| t.to_string()).unwrap_or_default()),
                 text(a.text),
             ]
@@ -266,25 +271,67 @@ pub fn workbook(
     vec![
         Sheet {
             title: format!("{year}年预算执行"),
-            headers: strings(&["受援地", "资金来源", "预算（元）", "其中用于扶贫（元）", "已下达（元）", "已拨付（元）", "已支出（元）"]),
+            headers: strings(&[
+                "受援地",
+                "资金来源",
+                "预算（元）",
+                "其中用于扶贫（元）",
+                "已下达（元）",
+                "已拨付（元）",
+                "已支出（元）",
+            ]),
             widths: vec![14.0, 24.0, 16.0, 18.0, 16.0, 16.0, 16.0],
             rows: budget_rows,
         },
         Sheet {
             title: "项目资金".into(),
-            headers: strings(&["编号", "项目名称", "受援地", "行业", "实施单位", "状态", "资金来源", "批复（元）", "已下达（元）", "已拨付（元）", "已支出（元）"]),
-            widths: vec![6.0, 30.0, 12.0, 10.0, 14.0, 8.0, 22.0, 14.0, 14.0, 14.0, 14.0],
+            headers: strings(&[
+                "编号",
+                "项目名称",
+                "受援地",
+                "行业",
+                "实施单位",
+                "状态",
+                "资金来源",
+                "批复（元）",
+                "已下达（元）",
+                "已拨付（元）",
+                "已支出（元）",
+            ]),
+            widths: vec![
+                6.0, 30.0, 12.0, 10.0, 14.0, 8.0, 22.0, 14.0, 14.0, 14.0, 14.0,
+            ],
             rows: project_rows,
         },
         Sheet {
             title: format!("{year}年资金流水"),
-            headers: strings(&["编号", "日期", "类型", "金额（元）", "资金来源", "项目", "凭证号", "冲销", "超预算说明", "备注", "录入人"]),
-            widths: vec![6.0, 12.0, 6.0, 16.0, 22.0, 28.0, 12.0, 12.0, 20.0, 20.0, 10.0],
+            headers: strings(&[
+                "编号",
+                "日期",
+                "类型",
+                "金额（元）",
+                "资金来源",
+                "项目",
+                "凭证号",
+                "冲销",
+                "超预算说明",
+                "备注",
+                "录入人",
+            ]),
+            widths: vec![
+                6.0, 12.0, 6.0, 16.0, 22.0, 28.0, 12.0, 12.0, 20.0, 20.0, 10.0,
+            ],
             rows: tx_rows,
         },
         Sheet {
             title: format!("闲置资金（超过{idle_days}天）"),
-            headers: strings(&["项目", "资金来源", "未拨付金额（元）", "最早下达日期", "天数"]),
+            headers: strings(&[
+                "项目",
+                "资金来源",
+                "未拨付金额（元）",
+                "最早下达日期",
+                "天数",
+            ]),
             widths: vec![30.0, 22.0, 16.0, 14.0, 8.0],
             rows: idle_rows,
         },

@@ -135,6 +135,9 @@ pub fn router(state: AppState) -> Router {
         .route("/dashboard", get(pages::dashboard::show))
         .route("/pairings", get(pages::pairings::show))
         .route("/pairings.xlsx", get(pages::pairings::export))
+        .route("/areas", get(pages::areas::list))
+        .route("/areas/{code}", get(pages::areas::show))
+        .route("/areas/{code}/stats", post(pages::areas::record))
         .route("/assessment", get(pages::assessment::show))
         .route("/assessment.xlsx", get(pages::assessment::export))
         .route("/assessment/{unit}", post(pages::assessment::set_score))
@@ -155,13 +158,17 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/ledger/projects/{id}/documents",
-            post(pages::projects::upload).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
+            post(pages::projects::upload)
+                .layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
         )
         .route(
             "/ledger/projects/{id}/findings",
             post(pages::projects::raise_finding),
         )
-        .route("/ledger/findings/{id}", post(pages::projects::update_finding))
+        .route(
+            "/ledger/findings/{id}",
+            post(pages::projects::update_finding),
+        )
         .route("/ledger/documents/{id}", get(pages::projects::download))
         .route("/reconciliation", get(pages::reconciliation::latest))
         .route("/reconciliation/{period}", get(pages::reconciliation::show))
@@ -210,9 +217,10 @@ pub fn router(state: AppState) -> Router {
             "/transactions",
             get(api::ledger::transactions).post(api::ledger::record_tx),
         )
+        .route("/reconciliation/{period}", get(api::ledger::reconciliation))
         .route(
-            "/reconciliation/{period}",
-            get(api::ledger::reconciliation),
+            "/areas/{code}/stats",
+            get(api::areas::stats).put(api::areas::record),
         )
         .fallback(api::not_found);
     Router::new()

@@ -34,7 +34,13 @@ pub async fn compute(state: &AppState, period: &Period) -> Result<Reconciliation
     let code = period.code.to_string();
     let ledger = Ledger::load(state).await?;
     let reported = state.store.district_totals(&code, false).await?;
-    let rows = reconcile(plan, period, &ledger.projects, &ledger.transactions, &reported);
+    let rows = reconcile(
+        plan,
+        period,
+        &ledger.projects,
+        &ledger.transactions,
+        &reported,
+    );
     let mut by_unit: BTreeMap<String, Vec<UnitFigure>> = BTreeMap::new();
     for v in state.store.unit_values(&code, false).await? {
         if rows.iter().any(|r| r.code == v.indicator_code) {

@@ -791,6 +791,7 @@ fn data_rows(
                         if let Err(e) = Money::parse(header, &text) {
                             bad.push(*col);
                             problems.push(LedgerProblem::at(row, *col, e));
+                            continue;
                         }
                     }
                     cells.push((*field, *col, text));
@@ -840,6 +841,10 @@ fn parse_rows<T>(
                     let col = field
                         .and_then(|f| columns.find(f))
                         .or_else(|| mentioned_column(columns, &message));
+                    // A cell already reported as unreadable is not blamed twice.
+                    if col.is_some_and(|c| r.bad.contains(&c)) {
+                        continue;
+                    }
                     problems.push(match col {
                         Some(c) => LedgerProblem::at(r.row, c, message),
                         None => LedgerProblem {

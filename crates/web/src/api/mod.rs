@@ -1,6 +1,7 @@
 //! The JSON API (`/api/v1`): the same operations as the pages, through the same `reporting`
 //! functions and the same policy. Values travel as decimal strings, never floats.
 
+pub mod areas;
 pub mod ledger;
 pub mod sheets;
 

@@ -53,6 +53,15 @@ struct DashboardPage {
     missing: Vec<String>,
     problems_open: usize,
     problems_overdue: usize,
+    area_figures: Vec<AreaFigures>,
+}
+
+/// A pairing's recipient area with its latest yearly poverty figures.
+struct AreaFigures {
+    code: String,
+    name: String,
+    pairing: String,
+    latest: Option<crate::pages::areas::FigureRow>,
 }
 
 fn cell_fill(c: Completeness) -> &'static str {
@@ -207,7 +216,29 @@ pub async fn show(
         .iter()
         .filter(|p| bangfu_domain::problem::is_overdue(p.status, p.due, today))
         .count();
+    let latest = state.store.latest_area_stats().await?;
+    let area_figures = plan
+        .pairings
+        .iter()
+        .map(|p| AreaFigures {
+            code: p.area.clone(),
+            name: plan.party_name(&p.area).to_string(),
+            pairing: format!(
+                "{}（{}）",
+                plan.party_name(&p.donor),
+                plan.pairing_kinds
+                    .iter()
+                    .find(|k| k.code == p.kind)
+                    .map_or(p.kind.as_str(), |k| k.name.as_str())
+            ),
+            latest: latest
+                .iter()
+                .find(|s| s.stats.area == p.area)
+                .map(crate::pages::areas::figure_row),
+        })
+        .collect();
     let page = DashboardPage {
+        area_figures,
         problems_open,
         problems_overdue,
         nav: Nav::for_actor(Some(&actor)),

@@ -5,7 +5,7 @@ use super::{flash, see_other, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::FormBody;
-use crate::ledger::{record, recipient_areas, reversal_of, source_name, Ledger, DEFAULT_IDLE_DAYS};
+use crate::ledger::{recipient_areas, record, reversal_of, source_name, Ledger, DEFAULT_IDLE_DAYS};
 use crate::{oversight, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -86,7 +86,13 @@ async fn render(
                 source_name(plan, &l.source),
                 percent(l.allocated, l.budget),
             ],
-            amounts: vec![l.budget, l.poverty_budget, l.allocated, l.disbursed, l.spent],
+            amounts: vec![
+                l.budget,
+                l.poverty_budget,
+                l.allocated,
+                l.disbursed,
+                l.spent,
+            ],
             link: None,
         })
         .collect();
@@ -200,7 +206,12 @@ pub async fn set_budget(
     let outcome: Result<(), Vec<String>> = match form.parse(&state.plan) {
         Err(errors) => Err(errors),
         Ok(budget) => match state.store.set_budget(&budget, actor.login()).await {
-            Ok(()) => return Ok(see_other(&format!("/ledger?year={}&msg=budget_saved", budget.year))),
+            Ok(()) => {
+                return Ok(see_other(&format!(
+                    "/ledger?year={}&msg=budget_saved",
+                    budget.year
+                )))
+            }
             Err(bangfu_store::StoreError::Rejected(errors)) => Err(errors),
             Err(e) => return Err(e.into()),
         },
@@ -307,7 +318,10 @@ async fn render_journal(
         years: (plan.info.start_year..=plan.info.end_year).collect(),
         kind: q.kind.clone(),
         source: q.source.clone(),
-        kinds: TxKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
+        kinds: TxKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
         sources: plan
             .ledger
             .sources
@@ -339,7 +353,9 @@ pub async fn journal(
         date: state.clock.today().to_string(),
         ..Default::default()
     };
-    Ok(Html(render_journal(&state, &actor, &q, form, Vec::new()).await?))
+    Ok(Html(
+        render_journal(&state, &actor, &q, form, Vec::new()).await?,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -398,11 +414,9 @@ async fn reversal_draft(
     state: &AppState,
     f: &TxForm,
 ) -> Result<Result<bangfu_domain::ledger::TxDraft, Vec<String>>, AppError> {
-    let id: i64 = f
-        .reverses
-        .trim()
-        .parse()
-        .map_err(|_| AppError::BadRequest(format!("要冲销的交易编号“{}”无效", f.reverses.trim())))?;
+    let id: i64 = f.reverses.trim().parse().map_err(|_| {
+        AppError::BadRequest(format!("要冲销的交易编号“{}”无效", f.reverses.trim()))
+    })?;
     let original = state
         .store
         .transactions()

@@ -1,6 +1,7 @@
 //! Server-rendered pages.
 
 pub mod admin;
+pub mod areas;
 pub mod assessment;
 pub mod audit;
 pub mod auth;
@@ -44,6 +45,9 @@ impl Nav {
             ("/", "实施方案"),
             ("/tasks", "任务督办"),
         ];
+        if a.may(Action::ViewAreas) {
+            links.push(("/areas", "受援地"));
+        }
         if a.may(Action::ViewDistrict) {
             links.push(("/dashboard", "领导驾驶舱"));
             links.push(("/completeness", "报送情况"));
@@ -90,6 +94,7 @@ pub fn flash(code: Option<&str>) -> Option<&'static str> {
         "tx_recorded" => "交易已录入。",
         "finding_raised" => "审计意见已提出，实施单位将在项目页面答复。",
         "finding_updated" => "审计意见已更新。",
+        "area_stats" => "受援地贫困数据已保存。",
         _ => return None,
     })
 }

@@ -42,7 +42,10 @@ impl ProjectChoices {
         let plan = &state.plan;
         ProjectChoices {
             areas: recipient_areas(plan),
-            sectors: Sector::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
+            sectors: Sector::ALL
+                .iter()
+                .map(|s| (s.as_str(), s.label()))
+                .collect(),
             statuses: ProjectStatus::ALL
                 .iter()
                 .map(|s| (s.as_str(), s.label()))
@@ -78,7 +81,10 @@ impl ProjectFields {
             ("area", p.area.clone()),
             ("sector", p.sector.as_str().to_string()),
             ("unit", p.unit.clone()),
-            ("poverty_relief", if p.poverty_relief { "是" } else { "否" }.to_string()),
+            (
+                "poverty_relief",
+                if p.poverty_relief { "是" } else { "否" }.to_string(),
+            ),
             ("planned_start", date(p.planned_start)),
             ("planned_finish", date(p.planned_finish)),
             ("actual_start", date(p.actual_start)),
@@ -225,7 +231,11 @@ pub async fn create(
     actor.require(Action::RecordLedger)?;
     let fields = ProjectFields(form);
     let errors = match save(&state, &actor, &fields, 0).await? {
-        Ok(id) => return Ok(see_other(&format!("/ledger/projects/{id}?msg=project_saved"))),
+        Ok(id) => {
+            return Ok(see_other(&format!(
+                "/ledger/projects/{id}?msg=project_saved"
+            )))
+        }
         Err(errors) => errors,
     };
     let body = render_list(&state, &actor, &ProjectsQuery::default(), fields, errors).await?;
@@ -459,7 +469,11 @@ pub async fn update(
     }
     let fields = ProjectFields(form);
     let errors = match save(&state, &actor, &fields, id).await? {
-        Ok(_) => return Ok(see_other(&format!("/ledger/projects/{id}?msg=project_saved"))),
+        Ok(_) => {
+            return Ok(see_other(&format!(
+                "/ledger/projects/{id}?msg=project_saved"
+            )))
+        }
         Err(errors) => errors,
     };
     let body = render_project(&state, &actor, id, Some(fields), errors, None).await?;
@@ -562,8 +576,14 @@ pub async fn raise_finding(
             let tx: i64 = t
                 .parse()
                 .map_err(|_| AppError::BadRequest(format!("交易编号“{t}”无效")))?;
-            if !ledger.transactions.iter().any(|x| x.id == tx && x.project == id) {
-                return Err(AppError::BadRequest(format!("本项目没有编号为 {tx} 的交易")));
+            if !ledger
+                .transactions
+                .iter()
+                .any(|x| x.id == tx && x.project == id)
+            {
+                return Err(AppError::BadRequest(format!(
+                    "本项目没有编号为 {tx} 的交易"
+                )));
             }
             Some(tx)
         }
@@ -572,7 +592,9 @@ pub async fn raise_finding(
         .store
         .raise_finding(id, transaction, text, state.clock.today(), actor.login())
         .await?;
-    Ok(see_other(&format!("/ledger/projects/{id}?msg=finding_raised")))
+    Ok(see_other(&format!(
+        "/ledger/projects/{id}?msg=finding_raised"
+    )))
 }
 
 #[derive(Deserialize)]

@@ -34,7 +34,10 @@ pub async fn latest(
     actor.require(Action::ViewLedger)?;
     if let Some(code) = q.period.as_deref() {
         let period = reporting::find_period(&state, code)?;
-        return Ok(super::see_other(&format!("/reconciliation/{}", period.code)));
+        return Ok(super::see_other(&format!(
+            "/reconciliation/{}",
+            period.code
+        )));
     }
     let today = state.clock.today();
     let periods = state.plan.periods();
@@ -44,7 +47,10 @@ pub async fn latest(
         .find(|p| p.starts_on <= today)
         .or(periods.first())
         .ok_or(AppError::NotFound)?;
-    Ok(super::see_other(&format!("/reconciliation/{}", latest.code)))
+    Ok(super::see_other(&format!(
+        "/reconciliation/{}",
+        latest.code
+    )))
 }
 
 pub async fn show(

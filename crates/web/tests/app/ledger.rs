@@ -71,7 +71,9 @@ async fn record_a_year(app: &TestApp, finance: &crate::helpers::Client) -> i64 {
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{kind}: {}", r.body);
-        assert!(r.location().starts_with(&format!("/ledger/projects/{id}?msg=")));
+        assert!(r
+            .location()
+            .starts_with(&format!("/ledger/projects/{id}?msg=")));
     }
     id
 }
@@ -98,7 +100,12 @@ async fn a_finance_user_records_a_year_and_the_form_rows_fill_themselves(app: Te
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("超过2018年该受援地、该资金来源的预算 3,000,000.00 元"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("超过2018年该受援地、该资金来源的预算 3,000,000.00 元"),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains("value=\"记-18-099\""), "input kept");
     let txs = app.get_as(&finance, "/api/v1/transactions").await.json();
     assert_eq!(txs.as_array().unwrap().len(), 2);
@@ -125,10 +132,16 @@ async fn a_finance_user_records_a_year_and_the_form_rows_fill_themselves(app: Te
         .next()
         .unwrap();
     assert!(row.contains("overdue") || page.body.contains("data-row=\"1.1.2\" class=\"overdue\""));
-    assert!(row.contains(">150<") && row.contains("150.01") && row.contains("0.01 不一致"), "{row}");
+    assert!(
+        row.contains(">150<") && row.contains("150.01") && row.contains("0.01 不一致"),
+        "{row}"
+    );
     assert!(row.contains("区财政局"), "{row}");
 
-    let api = app.get_as(&auditor, "/api/v1/reconciliation/2018Q1").await.json();
+    let api = app
+        .get_as(&auditor, "/api/v1/reconciliation/2018Q1")
+        .await
+        .json();
     let rows = api["rows"].as_array().unwrap();
     let find = |code: &str| rows.iter().find(|r| r["code"] == code).unwrap().clone();
     assert_eq!(find("1.1.2")["ledger_exact"], "150.000055");
@@ -142,11 +155,21 @@ async fn a_finance_user_records_a_year_and_the_form_rows_fill_themselves(app: Te
     // The finance and audit views: budget against use, the late project, the workbook.
     let ledger = app.get_as(&auditor, "/ledger?year=2018").await;
     assert_eq!(ledger.status, StatusCode::OK);
-    for needle in ["3,000,000.00", "1,500,000.55", "1,000,000.00", "50.0%", "察右前旗中心小学改扩建"] {
+    for needle in [
+        "3,000,000.00",
+        "1,500,000.55",
+        "1,000,000.00",
+        "50.0%",
+        "察右前旗中心小学改扩建",
+    ] {
         assert!(ledger.body.contains(needle), "{needle}");
     }
     let overdue = ledger.body.split("id=\"overdue-projects\"").nth(1).unwrap();
-    assert!(overdue.split("</table>").next().unwrap().contains("察右前旗中心小学改扩建"));
+    assert!(overdue
+        .split("</table>")
+        .next()
+        .unwrap()
+        .contains("察右前旗中心小学改扩建"));
     let xlsx = app.get_as(&auditor, "/ledger.xlsx?year=2018").await;
     assert_eq!(xlsx.status, StatusCode::OK);
 }
@@ -163,7 +186,11 @@ async fn reversals_correct_mistakes_and_nothing_is_edited(app: TestApp) {
             app.form(
                 "/ledger/transactions",
                 Some(&finance),
-                &[("reverses", &disbursement.to_string()), ("date", "2018-03-05"), ("back", &back)],
+                &[
+                    ("reverses", &disbursement.to_string()),
+                    ("date", "2018-03-05"),
+                    ("back", &back),
+                ],
             )
             .await
         }
@@ -173,7 +200,9 @@ async fn reversals_correct_mistakes_and_nothing_is_edited(app: TestApp) {
     let again = reverse(String::new()).await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(again.body.contains("已经冲销过"));
-    let page = app.get_as(&finance, &format!("/ledger/projects/{id}")).await;
+    let page = app
+        .get_as(&finance, &format!("/ledger/projects/{id}"))
+        .await;
     assert!(page.body.contains(&format!("冲销交易 {disbursement}")));
     assert!(page.body.contains("已被冲销"));
     let txs = app.get_as(&finance, "/api/v1/transactions").await.json();
@@ -196,7 +225,12 @@ async fn the_api_checks_every_field_and_writes_nothing_on_error(app: TestApp) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let errors = r.json()["errors"].clone();
     let text = errors.to_string();
-    for needle in ["受援地“北京”不存在", "行业“航天”无效", "批复金额（元）“12.345”精确到分", "计划开工日期“2018-13-01”无效"] {
+    for needle in [
+        "受援地“北京”不存在",
+        "行业“航天”无效",
+        "批复金额（元）“12.345”精确到分",
+        "计划开工日期“2018-13-01”无效",
+    ] {
         assert!(text.contains(needle), "{needle}: {text}");
     }
     let r = app
@@ -220,7 +254,9 @@ async fn the_api_checks_every_field_and_writes_nothing_on_error(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["errors"].to_string().contains("金额（元）不能为负数"));
+    assert!(r.json()["errors"]
+        .to_string()
+        .contains("金额（元）不能为负数"));
     let r = app
         .json(
             Method::POST,
@@ -230,8 +266,14 @@ async fn the_api_checks_every_field_and_writes_nothing_on_error(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["errors"][0].as_str().unwrap().contains("超过已下达的 0.00 元"));
-    assert_eq!(app.get_as(&finance, "/api/v1/transactions").await.json(), json!([]));
+    assert!(r.json()["errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("超过已下达的 0.00 元"));
+    assert_eq!(
+        app.get_as(&finance, "/api/v1/transactions").await.json(),
+        json!([])
+    );
     // A reporter cannot record, an auditor cannot change.
     let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
     let auditor = app.user("sjj-sj", Role::Auditor, None).await;
@@ -246,7 +288,10 @@ async fn the_api_checks_every_field_and_writes_nothing_on_error(app: TestApp) {
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
     }
-    assert_eq!(app.get_as(&auditor, "/api/v1/budgets").await.json(), json!([]));
+    assert_eq!(
+        app.get_as(&auditor, "/api/v1/budgets").await.json(),
+        json!([])
+    );
 }
 
 async fn auditors_question_projects_and_the_unit_answers(app: TestApp) {
@@ -266,16 +311,45 @@ async fn auditors_question_projects_and_the_unit_answers(app: TestApp) {
     let page = app.get_as(&jw, &format!("/ledger/projects/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("拨付依据不足，请补充合同") && page.body.contains("待答复"));
-    let finding = page.body.split("data-finding=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    assert_eq!(app.get_as(&wjw, &format!("/ledger/projects/{id}")).await.status, StatusCode::FORBIDDEN);
+    let finding = page
+        .body
+        .split("data-finding=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        app.get_as(&wjw, &format!("/ledger/projects/{id}"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     let path = format!("/ledger/findings/{finding}");
-    let r = app.form(&path, Some(&wjw), &[("action", "answer"), ("response", "x")]).await;
+    let r = app
+        .form(
+            &path,
+            Some(&wjw),
+            &[("action", "answer"), ("response", "x")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = app.form(&path, Some(&jw), &[("action", "answer"), ("response", "合同已上传")]).await;
+    let r = app
+        .form(
+            &path,
+            Some(&jw),
+            &[("action", "answer"), ("response", "合同已上传")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let r = app.form(&path, Some(&auditor), &[("action", "close")]).await;
+    let r = app
+        .form(&path, Some(&auditor), &[("action", "close")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let page = app.get_as(&auditor, &format!("/ledger/projects/{id}")).await;
+    let page = app
+        .get_as(&auditor, &format!("/ledger/projects/{id}"))
+        .await;
     assert!(page.body.contains("合同已上传") && page.body.contains("已关闭"));
     let audit = app.get_as(&auditor, "/audit").await;
     assert!(audit.body.contains("ledger.finding"));

@@ -1,6 +1,7 @@
 //! The web application's tests: one binary, a `spawn_app()` helper, real databases.
 
 mod access;
+mod areas;
 mod browser;
 mod helpers;
 mod hostile;

@@ -7,7 +7,7 @@ use bangfu_web::Clock;
 use serde_json::json;
 
 /// Every SVG in a page parses as XML.
-fn svgs_are_well_formed(html: &str) -> usize {
+pub fn svgs_are_well_formed(html: &str) -> usize {
     let mut count = 0;
     for part in html.split("<svg").skip(1) {
         let svg = format!("<svg{}", part.split("</svg>").next().unwrap()) + "</svg>";
