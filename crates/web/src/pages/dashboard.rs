@@ -44,6 +44,7 @@ struct DashboardPage {
     period_label: String,
     key_figures: Vec<KeyFigure>,
     funds_chart: String,
+    area_funds_chart: String,
     targets_chart: String,
     behind_count: usize,
     heat_chart: String,
@@ -122,6 +123,8 @@ pub async fn show(
         "各年度全区报送的财政援助资金累计数，当前选中年份以深色显示。",
         &fund_bars,
     );
+
+    let area_funds_chart = area_funds(&state, year).await?;
 
     let progress = evaluate(
         plan,
@@ -248,6 +251,7 @@ pub async fn show(
         period_label: period.label(),
         key_figures,
         funds_chart,
+        area_funds_chart,
         targets_chart,
         behind_count,
         heat_chart,
@@ -257,4 +261,38 @@ pub async fn show(
         missing,
     };
     Ok(Html(page.render()?))
+}
+
+/// Per recipient area, from the funds ledger: the year's allocations against its budget (万元).
+async fn area_funds(state: &AppState, year: i32) -> Result<String, AppError> {
+    let ledger = crate::ledger::Ledger::load(state).await?;
+    let lines = ledger.budget_lines(year);
+    let items: Vec<Bar> = crate::ledger::recipient_areas(&state.plan)
+        .into_iter()
+        .map(|(code, name)| {
+            let of_area = || lines.iter().filter(|l| l.area == code);
+            let budget: bangfu_domain::ledger::Money = of_area().map(|l| l.budget).sum();
+            let allocated: bangfu_domain::ledger::Money = of_area().map(|l| l.allocated).sum();
+            let disbursed: bangfu_domain::ledger::Money = of_area().map(|l| l.disbursed).sum();
+            let wan = |m: bangfu_domain::ledger::Money| m.wan().round_dp(2);
+            Bar {
+                label: name,
+                value: wan(allocated),
+                text: format!(
+                    "下达 {:.2} / 预算 {:.2}，已拨付 {:.2}",
+                    wan(allocated),
+                    wan(budget),
+                    wan(disbursed)
+                ),
+                fill: "#1a73e8",
+                mark: Some(wan(budget)),
+            }
+        })
+        .collect();
+    Ok(bars(
+        "area-funds",
+        &format!("各受援地资金（{year}年，万元，资金台账）"),
+        "各受援地本年度已下达资金，竖线为年度预算。",
+        &items,
+    ))
 }

@@ -22,6 +22,8 @@ struct HomePage {
     to_review: Vec<DueRow>,
     can_review: bool,
     can_view_district: bool,
+    /// Audit findings on the unit's projects waiting for its answer: (project id, project, text).
+    findings: Vec<(i64, String, String)>,
 }
 
 struct DueRow {
@@ -101,6 +103,20 @@ pub async fn show(State(state): State<AppState>, actor: Actor) -> Result<Html<St
     } else {
         Vec::new()
     };
+    let mut findings = Vec::new();
+    if let Some(unit) = actor.user.unit_code.as_deref() {
+        if actor.may(Action::AnswerFinding { unit }) {
+            let projects = state.store.projects().await?;
+            for f in state.store.findings().await? {
+                let Some(p) = projects.iter().find(|p| p.id == f.project) else {
+                    continue;
+                };
+                if p.unit == unit && f.status == bangfu_domain::ledger::FindingStatus::Open {
+                    findings.push((p.id, p.name.clone(), f.text));
+                }
+            }
+        }
+    }
     let page = HomePage {
         nav: Nav::for_actor(Some(&actor)),
         name: actor.user.display_name.clone(),
@@ -114,6 +130,7 @@ pub async fn show(State(state): State<AppState>, actor: Actor) -> Result<Html<St
         to_review,
         can_review,
         can_view_district: actor.may(Action::ViewDistrict),
+        findings,
     };
     Ok(Html(page.render()?))
 }

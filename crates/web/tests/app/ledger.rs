@@ -172,6 +172,19 @@ async fn a_finance_user_records_a_year_and_the_form_rows_fill_themselves(app: Te
         .contains("察右前旗中心小学改扩建"));
     let xlsx = app.get_as(&auditor, "/ledger.xlsx?year=2018").await;
     assert_eq!(xlsx.status, StatusCode::OK);
+    let (_, _, bytes) = crate::sheets::get_bytes(&app, &auditor, "/ledger.xlsx?year=2018").await;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    use calamine::Reader;
+    let sheet = book.worksheet_range("2018年预算执行").unwrap();
+    // Money is a number in Excel, exact to the 分.
+    let allocated = sheet.get_value((2, 4)).unwrap();
+    assert_eq!(allocated.to_string(), "1500000.55");
+    let dashboard = app.get_as(&auditor, "/dashboard?year=2018").await;
+    assert!(
+        dashboard.body.contains("各受援地资金")
+            && dashboard.body.contains("下达 150.00 / 预算 300.00")
+    );
 }
 
 async fn reversals_correct_mistakes_and_nothing_is_edited(app: TestApp) {
@@ -308,6 +321,8 @@ async fn auditors_question_projects_and_the_unit_answers(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let home = app.get_as(&jw, "/home").await;
+    assert!(home.body.contains("待答复的审计意见") && home.body.contains("拨付依据不足"));
     let page = app.get_as(&jw, &format!("/ledger/projects/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("拨付依据不足，请补充合同") && page.body.contains("待答复"));

@@ -637,6 +637,11 @@ async fn openapi_document_describes_the_api() {
         "/reports/{period}/{unit}/{action}",
         "/summary/{period}",
         "/completeness",
+        "/budgets",
+        "/projects",
+        "/transactions",
+        "/reconciliation/{period}",
+        "/areas/{code}/stats",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} undocumented");
     }

@@ -8,7 +8,7 @@ use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use serde_json::json;
 use std::io::Cursor;
 
-async fn get_bytes(
+pub(crate) async fn get_bytes(
     app: &TestApp,
     client: &Client,
     path: &str,
