@@ -117,7 +117,7 @@ async fn rules_refuse_and_write_nothing(store: &SqlStore) {
     let over = draft(TxKind::Allocation, date(2018, 5, 1), "6000000.01", p);
     let msg = rejected(
         store
-            .record_transactions(&[over.clone()], &finance(), &sources())
+            .record_transactions(std::slice::from_ref(&over), &finance(), &sources())
             .await,
     );
     assert!(
@@ -366,7 +366,7 @@ async fn sums_are_exact_over_thousands_of_transactions(store: &SqlStore) {
         .sum();
     assert_eq!(rust_sum.fen(), expected_fen);
     // The budget check saw the database's exact running sum: one fen more is refused.
-    let left = 6_000_000_00 - expected_fen;
+    let left = 600_000_000 - expected_fen;
     let text = format!("{}.{:02}", (left + 1) / 100, (left + 1) % 100);
     let msg = rejected(
         store

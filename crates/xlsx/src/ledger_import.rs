@@ -869,7 +869,7 @@ fn parse_rows<T>(
 fn mentioned_column(columns: &Columns, message: &str) -> Option<u32> {
     let mut best: Option<(usize, usize, u32)> = None;
     for (col, field, _, _) in &columns.cols {
-        for name in mention_names(columns.kind, *field) {
+        for name in mention_names(*field) {
             if let Some(pos) = message.find(name) {
                 let better = match best {
                     None => true,
@@ -885,7 +885,7 @@ fn mentioned_column(columns: &Columns, message: &str) -> Option<u32> {
 }
 
 /// How the domain's messages name a field.
-fn mention_names(kind: LedgerKind, field: Field) -> &'static [&'static str] {
+fn mention_names(field: Field) -> &'static [&'static str] {
     match field {
         Field::Name => &["项目名称"],
         Field::Area => &["受援地"],
@@ -905,8 +905,7 @@ fn mention_names(kind: LedgerKind, field: Field) -> &'static [&'static str] {
         Field::Kind => &["类型"],
         Field::Amount => &["金额"],
         Field::Source => &["资金来源"],
-        Field::ProjectId if kind == LedgerKind::Transactions => &["项目编号", "项目"],
-        Field::ProjectId => &[],
+        Field::ProjectId => &["项目编号"],
         Field::ProjectName => &["项目名称"],
         Field::Voucher => &["凭证号"],
         Field::Override => &["超预算说明"],

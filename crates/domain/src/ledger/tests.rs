@@ -165,7 +165,7 @@ fn allocations_stay_within_the_budget_unless_the_coordinator_overrides() {
 
 #[test]
 fn disbursements_never_exceed_allocations_nor_spending_disbursements() {
-    let pos = Position::default().with(TxKind::Allocation, 100_000_00);
+    let pos = Position::default().with(TxKind::Allocation, 10_000_000);
     let ok = check(
         &draft(TxKind::Disbursement, "100000"),
         &facts(pos, None, "0"),
@@ -177,7 +177,7 @@ fn disbursements_never_exceed_allocations_nor_spending_disbursements() {
     )
     .unwrap_err();
     assert!(err[0].contains("超过已下达的 100,000.00 元"), "{err:?}");
-    let paid = pos.with(TxKind::Disbursement, 60_000_00);
+    let paid = pos.with(TxKind::Disbursement, 6_000_000);
     let err = check(
         &draft(TxKind::Expenditure, "60000.01"),
         &facts(paid, None, "0"),
@@ -210,8 +210,8 @@ fn dates_outside_the_plan_and_unknown_things_are_refused_together() {
 fn reversals_cancel_one_whole_transaction_once() {
     let original = tx(7, TxKind::Disbursement, date(2018, 4, 1), "500", 1);
     let pos = Position::default()
-        .with(TxKind::Allocation, 1000_00)
-        .with(TxKind::Disbursement, 500_00);
+        .with(TxKind::Allocation, 100_000)
+        .with(TxKind::Disbursement, 50_000);
     let mut rev = draft(TxKind::Disbursement, "500");
     rev.reverses = Some(7);
     let mut f = facts(pos, None, "0");
