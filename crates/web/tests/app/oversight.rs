@@ -92,7 +92,8 @@ async fn the_dashboard_draws_the_entered_figures() {
     let leader = app.user("leader", Role::Viewer, None).await;
     let page = app.get_as(&leader, "/dashboard?year=2018").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert_eq!(svgs_are_well_formed(&page.body), 3);
+    assert_eq!(svgs_are_well_formed(&page.body), 4);
+    assert!(page.body.contains("各受援地资金（2018年，万元，资金台账）"));
     assert!(
         page.body.contains("250.50 万元"),
         "funds of 2018 in the chart"
