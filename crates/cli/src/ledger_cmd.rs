@@ -108,14 +108,28 @@ pub async fn import(
         }
     };
     preview(&plan, &sheet, &existing);
+    let sources: Vec<String> = plan.ledger.sources.iter().map(|s| s.code.clone()).collect();
     if dry_run {
-        println!("预览完成（--dry-run）：未写入任何数据。预算等台账规则在正式导入时检查。");
+        // Transactions are checked against the ledger's rules in a transaction rolled back.
+        if let LedgerSheet::Transactions { drafts, .. } = &sheet {
+            match store.check_transactions(drafts, &actor, &sources).await {
+                Ok(()) => {}
+                Err(StoreError::Rejected(messages)) => {
+                    let located = sheet.locate(&messages);
+                    for m in &located {
+                        eprintln!("{m}");
+                    }
+                    return Ok(refused(file, located.len()));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        println!("预览完成（--dry-run）：已按台账规则检查，未写入任何数据。");
         return Ok(ExitCode::SUCCESS);
     }
     let written = match &sheet {
         LedgerSheet::Projects { projects, .. } => store.save_projects(projects, &actor.login).await,
         LedgerSheet::Transactions { drafts, .. } => {
-            let sources: Vec<String> = plan.ledger.sources.iter().map(|s| s.code.clone()).collect();
             store.record_transactions(drafts, &actor, &sources).await
         }
     };

@@ -280,6 +280,15 @@ fn project_list_then_transactions_all_or_nothing() {
             ],
         ],
     );
+    // The dry run already applies the ledger's rules, and writes nothing either way.
+    let dry = l.run(&["ledger", "import", &over, "--as", "cz", "--dry-run"]);
+    assert!(!dry.status.success());
+    assert!(
+        stderr(&dry).contains("第 3 行：下达后累计 1,100,000.00 元"),
+        "{}",
+        stderr(&dry)
+    );
+    assert_eq!(l.counts(), (2, 3));
     let refused = l.run(&["ledger", "import", &over, "--as", "cz"]);
     assert!(!refused.status.success());
     let err = stderr(&refused);

@@ -335,6 +335,42 @@ macro_rules! record_one {
     }};
 }
 
+impl SqlStore {
+    /// Records the batch and commits, or (`commit` false) runs every check and rolls back.
+    async fn record_or_check(
+        &self,
+        drafts: &[TxDraft],
+        actor: &LedgerActor,
+        sources: &[String],
+        commit: bool,
+    ) -> Result<Vec<i64>> {
+        Ok(with_ledger_lock!(self, |tx| {
+            let mut ids = Vec::new();
+            let mut refused = Vec::new();
+            for (i, draft) in drafts.iter().enumerate() {
+                match record_one!(tx, draft, actor, sources) {
+                    Ok(id) => ids.push(id),
+                    Err(messages) if drafts.len() == 1 => refused.extend(messages),
+                    Err(messages) => refused.extend(
+                        messages
+                            .into_iter()
+                            .map(|m| format!("第 {} 笔：{m}", i + 1)),
+                    ),
+                }
+            }
+            // Returning before the commit drops the transaction: nothing of the batch stays.
+            if !refused.is_empty() {
+                return Err(StoreError::Rejected(refused));
+            }
+            if !commit {
+                tx.rollback().await?;
+                return Ok(Vec::new());
+            }
+            ids
+        }))
+    }
+}
+
 fn year_bounds(year: i32) -> (NaiveDate, NaiveDate) {
     let day = |m, d| NaiveDate::from_ymd_opt(year, m, d).unwrap_or_default();
     (day(1, 1), day(12, 31))
@@ -576,26 +612,18 @@ impl LedgerStore for SqlStore {
         actor: &LedgerActor,
         sources: &[String],
     ) -> Result<Vec<i64>> {
-        Ok(with_ledger_lock!(self, |tx| {
-            let mut ids = Vec::new();
-            let mut refused = Vec::new();
-            for (i, draft) in drafts.iter().enumerate() {
-                match record_one!(tx, draft, actor, sources) {
-                    Ok(id) => ids.push(id),
-                    Err(messages) if drafts.len() == 1 => refused.extend(messages),
-                    Err(messages) => refused.extend(
-                        messages
-                            .into_iter()
-                            .map(|m| format!("第 {} 笔：{m}", i + 1)),
-                    ),
-                }
-            }
-            if !refused.is_empty() {
-                // Dropping the transaction rolls back whatever this batch wrote.
-                return Err(StoreError::Rejected(refused));
-            }
-            ids
-        }))
+        self.record_or_check(drafts, actor, sources, true).await
+    }
+
+    async fn check_transactions(
+        &self,
+        drafts: &[TxDraft],
+        actor: &LedgerActor,
+        sources: &[String],
+    ) -> Result<()> {
+        self.record_or_check(drafts, actor, sources, false)
+            .await
+            .map(|_| ())
     }
 
     async fn transactions(&self) -> Result<Vec<Transaction>> {

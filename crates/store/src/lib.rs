@@ -195,6 +195,14 @@ pub trait LedgerStore: Send + Sync {
         actor: &LedgerActor,
         sources: &[String],
     ) -> Result<Vec<i64>>;
+    /// The same checks as [`LedgerStore::record_transactions`], in a transaction that is rolled
+    /// back: a preview of what an import would be refused for.
+    async fn check_transactions(
+        &self,
+        drafts: &[bangfu_domain::ledger::TxDraft],
+        actor: &LedgerActor,
+        sources: &[String],
+    ) -> Result<()>;
     /// Every transaction, by date.
     async fn transactions(&self) -> Result<Vec<bangfu_domain::ledger::Transaction>>;
     async fn add_project_document(

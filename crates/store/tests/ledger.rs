@@ -185,6 +185,16 @@ async fn batches_are_all_or_nothing(store: &SqlStore) {
     assert_eq!(msg.len(), 1, "{msg:?}");
     assert!(msg[0].starts_with("第 3 笔："), "{msg:?}");
     assert!(store.transactions().await.unwrap().is_empty());
+    // A check runs every rule and leaves nothing behind.
+    store
+        .check_transactions(&batch[..2], &finance(), &sources())
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.check_transactions(&batch, &finance(), &sources()).await,
+        Err(StoreError::Rejected(_))
+    ));
+    assert!(store.transactions().await.unwrap().is_empty());
     // Within the batch each line sees the ones before it.
     let ids = store
         .record_transactions(&batch[..2], &finance(), &sources())
