@@ -191,7 +191,9 @@ async fn batches_are_all_or_nothing(store: &SqlStore) {
         .await
         .unwrap();
     assert!(matches!(
-        store.check_transactions(&batch, &finance(), &sources()).await,
+        store
+            .check_transactions(&batch, &finance(), &sources())
+            .await,
         Err(StoreError::Rejected(_))
     ));
     assert!(store.transactions().await.unwrap().is_empty());

@@ -73,6 +73,8 @@ struct EntryRow {
     flagged: bool,
     cell: Option<(String, usize)>,
     covered: bool,
+    /// The funds ledger's figure for this row, for the units that report it.
+    ledger_hint: String,
 }
 
 struct EventRow {
@@ -142,6 +144,7 @@ async fn render(
         .collect();
     let entries = report.entries();
     let flagged: Vec<&str> = findings.iter().map(|f| f.indicator.as_str()).collect();
+    let ledger_rows = ledger_figures(state, &report.period, &own).await?;
     let rows = form_rows(plan)
         .into_iter()
         .map(|r| {
@@ -157,6 +160,7 @@ async fn render(
                     }),
             };
             EntryRow {
+                ledger_hint: ledger_rows.get(&r.code).cloned().unwrap_or_default(),
                 own: own.contains(&r.code),
                 flagged: flagged.contains(&r.code.as_str()),
                 code: r.code,
@@ -687,4 +691,41 @@ pub async fn download(
         file.content,
     )
         .into_response())
+}
+
+/// The ledger's figures for the funding rows among `own`, so the unit sees what the ledger says.
+async fn ledger_figures(
+    state: &AppState,
+    period: &bangfu_domain::Period,
+    own: &[String],
+) -> Result<std::collections::BTreeMap<String, String>, AppError> {
+    let plan = &state.plan;
+    let config = &plan.ledger;
+    let filled_by_ledger = |code: &String| {
+        let c = Some(code);
+        config.funds_row.as_ref() == c
+            || config.projects_row.as_ref() == c
+            || config.implemented_row.as_ref() == c
+            || config.beneficiaries_row.as_ref() == c
+            || config
+                .sources
+                .iter()
+                .any(|s| s.row.as_ref() == c || s.poverty_row.as_ref() == c)
+    };
+    if !own.iter().any(filled_by_ledger) {
+        return Ok(Default::default());
+    }
+    let ledger = crate::ledger::Ledger::load(state).await?;
+    let rows = bangfu_domain::ledger::reconcile::reconcile(
+        plan,
+        period,
+        &ledger.projects,
+        &ledger.transactions,
+        &Default::default(),
+    );
+    Ok(rows
+        .into_iter()
+        .filter(|r| own.contains(&r.code))
+        .map(|r| (r.code, r.ledger.to_string()))
+        .collect())
 }

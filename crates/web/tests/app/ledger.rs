@@ -121,6 +121,13 @@ async fn a_finance_user_records_a_year_and_the_form_rows_fill_themselves(app: Te
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
+    // The unit that reports the row sees the ledger's figure beside its input.
+    let form = app.get_as(&czj, "/reports/2018Q1/czj").await;
+    assert!(
+        form.body.contains("资金台账（全区）：150"),
+        "ledger hint on the form"
+    );
+
     let page = app.get_as(&auditor, "/reconciliation/2018Q1").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let row = page
