@@ -4,8 +4,20 @@
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use std::sync::OnceLock;
+use tokio::sync::Semaphore;
+
+/// Hashes running at once: one per core. Each argon2id hash takes about 19 MiB and a core for
+/// tens of milliseconds, so a burst of logins (the deadline rush) waits here instead of
+/// starting hundreds of hashes on the blocking pool and growing memory by 19 MiB for each.
+fn hashing_permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS
+        .get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
+}
 
 pub async fn hash_password(password: String) -> Result<String, String> {
+    let _permit = hashing_permits().acquire().await.ok();
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -19,6 +31,7 @@ pub async fn hash_password(password: String) -> Result<String, String> {
 
 /// True when `password` matches the stored hash; a malformed hash never matches.
 pub async fn verify_password(password: String, hash: String) -> bool {
+    let _permit = hashing_permits().acquire().await.ok();
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
