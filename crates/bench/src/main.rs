@@ -465,7 +465,9 @@ async fn backend_run(
     }))
 }
 
-/// The CI guard: generous fixed bounds (about 10× what this machine measures), and no errors.
+/// The CI guard (`--quick`): no errors, and fixed bounds about 10× what the quick run measures on
+/// the 2-core machine of BENCHMARKS.md (save/submit p99 70-100 ms, pages p99 under 40 ms, cold
+/// start 20 ms, bangfu at least as fast as the limit at that tiny scale).
 fn check_bounds(r: &serde_json::Value) -> Vec<String> {
     let mut problems = Vec::new();
     let mut bound = |path: &str, v: Option<f64>, max: f64| match v {
@@ -490,7 +492,7 @@ fn check_bounds(r: &serde_json::Value) -> Vec<String> {
         bound(
             &format!("{backend}.bangfu.submit.p99_ms"),
             f("/bangfu/submit/p99_ms"),
-            500.0,
+            1000.0,
         );
         bound(
             &format!("{backend}.cold_start_ms.median"),
@@ -507,7 +509,7 @@ fn check_bounds(r: &serde_json::Value) -> Vec<String> {
                 bound(
                     &format!("{backend}.read.{page}.p99_ms"),
                     s.get("p99_ms").and_then(serde_json::Value::as_f64),
-                    1000.0,
+                    500.0,
                 );
             }
         }

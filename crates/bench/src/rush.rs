@@ -161,6 +161,10 @@ pub async fn run(
         })
     };
     done_login.wait().await;
+    crate::log(format!(
+        "logins done in {:.1} s; rush starts",
+        login_phase.as_secs_f64()
+    ));
     let rush_start = Instant::now();
     start_rush.wait().await;
     let mut outcomes = Vec::with_capacity(n);
@@ -168,6 +172,7 @@ pub async fn run(
         outcomes.push(h.await?);
     }
     let duration = rush_start.elapsed();
+    crate::log(format!("rush done in {:.1} s", duration.as_secs_f64()));
     sampling.store(false, Ordering::Relaxed);
     let rss_rush = sampler.await?;
     let (hwm, _) = server.memory_mb();

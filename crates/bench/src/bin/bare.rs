@@ -19,7 +19,8 @@ use std::time::Duration;
 
 #[derive(Clone)]
 enum Db {
-    Sqlite(SqlitePool),
+    /// With the same in-process writer queue as `bangfu_store::SqlStore`.
+    Sqlite(SqlitePool, std::sync::Arc<tokio::sync::Mutex<()>>),
     Postgres(PgPool),
 }
 
@@ -159,7 +160,8 @@ async fn put_values(
         ));
     }
     let version = match &db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(pool, writer) => {
+            let _writer = writer.lock().await;
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(fail)?;
             let v = save_tx!(tx, &period, &unit, req, values);
             tx.commit().await.map_err(fail)?;
@@ -177,7 +179,8 @@ async fn put_values(
 
 async fn submit(State(db): State<Db>, Path((period, unit)): Path<(String, String)>) -> Answer {
     match &db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(pool, writer) => {
+            let _writer = writer.lock().await;
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(fail)?;
             submit_tx!(tx, &period, &unit);
             tx.commit().await.map_err(fail)?;
@@ -211,7 +214,7 @@ async fn connect(url: &str) -> anyhow::Result<Db> {
         .max_connections(8)
         .connect_with(options)
         .await?;
-    Ok(Db::Sqlite(pool))
+    Ok(Db::Sqlite(pool, Default::default()))
 }
 
 #[tokio::main]
