@@ -487,7 +487,7 @@ fn check_bounds(r: &serde_json::Value) -> Vec<String> {
         bound(
             &format!("{backend}.bangfu.save.p99_ms"),
             f("/bangfu/save/p99_ms"),
-            500.0,
+            1000.0,
         );
         bound(
             &format!("{backend}.bangfu.submit.p99_ms"),
@@ -497,7 +497,7 @@ fn check_bounds(r: &serde_json::Value) -> Vec<String> {
         bound(
             &format!("{backend}.cold_start_ms.median"),
             f("/cold_start_ms/median"),
-            3000.0,
+            1000.0,
         );
         bound(
             &format!("{backend}.bangfu.server_rss_rush_peak_mb"),
