@@ -52,7 +52,7 @@ pub async fn export_form(
                 .await?
         }
     };
-    write(out, &sheets::form_bytes(&state, &sheets)?)
+    write(out, &sheets::form_bytes(&state, sheets).await?)
 }
 
 pub async fn export_tasks(db_url: &str, out: &Path) -> anyhow::Result<()> {

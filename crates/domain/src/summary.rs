@@ -217,9 +217,21 @@ impl PeriodCounts {
 
 /// Units that fill at least one row of the form: the ones expected to report.
 pub fn reporting_units(plan: &Plan) -> Vec<&crate::plan::Unit> {
+    // Every unit named (directly or through a group) by a row that takes a value: one pass over
+    // the rows, not one per unit.
+    let filling: std::collections::HashSet<&str> = plan
+        .indicators
+        .iter()
+        .filter(|i| i.takes_value())
+        .flat_map(|i| plan.responsible_parties(i))
+        .flat_map(|p| match plan.group(p) {
+            Some(group) => group.members.iter().map(String::as_str).collect(),
+            None => vec![p.as_str()],
+        })
+        .collect();
     plan.units_sorted()
         .into_iter()
-        .filter(|u| !plan.indicators_for_unit(&u.code).is_empty())
+        .filter(|u| filling.contains(u.code.as_str()))
         .collect()
 }
 

@@ -35,6 +35,10 @@ pub(crate) enum Db {
 #[derive(Clone)]
 pub struct SqlStore {
     pub(crate) db: Db,
+    /// SQLite has one writer at a time. Writers queue here, woken in turn as each commits,
+    /// instead of in SQLite's busy handler, which polls with sleeps of up to 100 ms and left the
+    /// server idle under the deadline rush (see BENCHMARKS.md).
+    pub(crate) sqlite_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool of either backend. The SQL inside is the
@@ -54,6 +58,7 @@ macro_rules! in_write_tx {
     ($store:expr, |$tx:ident| $body:expr) => {
         match &$store.db {
             $crate::db::Db::Sqlite(pool) => {
+                let _writer = $store.sqlite_writer.lock().await;
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 let out = $body;
                 $tx.commit().await?;
@@ -84,6 +89,7 @@ impl SqlStore {
                 .await?;
             return Ok(SqlStore {
                 db: Db::Postgres(pool),
+                sqlite_writer: Default::default(),
             });
         }
         let path = url
@@ -115,6 +121,7 @@ impl SqlStore {
             .await?;
         Ok(SqlStore {
             db: Db::Sqlite(pool),
+            sqlite_writer: Default::default(),
         })
     }
 

@@ -97,15 +97,21 @@ macro_rules! stmt {
 
 /// Executes statements in order on a transaction of either backend.
 macro_rules! execute_all {
-    ($tx:ident, $stmts:expr) => {
+    ($tx:ident, $stmts:expr) => {{
+        // The chain's end, taken at the first audit entry (the row lock serialises appenders
+        // until commit), carried along in memory, and written back once after the last entry.
+        let mut head: Option<(i64, String)> = None;
         for stmt in $stmts {
             if let Some(entry) = stmt.audit {
-                // Take the chain's end (this row lock serialises appenders), link, move the end.
-                let (seq, prev): (i64, String) = sqlx::query_as(
-                    "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
-                )
-                .fetch_one(&mut *$tx)
-                .await?;
+                let (seq, prev): (i64, String) =
+                    match head.take() {
+                        Some((seq, hash)) => (seq + 1, hash),
+                        None => sqlx::query_as(
+                            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+                        )
+                        .fetch_one(&mut *$tx)
+                        .await?,
+                    };
                 let at = $crate::audit::now();
                 let hash = $crate::audit::chain_hash(seq, &prev, at, &entry);
                 sqlx::query(
@@ -127,10 +133,7 @@ macro_rules! execute_all {
                 .bind(&hash)
                 .execute(&mut *$tx)
                 .await?;
-                sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-                    .bind(&hash)
-                    .execute(&mut *$tx)
-                    .await?;
+                head = Some((seq, hash));
                 continue;
             }
             let mut query = sqlx::query(stmt.sql);
@@ -149,7 +152,14 @@ macro_rules! execute_all {
             }
             query.execute(&mut *$tx).await?;
         }
-    };
+        if let Some((seq, hash)) = head {
+            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                .bind(seq)
+                .bind(&hash)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
 }
 
 pub(crate) use {execute_all, stmt};

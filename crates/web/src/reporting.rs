@@ -317,6 +317,11 @@ pub async fn completeness(
     actor.require(Action::ViewDistrict)?;
     let periods = periods_of_year(&state.plan, year);
     let states = state.store.report_states(year).await?;
+    // Looked up per cell: by key, not by scanning every report of the year(s).
+    let by_key: std::collections::HashMap<(&str, &str), &bangfu_store::ReportState> = states
+        .iter()
+        .map(|s| ((s.period_code.as_str(), s.unit_code.as_str()), s))
+        .collect();
     let today = state.clock.today();
     let mut counts = vec![PeriodCounts::default(); periods.len()];
     let rows = reporting_units(&state.plan)
@@ -327,9 +332,7 @@ pub async fn completeness(
                 .enumerate()
                 .map(|(i, p)| {
                     let code = p.code.to_string();
-                    let found = states
-                        .iter()
-                        .find(|s| s.period_code == code && s.unit_code == unit.code);
+                    let found = by_key.get(&(code.as_str(), unit.code.as_str()));
                     let status = found.and_then(|s| ReportStatus::parse(&s.status));
                     let late = found.is_some_and(|s| s.late);
                     let cell =

@@ -110,8 +110,23 @@ pub async fn district_sheets(
     Ok(sheets)
 }
 
-pub fn form_bytes(state: &AppState, sheets: &[FormSheet]) -> Result<Vec<u8>, AppError> {
-    form_workbook(&state.plan, sheets).map_err(|e| AppError::Internal(e.to_string()))
+/// Runs spreadsheet work (CPU-bound: XML and zip) on the blocking pool, off the async threads.
+pub async fn off_runtime<T, F>(work: F) -> Result<T, AppError>
+where
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(format!("表格生成失败：{e}")))?
+}
+
+pub async fn form_bytes(state: &AppState, sheets: Vec<FormSheet>) -> Result<Vec<u8>, AppError> {
+    let plan = state.plan.clone();
+    off_runtime(move || {
+        form_workbook(&plan, &sheets).map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await
 }
 
 /// The 任务分解表, with each task's latest district figures where a target names a form row.
@@ -150,7 +165,11 @@ pub async fn tasks_bytes(state: &AppState, with_progress: bool) -> Result<Vec<u8
             }
         }
     }
-    tasks_workbook(&state.plan, &progress).map_err(|e| AppError::Internal(e.to_string()))
+    let plan = state.plan.clone();
+    off_runtime(move || {
+        tasks_workbook(&plan, &progress).map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await
 }
 
 /// One change an import would make.

@@ -487,14 +487,21 @@ impl Plan {
     }
 
     /// The form rows a unit must fill.
+    ///
+    /// The same rows as asking [`Plan::responsible_units`] of every row, but without listing
+    /// every responsible unit: linear in the parties, not quadratic in the units (a city's plan
+    /// has hundreds of units in one merged cell).
     pub fn indicators_for_unit(&self, unit_code: &str) -> Vec<&Indicator> {
+        if self.unit(unit_code).is_none() {
+            return Vec::new();
+        }
+        let names_unit = |party: &String| match self.group(party) {
+            Some(group) => group.members.iter().any(|m| m == unit_code),
+            None => party == unit_code,
+        };
         self.indicators
             .iter()
-            .filter(|i| {
-                self.responsible_units(i)
-                    .iter()
-                    .any(|u| u.code == unit_code)
-            })
+            .filter(|i| i.takes_value() && self.responsible_parties(i).iter().any(names_unit))
             .collect()
     }
 

@@ -87,7 +87,7 @@ pub async fn form(
             )
         }
     };
-    let bytes = sheets::form_bytes(&state, &sheets)?;
+    let bytes = sheets::form_bytes(&state, sheets).await?;
     Ok(xlsx_response(&name, bytes))
 }
 

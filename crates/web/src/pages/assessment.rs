@@ -81,22 +81,25 @@ pub async fn export(
             row
         })
         .collect();
-    let bytes = bangfu_xlsx::table_workbook(
-        &format!("{year}年考核"),
-        &[
-            "单位",
-            "总分",
-            "报送完整",
-            "报送及时",
-            "目标完成",
-            "佐证材料",
-            "汇总单位评分",
-            "评语",
-        ],
-        &[16.0, 8.0, 22.0, 22.0, 30.0, 22.0, 16.0, 24.0],
-        &rows,
-    )
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = crate::sheets::off_runtime(move || {
+        bangfu_xlsx::table_workbook(
+            &format!("{year}年考核"),
+            &[
+                "单位",
+                "总分",
+                "报送完整",
+                "报送及时",
+                "目标完成",
+                "佐证材料",
+                "汇总单位评分",
+                "评语",
+            ],
+            &[16.0, 8.0, 22.0, 22.0, 30.0, 22.0, 16.0, 24.0],
+            &rows,
+        )
+        .map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await?;
     Ok(xlsx_response(&format!("考核-{year}.xlsx"), bytes))
 }
 

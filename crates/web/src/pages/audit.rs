@@ -194,21 +194,24 @@ pub async fn export(
             ]
         })
         .collect();
-    let bytes = bangfu_xlsx::table_workbook(
-        "审计日志",
-        &[
-            "时间",
-            "操作人",
-            "地址",
-            "操作",
-            "对象",
-            "原值",
-            "新值",
-            "原因",
-        ],
-        &[17.0, 14.0, 14.0, 14.0, 20.0, 30.0, 30.0, 24.0],
-        &rows,
-    )
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = crate::sheets::off_runtime(move || {
+        bangfu_xlsx::table_workbook(
+            "审计日志",
+            &[
+                "时间",
+                "操作人",
+                "地址",
+                "操作",
+                "对象",
+                "原值",
+                "新值",
+                "原因",
+            ],
+            &[17.0, 14.0, 14.0, 14.0, 20.0, 30.0, 30.0, 24.0],
+            &rows,
+        )
+        .map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await?;
     Ok(xlsx_response("审计日志.xlsx", bytes))
 }

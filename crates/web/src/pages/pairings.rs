@@ -198,12 +198,15 @@ pub async fn export(
             }
         }
     }
-    let bytes = bangfu_xlsx::table_workbook(
-        &format!("{year}年结对帮扶情况"),
-        &["结对关系", "考核类别", "任务", "牵头部门", "目标与状态"],
-        &[26.0, 12.0, 40.0, 20.0, 50.0],
-        &rows,
-    )
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = crate::sheets::off_runtime(move || {
+        bangfu_xlsx::table_workbook(
+            &format!("{year}年结对帮扶情况"),
+            &["结对关系", "考核类别", "任务", "牵头部门", "目标与状态"],
+            &[26.0, 12.0, 40.0, 20.0, 50.0],
+            &rows,
+        )
+        .map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await?;
     Ok(xlsx_response(&format!("结对帮扶情况-{year}.xlsx"), bytes))
 }

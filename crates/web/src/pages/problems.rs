@@ -259,22 +259,25 @@ pub async fn export(State(state): State<AppState>, actor: Actor) -> Result<Respo
             ]
         })
         .collect();
-    let bytes = bangfu_xlsx::table_workbook(
-        "问题台账",
-        &[
-            "问题",
-            "单位",
-            "任务",
-            "受援地",
-            "提出日期",
-            "责任人",
-            "办结期限",
-            "状态",
-            "处理情况",
-        ],
-        &[36.0, 14.0, 8.0, 10.0, 12.0, 10.0, 12.0, 12.0, 30.0],
-        &rows,
-    )
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = crate::sheets::off_runtime(move || {
+        bangfu_xlsx::table_workbook(
+            "问题台账",
+            &[
+                "问题",
+                "单位",
+                "任务",
+                "受援地",
+                "提出日期",
+                "责任人",
+                "办结期限",
+                "状态",
+                "处理情况",
+            ],
+            &[36.0, 14.0, 8.0, 10.0, 12.0, 10.0, 12.0, 12.0, 30.0],
+            &rows,
+        )
+        .map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await?;
     Ok(crate::api::sheets::xlsx_response("问题台账.xlsx", bytes))
 }

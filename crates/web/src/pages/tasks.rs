@@ -245,21 +245,24 @@ pub async fn export(
             ]
         })
         .collect();
-    let bytes = bangfu_xlsx::table_workbook(
-        &format!("{year}年督办清单"),
-        &[
-            "序号",
-            "任务",
-            "目标",
-            "牵头部门",
-            "完成情况",
-            "按进度应达到",
-            "落后",
-        ],
-        &[8.0, 30.0, 40.0, 18.0, 22.0, 16.0, 8.0],
-        &rows,
-    )
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = crate::sheets::off_runtime(move || {
+        bangfu_xlsx::table_workbook(
+            &format!("{year}年督办清单"),
+            &[
+                "序号",
+                "任务",
+                "目标",
+                "牵头部门",
+                "完成情况",
+                "按进度应达到",
+                "落后",
+            ],
+            &[8.0, 30.0, 40.0, 18.0, 22.0, 16.0, 8.0],
+            &rows,
+        )
+        .map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await?;
     Ok(xlsx_response(&format!("督办清单-{year}.xlsx"), bytes))
 }
 

@@ -1,0 +1,341 @@
+//! The deadline rush: N clients, each the reporter of its own unit, log in, save their whole form
+//! several times and submit, all over keep-alive connections.
+
+use crate::dataset::{self, Forms, Rng};
+use crate::http::{self, HttpClient, Stats};
+use crate::server::Server;
+use hyper::Method;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Barrier;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The real server: log in, CSRF header, the real API.
+    Bangfu,
+    /// The bare limit: no login; the same requests.
+    Bare,
+}
+
+#[derive(Clone)]
+pub struct Load {
+    pub clients: usize,
+    pub saves: usize,
+    /// Mean think time between a client's requests (uniform in 0..2×mean); 0 = closed loop.
+    pub think_ms: u64,
+    pub period: String,
+    pub units: Vec<String>,
+    pub seed: u64,
+}
+
+#[derive(Debug, Serialize, Default)]
+pub struct RushResult {
+    pub clients: usize,
+    pub saves: usize,
+    pub submits: usize,
+    pub errors: usize,
+    pub first_errors: Vec<String>,
+    pub duration_s: f64,
+    pub saves_per_s: f64,
+    pub save: Stats,
+    pub submit: Stats,
+    pub login: Stats,
+    pub login_phase_s: f64,
+    /// Peak resident memory over the whole run (VmHWM), and the highest RSS sampled during the
+    /// rush itself (after the logins).
+    pub server_vmhwm_mb: f64,
+    pub server_rss_rush_peak_mb: f64,
+    pub server_cpu_s: f64,
+}
+
+struct ClientOutcome {
+    login: Option<Duration>,
+    saves: Vec<Duration>,
+    submits: Vec<Duration>,
+    errors: Vec<String>,
+}
+
+/// The body of one save: every row of the unit's form, and the narrative.
+fn save_body(
+    forms: &Forms,
+    unit: &str,
+    base: Option<&BTreeMap<String, i64>>,
+    rng: &mut Rng,
+    version: Option<i64>,
+    round: usize,
+) -> Vec<u8> {
+    let mut values = forms.increments(unit, rng);
+    if let Some(base) = base {
+        dataset::add(&mut values, base);
+    }
+    let precision: HashMap<&str, u32> = forms.rows[unit]
+        .iter()
+        .map(|r| (r.code.as_str(), r.precision))
+        .collect();
+    let values: Vec<serde_json::Value> = values
+        .iter()
+        .map(|(code, v)| {
+            serde_json::json!({
+                "indicator": code,
+                "value": dataset::show(*v, precision[code.as_str()]),
+            })
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({
+        "values": values,
+        "narrative": {
+            "progress": format!("第{round}次保存：本季度按计划推进帮扶协作各项工作，资金和项目进展顺利。"),
+            "problems": "个别项目进度偏慢。",
+            "next_steps": "加快推进，确保完成年度任务。",
+        },
+        "version": version,
+    }))
+    .expect("JSON")
+}
+
+pub async fn run(
+    server: &Server,
+    target: Target,
+    load: &Load,
+    forms: Arc<Forms>,
+    ytd: Arc<HashMap<String, BTreeMap<String, i64>>>,
+) -> anyhow::Result<RushResult> {
+    let client = http::client();
+    let n = load.clients.min(load.units.len());
+    let logged_in = Arc::new(Barrier::new(n + 1));
+    let done_login = Arc::new(Barrier::new(n + 1));
+    let start_rush = Arc::new(Barrier::new(n + 1));
+    let mut handles = Vec::with_capacity(n);
+    let cpu_before = server.cpu_seconds();
+    for (i, unit) in load.units.iter().take(n).enumerate() {
+        let client = client.clone();
+        let base = server.url.clone();
+        let unit = unit.clone();
+        let load = load.clone();
+        let forms = forms.clone();
+        let ytd = ytd.clone();
+        let (a, b, c) = (logged_in.clone(), done_login.clone(), start_rush.clone());
+        handles.push(tokio::spawn(async move {
+            let mut rng = Rng::new(load.seed ^ ((i as u64 + 1) * 0x9E37_79B9));
+            one_client(
+                &client,
+                &base,
+                target,
+                &load,
+                &unit,
+                &forms,
+                ytd.get(&unit),
+                &mut rng,
+                [a, b, c],
+            )
+            .await
+        }));
+    }
+    let login_start = Instant::now();
+    logged_in.wait().await;
+    let login_phase = login_start.elapsed();
+    // Sample the server's RSS during the rush only.
+    let sampling = Arc::new(AtomicBool::new(true));
+    let pid = server.pid();
+    let sampler = {
+        let sampling = sampling.clone();
+        tokio::spawn(async move {
+            let mut peak = 0.0_f64;
+            while sampling.load(Ordering::Relaxed) {
+                if let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+                    if let Some(kb) = s
+                        .lines()
+                        .find(|l| l.starts_with("VmRSS:"))
+                        .and_then(|l| l.split_whitespace().nth(1))
+                        .and_then(|x| x.parse::<f64>().ok())
+                    {
+                        peak = peak.max(kb / 1024.0);
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            (peak * 10.0).round() / 10.0
+        })
+    };
+    done_login.wait().await;
+    crate::log(format!(
+        "logins done in {:.1} s; rush starts",
+        login_phase.as_secs_f64()
+    ));
+    let rush_start = Instant::now();
+    start_rush.wait().await;
+    let mut outcomes = Vec::with_capacity(n);
+    for h in handles {
+        outcomes.push(h.await?);
+    }
+    let duration = rush_start.elapsed();
+    crate::log(format!("rush done in {:.1} s", duration.as_secs_f64()));
+    sampling.store(false, Ordering::Relaxed);
+    let rss_rush = sampler.await?;
+    let (hwm, _) = server.memory_mb();
+
+    let mut r = RushResult {
+        clients: n,
+        ..Default::default()
+    };
+    let mut saves = Vec::new();
+    let mut submits = Vec::new();
+    let mut logins = Vec::new();
+    for o in outcomes {
+        saves.extend(o.saves);
+        submits.extend(o.submits);
+        logins.extend(o.login);
+        r.errors += o.errors.len();
+        for e in o.errors {
+            if r.first_errors.len() < 5 {
+                r.first_errors.push(e);
+            }
+        }
+    }
+    r.saves = saves.len();
+    r.submits = submits.len();
+    r.duration_s = round3(duration.as_secs_f64());
+    r.saves_per_s = round3(saves.len() as f64 / duration.as_secs_f64());
+    r.save = Stats::of(&saves);
+    r.submit = Stats::of(&submits);
+    r.login = Stats::of(&logins);
+    r.login_phase_s = round3(login_phase.as_secs_f64());
+    r.server_vmhwm_mb = hwm;
+    r.server_rss_rush_peak_mb = rss_rush;
+    r.server_cpu_s = round3(server.cpu_seconds() - cpu_before);
+    Ok(r)
+}
+
+pub fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn one_client(
+    client: &HttpClient,
+    base: &str,
+    target: Target,
+    load: &Load,
+    unit: &str,
+    forms: &Forms,
+    ytd: Option<&BTreeMap<String, i64>>,
+    rng: &mut Rng,
+    barriers: [Arc<Barrier>; 3],
+) -> ClientOutcome {
+    let [logged_in, done_login, start_rush] = barriers;
+    let mut out = ClientOutcome {
+        login: None,
+        saves: Vec::new(),
+        submits: Vec::new(),
+        errors: Vec::new(),
+    };
+    // Log in (the real server only).
+    let mut auth: Vec<(String, String)> = Vec::new();
+    let mut ok = true;
+    if target == Target::Bangfu {
+        let body = serde_json::json!({
+            "login": dataset::reporter_login(unit),
+            "password": dataset::PASSWORD,
+        });
+        match http::send(
+            client,
+            Method::POST,
+            &format!("{base}/api/v1/login"),
+            &[],
+            Some(serde_json::to_vec(&body).expect("JSON")),
+        )
+        .await
+        {
+            Ok(resp) if resp.ok() => {
+                out.login = Some(resp.elapsed);
+                let cookie = resp
+                    .headers
+                    .get("set-cookie")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.split(';').next())
+                    .unwrap_or_default()
+                    .to_string();
+                let csrf = resp
+                    .json()
+                    .ok()
+                    .and_then(|j| j["csrf_token"].as_str().map(str::to_string))
+                    .unwrap_or_default();
+                auth.push(("cookie".into(), cookie));
+                auth.push(("x-csrf-token".into(), csrf));
+            }
+            Ok(resp) => {
+                out.errors
+                    .push(format!("login {unit}: {}", resp.describe()));
+                ok = false;
+            }
+            Err(e) => {
+                out.errors.push(format!("login {unit}: {e:#}"));
+                ok = false;
+            }
+        }
+    }
+    logged_in.wait().await;
+    done_login.wait().await;
+    start_rush.wait().await;
+    if !ok {
+        return out;
+    }
+    let headers: Vec<(&str, &str)> = auth.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let report = format!("{base}/api/v1/reports/{}/{unit}", load.period);
+    let mut version: Option<i64> = None;
+    let think = |rng: &mut Rng| {
+        (load.think_ms > 0).then(|| Duration::from_millis(rng.below(2 * load.think_ms + 1)))
+    };
+    // Spread the first requests over the first think interval, as people do not click at once.
+    if let Some(d) = think(rng) {
+        tokio::time::sleep(d).await;
+    }
+    for round in 1..=load.saves {
+        let body = save_body(forms, unit, ytd, rng, version, round);
+        match http::send(
+            client,
+            Method::PUT,
+            &format!("{report}/values"),
+            &headers,
+            Some(body),
+        )
+        .await
+        {
+            Ok(resp) if resp.ok() => {
+                out.saves.push(resp.elapsed);
+                version = resp.json().ok().and_then(|j| j["version"].as_i64());
+            }
+            Ok(resp) => {
+                out.errors.push(format!("save {unit}: {}", resp.describe()));
+                return out;
+            }
+            Err(e) => {
+                out.errors.push(format!("save {unit}: {e:#}"));
+                return out;
+            }
+        }
+        if let Some(d) = think(rng) {
+            tokio::time::sleep(d).await;
+        }
+    }
+    let body = serde_json::to_vec(&serde_json::json!({ "version": version })).expect("JSON");
+    match http::send(
+        client,
+        Method::POST,
+        &format!("{report}/submit"),
+        &headers,
+        Some(body),
+    )
+    .await
+    {
+        Ok(resp) if resp.ok() => out.submits.push(resp.elapsed),
+        Ok(resp) => out
+            .errors
+            .push(format!("submit {unit}: {}", resp.describe())),
+        Err(e) => out.errors.push(format!("submit {unit}: {e:#}")),
+    }
+    out
+}
