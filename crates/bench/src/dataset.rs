@@ -143,6 +143,7 @@ pub struct Generated {
     pub reports: usize,
     pub values: usize,
     pub progress: usize,
+    pub ledger_transactions: usize,
     pub users: usize,
     pub ytd_before_rush: HashMap<String, BTreeMap<String, i64>>,
 }
@@ -323,29 +324,143 @@ pub async fn generate(
     .context("insert report events")?;
 
     let progress = task_progress(db, plan, &history, &mut rng).await?;
-    // HOOK(funds-ledger): ledger entries (资金台账) go here once the funds ledger lands
-    // (migrations 0009/0010): per unit and year, a few allocations and disbursements.
-    let ledger_entries = ledger_entries(db, plan, &history, &mut rng).await?;
-    let _ = ledger_entries;
+    // The funds ledger (资金台账): budgets, projects and their transactions for every area and year.
+    let ledger_transactions = ledger_entries(db, plan, &history, &mut rng).await?;
 
     db.analyze().await?;
     Ok(Generated {
         reports: planned.len(),
         values: value_count,
         progress,
+        ledger_transactions,
         users,
         ytd_before_rush,
     })
 }
 
-/// Placeholder for the funds ledger (another branch): returns the number of entries written.
+/// Per recipient area and year of history: a budget from the first source with a form row, three
+/// projects, and for each an allocation, a disbursement and an expenditure that keep every ledger
+/// rule (allocated ≤ budget, disbursed ≤ allocated, spent ≤ disbursed). Returns the transactions.
 async fn ledger_entries(
-    _db: &Db,
-    _plan: &Plan,
-    _history: &[Period],
-    _rng: &mut Rng,
+    db: &Db,
+    plan: &Plan,
+    history: &[Period],
+    rng: &mut Rng,
 ) -> anyhow::Result<usize> {
-    Ok(0)
+    let Some(source) = plan.ledger.sources.iter().find(|s| s.row.is_some()) else {
+        return Ok(0);
+    };
+    let mut areas: Vec<&str> = plan.pairings.iter().map(|p| p.area.as_str()).collect();
+    areas.dedup();
+    let mut years: Vec<i32> = history.iter().map(|p| p.code.year()).collect();
+    years.dedup();
+    let unit = plan
+        .units
+        .first()
+        .map(|u| u.code.clone())
+        .unwrap_or_default();
+    let recorded = at_beijing(
+        history
+            .first()
+            .map_or_else(Default::default, |p| p.starts_on),
+        9,
+    );
+    let (mut budgets, mut projects, mut planned) = (Vec::new(), Vec::new(), Vec::new());
+    for &year in &years {
+        for &area in &areas {
+            let budget_fen: i64 = 300_000_000;
+            budgets.push(vec![
+                V::I(year.into()),
+                V::S(area.into()),
+                V::S(source.code.clone()),
+                V::I(budget_fen),
+                V::I(budget_fen / 2),
+                V::S(String::new()),
+                V::S("bench".into()),
+                V::T(recorded),
+            ]);
+            for n in 0..3 {
+                let name = format!("{year}年{area}援建项目{n}");
+                let start = chrono::NaiveDate::from_ymd_opt(year, 3, 1).unwrap_or_default();
+                let finish = chrono::NaiveDate::from_ymd_opt(year, 11, 30).unwrap_or_default();
+                projects.push(vec![
+                    V::S(name.clone()),
+                    V::S(area.into()),
+                    V::S("education".into()),
+                    V::S(unit.clone()),
+                    V::B(n != 2),
+                    V::OD(Some(start)),
+                    V::OD(Some(finish)),
+                    V::OD(Some(start)),
+                    V::OD(None),
+                    V::S("in_progress".into()),
+                    V::I(100 + rng.below(900) as i64),
+                    V::S(String::new()),
+                    V::S(String::new()),
+                    V::S("bench".into()),
+                    V::T(recorded),
+                ]);
+                // Up to a third of the budget each, in 分.
+                let allocated = 1 + rng.below(budget_fen as u64 / 3) as i64;
+                let disbursed = allocated * (50 + rng.below(51) as i64) / 100;
+                let spent = disbursed * (rng.below(101) as i64) / 100;
+                planned.push((name, year, allocated, disbursed, spent));
+            }
+        }
+    }
+    db.insert_rows(
+        "budgets",
+        "year, area_code, source_code, amount_fen, poverty_fen, note, updated_by, updated_at",
+        budgets,
+    )
+    .await
+    .context("insert budgets")?;
+    db.insert_rows(
+        "projects",
+        "name, area_code, sector, unit_code, poverty_relief, planned_start, planned_finish, \
+         actual_start, actual_finish, status, beneficiaries, task_codes, note, updated_by, updated_at",
+        projects,
+    )
+    .await
+    .context("insert projects")?;
+    let ids = db.project_ids().await?;
+    let mut transactions = Vec::new();
+    for (name, year, allocated, disbursed, spent) in planned {
+        let id = *ids.get(&name).context("project just inserted")?;
+        let day = |m: u32| chrono::NaiveDate::from_ymd_opt(year, m, 15).unwrap_or_default();
+        for (kind, month, fen) in [
+            ("allocation", 3, allocated),
+            ("disbursement", 5, disbursed),
+            ("expenditure", 9, spent),
+        ] {
+            if fen == 0 {
+                continue;
+            }
+            transactions.push(vec![
+                V::S(kind.into()),
+                V::D(day(month)),
+                V::I(fen),
+                V::S(source.code.clone()),
+                V::I(id),
+                V::S(format!("记-{year}-{id}")),
+                V::S(String::new()),
+                V::OI(None),
+                V::OS(None),
+                V::S("bench".into()),
+                V::T(recorded),
+            ]);
+        }
+    }
+    let n = transactions.len();
+    db.insert_rows(
+        "ledger_transactions",
+        "kind, tx_date, amount_fen, source_code, project_id, voucher, note, reverses, \
+         override_reason, recorded_by, recorded_at",
+        transactions,
+    )
+    .await
+    .context("insert ledger transactions")?;
+    Ok(n)
 }
 
 /// One reporter per unit, one coordinator and one viewer; the same argon2 hash for all

@@ -2,7 +2,7 @@
 //! fresh PostgreSQL databases from a template.
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, Executor};
@@ -19,6 +19,8 @@ pub enum V {
     B(bool),
     T(DateTime<Utc>),
     OT(Option<DateTime<Utc>>),
+    D(NaiveDate),
+    OD(Option<NaiveDate>),
 }
 
 pub enum Db {
@@ -38,6 +40,8 @@ macro_rules! bind_all {
                 V::B(x) => q.bind(*x),
                 V::T(x) => q.bind(*x),
                 V::OT(x) => q.bind(*x),
+                V::D(x) => q.bind(*x),
+                V::OD(x) => q.bind(*x),
             };
         }
         q
@@ -130,6 +134,16 @@ impl Db {
     }
 
     /// Fresh statistics for the planners, as a database in use would have.
+    /// Project ids by name (the generator names every project uniquely).
+    pub async fn project_ids(&self) -> anyhow::Result<HashMap<String, i64>> {
+        let sql = "SELECT name, id FROM projects";
+        let rows: Vec<(String, i64)> = match self {
+            Db::Sqlite(pool) => sqlx::query_as(sql).fetch_all(pool).await?,
+            Db::Postgres(pool) => sqlx::query_as(sql).fetch_all(pool).await?,
+        };
+        Ok(rows.into_iter().collect())
+    }
+
     pub async fn analyze(&self) -> anyhow::Result<()> {
         match self {
             Db::Sqlite(pool) => {

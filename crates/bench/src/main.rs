@@ -179,8 +179,8 @@ async fn prepare_db(
         "reports": g.reports,
         "values": g.values,
         "task_progress": g.progress,
+        "ledger_transactions": g.ledger_transactions,
         "users": g.users,
-        "ledger_entries": 0,
         "seconds": rush::round3(begin.elapsed().as_secs_f64()),
     });
     log(format!("dataset {url}: {figures}"));

@@ -10,7 +10,7 @@ use crate::auth::Actor;
 use crate::error::{ApiError, AppError};
 use crate::extract::JsonBody;
 use crate::pages::auth::{check_credentials, start_session};
-use crate::pages::district::{parse_year, SummaryQuery};
+use crate::pages::district::SummaryQuery;
 use crate::pages::report::beijing_time;
 use crate::reporting;
 use crate::AppState;
@@ -317,7 +317,7 @@ pub async fn completeness(
     actor: Actor,
     Query(q): Query<YearQuery>,
 ) -> ApiResult {
-    let year = parse_year(q.year.as_deref())?;
+    let year = crate::pages::district::completeness_year(&state, q.year.as_deref())?;
     let matrix = reporting::completeness(&state, &actor, year).await?;
     let rows: Vec<serde_json::Value> = matrix
         .rows

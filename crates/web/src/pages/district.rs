@@ -55,12 +55,23 @@ pub fn parse_year(text: Option<&str>) -> Result<Option<i32>, AppError> {
     }
 }
 
+/// The completeness matrix's year: this year by default (the one the coordinator chases), every
+/// year with `all` — ten years of 500 units is 20 000 cells, too many for a default.
+pub fn completeness_year(state: &AppState, text: Option<&str>) -> Result<Option<i32>, AppError> {
+    match text.map(str::trim) {
+        Some("all") | Some("全部") => Ok(None),
+        other => Ok(Some(
+            parse_year(other)?.unwrap_or_else(|| crate::oversight::default_year(state)),
+        )),
+    }
+}
+
 pub async fn completeness(
     State(state): State<AppState>,
     actor: Actor,
     Query(q): Query<YearQuery>,
 ) -> Result<Html<String>, AppError> {
-    let year = parse_year(q.year.as_deref())?;
+    let year = completeness_year(&state, q.year.as_deref())?;
     let matrix = reporting::completeness(&state, &actor, year).await?;
     let mut years: Vec<i32> = state.plan.periods().iter().map(|p| p.code.year()).collect();
     years.dedup();

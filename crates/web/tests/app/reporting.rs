@@ -225,6 +225,15 @@ async fn the_whole_cycle_through_the_api(app: TestApp) {
         .clone();
     assert_eq!(cell["status"], "returned");
     assert_eq!(matrix["periods"]["2018Q1"]["expected"], 38);
+    // By default the matrix shows this year (2018 on the test clock); `all` every year.
+    let this_year = app.get_as(&leader, "/api/v1/completeness").await.json();
+    let periods = this_year["periods"].as_object().unwrap();
+    assert!(periods.keys().all(|p| p.starts_with("2018")), "{periods:?}");
+    let all = app
+        .get_as(&leader, "/api/v1/completeness?year=all")
+        .await
+        .json();
+    assert!(all["periods"]["2019Q1"].is_object());
     app.db.cleanup().await;
 }
 
