@@ -427,4 +427,98 @@ mod cycle {
         browser.close().await;
         app.db.cleanup().await;
     }
+
+    /// Clicks the element `css` (a submit button) and waits until the URL contains `part`.
+    async fn submit_to(c: &Client, css: &str, part: &str) {
+        el(c, Locator::Css(css)).await.click().await.unwrap();
+        for _ in 0..200 {
+            if c.current_url().await.unwrap().as_str().contains(part) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("submitting {css} did not lead to a URL containing {part}");
+    }
+
+    async fn type_into(c: &Client, css: &str, value: &str) {
+        let input = el(c, Locator::Css(css)).await;
+        input.clear().await.unwrap();
+        input.send_keys(value).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn finance_records_budget_project_and_payment_then_reverses_in_chromium() {
+        let app = spawn_app().await;
+        app.add_user("cz-finance", Role::Finance, None).await;
+        app.add_user("sj-auditor", Role::Auditor, None).await;
+        let base = app.serve().await;
+        let browser = Browser::start().await;
+        let c = &browser.client;
+        login(c, &base, "cz-finance").await;
+
+        c.goto(&format!("{base}/ledger")).await.unwrap();
+        type_into(c, "#budget-form input[name='amount']", "6,000,000").await;
+        submit_to(c, "#budget-form button[type='submit']", "msg=budget_saved").await;
+        let budgets = text(c, "#budget-lines").await;
+        assert!(budgets.contains("6,000,000.00"), "{budgets}");
+
+        c.goto(&format!("{base}/ledger/projects")).await.unwrap();
+        type_into(c, "#project-form input[name='name']", "察右前旗卫生院设备").await;
+        type_into(c, "#project-form input[name='approved.city']", "800000").await;
+        type_into(c, "#project-form input[name='beneficiaries']", "120").await;
+        submit_to(
+            c,
+            "#project-form button[type='submit']",
+            "msg=project_saved",
+        )
+        .await;
+        let facts = text(c, "#project-facts").await;
+        assert!(
+            facts.contains("察右前旗") && facts.contains("120 人"),
+            "{facts}"
+        );
+
+        type_into(c, "#project-tx-form input[name='date']", "2018-03-01").await;
+        type_into(c, "#project-tx-form input[name='amount']", "800000").await;
+        submit_to(
+            c,
+            "#project-tx-form button[type='submit']",
+            "msg=tx_recorded",
+        )
+        .await;
+        let money = text(c, "#project-money").await;
+        assert!(money.contains("800,000.00"), "{money}");
+
+        // A mistake is corrected by 冲销, never by editing.
+        submit_to(c, "#project-transactions button.link", "msg=tx_recorded").await;
+        let journal = text(c, "#project-transactions").await;
+        assert!(
+            journal.contains("已被冲销") && journal.contains("冲销交易"),
+            "{journal}"
+        );
+        screenshot("ledger-project.png", c.screenshot().await.unwrap());
+        logout(c).await;
+
+        login(c, &base, "sj-auditor").await;
+        c.goto(&format!("{base}/ledger/projects/1")).await.unwrap();
+        type_into(
+            c,
+            "#finding-form textarea[name='text']",
+            "请补充设备采购合同",
+        )
+        .await;
+        submit_to(
+            c,
+            "#finding-form button[type='submit']",
+            "msg=finding_raised",
+        )
+        .await;
+        let findings = text(c, "#findings").await;
+        assert!(
+            findings.contains("请补充设备采购合同") && findings.contains("待答复"),
+            "{findings}"
+        );
+        browser.close().await;
+        app.db.cleanup().await;
+    }
 }
