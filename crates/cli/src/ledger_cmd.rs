@@ -1,13 +1,11 @@
 //! `bangfu ledger import|template`: the funds ledger from and to spreadsheets.
 
 use anyhow::{bail, Context};
-use bangfu_domain::ledger::{Money, TxKind};
 use bangfu_domain::plan::parse_plan;
 use bangfu_domain::policy::{allows, Action, Subject};
 use bangfu_domain::Plan;
 use bangfu_store::{LedgerActor, LedgerStore, PlanStore, SqlStore, StoreError, UserStore};
 use bangfu_xlsx::{ledger_template, read_ledger_sheet, LedgerKind, LedgerSheet};
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -161,103 +159,8 @@ fn refused(file: &Path, count: usize) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn source_name(plan: &Plan, code: &str) -> String {
-    plan.ledger
-        .source(code)
-        .map_or_else(|| code.to_string(), |s| s.name.clone())
-}
-
-fn unit_name(plan: &Plan, code: &str) -> String {
-    plan.unit(code)
-        .map_or_else(|| code.to_string(), |u| u.name.clone())
-}
-
 fn preview(plan: &Plan, sheet: &LedgerSheet, existing: &[bangfu_domain::ledger::Project]) {
-    match sheet {
-        LedgerSheet::Projects {
-            sheet: name,
-            rows,
-            projects,
-        } => {
-            let total: Money = projects.iter().map(|p| p.approved_total()).sum();
-            println!(
-                "援建项目清单（工作表“{name}”）：{} 个项目，批复金额合计 {total} 元",
-                projects.len()
-            );
-            let mut by_source: BTreeMap<String, Money> = BTreeMap::new();
-            for (source, amount) in projects.iter().flat_map(|p| &p.approved) {
-                let sum = by_source.entry(source.clone()).or_default();
-                *sum = sum.checked_add(*amount).unwrap_or(*sum);
-            }
-            for s in &plan.ledger.sources {
-                if let Some(m) = by_source.get(&s.code) {
-                    println!("  {}：{m} 元", s.name);
-                }
-            }
-            for (row, p) in rows.iter().zip(projects) {
-                println!(
-                    "  第 {row} 行：{}（{}，{}，{}，{}）批复 {} 元",
-                    p.name,
-                    plan.area_name(&p.area),
-                    p.sector.label(),
-                    unit_name(plan, &p.unit),
-                    p.status.label(),
-                    p.approved_total()
-                );
-                let same: Vec<String> = existing
-                    .iter()
-                    .filter(|e| e.name == p.name)
-                    .map(|e| e.id.to_string())
-                    .collect();
-                if !same.is_empty() {
-                    println!(
-                        "  提示：第 {row} 行的项目名称“{}”已有项目使用（编号 {}），导入后将有同名项目",
-                        p.name,
-                        same.join("、")
-                    );
-                }
-            }
-        }
-        LedgerSheet::Transactions {
-            sheet: name,
-            rows,
-            drafts,
-        } => {
-            let total: Money = drafts.iter().map(|d| d.amount).sum();
-            println!(
-                "资金流水（工作表“{name}”）：{} 笔交易，金额合计 {total} 元",
-                drafts.len()
-            );
-            for kind in TxKind::ALL {
-                let of_kind: Vec<Money> = drafts
-                    .iter()
-                    .filter(|d| d.kind == *kind)
-                    .map(|d| d.amount)
-                    .collect();
-                if !of_kind.is_empty() {
-                    let sum: Money = of_kind.iter().copied().sum();
-                    println!("  {}：{} 笔，合计 {sum} 元", kind.label(), of_kind.len());
-                }
-            }
-            for (row, d) in rows.iter().zip(drafts) {
-                let project = existing
-                    .iter()
-                    .find(|p| p.id == d.project)
-                    .map_or_else(String::new, |p| format!("“{}”", p.name));
-                let voucher = if d.voucher.is_empty() {
-                    String::new()
-                } else {
-                    format!("，凭证号 {}", d.voucher)
-                };
-                println!(
-                    "  第 {row} 行：{} {} {} 元（{}）→ 项目 {}{project}{voucher}",
-                    d.date,
-                    d.kind.label(),
-                    d.amount,
-                    source_name(plan, &d.source),
-                    d.project
-                );
-            }
-        }
+    for line in sheet.preview_lines(plan, existing) {
+        println!("{line}");
     }
 }

@@ -145,6 +145,22 @@ pub fn router(state: AppState) -> Router {
         .route("/ledger.xlsx", get(pages::ledger::export))
         .route("/ledger/budgets", post(pages::ledger::set_budget))
         .route(
+            "/ledger/import",
+            get(pages::ledger_import::show)
+                .post(pages::ledger_import::upload)
+                .layer(DefaultBodyLimit::max(
+                    bangfu_xlsx::MAX_IMPORT_BYTES + 64 * 1024,
+                )),
+        )
+        .route(
+            "/ledger/import/confirm",
+            post(pages::ledger_import::confirm),
+        )
+        .route(
+            "/ledger/templates/{kind}",
+            get(pages::ledger_import::template),
+        )
+        .route(
             "/ledger/transactions",
             get(pages::ledger::journal).post(pages::ledger::record_tx),
         )

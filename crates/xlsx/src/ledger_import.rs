@@ -27,6 +27,7 @@ use calamine::{open_workbook_from_rs, Data, Range, Reader, Xlsx};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatAlign, Workbook};
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
 /// Rows searched for the header row (titles may stand above it).
@@ -133,6 +134,105 @@ pub enum LedgerSheet {
 }
 
 impl LedgerSheet {
+    /// The preview shown before an import: totals, then one line per row (CLI and web alike).
+    pub fn preview_lines(&self, plan: &Plan, existing: &[Project]) -> Vec<String> {
+        let mut out = Vec::new();
+        match self {
+            LedgerSheet::Projects {
+                sheet: name,
+                rows,
+                projects,
+            } => {
+                let total: Money = projects.iter().map(|p| p.approved_total()).sum();
+                out.push(format!(
+                    "援建项目清单（工作表“{name}”）：{} 个项目，批复金额合计 {total} 元",
+                    projects.len()
+                ));
+                let mut by_source: BTreeMap<String, Money> = BTreeMap::new();
+                for (source, amount) in projects.iter().flat_map(|p| &p.approved) {
+                    let sum = by_source.entry(source.clone()).or_default();
+                    *sum = sum.checked_add(*amount).unwrap_or(*sum);
+                }
+                for s in &plan.ledger.sources {
+                    if let Some(m) = by_source.get(&s.code) {
+                        out.push(format!("  {}：{m} 元", s.name));
+                    }
+                }
+                for (row, p) in rows.iter().zip(projects) {
+                    out.push(format!(
+                        "  第 {row} 行：{}（{}，{}，{}，{}）批复 {} 元",
+                        p.name,
+                        plan.area_name(&p.area),
+                        p.sector.label(),
+                        plan.party_name(&p.unit),
+                        p.status.label(),
+                        p.approved_total()
+                    ));
+                    let same: Vec<String> = existing
+                        .iter()
+                        .filter(|e| e.name == p.name)
+                        .map(|e| e.id.to_string())
+                        .collect();
+                    if !same.is_empty() {
+                        out.push(format!(
+                        "  提示：第 {row} 行的项目名称“{}”已有项目使用（编号 {}），导入后将有同名项目",
+                        p.name,
+                        same.join("、")
+                    ));
+                    }
+                }
+            }
+            LedgerSheet::Transactions {
+                sheet: name,
+                rows,
+                drafts,
+            } => {
+                let total: Money = drafts.iter().map(|d| d.amount).sum();
+                out.push(format!(
+                    "资金流水（工作表“{name}”）：{} 笔交易，金额合计 {total} 元",
+                    drafts.len()
+                ));
+                for kind in TxKind::ALL {
+                    let of_kind: Vec<Money> = drafts
+                        .iter()
+                        .filter(|d| d.kind == *kind)
+                        .map(|d| d.amount)
+                        .collect();
+                    if !of_kind.is_empty() {
+                        let sum: Money = of_kind.iter().copied().sum();
+                        out.push(format!(
+                            "  {}：{} 笔，合计 {sum} 元",
+                            kind.label(),
+                            of_kind.len()
+                        ));
+                    }
+                }
+                for (row, d) in rows.iter().zip(drafts) {
+                    let project = existing
+                        .iter()
+                        .find(|p| p.id == d.project)
+                        .map_or_else(String::new, |p| format!("“{}”", p.name));
+                    let voucher = if d.voucher.is_empty() {
+                        String::new()
+                    } else {
+                        format!("，凭证号 {}", d.voucher)
+                    };
+                    out.push(format!(
+                        "  第 {row} 行：{} {} {} 元（{}）→ 项目 {}{project}{voucher}",
+                        d.date,
+                        d.kind.label(),
+                        d.amount,
+                        plan.ledger
+                            .source(&d.source)
+                            .map_or(d.source.as_str(), |s| s.name.as_str()),
+                        d.project
+                    ));
+                }
+            }
+        }
+        out
+    }
+
     pub fn kind(&self) -> LedgerKind {
         match self {
             LedgerSheet::Projects { .. } => LedgerKind::Projects,

@@ -10,6 +10,7 @@ pub mod district;
 pub mod home;
 pub mod import;
 pub mod ledger;
+pub mod ledger_import;
 pub mod pairings;
 pub mod plan;
 pub mod problems;
@@ -94,6 +95,7 @@ pub fn flash(code: Option<&str>) -> Option<&'static str> {
         "tx_recorded" => "交易已录入。",
         "finding_raised" => "审计意见已提出，实施单位将在项目页面答复。",
         "finding_updated" => "审计意见已更新。",
+        "ledger_imported" => "已从 Excel 导入，全部行已写入。",
         "area_stats" => "受援地贫困数据已保存。",
         _ => return None,
     })

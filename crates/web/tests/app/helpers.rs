@@ -123,6 +123,35 @@ impl TestApp {
         self.send(request.body(Body::from(body)).unwrap()).await
     }
 
+    /// A file uploaded as multipart field `file` by `client` (CSRF token in the query string).
+    pub async fn upload(
+        &self,
+        path: &str,
+        client: &Client,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> TestResponse {
+        let boundary = "BoUnDaRy";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let sep = if path.contains('?') { '&' } else { '?' };
+        self.send(
+            Request::post(format!("{path}{sep}csrf={}", client.csrf))
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .header(header::COOKIE, &client.cookie)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
     pub async fn add_user(&self, login: &str, role: Role, unit: Option<&str>) {
         self.state
             .store

@@ -377,6 +377,78 @@ async fn auditors_question_projects_and_the_unit_answers(app: TestApp) {
     assert!(audit.body.contains("ledger.finding"));
 }
 
+/// The web import: template down, filled sheet up, preview, confirm; a bad sheet names its cells.
+async fn spreadsheets_come_in_through_the_page(app: TestApp) {
+    let finance = app.user("czj-cw", Role::Finance, None).await;
+    let (_, _, template) =
+        crate::sheets::get_bytes(&app, &finance, "/ledger/templates/projects").await;
+    let preview = app
+        .upload("/ledger/import", &finance, "项目清单.xlsx", &template)
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(preview.body.contains("援建项目清单") && preview.body.contains("确认导入"));
+    assert!(
+        app.state.store.projects().await.unwrap().is_empty(),
+        "nothing before confirming"
+    );
+    let token = preview
+        .body
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let done = app
+        .form(
+            "/ledger/import/confirm",
+            Some(&finance),
+            &[("token", &token)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location(), "/ledger/projects?msg=ledger_imported");
+    assert_eq!(app.state.store.projects().await.unwrap().len(), 1);
+    // The token works once.
+    let again = app
+        .form(
+            "/ledger/import/confirm",
+            Some(&finance),
+            &[("token", &token)],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+
+    // A transaction sheet over no budget: refused at its row, nothing written.
+    let (_, _, tx_template) =
+        crate::sheets::get_bytes(&app, &finance, "/ledger/templates/transactions").await;
+    let refused = app
+        .upload("/ledger/import", &finance, "流水.xlsx", &tx_template)
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("未导入任何数据") && refused.body.contains("第 "),
+        "{}",
+        refused.body
+    );
+    let junk = app
+        .upload("/ledger/import", &finance, "x.xlsx", b"not a spreadsheet")
+        .await;
+    assert_eq!(junk.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(app.state.store.transactions().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn spreadsheets_through_the_page() {
+    spreadsheets_come_in_through_the_page(spawn_app().await).await;
+}
+
 #[tokio::test]
 async fn finance_records_and_reconciles_on_sqlite() {
     a_finance_user_records_a_year_and_the_form_rows_fill_themselves(spawn_app().await).await;
