@@ -98,6 +98,24 @@ pub fn source_name(plan: &Plan, code: &str) -> String {
         .map_or_else(|| code.to_string(), |s| s.name.clone())
 }
 
+/// (code, name) of every source, for the forms' choices.
+pub fn source_choices(plan: &Plan) -> Vec<(String, String)> {
+    plan.ledger
+        .sources
+        .iter()
+        .map(|s| (s.code.clone(), s.name.clone()))
+        .collect()
+}
+
+/// "冲销交易 7" on a reversing entry, "已被冲销" on a reversed one, nothing otherwise.
+pub fn reversal_mark(t: &Transaction, reversed: &[i64]) -> String {
+    match (t.reverses, reversed.contains(&t.id)) {
+        (Some(r), _) => format!("冲销交易 {r}"),
+        (None, true) => "已被冲销".to_string(),
+        _ => String::new(),
+    }
+}
+
 pub fn source_codes(plan: &Plan) -> Vec<String> {
     plan.ledger.sources.iter().map(|s| s.code.clone()).collect()
 }
@@ -208,11 +226,7 @@ pub fn workbook(
         .transactions_of(year)
         .into_iter()
         .map(|t| {
-            let mark = match (t.reverses, reversed.contains(&t.id)) {
-                (Some(r), _) => format!("冲销交易 {r}"),
-                (None, true) => "已被冲销".to_string(),
-                _ => String::new(),
-            };
+            let mark = reversal_mark(&t, &reversed);
             vec![
                 text(t.id.to_string()),
                 text(t.date.to_string()),

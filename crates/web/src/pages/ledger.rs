@@ -5,7 +5,10 @@ use super::{flash, see_other, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::FormBody;
-use crate::ledger::{recipient_areas, record, reversal_of, source_name, Ledger, DEFAULT_IDLE_DAYS};
+use crate::ledger::{
+    recipient_areas, record, reversal_mark, reversal_of, source_choices, source_name, Ledger,
+    DEFAULT_IDLE_DAYS,
+};
 use crate::{oversight, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -161,12 +164,7 @@ async fn render(
         anomalies,
         can_record: actor.may(Action::RecordLedger),
         areas: recipient_areas(plan),
-        sources: plan
-            .ledger
-            .sources
-            .iter()
-            .map(|s| (s.code.clone(), s.name.clone()))
-            .collect(),
+        sources: source_choices(plan),
         form,
         errors,
         message: flash(q.msg.as_deref()),
@@ -293,11 +291,7 @@ async fn render_journal(
         .filter(|t| q.kind.is_empty() || t.kind.as_str() == q.kind)
         .filter(|t| q.source.is_empty() || t.source == q.source)
         .map(|t| JournalLine {
-            mark: match (t.reverses, reversed.contains(&t.id)) {
-                (Some(r), _) => format!("冲销交易 {r}"),
-                (None, true) => "已被冲销".to_string(),
-                _ => String::new(),
-            },
+            mark: reversal_mark(&t, &reversed),
             reversible: can_record && t.reverses.is_none() && !reversed.contains(&t.id),
             id: t.id,
             date: t.date.to_string(),
@@ -322,12 +316,7 @@ async fn render_journal(
             .iter()
             .map(|k| (k.as_str(), k.label()))
             .collect(),
-        sources: plan
-            .ledger
-            .sources
-            .iter()
-            .map(|s| (s.code.clone(), s.name.clone()))
-            .collect(),
+        sources: source_choices(plan),
         projects: ledger
             .projects
             .iter()

@@ -5,7 +5,7 @@ use super::{flash, see_other, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
-use crate::ledger::{recipient_areas, source_name, Ledger};
+use crate::ledger::{recipient_areas, reversal_mark, source_choices, source_name, Ledger};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, Query, State};
@@ -55,12 +55,7 @@ impl ProjectChoices {
                 .into_iter()
                 .map(|u| (u.code.clone(), u.name.clone()))
                 .collect(),
-            sources: plan
-                .ledger
-                .sources
-                .iter()
-                .map(|s| (s.code.clone(), s.name.clone()))
-                .collect(),
+            sources: source_choices(plan),
         }
     }
 }
@@ -339,11 +334,7 @@ async fn render_project(
         .iter()
         .filter(|t| t.project == id)
         .map(|t| TxLine {
-            mark: match (t.reverses, reversed.contains(&t.id)) {
-                (Some(r), _) => format!("冲销交易 {r}"),
-                (None, true) => "已被冲销".to_string(),
-                _ => String::new(),
-            },
+            mark: reversal_mark(t, &reversed),
             reversible: can_record && t.reverses.is_none() && !reversed.contains(&t.id),
             id: t.id,
             date: t.date.to_string(),
