@@ -26,14 +26,12 @@ struct PreviewPage {
     token: String,
 }
 
-pub async fn upload(
-    State(state): State<AppState>,
-    actor: Actor,
-    Path((period, unit)): Path<(String, String)>,
-    mut multipart: Multipart,
-) -> Result<Response, AppError> {
-    actor.require(Action::EditReport { unit: &unit })?;
-    let too_big = || super::too_big("进展情况表文件", bangfu_xlsx::MAX_IMPORT_BYTES);
+/// The uploaded spreadsheet (multipart field `file`): its cleaned name and bytes.
+pub async fn read_spreadsheet(
+    multipart: &mut Multipart,
+    what: &str,
+) -> Result<(String, Vec<u8>), AppError> {
+    let too_big = || super::too_big(what, bangfu_xlsx::MAX_IMPORT_BYTES);
     let mut file = None;
     while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
         if field.name() == Some("file") {
@@ -45,9 +43,18 @@ pub async fn upload(
             file = Some((name, bytes.to_vec()));
         }
     }
-    let Some((name, bytes)) = file.filter(|(n, _)| !n.is_empty()) else {
-        return Err(AppError::BadRequest("请选择要导入的 Excel 文件".into()));
-    };
+    file.filter(|(n, _)| !n.is_empty())
+        .ok_or_else(|| AppError::BadRequest("请选择要导入的 Excel 文件".into()))
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((period, unit)): Path<(String, String)>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    actor.require(Action::EditReport { unit: &unit })?;
+    let (name, bytes) = read_spreadsheet(&mut multipart, "进展情况表文件").await?;
     let preview = sheets::preview_import(&state, &period, &unit, &name, &bytes).await?;
     let token = if preview.ok() {
         state

@@ -123,21 +123,7 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     actor.require(Action::RecordLedger)?;
-    let too_big = || super::too_big("Excel 文件", bangfu_xlsx::MAX_IMPORT_BYTES);
-    let mut file = None;
-    while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
-        if field.name() == Some("file") {
-            let name = field
-                .file_name()
-                .map(super::report::clean_file_name)
-                .unwrap_or_default();
-            let bytes = field.bytes().await.map_err(|_| too_big())?;
-            file = Some((name, bytes.to_vec()));
-        }
-    }
-    let Some((name, bytes)) = file.filter(|(n, _)| !n.is_empty()) else {
-        return Err(AppError::BadRequest("请选择要导入的 Excel 文件".into()));
-    };
+    let (name, bytes) = super::import::read_spreadsheet(&mut multipart, "Excel 文件").await?;
     let mut p = page(&actor);
     p.file_name = name.clone();
     let status = match check(&state, &actor, &bytes).await? {
