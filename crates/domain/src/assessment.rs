@@ -64,9 +64,10 @@ pub struct Score {
     pub parts: Vec<Part>,
 }
 
+/// Points earned: nothing is earned for what was never due or never done.
 fn share(weight: Decimal, part: u32, whole: u32) -> Decimal {
     if whole == 0 {
-        weight
+        Decimal::ZERO
     } else {
         (weight * Decimal::from(part) / Decimal::from(whole)).round_dp(2)
     }
@@ -93,6 +94,8 @@ fn details(targets: &[(String, u32)]) -> String {
     format!("：{}", each.join("，"))
 }
 
+const NOTHING_DUE: &str = "本年尚无到期报表，暂不计分";
+
 pub fn score(w: &Weights, f: &Facts) -> Score {
     let mut parts = vec![
         Part {
@@ -100,7 +103,7 @@ pub fn score(w: &Weights, f: &Facts) -> Score {
             points: share(w.completeness, f.submitted, f.due),
             max: w.completeness,
             reason: if f.due == 0 {
-                "本年尚无到期报表，按满分计".into()
+                NOTHING_DUE.into()
             } else {
                 format!(
                     "应报 {} 期，已报 {} 期{}",
@@ -115,7 +118,7 @@ pub fn score(w: &Weights, f: &Facts) -> Score {
             points: share(w.timeliness, f.on_time, f.due),
             max: w.timeliness,
             reason: if f.due == 0 {
-                "本年尚无到期报表，按满分计".into()
+                NOTHING_DUE.into()
             } else {
                 format!(
                     "应报 {} 期，按时报送 {} 期{}",
@@ -127,9 +130,13 @@ pub fn score(w: &Weights, f: &Facts) -> Score {
         },
     ];
     let (targets, reason) = if f.led_targets.is_empty() {
+        // A unit that leads no measurable target is scored on its own reports instead.
         (
-            w.targets,
-            "没有可由进展情况表衡量的牵头目标，按满分计".to_string(),
+            share(w.targets, f.submitted, f.due),
+            format!(
+                "本单位没有可衡量的牵头目标，此项按报送完整率计：应报 {} 期，已报 {} 期",
+                f.due, f.submitted
+            ),
         )
     } else {
         let capped: u32 = f.led_targets.iter().map(|p| (*p).min(100)).sum();
@@ -155,7 +162,7 @@ pub fn score(w: &Weights, f: &Facts) -> Score {
         points: share(w.evidence, f.with_evidence, f.submitted),
         max: w.evidence,
         reason: if f.submitted == 0 {
-            "尚无已报送的报表，按满分计".into()
+            "尚无已报送的报表，不得分".into()
         } else {
             format!("已报 {} 期，附佐证材料 {} 期", f.submitted, f.with_evidence)
         },
@@ -227,9 +234,36 @@ mod tests {
     }
 
     #[test]
-    fn nothing_due_is_full_marks_and_no_coordinator_score_is_zero() {
+    fn nothing_done_earns_nothing_and_no_coordinator_score_is_zero() {
         let s = score(&Weights::default(), &Facts::default());
-        assert_eq!(s.total, d("90"));
+        assert_eq!(s.total, Decimal::ZERO);
         assert!(s.parts[4].reason.contains("尚未评分"));
+        // Four reports due, none submitted, no targets led: not 30 points for nothing.
+        let idle = Facts {
+            due: 4,
+            missing_periods: vec!["2018年第一季度".into()],
+            ..Facts::default()
+        };
+        let s = score(&Weights::default(), &idle);
+        assert_eq!(s.total, Decimal::ZERO, "{:?}", s.parts);
+        assert_eq!(s.parts[3].reason, "尚无已报送的报表，不得分");
+    }
+
+    #[test]
+    fn a_unit_without_targets_of_its_own_is_scored_on_its_reports() {
+        let facts = Facts {
+            due: 4,
+            submitted: 3,
+            on_time: 3,
+            with_evidence: 3,
+            ..Facts::default()
+        };
+        let s = score(&Weights::default(), &facts);
+        // 25 * 3/4 for 目标完成, and the page says why.
+        assert_eq!(s.parts[2].points, d("18.75"));
+        assert_eq!(
+            s.parts[2].reason,
+            "本单位没有可衡量的牵头目标，此项按报送完整率计：应报 4 期，已报 3 期"
+        );
     }
 }

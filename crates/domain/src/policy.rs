@@ -37,6 +37,9 @@ pub enum Action<'a> {
     WorkOnProblem { unit: &'a str },
     /// Record progress on a task: a reporter of one of the task's lead or cooperating units.
     RecordTaskProgress { units: &'a [&'a str] },
+    /// See the progress rows and task evidence a unit recorded (a reporter sees its own unit's
+    /// only; the target's totals are on the task page for everyone).
+    ViewTaskProgress { unit: &'a str },
     /// The funds ledger: budgets, projects, transactions, reconciliation, oversight views.
     ViewLedger,
     /// One project of the ledger, with its findings: also the reporter of its implementing unit.
@@ -73,6 +76,7 @@ pub fn allows(subject: Option<Subject<'_>>, action: Action<'_>) -> bool {
         Action::RaiseProblem => s.role == Role::Coordinator,
         Action::WorkOnProblem { unit } => s.role == Role::Coordinator || own_unit(unit),
         Action::RecordTaskProgress { units } => units.iter().any(|u| own_unit(u)),
+        Action::ViewTaskProgress { unit } => s.role != Role::Reporter || own_unit(unit),
         Action::ViewLedger => s.role != Role::Reporter,
         Action::ViewProject { unit } => s.role != Role::Reporter || own_unit(unit),
         Action::RecordLedger => matches!(s.role, Role::Finance | Role::Coordinator),
@@ -109,6 +113,8 @@ mod tests {
         assert!(!allows(jw, Action::ReviewReport));
         assert!(!allows(jw, Action::ViewDistrict));
         assert!(!allows(jw, Action::ManageUsers));
+        assert!(allows(jw, Action::ViewTaskProgress { unit: "jw" }));
+        assert!(!allows(jw, Action::ViewTaskProgress { unit: "wjw" }));
         // A reporter without a unit can do nothing with reports.
         assert!(!allows(
             who(Role::Reporter, None),
@@ -128,6 +134,7 @@ mod tests {
             let s = who(role, None);
             assert!(allows(s, Action::ViewReport { unit: "jw" }), "{role}");
             assert!(allows(s, Action::ViewDistrict), "{role}");
+            assert!(allows(s, Action::ViewTaskProgress { unit: "jw" }), "{role}");
             assert!(!allows(s, Action::EditReport { unit: "jw" }), "{role}");
             assert_eq!(allows(s, Action::ReviewReport), role == Role::Coordinator);
             assert_eq!(allows(s, Action::ManageUsers), role == Role::Admin);

@@ -22,6 +22,10 @@ pub enum QuantityError {
     TooPrecise { value: String, precision: u32 },
     #[error("“{0}”超出可存储的范围")]
     OutOfRange(String),
+    #[error("“{0}”的千位分隔符位置不对：逗号只能每三位一组（如 1,200），否则请去掉逗号")]
+    BadGrouping(String),
+    #[error("不能为负数（填写的是“{0}”）")]
+    Negative(String),
 }
 
 impl Quantity {
@@ -39,6 +43,16 @@ impl Quantity {
     pub fn parse_with_precision(text: &str, precision: u32) -> Result<Self, QuantityError> {
         let q: Quantity = text.parse()?;
         q.check_precision(precision)?;
+        Ok(q)
+    }
+
+    /// The one parser for amounts that cannot be negative (report rows, money, task progress,
+    /// scores): any minus sign is refused, "-0" included, since in a count it is a typing mistake.
+    pub fn parse_non_negative(text: &str, precision: u32) -> Result<Self, QuantityError> {
+        let q = Quantity::parse_with_precision(text, precision)?;
+        if q < Quantity::ZERO || text.trim().starts_with(['-', '－']) {
+            return Err(QuantityError::Negative(text.trim().to_string()));
+        }
         Ok(q)
     }
 
@@ -78,12 +92,11 @@ impl FromStr for Quantity {
     type Err = QuantityError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let normalized: String = text
-            .trim()
-            .chars()
-            .map(full_width_to_ascii)
-            .filter(|c| *c != ',')
-            .collect();
+        let ascii: String = text.trim().chars().map(full_width_to_ascii).collect();
+        if ascii.contains(',') && !well_grouped(&ascii) {
+            return Err(QuantityError::BadGrouping(text.trim().to_string()));
+        }
+        let normalized: String = ascii.chars().filter(|c| *c != ',').collect();
         if normalized.is_empty()
             || !normalized
                 .chars()
@@ -104,6 +117,20 @@ impl FromStr for Quantity {
                 }
             })
     }
+}
+
+/// Thousands separators are accepted only where they belong: "1,200.50", never "1,5" (which a
+/// clerk may mean as 1.5) nor "12,34,5". Commas only in the whole part, in groups of three.
+fn well_grouped(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let mut groups = whole.split(',');
+    let first_ok = groups
+        .next()
+        .is_some_and(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
+    first_ok
+        && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+        && !fraction.contains(',')
 }
 
 /// Clerks type on Chinese keyboards: accept full-width digits, point and comma.
@@ -177,6 +204,36 @@ mod tests {
         assert!("5-3".parse::<Quantity>().is_err());
         assert_eq!("-0".parse::<Quantity>().unwrap(), Quantity::ZERO);
         assert!("".parse::<Quantity>().is_err());
+    }
+
+    #[test]
+    fn thousands_separators_only_in_groups_of_three() {
+        assert_eq!("1,234,567.5".parse::<Quantity>().unwrap().to_string(), "1234567.5");
+        assert_eq!("１，２００".parse::<Quantity>().unwrap().to_string(), "1200");
+        assert_eq!("-1,000".parse::<Quantity>().unwrap().to_string(), "-1000");
+        for bad in ["1,5", "12,34,5", "1,2345", ",123", "1,,234", "1234,567", "1.2,3", "1,"] {
+            assert!(
+                matches!(bad.parse::<Quantity>(), Err(QuantityError::BadGrouping(_))),
+                "{bad} must be refused"
+            );
+        }
+        let message = "1,5".parse::<Quantity>().unwrap_err().to_string();
+        assert!(message.contains("“1,5”") && message.contains("千位分隔符"), "{message}");
+    }
+
+    #[test]
+    fn non_negative_parser_refuses_every_minus_sign() {
+        for bad in ["-0", "－0", "-0.00", "-3", " -1"] {
+            assert!(
+                matches!(Quantity::parse_non_negative(bad, 2), Err(QuantityError::Negative(_))),
+                "{bad} must be refused"
+            );
+        }
+        assert_eq!(Quantity::parse_non_negative("0", 0).unwrap(), Quantity::ZERO);
+        assert!(matches!(
+            Quantity::parse_non_negative("1.234", 2),
+            Err(QuantityError::TooPrecise { .. })
+        ));
     }
 
     #[test]

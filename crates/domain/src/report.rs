@@ -315,13 +315,12 @@ pub fn parse_entries(
                 .as_deref()
                 .map(|u| plan.precision(u))
                 .unwrap_or(0);
-            match Quantity::parse_with_precision(text, precision) {
-                // "-0" is zero, but a minus sign in a count is a typing mistake all the same.
-                Ok(q) if q < Quantity::ZERO || text.starts_with(['-', '－']) => {
+            match Quantity::parse_non_negative(text, precision) {
+                Err(QuantityError::Negative(typed)) => {
                     findings.push(Finding::error(
                         &indicator.code,
                         "non_negative",
-                        format!("{} 不能为负数（填写的是 {q}）", plan.row_ref(indicator)),
+                        format!("{} 不能为负数（填写的是 {typed}）", plan.row_ref(indicator)),
                     ));
                     None
                 }
@@ -338,7 +337,8 @@ pub fn parse_entries(
                     let rule = match e {
                         QuantityError::TooPrecise { .. } => "precision",
                         QuantityError::OutOfRange(_) => "range",
-                        QuantityError::NotANumber(_) => "number",
+                        QuantityError::NotANumber(_) | QuantityError::BadGrouping(_) => "number",
+                        QuantityError::Negative(_) => "non_negative",
                     };
                     findings.push(Finding::error(
                         &indicator.code,

@@ -13,7 +13,7 @@ pub mod rules;
 mod tests;
 
 use crate::plan::Plan;
-use crate::quantity::Quantity;
+use crate::quantity::{Quantity, QuantityError};
 use crate::report::check_text;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -44,15 +44,14 @@ impl Money {
         if text.is_empty() {
             return Err(format!("请填写{field}"));
         }
-        let q: Quantity = text
-            .parse()
-            .map_err(|_| format!("{field}“{text}”不是数字"))?;
-        if q.decimal().is_sign_negative() && !q.decimal().is_zero() {
-            return Err(format!("{field}不能为负数：{text}"));
-        }
-        if q.check_precision(2).is_err() {
-            return Err(format!("{field}“{text}”精确到分即可，最多两位小数"));
-        }
+        let q = Quantity::parse_non_negative(text, 2).map_err(|e| match e {
+            QuantityError::NotANumber(_) => format!("{field}“{text}”不是数字"),
+            QuantityError::Negative(_) => format!("{field}不能为负数：{text}"),
+            QuantityError::TooPrecise { .. } => {
+                format!("{field}“{text}”精确到分即可，最多两位小数")
+            }
+            other => format!("{field}{other}"),
+        })?;
         let mut exact = q.decimal();
         exact.rescale(2);
         match i64::try_from(exact.mantissa()) {

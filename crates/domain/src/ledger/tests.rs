@@ -101,6 +101,14 @@ fn money_is_exact_to_the_fen_and_refuses_the_rest() {
     assert!(Money::parse("金额", "abc")
         .unwrap_err()
         .contains("不是数字"));
+    // One parser with the report form: "1,5" is not 15, "-0" is a typing mistake.
+    let comma = Money::parse("预算金额（元）", "1,5").unwrap_err();
+    assert!(comma.starts_with("预算金额（元）") && comma.contains("千位分隔符"), "{comma}");
+    assert!(Money::parse("金额", "12,34,5").is_err());
+    assert_eq!(yuan("1,234,567.89").fen(), 123_456_789);
+    assert!(Money::parse("金额", "-0")
+        .unwrap_err()
+        .contains("不能为负数"));
     assert!(Money::parse("金额", "").unwrap_err().contains("请填写金额"));
     assert!(Money::parse("金额", "1e30").is_err());
     assert!(Money::parse("金额", "99999999999999999999")
@@ -413,6 +421,49 @@ fn oversight_finds_idle_money_late_projects_and_anomalies() {
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0].allocated, yuan("1510"));
     assert_eq!(lines[0].disbursed, yuan("600"));
+}
+
+#[test]
+fn allocations_beyond_approval_and_payments_to_unstarted_projects_are_anomalies() {
+    let plan = plan();
+    // 项目1 is approved for 1,000,000.00 元 and still 计划 (not started).
+    let mut modest = project(1, "cyqq", true);
+    modest.approved = vec![("district".into(), yuan("800"))];
+    let started = {
+        let mut p = project(2, "cyqq", true);
+        p.status = ProjectStatus::InProgress;
+        p.actual_start = Some(date(2018, 3, 1));
+        p
+    };
+    let txs = vec![
+        tx(1, TxKind::Allocation, date(2018, 3, 1), "1000", 1),
+        tx(2, TxKind::Disbursement, date(2018, 4, 1), "300", 1),
+        // Within approval and started: nothing to say about 项目2.
+        tx(3, TxKind::Allocation, date(2018, 3, 1), "500", 2),
+        tx(4, TxKind::Disbursement, date(2018, 4, 1), "500", 2),
+    ];
+    let found = anomalies(
+        &plan,
+        &[modest, started],
+        &txs,
+        &[],
+        &BTreeMap::new(),
+        &[],
+        date(2018, 6, 1),
+    );
+    let texts: Vec<&str> = found.iter().map(|a| a.text.as_str()).collect();
+    assert!(
+        texts.contains(&"“项目1”区级单独安排下达 1,000.00 元，超过批复金额 800.00 元"),
+        "{texts:?}"
+    );
+    assert!(
+        texts.contains(&"“项目1”尚未开工（状态：计划），已拨付 300.00 元"),
+        "{texts:?}"
+    );
+    assert!(
+        found.iter().all(|a| a.project != Some(2)),
+        "项目2 is in order: {texts:?}"
+    );
 }
 
 proptest! {

@@ -147,6 +147,23 @@ fn parsing_checks_numbers_sign_precision_and_ownership() {
 }
 
 #[test]
+fn misplaced_commas_and_minus_zero_are_refused_with_the_row_named() {
+    let p = plan();
+    let err = parse_entries(&p, "jw", &[raw("1.3", "1,5"), raw("1.4", "12,34,5")]).unwrap_err();
+    assert_eq!(err.len(), 2, "{err:?}");
+    assert_eq!(err[0].rule, "number");
+    assert!(
+        err[0].message.starts_with("一、3 与扶贫协作地区学校结对数：") && err[0].message.contains("“1,5”"),
+        "{}",
+        err[0].message
+    );
+    let minus_zero = parse_entries(&p, "jw", &[raw("1.3", "-0")]).unwrap_err();
+    assert_eq!(minus_zero[0].rule, "non_negative");
+    let grouped = parse_entries(&p, "czj", &[raw("1.1", "1,200.50")]).unwrap();
+    assert_eq!(grouped["1.1"].value.unwrap().to_string(), "1200.5");
+}
+
+#[test]
 fn group_members_fill_their_groups_rows() {
     let p = plan();
     assert!(parse_entries(&p, "hc", &[raw("1.5", "2")]).is_ok());

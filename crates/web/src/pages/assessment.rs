@@ -123,9 +123,9 @@ pub async fn set_score(
         return Err(AppError::NotFound);
     }
     let max = state.plan.assessment.coordinator;
-    let score = Quantity::parse_with_precision(&f.score, 2)
+    let score = Quantity::parse_non_negative(&f.score, 2)
         .map_err(|e| AppError::BadRequest(format!("评分：{e}")))?;
-    if score.decimal() < rust_decimal::Decimal::ZERO || score.decimal() > max {
+    if score.decimal() > max {
         return Err(AppError::BadRequest(format!(
             "评分应在 0 到 {} 之间",
             max.normalize()

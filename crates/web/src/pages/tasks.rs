@@ -333,11 +333,8 @@ pub async fn show(
         .ok_or(AppError::NotFound)?;
     let year = oversight::parse_year(&state, q.year.as_deref())?;
     let with_status = actor.may(Action::ViewDistrict);
-    let (_, totals) = if with_status {
-        oversight::year_totals(&state, year).await?
-    } else {
-        (None, Default::default())
-    };
+    // Everyone on the task's page sees each target's total; the rows behind it follow the policy.
+    let (_, totals) = oversight::year_totals(&state, year).await?;
     let entries = state.store.task_progress().await?;
     let updates: Vec<_> = entries.iter().map(|e| e.update.clone()).collect();
     let progress = evaluate(plan, year, state.clock.today(), &totals, &updates);
@@ -345,7 +342,13 @@ pub async fn show(
     let all_units: Vec<&str> = lead.iter().chain(&coop).copied().collect();
     let today = state.clock.today();
     let page = TaskPage {
-        evidence: state.store.task_evidence(&task.code).await?,
+        evidence: state
+            .store
+            .task_evidence(&task.code)
+            .await?
+            .into_iter()
+            .filter(|e| actor.may(Action::ViewTaskProgress { unit: &e.unit_code }))
+            .collect(),
         nav: Nav::for_actor(Some(&actor)),
         csrf: actor.csrf_token().to_string(),
         year,
@@ -366,6 +369,7 @@ pub async fn show(
         updates: entries
             .iter()
             .filter(|e| e.update.task == task.code)
+            .filter(|e| actor.may(Action::ViewTaskProgress { unit: &e.unit }))
             .map(|e| UpdateLine {
                 period: e.update.period.label(),
                 unit: plan.party_name(&e.unit).to_string(),
@@ -456,14 +460,11 @@ pub async fn record(
             "该目标按受援地分别计算，请选择受援地".into(),
         ));
     }
-    let quantity = bangfu_domain::Quantity::parse_with_precision(
+    let quantity = bangfu_domain::Quantity::parse_non_negative(
         &f.quantity,
         plan.precision(&target.unit).max(2),
     )
     .map_err(|e| AppError::BadRequest(format!("数量：{e}")))?;
-    if quantity < bangfu_domain::Quantity::ZERO {
-        return Err(AppError::BadRequest("数量不能为负数".into()));
-    }
     bangfu_domain::report::check_text("进展说明", &f.note, 2000).map_err(AppError::BadRequest)?;
     state
         .store
@@ -530,19 +531,12 @@ pub async fn download(
         .task_evidence_file(id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let task = state
-        .plan
-        .tasks
-        .iter()
-        .find(|t| t.code == meta.task_code)
-        .ok_or(AppError::NotFound)?;
-    let (lead, coop) = party_units(&state, task);
-    let all_units: Vec<&str> = lead.iter().chain(&coop).copied().collect();
-    if !actor.may(Action::ViewDistrict)
-        && !actor.may(Action::RecordTaskProgress { units: &all_units })
-    {
-        return Err(AppError::Forbidden);
+    if !state.plan.tasks.iter().any(|t| t.code == meta.task_code) {
+        return Err(AppError::NotFound);
     }
+    actor.require(Action::ViewTaskProgress {
+        unit: &meta.unit_code,
+    })?;
     let ext = meta
         .file_name
         .rsplit_once('.')

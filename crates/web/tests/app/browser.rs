@@ -415,8 +415,14 @@ mod cycle {
         let figures = text(c, "#key-figures").await;
         assert!(figures.contains("250.50"), "{figures}");
         assert!(figures.contains("100.00"), "{figures}");
-        let title = text(c, "svg#targets title").await;
-        assert!(title.is_empty() || title.contains("目标完成率"));
+        // An SVG <title> is not rendered text: read its textContent, which must name the chart.
+        let title = el(c, Locator::Css("svg#targets title"))
+            .await
+            .prop("textContent")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert!(title.contains("目标完成率"), "{title:?}");
         let rect = el(c, Locator::Css("svg#funds rect")).await;
         assert!(rect.attr("width").await.unwrap().is_some());
         screenshot("dashboard.png", c.screenshot().await.unwrap());

@@ -223,7 +223,9 @@ async fn each_unit_sees_its_score_with_the_reasons() {
         .next()
         .unwrap()
         .to_string();
-    assert!(row.contains("<td class=\"num total\">9.25</td>"), "{row}");
+    // Nothing submitted: no points for evidence never supplied (it used to be 5 "按满分计").
+    assert!(row.contains("<td class=\"num total\">4.25</td>"), "{row}");
+    assert!(row.contains("佐证材料：0 / 5（尚无已报送的报表，不得分）"), "{row}");
     assert!(
         row.contains("应报 2 期，已报 0 期；缺报：2018年第一季度、2018年第二季度"),
         "{row}"
@@ -248,7 +250,7 @@ async fn each_unit_sees_its_score_with_the_reasons() {
     assert_eq!(too_high.status, StatusCode::BAD_REQUEST);
     assert!(too_high.body.contains("评分应在 0 到 10 之间"));
     let page = app.get_as(&fgw, "/assessment?year=2018").await;
-    assert!(page.body.contains("<td class=\"num total\">17.25</td>"));
+    assert!(page.body.contains("<td class=\"num total\">12.25</td>"));
     assert!(page.body.contains("评语：工作积极"));
     // A unit sees its own line only.
     let clerk = app.login("czj-clerk").await;
@@ -303,6 +305,15 @@ async fn lead_units_record_progress_that_measures_their_targets() {
     // School year Sep 2017 – Aug 2018, at least 5 batches: 4 recorded, the school year is over.
     assert!(page.body.contains("4 / 5 批（80%）"), "{}", page.body);
     assert!(page.body.contains("讲师团送教"));
+    assert!(page.body.contains("<td>jw-clerk</td>"));
+    // Another unit's reporter sees the target's totals, not 区教委's rows, notes or who typed them.
+    let other = app.get_as(&wjw, "/tasks/1.2-6?year=2018").await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert!(other.body.contains("4 / 5 批（80%）"), "{}", other.body);
+    assert!(!other.body.contains("讲师团送教"), "{}", other.body);
+    assert!(!other.body.contains("<td>jw-clerk</td>"));
+    let own = app.get_as(&jw, "/tasks/1.2-6?year=2018").await;
+    assert!(own.body.contains("讲师团送教") && own.body.contains("4 / 5 批（80%）"));
     let per_area = app
         .form(
             "/tasks/1.2-7/progress",

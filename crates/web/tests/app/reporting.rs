@@ -146,6 +146,15 @@ async fn the_whole_cycle_through_the_api(app: TestApp) {
         .await
         .json();
     assert_eq!(total(&approved_only, "1.3"), Value::Null);
+    let form_row = |bytes: &[u8]| crate::sheets::value_at(bytes, "全区汇总", "3.与扶贫协作地区学校结对数");
+    let form = "/api/v1/forms/2018Q1.xlsx?approved_only=true";
+    let (status, _, bytes) = crate::sheets::get_bytes(&app, &leader, form).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        matches!(form_row(&bytes), Some(calamine::Data::Empty) | None),
+        "{:?}",
+        form_row(&bytes)
+    );
 
     // Return needs a reason; the reporter sees it.
     let no_reason = post(&app, &fgw, &format!("{REPORT}/return"), json!({})).await;
@@ -184,6 +193,9 @@ async fn the_whole_cycle_through_the_api(app: TestApp) {
         .json();
     assert_eq!(total(&summary, "1.3"), "4");
     assert_eq!(total(&summary, "4.2"), "12");
+    // The form download honours "approved only" too, read back from the workbook.
+    let (_, _, bytes) = crate::sheets::get_bytes(&app, &leader, form).await;
+    assert_eq!(form_row(&bytes), Some(calamine::Data::Float(4.0)));
 
     // Approved is locked: reopening needs the coordinator and a reason.
     let again = post(&app, &jw, &format!("{REPORT}/submit"), json!({})).await;
@@ -651,9 +663,21 @@ async fn openapi_document_describes_the_api() {
         "/transactions",
         "/reconciliation/{period}",
         "/areas/{code}/stats",
+        "/forms/{file}",
+        "/tasks.xlsx",
+        "/reports/{period}/{unit}/import",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} undocumented");
     }
+    // The role enum lists every role the system knows, finance (财务) included.
+    let roles: Vec<&str> = doc["components"]["schemas"]["Me"]["properties"]["role"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+    assert_eq!(roles, known);
 }
 
 #[tokio::test]

@@ -50,7 +50,7 @@ async fn import(
     .await
 }
 
-fn value_at(bytes: &[u8], sheet: &str, label: &str) -> Option<Data> {
+pub(crate) fn value_at(bytes: &[u8], sheet: &str, label: &str) -> Option<Data> {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
     let range = book.worksheet_range(sheet).unwrap();
     range.rows().find(|r| r[0] == *label).map(|r| r[2].clone())
@@ -233,7 +233,7 @@ async fn bad_files_get_clear_errors_and_change_nothing() {
     let empty = import(&app, &jw, path, Vec::new()).await;
     assert!(empty.body.contains("文件是空的"));
     let huge = import(&app, &jw, path, vec![0u8; 12 * 1024 * 1024]).await;
-    assert!(huge.status.is_client_error());
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(huge.body.contains("文件过大"), "{}", huge.body);
     // A rule violation inside an otherwise fine file: the cell is named, nothing written.
     let sheet = bangfu_xlsx::FormSheet {
