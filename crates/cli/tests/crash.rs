@@ -42,7 +42,12 @@ fn assert_durable_settings(server: &Server) {
         .banner
         .iter()
         .find(|l| l.contains("journal_mode="))
-        .unwrap_or_else(|| panic!("the server reports its SQLite settings: {:?}", server.banner));
+        .unwrap_or_else(|| {
+            panic!(
+                "the server reports its SQLite settings: {:?}",
+                server.banner
+            )
+        });
     assert!(line.contains("journal_mode=wal"), "{line}");
     assert!(line.contains("synchronous=FULL"), "{line}");
 }
@@ -147,7 +152,9 @@ fn acknowledged_saves_survive_fifty_kills() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let run_for = std::time::Duration::from_millis(30 + seed % 150);
-        let Server { mut child, addr, .. } = server;
+        let Server {
+            mut child, addr, ..
+        } = server;
         let results: Vec<(u64, u64)> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..UNITS.len())
                 .map(|i| {

@@ -46,14 +46,22 @@ async fn back_to_back_restores_keep_every_replaced_database() {
     let dir = tempfile::tempdir().unwrap();
     let (db, backup) = database_and_backup(dir.path()).await;
     // Only the live database has this account: it must stay recoverable.
-    let added = bangfu_async(&["user", "add", "--login", "only-live", "--role", "viewer"], &db).await;
+    let added = bangfu_async(
+        &["user", "add", "--login", "only-live", "--role", "viewer"],
+        &db,
+    )
+    .await;
     assert!(added.status.success(), "{}", stderr(&added));
 
     // Three restores within a second or so: at least two share a second.
     for _ in 0..3 {
         let out = bangfu_async(&["restore", backup.to_str().unwrap(), "--force"], &db).await;
         assert!(out.status.success(), "{}", stderr(&out));
-        assert!(stdout(&out).contains("原数据库已改名保留"), "{}", stdout(&out));
+        assert!(
+            stdout(&out).contains("原数据库已改名保留"),
+            "{}",
+            stdout(&out)
+        );
     }
     let kept = saved_aside(dir.path());
     assert_eq!(kept.len(), 3, "one saved-aside copy per restore: {kept:?}");
@@ -91,7 +99,10 @@ async fn a_commit_still_in_the_wal_survives_into_the_saved_aside_copy() {
         .await
         .unwrap();
     let wal = dir.path().join("bangfu.db-wal");
-    assert!(std::fs::metadata(&wal).unwrap().len() > 0, "the commit is in the WAL");
+    assert!(
+        std::fs::metadata(&wal).unwrap().len() > 0,
+        "the commit is in the WAL"
+    );
 
     let out = bangfu_async(&["restore", backup.to_str().unwrap(), "--force"], &db).await;
     assert!(out.status.success(), "{}", stderr(&out));
@@ -136,7 +147,10 @@ async fn restore_refuses_while_a_server_runs_on_the_database_even_with_force() {
         let out = bangfu_async(&args, &db).await;
         assert!(!out.status.success(), "--force {force}: {}", stdout(&out));
         let err = stderr(&out);
-        assert!(err.contains("正在运行") && err.contains("先停止服务"), "{err}");
+        assert!(
+            err.contains("正在运行") && err.contains("先停止服务"),
+            "{err}"
+        );
     }
     assert!(saved_aside(dir.path()).is_empty());
     assert_eq!(dump(&dir.path().join("bangfu.db")).await, before);
@@ -187,23 +201,30 @@ async fn a_backup_with_a_broken_audit_chain_needs_an_explicit_reason() {
     let refused = bangfu_async(&["restore", backup.to_str().unwrap()], &target).await;
     assert!(!refused.status.success(), "{}", stdout(&refused));
     let err = stderr(&refused);
-    assert!(err.contains("审计日志") && err.contains("--accept-broken-audit"), "{err}");
+    assert!(
+        err.contains("审计日志") && err.contains("--accept-broken-audit"),
+        "{err}"
+    );
     assert!(!target_dir.path().join("bangfu.db").exists());
 
     let reason = "经核对，第 2 条记录的改动系已知的旧系统迁移";
     let accepted = bangfu_async(
-        &["restore", backup.to_str().unwrap(), "--accept-broken-audit", reason],
+        &[
+            "restore",
+            backup.to_str().unwrap(),
+            "--accept-broken-audit",
+            reason,
+        ],
         &target,
     )
     .await;
     assert!(accepted.status.success(), "{}", stderr(&accepted));
     let pool = sqlite_pool(&target_dir.path().join("bangfu.db")).await;
-    let (action, entry_reason, note): (String, Option<String>, Option<String>) = sqlx::query_as(
-        "SELECT action, reason, new_value FROM audit_log ORDER BY seq DESC LIMIT 1",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let (action, entry_reason, note): (String, Option<String>, Option<String>) =
+        sqlx::query_as("SELECT action, reason, new_value FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     pool.close().await;
     assert_eq!(action, "restore.accept_broken_audit");
     assert_eq!(entry_reason.as_deref(), Some(reason));
@@ -271,7 +292,11 @@ async fn backup_of_a_running_database_restores_every_row() {
     assert!(stdout(&forced).contains("原数据库已改名保留"));
     let junk = dir.path().join("junk.db");
     std::fs::write(&junk, b"not a database").unwrap();
-    let bad = bangfu_async(&["restore", junk.to_str().unwrap(), "--force"], &restored_db).await;
+    let bad = bangfu_async(
+        &["restore", junk.to_str().unwrap(), "--force"],
+        &restored_db,
+    )
+    .await;
     assert!(!bad.status.success());
     assert_eq!(saved_aside(restored_dir.path()).len(), 1);
 }

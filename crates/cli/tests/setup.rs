@@ -45,13 +45,20 @@ async fn a_missing_postgres_database_is_named_once_and_created_by_init() {
     assert!(!show.status.success());
     let err = stderr(&show);
     assert_eq!(err.matches("不存在").count(), 1, "{err}");
-    assert!(err.contains("不存在") && err.contains("bangfu init"), "{err}");
+    assert!(
+        err.contains("不存在") && err.contains("bangfu init"),
+        "{err}"
+    );
     assert!(!err.contains("does not exist"), "{err}");
 
     // `init` (and `serve`) create it.
     let init = bangfu_async(&["init"], &url).await;
     assert!(init.status.success(), "{}", stderr(&init));
-    assert!(stdout(&init).contains("已创建 PostgreSQL 数据库"), "{}", stdout(&init));
+    assert!(
+        stdout(&init).contains("已创建 PostgreSQL 数据库"),
+        "{}",
+        stdout(&init)
+    );
     let show = bangfu_async(&["plan", "show", "--json"], &url).await;
     assert!(show.status.success(), "{}", stderr(&show));
     drop_database(&name).await;
@@ -68,7 +75,10 @@ async fn an_unreachable_postgres_server_fails_fast_with_a_chinese_message() {
             let out = bangfu_async(command, url).await;
             let took = started.elapsed();
             assert!(!out.status.success(), "{url} {command:?}");
-            assert!(took < Duration::from_secs(15), "{url} {command:?}: {took:?}");
+            assert!(
+                took < Duration::from_secs(15),
+                "{url} {command:?}: {took:?}"
+            );
             let err = stderr(&out);
             assert!(err.contains("无法连接 PostgreSQL 服务器"), "{err}");
             assert!(err.contains("127.0.0.1:"), "{err}");

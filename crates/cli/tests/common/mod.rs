@@ -82,7 +82,13 @@ impl Server {
 }
 
 /// A minimal HTTP/1.0 request: (status, body). Errors (a killed server) are `None`.
-pub fn http(addr: &str, method: &str, path: &str, token: &str, body: &str) -> Option<(u16, String)> {
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> Option<(u16, String)> {
     let mut stream = std::net::TcpStream::connect(addr).ok()?;
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(5)))
