@@ -179,7 +179,7 @@ async fn check_backup(staged: &Path, file: &Path, accept: Option<&str>) -> anyho
         if let Some(problem) = problem {
             let Some(reason) = accept.map(str::trim).filter(|r| !r.is_empty()) else {
                 bail!(
-                    "备份 {} 的审计日志{problem}：备份可能被改动过，未恢复。\
+                    "备份 {} 的审计日志{problem}。备份可能被改动过，未恢复。\
                      确需恢复时加 --accept-broken-audit \"原因\"，原因会记入恢复后数据库的审计日志",
                     file.display()
                 );
