@@ -1,18 +1,24 @@
 //! `bangfu backup FILE` and `bangfu restore FILE` for the embedded SQLite database.
+//!
+//! A restore never destroys data. It takes the database's lock (refused while a server runs),
+//! checks a copy of the backup (SQLite's integrity check, the plan, the audit chain), moves the
+//! database it replaces aside together with its WAL under a name no other restore uses, and only
+//! then renames the checked copy into place.
 
+use crate::dblock::{self, with_suffix};
 use anyhow::{bail, Context};
-use bangfu_store::{PlanStore, SqlStore};
+use bangfu_store::{AuditStore, NewAuditEntry, PlanStore, SqlStore};
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
+/// The database file and the files SQLite keeps beside it.
+const SQLITE_SUFFIXES: [&str; 3] = ["", "-wal", "-shm"];
+
 fn sqlite_path(db_url: &str) -> anyhow::Result<PathBuf> {
-    if db_url.starts_with("postgres") {
-        bail!("PostgreSQL 数据库请用 pg_dump 备份、pg_restore 恢复（见 README）");
+    match dblock::sqlite_file(db_url) {
+        Some(path) => Ok(path),
+        None => bail!("PostgreSQL 数据库请用 pg_dump 备份、pg_restore 恢复（见 README）"),
     }
-    let path = db_url
-        .strip_prefix("sqlite://")
-        .or_else(|| db_url.strip_prefix("sqlite:"))
-        .unwrap_or(db_url);
-    Ok(PathBuf::from(path))
 }
 
 pub async fn backup(db_url: &str, file: &Path) -> anyhow::Result<()> {
@@ -26,50 +32,224 @@ pub async fn backup(db_url: &str, file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Checks the backup, keeps the current database aside, and puts the backup in its place.
-/// Stop the server first: a running server would keep writing to the old file.
-pub async fn restore(db_url: &str, file: &Path, force: bool) -> anyhow::Result<()> {
+/// What is wrong with a database's audit chain, or `None` when it verifies. The one place
+/// restore asks, so that it can follow the store's verification wherever that goes.
+async fn audit_chain_problem(store: &SqlStore) -> anyhow::Result<Option<String>> {
+    let (_, broken) = store.verify_audit_chain().await?;
+    Ok(broken.map(|b| match b.id {
+        0 => b.reason,
+        id => format!("在第 {id} 号记录处断开：{}", b.reason),
+    }))
+}
+
+/// Replaces the database with a backup; see the module's description.
+pub async fn restore(
+    db_url: &str,
+    file: &Path,
+    force: bool,
+    accept_broken_audit: Option<&str>,
+) -> anyhow::Result<()> {
     let target = sqlite_path(db_url)?;
-    if !file.exists() {
+    if !file.is_file() {
         bail!("备份文件 {} 不存在", file.display());
     }
-    let backup = SqlStore::connect(&format!("sqlite://{}", file.display()))
-        .await
-        .with_context(|| format!("{} 不是有效的 SQLite 数据库", file.display()))?;
-    let integrity = backup.integrity_check().await?;
-    if integrity != "ok" {
-        bail!("备份文件已损坏：{integrity}");
+    let _lock = dblock::exclusive(&target)?;
+    let occupied = SQLITE_SUFFIXES
+        .iter()
+        .any(|s| with_suffix(&target, s).exists());
+    if occupied && !force {
+        bail!(
+            "数据库 {} 已存在。先停止服务，再加 --force 恢复（原数据库会改名保留）",
+            target.display()
+        );
     }
-    if backup.plan().await.ok().flatten().is_none() {
-        bail!("{} 不是 bangfu 的数据库备份（没有方案）", file.display());
-    }
-    backup.close().await;
-    if target.exists() {
-        if !force {
-            bail!(
-                "数据库 {} 已存在。先停止服务，再加 --force 恢复（原数据库会改名保留）",
-                target.display()
-            );
+    let staged = stage(file, &target)?;
+    let installed = async {
+        check_backup(&staged, file, accept_broken_audit).await?;
+        if occupied {
+            let kept = set_aside(&target).await?;
+            println!("原数据库已改名保留为 {}", kept.display());
         }
-        let kept = target.with_extension(format!("before-restore-{}.db", chrono_stamp()));
-        std::fs::rename(&target, &kept)
-            .with_context(|| format!("无法保留原数据库 {}", target.display()))?;
-        for ext in ["db-wal", "db-shm"] {
-            let _ = std::fs::remove_file(target.with_extension(ext));
+        std::fs::rename(&staged, &target)
+            .with_context(|| format!("无法把检查过的备份放到 {}", target.display()))?;
+        sync_dir(&target);
+        anyhow::Ok(())
+    }
+    .await;
+    if installed.is_err() {
+        for suffix in SQLITE_SUFFIXES {
+            let _ = std::fs::remove_file(with_suffix(&staged, suffix));
         }
-        println!("原数据库已改名保留为 {}", kept.display());
     }
-    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::copy(file, &target).with_context(|| format!("无法写入 {}", target.display()))?;
+    installed?;
     println!("已从 {} 恢复到 {}", file.display(), target.display());
     Ok(())
 }
 
-fn chrono_stamp() -> String {
-    std::time::SystemTime::now()
+/// Creates `make(n)` for the first `n` whose files (with `suffixes`) are all new; returns its
+/// path. `create_new` makes the choice safe against any other process picking the same name.
+fn reserve(make: impl Fn(u32) -> PathBuf, suffixes: &[&str]) -> anyhow::Result<PathBuf> {
+    for n in 0..1000 {
+        let path = make(n);
+        let mut made = Vec::new();
+        for suffix in suffixes {
+            let p = with_suffix(&path, suffix);
+            match OpenOptions::new().write(true).create_new(true).open(&p) {
+                Ok(_) => made.push(p),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => break,
+                Err(e) => {
+                    for m in &made {
+                        let _ = std::fs::remove_file(m);
+                    }
+                    return Err(e).with_context(|| format!("无法创建 {}", p.display()));
+                }
+            }
+        }
+        if made.len() == suffixes.len() {
+            return Ok(path);
+        }
+        for m in made {
+            let _ = std::fs::remove_file(m);
+        }
+    }
+    bail!("找不到可用的文件名（{}）", make(0).display())
+}
+
+/// A name for a file beside `target`: `stem.label-SECONDS.NANOS-PID[-N].ext`.
+fn beside(target: &Path, label: &str, n: u32) -> PathBuf {
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs().to_string())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let stem = target
+        .file_stem()
+        .map_or("bangfu".into(), |s| s.to_string_lossy());
+    let ext = target
+        .extension()
+        .map_or("db".into(), |s| s.to_string_lossy());
+    let counter = if n == 0 {
+        String::new()
+    } else {
+        format!("-{n}")
+    };
+    target.with_file_name(format!(
+        "{stem}.{label}-{}.{:09}-{}{counter}.{ext}",
+        now.as_secs(),
+        now.subsec_nanos(),
+        std::process::id()
+    ))
+}
+
+/// A copy of the backup beside the target (so that it can be renamed into place), written to
+/// disk: what gets checked is exactly what gets installed.
+fn stage(file: &Path, target: &Path) -> anyhow::Result<PathBuf> {
+    let staged = reserve(|n| beside(target, "restoring", n), &[""])?;
+    let copied = (|| {
+        let mut from = File::open(file)?;
+        let mut to = OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&staged)?;
+        std::io::copy(&mut from, &mut to)?;
+        to.sync_all()
+    })();
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&staged);
+        return Err(e).with_context(|| format!("无法复制备份文件 {}", file.display()));
+    }
+    Ok(staged)
+}
+
+/// Checks the staged copy of `file`; with a broken audit chain, refuses unless the operator
+/// gave a reason, which is then recorded in the copy's own audit log.
+async fn check_backup(staged: &Path, file: &Path, accept: Option<&str>) -> anyhow::Result<()> {
+    let store = SqlStore::connect(&format!("sqlite://{}", staged.display()))
+        .await
+        .with_context(|| format!("{} 不是有效的 SQLite 数据库", file.display()))?;
+    let checked = async {
+        let integrity = store.integrity_check().await?;
+        if integrity != "ok" {
+            bail!("备份文件已损坏：{integrity}");
+        }
+        if store.plan().await.ok().flatten().is_none() {
+            bail!("{} 不是 bangfu 的数据库备份（没有方案）", file.display());
+        }
+        let problem = audit_chain_problem(&store)
+            .await
+            .with_context(|| format!("无法校验 {} 的审计日志", file.display()))?;
+        if let Some(problem) = problem {
+            let Some(reason) = accept.map(str::trim).filter(|r| !r.is_empty()) else {
+                bail!(
+                    "备份 {} 的审计日志{problem}。备份可能被改动过，未恢复。\
+                     确需恢复时加 --accept-broken-audit \"原因\"，原因会记入恢复后数据库的审计日志",
+                    file.display()
+                );
+            };
+            store
+                .record_audit_entry(NewAuditEntry {
+                    actor: "cli".into(),
+                    action: "restore.accept_broken_audit".into(),
+                    entity: "database".into(),
+                    entity_key: file.display().to_string(),
+                    new_value: Some(format!("从备份恢复时审计日志{problem}")),
+                    reason: Some(reason.to_string()),
+                    ..Default::default()
+                })
+                .await?;
+            println!("注意：备份的审计日志{problem}；已按 --accept-broken-audit 恢复，原因已记入审计日志");
+        }
+        // Everything into the one file that gets renamed into place.
+        if !store.checkpoint_sqlite().await? {
+            bail!("无法把检查过的备份写入单个文件 {}", staged.display());
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    store.close().await;
+    checked?;
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(with_suffix(staged, suffix));
+    }
+    Ok(())
+}
+
+/// Moves the database at `target` aside, with its `-wal` and `-shm`: first folding the WAL into
+/// the file where no reader prevents it, and keeping the WAL with the copy where one does.
+async fn set_aside(target: &Path) -> anyhow::Result<PathBuf> {
+    if target.exists() {
+        match SqlStore::connect(&format!("sqlite://{}", target.display())).await {
+            Ok(store) => {
+                if !store.checkpoint_sqlite().await.unwrap_or(false) {
+                    eprintln!(
+                        "提示：原数据库的 WAL 未能并入主文件（有进程在读），随原数据库一并保留"
+                    );
+                }
+                store.close().await;
+            }
+            Err(e) => eprintln!("提示：无法打开原数据库（{e}），原样保留"),
+        }
+    }
+    let kept = reserve(|n| beside(target, "before-restore", n), &SQLITE_SUFFIXES)?;
+    for suffix in SQLITE_SUFFIXES {
+        let (from, to) = (with_suffix(target, suffix), with_suffix(&kept, suffix));
+        if from.exists() {
+            std::fs::rename(&from, &to).with_context(|| {
+                format!("无法把 {} 改名保留为 {}", from.display(), to.display())
+            })?;
+        } else {
+            let _ = std::fs::remove_file(&to);
+        }
+    }
+    sync_dir(target);
+    Ok(kept)
+}
+
+/// Makes renames in the file's directory durable (best effort).
+fn sync_dir(file: &Path) {
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
 }

@@ -14,14 +14,24 @@ use crate::{BUILT_IN_PLAN, BUILT_IN_PLAN_NAME};
 pub struct Prepared {
     pub state: AppState,
     pub describe_db: String,
+    /// What a live SQLite connection of the store reports; `None` on PostgreSQL.
+    pub settings: Option<bangfu_store::SqliteSettings>,
+    /// The database's lock, held shared for as long as the database is in use.
+    pub lock: Option<crate::dblock::DbLock>,
 }
 
-/// Opens and migrates the database; on a new one loads the plan and creates `admin`.
+/// Opens and migrates the database (creating a PostgreSQL database that does not exist yet);
+/// on a new one loads the plan and creates `admin`.
 pub async fn prepare(db_url: &str, plan_file: Option<&Path>) -> anyhow::Result<Prepared> {
-    let store = SqlStore::connect(db_url)
+    let lock = crate::dblock::shared(db_url)?;
+    let (store, created) = SqlStore::connect_or_create(db_url)
         .await
-        .with_context(|| format!("无法打开数据库 {db_url}"))?;
+        .with_context(|| format!("无法打开数据库 {}", redact(db_url)))?;
+    if created {
+        println!("已创建 PostgreSQL 数据库 {}", redact(db_url));
+    }
     store.migrate().await?;
+    let settings = store.sqlite_settings().await?;
 
     let plan = match store.plan().await? {
         Some(loaded) => {
@@ -56,6 +66,8 @@ pub async fn prepare(db_url: &str, plan_file: Option<&Path>) -> anyhow::Result<P
     Ok(Prepared {
         state: AppState::new(Arc::new(store), Arc::new(plan)),
         describe_db,
+        settings,
+        lock,
     })
 }
 

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod backup;
+mod dblock;
 mod init;
 mod ledger_cmd;
 mod plan_cmd;
@@ -88,13 +89,20 @@ enum Command {
         #[arg(help = "备份文件（不能已存在）")]
         file: PathBuf,
     },
-    #[command(about = "用备份替换数据库（请先停止服务）")]
+    #[command(
+        about = "用备份替换数据库（请先停止服务）：先检查备份的完整性和审计日志，原数据库连同 WAL 改名保留"
+    )]
     Restore {
         #[arg(help = "用 bangfu backup 生成的备份文件")]
         file: PathBuf,
-        #[arg(help = "替换已有数据库（原数据库改名保留）")]
+        #[arg(help = "替换已有数据库（原数据库改名保留）；服务运行时仍然拒绝")]
         #[arg(long)]
         force: bool,
+        #[arg(
+            help = "备份的审计日志有断点时仍然恢复；必须写明原因，原因记入恢复后数据库的审计日志"
+        )]
+        #[arg(long, value_name = "原因")]
+        accept_broken_audit: Option<String>,
     },
 }
 
@@ -176,9 +184,7 @@ enum UserCommand {
     Add {
         #[arg(long)]
         login: String,
-        #[arg(
-            help = "角色：admin、coordinator、reporter、viewer、auditor（或 系统管理员、汇总单位、填报人、领导、审计）"
-        )]
+        #[arg(help = roles_help())]
         #[arg(long)]
         role: String,
         #[arg(help = "填报人所属单位代码（见 bangfu plan show）")]
@@ -222,6 +228,30 @@ enum PlanCommand {
     },
 }
 
+/// Every role a user can have, by code and by Chinese name.
+fn roles_help() -> String {
+    use bangfu_domain::user::Role;
+    let codes: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+    let labels: Vec<&str> = Role::ALL.iter().map(|r| r.label()).collect();
+    format!("角色：{}（或 {}）", codes.join("、"), labels.join("、"))
+}
+
+/// The error and its causes, each said once: a wrapped error often repeats its cause's text.
+fn describe(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('：');
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -244,7 +274,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("错误：{e:#}");
+            eprintln!("错误：{}", describe(&e));
             ExitCode::FAILURE
         }
     }
@@ -253,16 +283,26 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve { addr, plan } => {
-            let prepared = init::prepare(&cli.db, plan.as_deref()).await?;
+            let init::Prepared {
+                state,
+                describe_db,
+                settings,
+                lock,
+            } = init::prepare(&cli.db, plan.as_deref()).await?;
             let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
                 anyhow::anyhow!("无法监听 {addr}：{e}（端口被占用？可用 --addr 换一个）")
             })?;
             let local = listener.local_addr()?;
+            if let Some(settings) = settings {
+                println!("SQLite 设置：{settings}");
+            }
             println!(
-                "bangfu 已启动：http://{local}/ （数据库：{}，方案：{}）",
-                prepared.describe_db, prepared.state.plan.info.title
+                "bangfu 已启动：http://{local}/ （数据库：{describe_db}，方案：{}）",
+                state.plan.info.title
             );
-            bangfu_web::serve(listener, prepared.state).await?;
+            bangfu_web::serve(listener, state).await?;
+            // Held until the server has stopped: `restore` waits for it.
+            drop(lock);
             Ok(ExitCode::SUCCESS)
         }
         Command::Init { plan } => {
@@ -328,8 +368,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             backup::backup(&cli.db, &file).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Restore { file, force } => {
-            backup::restore(&cli.db, &file, force).await?;
+        Command::Restore {
+            file,
+            force,
+            accept_broken_audit,
+        } => {
+            backup::restore(&cli.db, &file, force, accept_broken_audit.as_deref()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify) => accounts::verify_audit(&cli.db).await,

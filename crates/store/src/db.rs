@@ -81,16 +81,8 @@ impl SqlStore {
     /// Creates a SQLite file and its directory when missing. Does not migrate.
     pub async fn connect(url: &str) -> Result<Self> {
         let url = url.trim();
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
-                .await?;
-            return Ok(SqlStore {
-                db: Db::Postgres(pool),
-                sqlite_writer: Default::default(),
-            });
+        if is_postgres(url) {
+            return Ok(connect_postgres(url, false).await?.0);
         }
         let path = url
             .strip_prefix("sqlite://")
@@ -125,6 +117,16 @@ impl SqlStore {
         })
     }
 
+    /// Like [`SqlStore::connect`], but creates a PostgreSQL database that does not exist yet
+    /// (on the same server, with the URL's credentials). True when it created one.
+    pub async fn connect_or_create(url: &str) -> Result<(Self, bool)> {
+        let url = url.trim();
+        if is_postgres(url) {
+            return connect_postgres(url, true).await;
+        }
+        Ok((Self::connect(url).await?, false))
+    }
+
     /// Applies this backend's migrations (idempotent).
     pub async fn migrate(&self) -> Result<()> {
         match &self.db {
@@ -137,6 +139,72 @@ impl SqlStore {
     pub async fn close(&self) {
         on_pool!(self, |pool| pool.close().await)
     }
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// How long a first connection to a PostgreSQL server may take before we give up on it.
+const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens a pool after one plain connection has shown that the server answers and the database
+/// exists: the pool itself would retry a refused connection silently until its timeout.
+async fn connect_postgres(url: &str, create: bool) -> Result<(SqlStore, bool)> {
+    use sqlx::migrate::MigrateDatabase;
+    use sqlx::postgres::PgConnectOptions;
+    use sqlx::Connection;
+    let options =
+        PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.to_string()))?;
+    let server = format!("{}:{}", options.get_host(), options.get_port());
+    let name = options
+        .get_database()
+        .unwrap_or(options.get_username())
+        .to_string();
+    let mut created = false;
+    let probe = tokio::time::timeout(
+        PG_CONNECT_TIMEOUT,
+        sqlx::PgConnection::connect_with(&options),
+    );
+    match probe.await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+        }
+        Err(_) => {
+            let cause = format!("{} 秒内没有应答", PG_CONNECT_TIMEOUT.as_secs());
+            return Err(StoreError::Unreachable { server, cause });
+        }
+        Ok(Err(sqlx::Error::Io(e))) => {
+            let cause = match e.kind() {
+                std::io::ErrorKind::ConnectionRefused => "连接被拒绝".to_string(),
+                _ => e.to_string(),
+            };
+            return Err(StoreError::Unreachable { server, cause });
+        }
+        Ok(Err(sqlx::Error::Database(e))) if e.code().as_deref() == Some("3D000") => {
+            if !create {
+                return Err(StoreError::NoDatabase { name });
+            }
+            sqlx::Postgres::create_database(url)
+                .await
+                .map_err(|e| StoreError::CreateDatabase {
+                    name: name.clone(),
+                    cause: e.to_string(),
+                })?;
+            created = true;
+        }
+        Ok(Err(e)) => return Err(e.into()),
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await?;
+    let store = SqlStore {
+        db: Db::Postgres(pool),
+        sqlite_writer: Default::default(),
+    };
+    Ok((store, created))
 }
 
 impl crate::Store for SqlStore {

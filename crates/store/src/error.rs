@@ -8,6 +8,17 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("数据库地址“{0}”无法识别：应为 sqlite://路径 或 postgres://用户@主机/库名")]
     BadUrl(String),
+    #[error(
+        "无法连接 PostgreSQL 服务器 {server}：{cause}（服务器没有运行，或主机、端口写错了？）"
+    )]
+    Unreachable { server: String, cause: String },
+    #[error(
+        "PostgreSQL 数据库“{name}”不存在：运行 `bangfu init`（或 `bangfu serve`）会创建它，\
+         也可由数据库管理员用 createdb 创建"
+    )]
+    NoDatabase { name: String },
+    #[error("无法创建 PostgreSQL 数据库“{name}”：{cause}。请由数据库管理员用 createdb 创建")]
+    CreateDatabase { name: String, cause: String },
     #[error("无法创建数据目录 {path}：{source}")]
     DataDir {
         path: String,
