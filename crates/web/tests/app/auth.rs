@@ -21,9 +21,12 @@ async fn me(app: &TestApp, cookie: &str) -> StatusCode {
 }
 
 /// An account created three days before "now" logs in and its session works; the session's own
-/// age, not the account's, ends it after twelve hours.
+/// age, not the account's, ends it after twelve hours (the README's absolute limit), even when it
+/// was used every hour and so never idle.
 async fn sessions_last_twelve_hours_from_their_own_start(mut app: TestApp) {
-    app.state.clock = Clock::Fixed(Utc::now() + Duration::days(3));
+    // Whole seconds: PostgreSQL keeps microseconds, and hour 12 is tested to the instant.
+    let start = (Utc::now() + Duration::days(3)).timestamp();
+    app.state.clock = Clock::manual(chrono::DateTime::from_timestamp(start, 0).unwrap());
     let viewer = app.user("old-account", Role::Viewer, None).await;
     assert_eq!(
         me(&app, &viewer.cookie).await,
@@ -32,6 +35,26 @@ async fn sessions_last_twelve_hours_from_their_own_start(mut app: TestApp) {
     );
     let page = app.get_as(&viewer, "/home").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for hour in 1..=12 {
+        app.state.clock.advance(Duration::hours(1));
+        assert_eq!(
+            me(&app, &viewer.cookie).await,
+            StatusCode::OK,
+            "hour {hour}"
+        );
+    }
+    app.state.clock.advance(Duration::hours(1));
+    assert_eq!(
+        me(&app, &viewer.cookie).await,
+        StatusCode::UNAUTHORIZED,
+        "a session 13 hours old is refused"
+    );
+    let page = app.get_as(&viewer, "/home").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(page.location().starts_with("/login"));
+    // A fresh login works at once.
+    let again = app.login("old-account").await;
+    assert_eq!(me(&app, &again.cookie).await, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -113,9 +136,42 @@ async fn the_failing_address_is_refused_after_its_limit_and_it_is_audited() {
 }
 
 #[tokio::test]
-async fn x_forwarded_for_from_an_untrusted_peer_is_ignored() {
-    let app = spawn_app().await;
+async fn x_forwarded_for_is_believed_only_from_a_trusted_proxy() {
+    let mut app = spawn_app().await;
     app.add_user("victim", Role::Reporter, Some("jw")).await;
+    app.state.trusted_proxies = std::sync::Arc::new(vec!["127.0.0.4".parse().unwrap()]);
+    let base = app.serve().await;
+    let proxy = Peer::new(&base, "127.0.0.4");
+    let attacker = [("x-forwarded-for", "203.0.113.7")];
+    fail(&proxy, "victim", 5, &attacker).await;
+    let r = proxy.login("victim", PASSWORD, &attacker).await;
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the client behind the proxy"
+    );
+    // The owner behind the same proxy, and the proxy's own address, are not the attacker.
+    for owner in [
+        vec![("x-forwarded-for", "198.51.100.20")],
+        vec![("x-forwarded-for", "6.6.6.6, 198.51.100.20")],
+    ] {
+        let r = proxy.login("victim", PASSWORD, &owner).await;
+        assert_eq!(r.status, StatusCode::OK, "{owner:?}: {}", r.body);
+    }
+    let entries = app.state.store.audit_entries(100).await.unwrap();
+    assert!(entries
+        .iter()
+        .any(|e| e.action == "login.throttled" && e.address == "203.0.113.7"));
+    assert!(entries
+        .iter()
+        .any(|e| e.action == "login.success" && e.address == "198.51.100.20"));
+}
+
+#[tokio::test]
+async fn x_forwarded_for_from_an_untrusted_peer_is_ignored() {
+    let mut app = spawn_app().await;
+    app.add_user("victim", Role::Reporter, Some("jw")).await;
+    app.state.trusted_proxies = std::sync::Arc::new(vec!["127.0.0.4".parse().unwrap()]);
     let base = app.serve().await;
     let attacker = Peer::new(&base, ATTACKER);
     for i in 0..5 {
@@ -134,12 +190,27 @@ async fn x_forwarded_for_from_an_untrusted_peer_is_ignored() {
     assert!(entries.iter().all(|e| !e.address.starts_with("203.")));
 }
 
-async fn login_form(app: &TestApp, next: &str, origin: Option<&str>) -> crate::helpers::TestResponse {
-    if app.state.store.user_by_login("next-user").await.unwrap().is_none() {
+async fn login_form(
+    app: &TestApp,
+    next: &str,
+    origin: Option<&str>,
+) -> crate::helpers::TestResponse {
+    if app
+        .state
+        .store
+        .user_by_login("next-user")
+        .await
+        .unwrap()
+        .is_none()
+    {
         app.add_user("next-user", Role::Viewer, None).await;
     }
     let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([("login", "next-user"), ("password", PASSWORD), ("next", next)])
+        .extend_pairs([
+            ("login", "next-user"),
+            ("password", PASSWORD),
+            ("next", next),
+        ])
         .finish();
     let mut request = Request::post("/login")
         .header(header::HOST, "bangfu.example")
@@ -179,13 +250,21 @@ async fn after_login_the_browser_goes_only_to_a_path_of_this_site() {
     }
     // The login page carries only a safe value into its form.
     let page = app.get("/login?next=%2F%09%2Fevil.example").await;
-    assert!(page.body.contains("name=\"next\" value=\"/home\""), "{}", page.body);
+    assert!(
+        page.body.contains("name=\"next\" value=\"/home\""),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]
 async fn a_login_posted_from_another_site_starts_no_session() {
     let app = spawn_app().await;
-    for origin in ["https://evil.example", "null", "http://bangfu.example.evil.example"] {
+    for origin in [
+        "https://evil.example",
+        "null",
+        "http://bangfu.example.evil.example",
+    ] {
         let r = login_form(&app, "/home", Some(origin)).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{origin}: {}", r.body);
         assert!(r.headers.get(header::SET_COOKIE).is_none(), "{origin}");
@@ -203,12 +282,45 @@ async fn a_login_posted_from_another_site_starts_no_session() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The site's public address counts as this site too (behind a proxy that rewrites Host).
+    let mut behind = app.state.clone();
+    behind.public_url = Some("https://bangfu.example.gov.cn".into());
+    let body = format!("login=next-user&password={PASSWORD}");
+    for (origin, expected) in [
+        ("https://bangfu.example.gov.cn", StatusCode::SEE_OTHER),
+        ("https://evil.example", StatusCode::FORBIDDEN),
+    ] {
+        let r = tower::ServiceExt::oneshot(
+            bangfu_web::router(behind.clone()),
+            Request::post("/login")
+                .header(header::HOST, "127.0.0.1:8080")
+                .header(header::ORIGIN, origin)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body.clone()))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), expected, "{origin}");
+    }
     // The same form from this site, or from a client that sends no Origin, logs in.
-    for origin in [Some("http://bangfu.example"), Some("https://bangfu.example"), None] {
+    for origin in [
+        Some("http://bangfu.example"),
+        Some("https://bangfu.example"),
+        None,
+    ] {
         let r = login_form(&app, "/home", origin).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{origin:?}: {}", r.body);
         assert!(r.headers.get(header::SET_COOKIE).is_some());
     }
+}
+
+/// The error shown on a page (`<p class="alert error" role="alert">`).
+fn alert(body: &str) -> String {
+    body.split_once("role=\"alert\">")
+        .and_then(|(_, rest)| rest.split_once("</p>"))
+        .map(|(text, _)| text.to_string())
+        .unwrap_or_default()
 }
 
 const WEAK: [&str; 12] = [
@@ -245,7 +357,8 @@ async fn common_and_trivial_passwords_are_refused_wherever_they_are_set() {
             )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{weak}");
-        assert!(r.body.contains("初始密码"), "{weak}: field not named");
+        let message = alert(&r.body);
+        assert!(message.starts_with("初始密码"), "{weak}: {message}");
         let r = app
             .form(
                 "/account/password",
@@ -254,9 +367,20 @@ async fn common_and_trivial_passwords_are_refused_wherever_they_are_set() {
             )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{weak}");
-        assert!(r.body.contains("新密码"), "{weak}: field not named");
+        let message = alert(&r.body);
+        assert!(message.starts_with("新密码"), "{weak}: {message}");
+        assert!(
+            ["常见", "重复", "连续"].iter().any(|w| message.contains(w)),
+            "{weak}: {message}"
+        );
     }
-    assert!(app.state.store.user_by_login("newbie").await.unwrap().is_none());
+    assert!(app
+        .state
+        .store
+        .user_by_login("newbie")
+        .await
+        .unwrap()
+        .is_none());
     let r = app
         .form(
             "/account/password",

@@ -18,8 +18,12 @@ async fn nul_is_refused_before_the_database(app: TestApp) {
     // A login, as a form and as JSON.
     responses.push((
         "login form",
-        app.form("/login", None, &[("login", "ad\0min"), ("password", PASSWORD)])
-            .await,
+        app.form(
+            "/login",
+            None,
+            &[("login", "ad\0min"), ("password", PASSWORD)],
+        )
+        .await,
     ));
     responses.push((
         "login JSON",
@@ -32,11 +36,18 @@ async fn nul_is_refused_before_the_database(app: TestApp) {
         .await,
     ));
     // A query string and a path segment.
-    responses.push(("audit query", app.get_as(&auditor, "/audit?user=a%00b").await));
+    responses.push((
+        "audit query",
+        app.get_as(&auditor, "/audit?user=a%00b").await,
+    ));
     responses.push((
         "admin path",
-        app.form("/admin/users/a%00b/active", Some(&admin), &[("active", "false")])
-            .await,
+        app.form(
+            "/admin/users/a%00b/active",
+            Some(&admin),
+            &[("active", "false")],
+        )
+        .await,
     ));
     responses.push((
         "admin reset path",
@@ -94,9 +105,15 @@ async fn bodies_over_the_limit_are_413_with_a_chinese_json_error() {
     let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
     for megabytes in [20, 50] {
         let comment = "x".repeat(megabytes * 1024 * 1024);
-        let body = serde_json::json!({"values": [{"indicator": "1.3", "value": "1", "comment": comment}]});
+        let body =
+            serde_json::json!({"values": [{"indicator": "1.3", "value": "1", "comment": comment}]});
         let r = app
-            .json(Method::PUT, "/api/v1/reports/2018Q1/jw/values", Some(&jw), body)
+            .json(
+                Method::PUT,
+                "/api/v1/reports/2018Q1/jw/values",
+                Some(&jw),
+                body,
+            )
             .await;
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{megabytes} MB");
         let error = r.json()["error"].as_str().unwrap().to_string();
@@ -153,4 +170,68 @@ async fn personal_and_report_data_is_never_cached() {
         .to_str()
         .unwrap()
         .contains("no-store"));
+}
+
+async fn api_login(app: &TestApp) -> crate::helpers::TestResponse {
+    app.json(
+        Method::POST,
+        "/api/v1/login",
+        None,
+        serde_json::json!({"login": "clerk", "password": PASSWORD}),
+    )
+    .await
+}
+
+fn set_cookie(r: &crate::helpers::TestResponse) -> String {
+    r.headers
+        .get(header::SET_COOKIE)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_when_the_site_is_served_over_https() {
+    let mut app = spawn_app().await;
+    app.add_user("clerk", Role::Viewer, None).await;
+    let plain = api_login(&app).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    let cookie = set_cookie(&plain);
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    app.state.secure_cookies = true;
+    assert!(set_cookie(&api_login(&app).await).contains("; Secure"));
+    let page = app
+        .form(
+            "/login",
+            None,
+            &[("login", "clerk"), ("password", PASSWORD)],
+        )
+        .await;
+    assert!(
+        set_cookie(&page).contains("; Secure"),
+        "{}",
+        set_cookie(&page)
+    );
+
+    // Behind a trusted proxy that terminates HTTPS: believed from it, from nobody else.
+    let mut app = spawn_app().await;
+    app.add_user("clerk", Role::Viewer, None).await;
+    app.state.trusted_proxies = std::sync::Arc::new(vec!["127.0.0.4".parse().unwrap()]);
+    let base = app.serve().await;
+    let https = [("x-forwarded-proto", "https")];
+    for (peer, headers, secure) in [
+        ("127.0.0.4", &https[..], true),
+        ("127.0.0.4", &[][..], false),
+        ("127.0.0.2", &https[..], false),
+    ] {
+        let r = crate::peer::Peer::new(&base, peer)
+            .login("clerk", PASSWORD, headers)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(
+            set_cookie(&r).contains("; Secure"),
+            secure,
+            "{peer} {headers:?}"
+        );
+    }
 }

@@ -13,4 +13,5 @@ mod pages;
 mod peer;
 mod reporting;
 mod sheets;
+mod tokens;
 mod web_pages;

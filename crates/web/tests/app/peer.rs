@@ -46,7 +46,12 @@ impl Peer {
     }
 
     /// `POST /api/v1/login`, with extra headers (e.g. `X-Forwarded-For`).
-    pub async fn login(&self, login: &str, password: &str, headers: &[(&str, &str)]) -> TestResponse {
+    pub async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
         let mut request = Request::builder()
             .method(Method::POST)
             .uri("/api/v1/login")
