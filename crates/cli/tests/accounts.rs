@@ -48,7 +48,10 @@ fn easy_passwords_are_refused_naming_the_setting() {
         );
         assert!(!out.status.success(), "{weak}");
         let err = text(&out.stderr);
-        assert!(err.contains("BANGFU_PASSWORD 不可用：密码"), "{weak}: {err}");
+        assert!(
+            err.contains("BANGFU_PASSWORD 不可用：密码"),
+            "{weak}: {err}"
+        );
     }
     let ok = bangfu(
         &["user", "add", "--login", "clerk", "--role", "viewer"],
@@ -65,16 +68,34 @@ async fn tokens_created_with_an_expiry_keep_it() {
     assert!(bangfu(&["init"], &db, None).status.success());
     let before = chrono::Utc::now();
     let out = bangfu(
-        &["token", "create", "--login", "admin", "--expires-in-days", "7"],
+        &[
+            "token",
+            "create",
+            "--login",
+            "admin",
+            "--expires-in-days",
+            "7",
+        ],
         &db,
         None,
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("有效期至"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("有效期至"),
+        "{}",
+        text(&out.stdout)
+    );
     let lasting = bangfu(&["token", "create", "--login", "admin"], &db, None);
     assert!(text(&lasting.stdout).contains("一直有效"));
     let zero = bangfu(
-        &["token", "create", "--login", "admin", "--expires-in-days", "0"],
+        &[
+            "token",
+            "create",
+            "--login",
+            "admin",
+            "--expires-in-days",
+            "0",
+        ],
         &db,
         None,
     );

@@ -126,13 +126,9 @@ fn is_common(password: &str) -> bool {
 /// One character, or a short group of up to four, repeated (`aaaaaaaaaa`, `abcabcabcabc`).
 fn is_repetitive(password: &str) -> bool {
     let chars: Vec<char> = password.to_lowercase().chars().collect();
-    (1..=4.min(chars.len() / 2)).any(|period| {
-        chars.len() % period == 0
-            && chars
-                .iter()
-                .enumerate()
-                .all(|(i, c)| *c == chars[i % period])
-    })
+    // A shorter last chunk differs from the first: the length must be a multiple of the group.
+    (1..=4.min(chars.len() / 2))
+        .any(|period| chars.chunks(period).all(|chunk| chunk == &chars[..period]))
 }
 
 /// Each character one after the other, up or down (`1234567890`, `abcdefghij`, `9876543210`);
