@@ -29,7 +29,10 @@ pub async fn headers(request: Request, next: Next) -> Response {
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        // Not `no-referrer`: with it browsers send `Origin: null` on this site's own forms, and
+        // the origin check (login CSRF) could not tell them from another site's. Other sites
+        // still get no referrer at all.
+        HeaderValue::from_static("same-origin"),
     );
     response
 }

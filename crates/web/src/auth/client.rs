@@ -114,9 +114,15 @@ fn authority(url: &str) -> Option<String> {
     (!host.is_empty() && !host.contains('@')).then(|| host.to_ascii_lowercase())
 }
 
-/// True unless the browser says the request comes from another site. A request without `Origin`
-/// and `Referer` (a script, an old client) is let through: it carries no victim's cookies.
+/// True unless the browser says the request comes from another site. Browsers that send
+/// `Sec-Fetch-Site` are believed (it does not depend on the referrer policy); otherwise `Origin`, or
+/// failing that `Referer`, must name this host; `Origin: null` (a sandboxed or privacy-stripped
+/// page) is refused. A request with none of them (a script, a command-line client) is let through:
+/// it carries no victim's cookies.
 pub fn same_site(headers: &HeaderMap, state: &AppState, from_trusted_proxy: bool) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
     let source = match headers.get(header::ORIGIN) {
         Some(origin) => origin.to_str().ok().and_then(authority),
         None => match headers.get(header::REFERER) {

@@ -282,6 +282,27 @@ async fn a_login_posted_from_another_site_starts_no_session() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Browsers that say where a request comes from are believed over Origin and Referer.
+    for (site, origin, expected) in [
+        ("cross-site", None, StatusCode::FORBIDDEN),
+        (
+            "same-site",
+            Some("https://bangfu.example"),
+            StatusCode::FORBIDDEN,
+        ),
+        ("same-origin", Some("null"), StatusCode::SEE_OTHER),
+    ] {
+        let mut request = Request::post("/login")
+            .header(header::HOST, "bangfu.example")
+            .header("sec-fetch-site", site)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(origin) = origin {
+            request = request.header(header::ORIGIN, origin);
+        }
+        let body = format!("login=next-user&password={PASSWORD}");
+        let r = app.send(request.body(Body::from(body)).unwrap()).await;
+        assert_eq!(r.status, expected, "{site}");
+    }
     // The site's public address counts as this site too (behind a proxy that rewrites Host).
     let mut behind = app.state.clone();
     behind.public_url = Some("https://bangfu.example.gov.cn".into());

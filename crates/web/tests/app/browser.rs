@@ -370,11 +370,19 @@ mod cycle {
             .unwrap();
         let mut file = None;
         for _ in 0..200 {
-            file = std::fs::read_dir(&browser.downloads)
+            let files: Vec<_> = std::fs::read_dir(&browser.downloads)
                 .unwrap()
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .find(|p| p.extension().is_some_and(|x| x == "xlsx"));
-            if file.is_some() {
+                .collect();
+            // Chromium reserves the final name with an empty file while the download runs.
+            let running = files
+                .iter()
+                .any(|p| p.extension().is_some_and(|x| x == "crdownload"));
+            file = files.into_iter().find(|p| {
+                p.extension().is_some_and(|x| x == "xlsx")
+                    && std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
+            });
+            if file.is_some() && !running {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
