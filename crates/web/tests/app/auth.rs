@@ -111,9 +111,7 @@ async fn twenty_failures_from_one_address_do_not_block_another() {
     }
 }
 
-#[tokio::test]
-async fn the_failing_address_is_refused_after_its_limit_and_it_is_audited() {
-    let app = spawn_app().await;
+async fn the_failing_address_is_refused_after_its_limit_and_it_is_audited(app: TestApp) {
     app.add_user("victim", Role::Reporter, Some("jw")).await;
     let base = app.serve().await;
     let attacker = Peer::new(&base, ATTACKER);
@@ -133,6 +131,18 @@ async fn the_failing_address_is_refused_after_its_limit_and_it_is_audited() {
     assert!(!throttled.is_empty(), "throttled attempts are audited");
     assert_eq!(throttled[0].address, ATTACKER);
     assert_eq!(throttled[0].entity_key, "victim");
+}
+
+#[tokio::test]
+async fn the_failing_address_is_refused_after_its_limit_on_sqlite() {
+    the_failing_address_is_refused_after_its_limit_and_it_is_audited(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn the_failing_address_is_refused_after_its_limit_on_postgres() {
+    if let Some(app) = spawn_app_on_postgres().await {
+        the_failing_address_is_refused_after_its_limit_and_it_is_audited(app).await;
+    }
 }
 
 #[tokio::test]
