@@ -111,3 +111,37 @@ async fn tokens_created_with_an_expiry_keep_it() {
     assert_eq!(tokens[1].expires_at, None);
     store.close().await;
 }
+
+#[test]
+fn serve_refuses_malformed_proxy_and_url_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("bangfu.db").display());
+    for (args, expected) in [
+        (
+            vec!["--trusted-proxies", "10.0.0.0/8"],
+            "受信任代理“10.0.0.0/8”不是 IP 地址",
+        ),
+        (
+            vec!["--public-url", "bangfu.example.gov.cn"],
+            "--public-url 须以 https:// 或 http:// 开头",
+        ),
+    ] {
+        let mut all = vec!["serve", "--addr", "127.0.0.1:0"];
+        all.extend(args);
+        let out = bangfu(&all, &db, None);
+        assert!(!out.status.success());
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    let from_env = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("BANGFU_DATABASE_URL", &db)
+        .env("BANGFU_TRUSTED_PROXIES", "127.0.0.1, proxy.local")
+        .output()
+        .unwrap();
+    assert!(!from_env.status.success());
+    assert!(text(&from_env.stderr).contains("proxy.local"));
+}
