@@ -229,6 +229,14 @@ fn cases(ids: &Ids) -> Vec<Case> {
             form(&[("current", "wrong"), ("new", "x"), ("confirm", "y")]),
             LoggedIn,
         ),
+        case(M::GET, "/home", "/home", Payload::None, LoggedIn),
+        case(
+            M::GET,
+            "/reports/{period}/{unit}",
+            "/reports/2018Q1/jw",
+            Payload::None,
+            ViewA,
+        ),
         case(
             M::GET,
             "/account/tokens",
@@ -249,14 +257,6 @@ fn cases(ids: &Ids) -> Vec<Case> {
             &format!("/account/tokens/{token}/revoke"),
             Payload::None,
             Admin,
-        ),
-        case(M::GET, "/home", "/home", Payload::None, LoggedIn),
-        case(
-            M::GET,
-            "/reports/{period}/{unit}",
-            "/reports/2018Q1/jw",
-            Payload::None,
-            ViewA,
         ),
         case(
             M::POST,
