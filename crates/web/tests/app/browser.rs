@@ -438,9 +438,13 @@ mod cycle {
 
     /// Clicks the element `css` (a submit button) and waits until the URL contains `part`.
     async fn submit_to(c: &Client, css: &str, part: &str) {
-        el(c, Locator::Css(css)).await.click().await.unwrap();
+        let button = el(c, Locator::Css(css)).await;
+        button.click().await.unwrap();
         for _ in 0..200 {
-            if c.current_url().await.unwrap().as_str().contains(part) {
+            // The URL may already contain `part` (the same message twice): wait for the new page
+            // too, which leaves the clicked button behind (stale).
+            let replaced = button.tag_name().await.is_err();
+            if replaced && c.current_url().await.unwrap().as_str().contains(part) {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
