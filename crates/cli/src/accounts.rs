@@ -2,8 +2,8 @@
 
 use anyhow::{bail, Context};
 use bangfu_domain::user::{Login, Role};
-use bangfu_store::NewUser;
 use bangfu_store::{AuditStore, SessionStore, SqlStore, UserStore};
+use bangfu_store::{NewApiToken, NewUser};
 use bangfu_web::auth::session::{random_hex, sha256_hex};
 use std::process::ExitCode;
 
@@ -73,7 +73,12 @@ pub async fn add_user(db_url: &str, args: UserArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn create_token(db_url: &str, login: &str, label: &str) -> anyhow::Result<()> {
+pub async fn create_token(
+    db_url: &str,
+    login: &str,
+    label: &str,
+    expires_in_days: Option<u32>,
+) -> anyhow::Result<()> {
     let (store, _) = open(db_url).await?;
     let Some(user) = store.user_by_login(login).await? else {
         bail!("没有登录名为“{login}”的用户");
@@ -82,12 +87,26 @@ pub async fn create_token(db_url: &str, login: &str, label: &str) -> anyhow::Res
         bail!("用户“{login}”已停用");
     }
     let token = format!("bf_{}", random_hex(24));
-    let id = store
-        .create_token(&user, &sha256_hex(&token), label, "cli")
-        .await?;
+    let now = chrono::Utc::now();
+    let expires_at = expires_in_days.map(|d| now + chrono::Duration::days(i64::from(d)));
+    let new = NewApiToken {
+        token_hash: sha256_hex(&token),
+        label: label.to_string(),
+        created_at: now,
+        expires_at,
+    };
+    let id = store.create_token(&user, new, "cli").await?;
     println!("API 令牌（编号 {id}，只显示这一次，请妥善保存）：");
     println!("{token}");
     println!("使用方法：Authorization: Bearer {token}");
+    match expires_at {
+        Some(at) => println!(
+            "有效期至：{}（北京时间）",
+            at.with_timezone(&bangfu_web::beijing())
+                .format("%Y-%m-%d %H:%M")
+        ),
+        None => println!("有效期：一直有效，直到吊销（bangfu token revoke {id}）"),
+    }
     Ok(())
 }
 

@@ -87,7 +87,8 @@ pub fn read_plan_source(file: Option<&Path>) -> anyhow::Result<(String, String)>
 pub async fn new_password(var: &str) -> anyhow::Result<(String, bool, String)> {
     let (password, generated) = match std::env::var(var) {
         Ok(p) if !p.is_empty() => {
-            check_password_strength(&p).map_err(|e| anyhow::anyhow!("{var} 不可用：{e}"))?;
+            check_password_strength("密码", &p)
+                .map_err(|e| anyhow::anyhow!("{var} 不可用：{e}"))?;
             (p, false)
         }
         _ => (generate_password(), true),

@@ -67,6 +67,7 @@ async fn actor(store: &SqlStore, plan: &Plan, login: Option<&str>) -> anyhow::Re
         bail!("用户“{login}”已停用，不能登记资金台账");
     }
     let subject = Subject {
+        login: &user.login,
         role: user.role,
         unit: user.unit_code.as_deref(),
     };

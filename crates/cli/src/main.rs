@@ -48,6 +48,8 @@ enum Command {
         #[arg(help = "新数据库要载入的方案文件（默认：内置的大兴区方案）")]
         #[arg(long)]
         plan: Option<PathBuf>,
+        #[command(flatten)]
+        web: WebSettings,
     },
     #[command(about = "只准备数据库、不启动服务：迁移、载入方案、创建管理员")]
     Init {
@@ -104,6 +106,45 @@ enum Command {
         #[arg(long, value_name = "原因")]
         accept_broken_audit: Option<String>,
     },
+}
+
+/// How the site is reached: behind which proxies, over HTTPS or not.
+#[derive(clap::Args)]
+struct WebSettings {
+    #[arg(
+        help = "受信任的反向代理的 IP 地址（逗号分隔）：只有来自它们的 X-Forwarded-For / X-Forwarded-Proto / X-Forwarded-Host 才被采信"
+    )]
+    #[arg(long, env = "BANGFU_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: String,
+    #[arg(help = "会话 Cookie 一律加 Secure 标记（经 HTTPS 访问时使用）")]
+    #[arg(long, env = "BANGFU_SECURE_COOKIES")]
+    secure_cookies: bool,
+    #[arg(
+        help = "用户访问本系统的网址，例如 https://bangfu.example.gov.cn；为 https 时 Cookie 加 Secure，其主机名也被当作本站来源"
+    )]
+    #[arg(long, env = "BANGFU_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+impl WebSettings {
+    fn apply(self, state: &mut bangfu_web::AppState) -> anyhow::Result<()> {
+        let proxies = bangfu_web::auth::client::parse_trusted_proxies(&self.trusted_proxies)
+            .map_err(anyhow::Error::msg)?;
+        state.trusted_proxies = std::sync::Arc::new(proxies);
+        let public = self
+            .public_url
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .filter(|u| !u.is_empty());
+        if let Some(url) = &public {
+            if !url.starts_with("https://") && !url.starts_with("http://") {
+                anyhow::bail!("--public-url 须以 https:// 或 http:// 开头：{url}");
+            }
+        }
+        state.secure_cookies =
+            self.secure_cookies || public.as_deref().is_some_and(|u| u.starts_with("https://"));
+        state.public_url = public;
+        Ok(())
+    }
 }
 
 #[derive(Subcommand)]
@@ -208,6 +249,9 @@ enum TokenCommand {
         #[arg(help = "令牌用途")]
         #[arg(long, default_value = "API 令牌")]
         label: String,
+        #[arg(help = "有效天数；过期后令牌被拒绝（不填则一直有效，直到吊销）")]
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        expires_in_days: Option<u32>,
     },
     #[command(about = "按编号吊销令牌")]
     Revoke { id: i64 },
@@ -282,13 +326,14 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { addr, plan } => {
+        Command::Serve { addr, plan, web } => {
             let init::Prepared {
-                state,
+                mut state,
                 describe_db,
                 settings,
                 lock,
             } = init::prepare(&cli.db, plan.as_deref()).await?;
+            web.apply(&mut state)?;
             let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
                 anyhow::anyhow!("无法监听 {addr}：{e}（端口被占用？可用 --addr 换一个）")
             })?;
@@ -332,8 +377,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             accounts::add_user(&cli.db, args).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Token(TokenCommand::Create { login, label }) => {
-            accounts::create_token(&cli.db, &login, &label).await?;
+        Command::Token(TokenCommand::Create {
+            login,
+            label,
+            expires_in_days,
+        }) => {
+            accounts::create_token(&cli.db, &login, &label, expires_in_days).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Form(FormCommand::Export {

@@ -5,6 +5,7 @@ use crate::user::Role;
 /// The person acting, as the policy sees them. Anonymous visitors are `None` at the call site.
 #[derive(Debug, Clone, Copy)]
 pub struct Subject<'a> {
+    pub login: &'a str,
     pub role: Role,
     /// The unit a reporter acts for.
     pub unit: Option<&'a str>,
@@ -17,6 +18,10 @@ pub enum Action<'a> {
     ViewPlan,
     /// Own account: change password, see own profile.
     ManageOwnAccount,
+    /// List one's own API tokens, create one (its secret shown once), give it an expiry.
+    ManageOwnTokens,
+    /// Revoke an API token owned by `owner` (a login): the owner, or an administrator.
+    RevokeToken { owner: &'a str },
     /// See a unit's report, its values, narrative, history and evidence files.
     ViewReport { unit: &'a str },
     /// Change a unit's values, narrative or evidence, and submit it.
@@ -65,7 +70,8 @@ pub fn allows(subject: Option<Subject<'_>>, action: Action<'_>) -> bool {
     };
     let own_unit = |unit: &str| s.role == Role::Reporter && s.unit == Some(unit);
     match action {
-        Action::ViewPlan | Action::ManageOwnAccount => true,
+        Action::ViewPlan | Action::ManageOwnAccount | Action::ManageOwnTokens => true,
+        Action::RevokeToken { owner } => s.login == owner || s.role == Role::Admin,
         Action::ViewReport { unit } => s.role != Role::Reporter || own_unit(unit),
         Action::EditReport { unit } => own_unit(unit),
         Action::ReviewReport => s.role == Role::Coordinator,
@@ -93,7 +99,38 @@ mod tests {
     use super::*;
 
     fn who(role: Role, unit: Option<&str>) -> Option<Subject<'_>> {
-        Some(Subject { role, unit })
+        Some(Subject {
+            login: "someone",
+            role,
+            unit,
+        })
+    }
+
+    #[test]
+    fn tokens_are_managed_by_their_owner_and_revoked_by_the_owner_or_an_admin() {
+        assert!(!allows(None, Action::ManageOwnTokens));
+        assert!(!allows(None, Action::RevokeToken { owner: "li" }));
+        for role in Role::ALL {
+            let li = Subject {
+                login: "li",
+                role,
+                unit: None,
+            };
+            let wang = Subject {
+                login: "wang",
+                ..li
+            };
+            assert!(allows(Some(li), Action::ManageOwnTokens), "{role}");
+            assert!(
+                allows(Some(li), Action::RevokeToken { owner: "li" }),
+                "{role}"
+            );
+            assert_eq!(
+                allows(Some(wang), Action::RevokeToken { owner: "li" }),
+                role == Role::Admin,
+                "{role}"
+            );
+        }
     }
 
     #[test]

@@ -111,9 +111,63 @@ impl fmt::Display for Login {
 /// Minimum password length for every account.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
-pub fn check_password_strength(password: &str) -> Result<(), String> {
+/// Passwords that guessing lists try first; shipped in the binary, compared without case.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    COMMON_PASSWORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .any(|l| l == lower)
+}
+
+/// One character, or a short group of up to four, repeated (`aaaaaaaaaa`, `abcabcabcabc`).
+fn is_repetitive(password: &str) -> bool {
+    let chars: Vec<char> = password.to_lowercase().chars().collect();
+    // A shorter last chunk differs from the first: the length must be a multiple of the group.
+    (1..=4.min(chars.len() / 2))
+        .any(|period| chars.chunks(period).all(|chunk| chunk == &chars[..period]))
+}
+
+/// Each character one after the other, up or down (`1234567890`, `abcdefghij`, `9876543210`);
+/// after 9 comes 0 and before 0 comes 9, as on a keyboard.
+fn is_run(password: &str) -> bool {
+    let chars: Vec<char> = password.to_lowercase().chars().collect();
+    let step = |a: char, b: char| -> Option<i32> {
+        match (a, b) {
+            ('9', '0') => Some(1),
+            ('0', '9') => Some(-1),
+            _ => Some(b as i32 - a as i32).filter(|d| d.abs() == 1),
+        }
+    };
+    let Some(first) = chars.windows(2).next().and_then(|w| step(w[0], w[1])) else {
+        return false;
+    };
+    chars.windows(2).all(|w| step(w[0], w[1]) == Some(first))
+}
+
+/// Refuses passwords that are short, on the list of common ones, one repeated character or group,
+/// or a plain run. `field` names the form field or setting in the message ("新密码").
+pub fn check_password_strength(field: &str, password: &str) -> Result<(), String> {
+    if is_common(password) {
+        return Err(format!(
+            "{field}过于常见（在常用密码名单中），很容易被猜中，请换一个"
+        ));
+    }
+    if is_repetitive(password) {
+        return Err(format!(
+            "{field}只是同一个字符或同一组字符的重复，很容易被猜中，请换一个"
+        ));
+    }
+    if is_run(password) {
+        return Err(format!(
+            "{field}是连续的字符序列（如 1234567890、abcdefghij），很容易被猜中，请换一个"
+        ));
+    }
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(format!("密码至少需要 {MIN_PASSWORD_CHARS} 个字符"));
+        return Err(format!("{field}至少需要 {MIN_PASSWORD_CHARS} 个字符"));
     }
     Ok(())
 }
@@ -139,7 +193,54 @@ mod tests {
 
     #[test]
     fn short_passwords_are_refused() {
-        assert!(check_password_strength("short").is_err());
-        assert!(check_password_strength("long enough!").is_ok());
+        assert!(check_password_strength("密码", "short").is_err());
+        assert!(check_password_strength("密码", "long enough!").is_ok());
+    }
+
+    #[test]
+    fn common_repetitive_and_sequential_passwords_are_refused_naming_the_field() {
+        for (weak, why) in [
+            ("123456", "常见"),
+            ("woaini1314", "常见"),
+            ("WoAiNi1314", "常见"),
+            ("qwerty123", "常见"),
+            ("password1", "常见"),
+            ("admin123", "常见"),
+            ("abc123456", "常见"),
+            ("1qaz2wsx3edc", "常见"),
+            ("11111111", "常见"),
+            ("zzzzzzzzzzzz", "重复"),
+            ("abcabcabcabc", "重复"),
+            ("12121212121212", "重复"),
+            ("1234567890", "常见"),
+            ("2345678901", "连续"),
+            ("9876543210", "连续"),
+            ("abcdefghijkl", "连续"),
+            ("ZYXWVUTSRQPO", "连续"),
+        ] {
+            let e = check_password_strength("新密码", weak).unwrap_err();
+            assert!(e.starts_with("新密码"), "{weak}: {e}");
+            assert!(e.contains(why), "{weak}: {e}");
+        }
+        for fine in [
+            "river-lantern-42",
+            "大兴帮扶协作2018年度",
+            "a-long-test-password",
+        ] {
+            assert!(check_password_strength("新密码", fine).is_ok(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn the_common_list_is_long_lowercase_and_ships_the_chinese_favourites() {
+        let entries: Vec<&str> = COMMON_PASSWORDS
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        assert!(entries.len() >= 200, "{}", entries.len());
+        assert!(entries.iter().all(|e| *e == e.to_lowercase().trim()));
+        for must in ["5201314", "woaini1314", "qq123456", "1qaz2wsx"] {
+            assert!(entries.contains(&must), "{must}");
+        }
     }
 }

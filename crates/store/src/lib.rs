@@ -36,7 +36,7 @@ pub use reports::{
     EvidenceFile, EvidenceMeta, NewEvidence, ReportEvent, ReportState, SaveReport, StoredReport,
     Transition, UnitValue,
 };
-pub use sessions::{ApiToken, Session};
+pub use sessions::{ApiToken, NewApiToken, Session};
 pub use users::{NewUser, User};
 
 use async_trait::async_trait;
@@ -77,19 +77,19 @@ pub trait SessionStore: Send + Sync {
         id_hash: &str,
         csrf_token: &str,
         address: &str,
+        now: DateTime<Utc>,
     ) -> Result<()>;
     async fn record_login_failure(&self, login: &str, address: &str) -> Result<()>;
+    /// A login refused unread because its address failed too often (`note`: which limit).
+    async fn record_login_throttled(&self, login: &str, address: &str, note: &str) -> Result<()>;
     async fn session(&self, id_hash: &str) -> Result<Option<(Session, User)>>;
     async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()>;
     async fn delete_session(&self, id_hash: &str, login: &str, address: &str) -> Result<()>;
-    async fn create_token(
-        &self,
-        user: &User,
-        token_hash: &str,
-        label: &str,
-        actor: &str,
-    ) -> Result<i64>;
-    async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>>;
+    async fn create_token(&self, user: &User, token: NewApiToken, actor: &str) -> Result<i64>;
+    /// The owner of a token that is neither revoked nor expired at `now`.
+    async fn user_by_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>>;
+    /// The login of a token's owner, revoked or not.
+    async fn token_owner(&self, id: i64) -> Result<Option<String>>;
     async fn tokens(&self, user: &User) -> Result<Vec<ApiToken>>;
     async fn revoke_token(&self, id: i64, actor: &str) -> Result<bool>;
 }

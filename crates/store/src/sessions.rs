@@ -15,11 +15,12 @@ pub struct Session {
     pub last_seen_at: DateTime<Utc>,
 }
 
+/// The session's own times carry their own names: the user's `created_at` is in the same row.
 #[derive(sqlx::FromRow)]
 struct SessionUserRow {
     csrf_token: String,
-    created_at: DateTime<Utc>,
-    last_seen_at: DateTime<Utc>,
+    session_created_at: DateTime<Utc>,
+    session_last_seen_at: DateTime<Utc>,
     #[sqlx(flatten)]
     user: UserRow,
 }
@@ -30,6 +31,31 @@ pub struct ApiToken {
     pub label: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Refused from this instant on; `None`: until revoked.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl ApiToken {
+    /// Usable at `now`: neither revoked nor expired.
+    pub fn is_valid_at(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| now < e)
+    }
+}
+
+/// A token to store: the hash of its secret, what it is for, when it was made and until when.
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    pub token_hash: String,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenUserRow {
+    token_expires_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    user: UserRow,
 }
 
 fn login_entry(login: &str, address: &str, action: &str, note: Option<String>) -> NewAuditEntry {
@@ -52,8 +78,8 @@ impl SessionStore for SqlStore {
         id_hash: &str,
         csrf_token: &str,
         address: &str,
+        now: DateTime<Utc>,
     ) -> Result<()> {
-        let now = Utc::now();
         let insert = stmt!(
             "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -74,9 +100,21 @@ impl SessionStore for SqlStore {
         Ok(())
     }
 
+    async fn record_login_throttled(&self, login: &str, address: &str, note: &str) -> Result<()> {
+        let entry = audit::append(login_entry(
+            login,
+            address,
+            "login.throttled",
+            Some(note.to_string()),
+        ));
+        in_write_tx!(self, |tx| execute_all!(tx, [entry]));
+        Ok(())
+    }
+
     async fn session(&self, id_hash: &str) -> Result<Option<(Session, User)>> {
         let sql = format!(
-            "SELECT s.csrf_token, s.created_at, s.last_seen_at, {USER_COLUMNS_U} \
+            "SELECT s.csrf_token, s.created_at AS session_created_at, \
+             s.last_seen_at AS session_last_seen_at, {USER_COLUMNS_U} \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
         );
         let row = on_pool!(self, |pool| sqlx::query_as::<_, SessionUserRow>(&sql)
@@ -87,8 +125,8 @@ impl SessionStore for SqlStore {
             Ok((
                 Session {
                     csrf_token: r.csrf_token,
-                    created_at: r.created_at,
-                    last_seen_at: r.last_seen_at,
+                    created_at: r.session_created_at,
+                    last_seen_at: r.session_last_seen_at,
                 },
                 User::try_from(r.user)?,
             ))
@@ -115,57 +153,75 @@ impl SessionStore for SqlStore {
         Ok(())
     }
 
-    async fn create_token(
-        &self,
-        user: &User,
-        token_hash: &str,
-        label: &str,
-        actor: &str,
-    ) -> Result<i64> {
-        let insert = stmt!(
-            "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4)",
-            user.id,
-            token_hash,
-            label,
-            Utc::now()
-        );
+    async fn create_token(&self, user: &User, token: NewApiToken, actor: &str) -> Result<i64> {
+        let note = match token.expires_at {
+            Some(at) => format!("{}（有效期至 {}）", token.label, at.to_rfc3339()),
+            None => token.label.clone(),
+        };
         let entry = audit::append(NewAuditEntry {
             actor: actor.to_string(),
             action: "token.create".into(),
             entity: "user".into(),
             entity_key: user.login.clone(),
-            new_value: Some(label.to_string()),
+            new_value: Some(note),
             ..Default::default()
         });
         Ok(in_write_tx!(self, |tx| {
-            execute_all!(tx, [insert, entry]);
+            sqlx::query(
+                "INSERT INTO api_tokens (user_id, token_hash, label, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(user.id)
+            .bind(&token.token_hash)
+            .bind(&token.label)
+            .bind(token.created_at)
+            .bind(token.expires_at)
+            .execute(&mut *tx)
+            .await?;
+            execute_all!(tx, [entry]);
             sqlx::query_scalar::<_, i64>("SELECT id FROM api_tokens WHERE token_hash = $1")
-                .bind(token_hash)
+                .bind(&token.token_hash)
                 .fetch_one(&mut *tx)
                 .await?
         }))
     }
 
-    async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>> {
+    async fn user_by_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS_U} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+            "SELECT t.expires_at AS token_expires_at, {USER_COLUMNS_U} \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
         );
-        let row = on_pool!(self, |pool| sqlx::query_as::<_, UserRow>(&sql)
+        let row = on_pool!(self, |pool| sqlx::query_as::<_, TokenUserRow>(&sql)
             .bind(token_hash)
             .fetch_optional(pool)
             .await?);
-        row.map(User::try_from).transpose()
+        // Compared here rather than in SQL: SQLite keeps times as text.
+        row.filter(|r| r.token_expires_at.is_none_or(|e| now < e))
+            .map(|r| User::try_from(r.user))
+            .transpose()
+    }
+
+    async fn token_owner(&self, id: i64) -> Result<Option<String>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar::<_, String>(
+                "SELECT u.login FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        }))
     }
 
     async fn tokens(&self, user: &User) -> Result<Vec<ApiToken>> {
         Ok(on_pool!(self, |pool| {
             sqlx::query_as::<_, ApiToken>(
-            "SELECT id, label, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id"
-        )
-        .bind(user.id)
-        .fetch_all(pool)
-        .await?
+                "SELECT id, label, created_at, revoked_at, expires_at FROM api_tokens \
+             WHERE user_id = $1 ORDER BY id",
+            )
+            .bind(user.id)
+            .fetch_all(pool)
+            .await?
         }))
     }
 

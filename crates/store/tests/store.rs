@@ -423,7 +423,7 @@ async fn sessions_and_tokens_follow_the_account(store: &SqlStore) {
         .unwrap();
     let user = store.user_by_login("li").await.unwrap().unwrap();
     store
-        .create_session(&user, "hash-a", "csrf-a", "10.0.0.1")
+        .create_session(&user, "hash-a", "csrf-a", "10.0.0.1", chrono::Utc::now())
         .await
         .unwrap();
     let (session, found) = store.session("hash-a").await.unwrap().unwrap();
@@ -444,7 +444,7 @@ async fn sessions_and_tokens_follow_the_account(store: &SqlStore) {
     );
     // Disabling ends sessions too; the flag is visible to the login check.
     store
-        .create_session(&user, "hash-c", "csrf-c", "10.0.0.1")
+        .create_session(&user, "hash-c", "csrf-c", "10.0.0.1", chrono::Utc::now())
         .await
         .unwrap();
     assert!(store.set_user_active("li", false, "admin").await.unwrap());
@@ -456,12 +456,21 @@ async fn sessions_and_tokens_follow_the_account(store: &SqlStore) {
         .unwrap());
 
     let id = store
-        .create_token(&user, "tok-hash", "导入脚本", "admin")
+        .create_token(
+            &user,
+            bangfu_store::NewApiToken {
+                token_hash: "tok-hash".into(),
+                label: "导入脚本".into(),
+                created_at: chrono::Utc::now(),
+                expires_at: None,
+            },
+            "admin",
+        )
         .await
         .unwrap();
     assert_eq!(
         store
-            .user_by_token("tok-hash")
+            .user_by_token("tok-hash", chrono::Utc::now())
             .await
             .unwrap()
             .unwrap()
@@ -470,7 +479,11 @@ async fn sessions_and_tokens_follow_the_account(store: &SqlStore) {
     );
     assert!(store.revoke_token(id, "admin").await.unwrap());
     assert!(!store.revoke_token(id, "admin").await.unwrap());
-    assert!(store.user_by_token("tok-hash").await.unwrap().is_none());
+    assert!(store
+        .user_by_token("tok-hash", chrono::Utc::now())
+        .await
+        .unwrap()
+        .is_none());
     let actions: Vec<String> = store
         .audit_entries(50)
         .await

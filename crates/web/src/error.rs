@@ -20,6 +20,9 @@ pub enum AppError {
     Csrf,
     #[error("{0}")]
     BadRequest(String),
+    /// The body is over its limit: 413, whatever part of the stack noticed.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("数据校验未通过")]
     Validation(Vec<Finding>),
     #[error(transparent)]
@@ -28,6 +31,19 @@ pub enum AppError {
     Template(#[from] askama::Error),
     #[error("{0}")]
     Internal(String),
+}
+
+/// A body over `limit` bytes.
+pub fn too_large(limit: usize) -> AppError {
+    AppError::TooLarge(format!(
+        "提交的内容过大：不能超过 {} MB",
+        limit.div_ceil(1024 * 1024)
+    ))
+}
+
+/// Text with a NUL character, refused wherever it arrives (PostgreSQL cannot store it).
+pub fn nul_refused() -> AppError {
+    AppError::BadRequest("输入中含有空字符（NUL，\\0），请删除后重试".into())
 }
 
 impl AppError {
@@ -42,6 +58,7 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Store(e) => match e {
                 StoreError::VersionConflict { .. }

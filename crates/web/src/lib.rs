@@ -20,7 +20,11 @@ use axum::Router;
 use bangfu_domain::Plan;
 use bangfu_store::Store;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use std::sync::Arc;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+/// Largest request body, except uploads (which have their own limits): JSON and forms.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// Largest evidence file (佐证材料) accepted.
 pub const MAX_EVIDENCE_BYTES: usize = 20 * 1024 * 1024;
@@ -30,19 +34,40 @@ pub fn beijing() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
 
-/// Where "now" comes from: the system clock, or a fixed instant in tests.
+/// Where "now" comes from: the system clock, a fixed instant, or (in tests) an instant that can be
+/// moved while the server runs, shared by every clone of the state.
 #[derive(Clone, Debug)]
 pub enum Clock {
     System,
     Fixed(DateTime<Utc>),
+    Manual(Arc<Mutex<DateTime<Utc>>>),
 }
 
 impl Clock {
+    /// A clock standing at `at` until [`Clock::set`] or [`Clock::advance`] moves it.
+    pub fn manual(at: DateTime<Utc>) -> Clock {
+        Clock::Manual(Arc::new(Mutex::new(at)))
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         match self {
             Clock::System => Utc::now(),
             Clock::Fixed(t) => *t,
+            Clock::Manual(t) => *t.lock().unwrap_or_else(|p| p.into_inner()),
         }
+    }
+
+    /// Moves a manual clock to `at`; any other clock becomes fixed there.
+    pub fn set(&mut self, at: DateTime<Utc>) {
+        match self {
+            Clock::Manual(t) => *t.lock().unwrap_or_else(|p| p.into_inner()) = at,
+            other => *other = Clock::Fixed(at),
+        }
+    }
+
+    pub fn advance(&mut self, by: chrono::Duration) {
+        let at = self.now() + by;
+        self.set(at);
     }
 
     /// Today's date in China Standard Time (UTC+8), where the deadlines fall.
@@ -57,8 +82,15 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub plan: Arc<Plan>,
     pub clock: Clock,
-    /// Mark the session cookie `Secure` (behind HTTPS).
+    /// Mark the session cookie `Secure` (served over HTTPS). Requests that a trusted proxy
+    /// forwarded with `X-Forwarded-Proto: https` get a `Secure` cookie in any case.
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For`, `X-Forwarded-Proto` and `X-Forwarded-Host` are
+    /// believed; from anyone else these headers are ignored.
+    pub trusted_proxies: Arc<Vec<IpAddr>>,
+    /// The address users reach the site at (`https://bangfu.example.gov.cn`), when set: its host
+    /// is accepted as the origin of forms besides the request's own host.
+    pub public_url: Option<String>,
     /// Spreadsheets uploaded on the report page, waiting for confirmation.
     pub pending_imports: sheets::PendingImports,
     pub login_throttle: auth::throttle::LoginThrottle,
@@ -71,6 +103,8 @@ impl AppState {
             plan,
             clock: Clock::System,
             secure_cookies: false,
+            trusted_proxies: Arc::new(Vec::new()),
+            public_url: None,
             pending_imports: sheets::PendingImports::default(),
             login_throttle: auth::throttle::LoginThrottle::default(),
         }
@@ -89,6 +123,11 @@ pub fn router(state: AppState) -> Router {
             "/account/password",
             get(pages::auth::password_form).post(pages::auth::change_password),
         )
+        .route(
+            "/account/tokens",
+            get(pages::tokens::list).post(pages::tokens::create),
+        )
+        .route("/account/tokens/{id}/revoke", post(pages::tokens::revoke))
         .route("/home", get(pages::home::show))
         .route(
             "/reports/{period}/{unit}",
@@ -249,6 +288,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::session::authenticate,
         ))
+        .layer(axum::middleware::from_fn(extract::refuse_nul_in_uri))
+        // axum's own limit (the default made explicit): the extractors turn it into a 413.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
 }

@@ -1,4 +1,6 @@
-//! Security headers on every response.
+//! Security headers on every response, and `Cache-Control: no-store` on everything but the static
+//! assets: pages and JSON carry names, report figures and CSRF tokens that no shared or browser
+//! cache should keep.
 
 use axum::extract::Request;
 use axum::http::header::{self, HeaderValue};
@@ -10,8 +12,12 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub async fn headers(request: Request, next: Next) -> Response {
+    let asset = request.uri().path().starts_with("/assets/");
     let mut response = next.run(request).await;
     let h = response.headers_mut();
+    if !asset {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),
@@ -23,7 +29,10 @@ pub async fn headers(request: Request, next: Next) -> Response {
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        // Not `no-referrer`: with it browsers send `Origin: null` on this site's own forms, and
+        // the origin check (login CSRF) could not tell them from another site's. Other sites
+        // still get no referrer at all.
+        HeaderValue::from_static("same-origin"),
     );
     response
 }

@@ -5,7 +5,8 @@ pub mod areas;
 pub mod ledger;
 pub mod sheets;
 
-use crate::auth::session::{session_cookie, ClientAddress};
+use crate::auth::client::ClientInfo;
+use crate::auth::session::session_cookie;
 use crate::auth::Actor;
 use crate::error::{ApiError, AppError};
 use crate::extract::JsonBody;
@@ -63,12 +64,12 @@ struct Me<'a> {
 
 pub async fn login(
     State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
+    client: ClientInfo,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult {
-    match check_credentials(&state, &req.login, &req.password, &address).await? {
+    match check_credentials(&state, &req.login, &req.password, &client.address).await? {
         Ok(user) => {
-            let (cookie, csrf) = start_session(&state, &user, &address).await?;
+            let (cookie, csrf) = start_session(&state, &user, &client).await?;
             let me = Me {
                 login: &user.login,
                 name: &user.display_name,
@@ -95,7 +96,10 @@ pub async fn logout(State(state): State<AppState>, actor: Actor) -> ApiResult {
             .await?;
     }
     Ok((
-        [(header::SET_COOKIE, session_cookie("", state.secure_cookies))],
+        [(
+            header::SET_COOKIE,
+            session_cookie("", state.secure_cookies || actor.https),
+        )],
         Json(serde_json::json!({ "ok": true })),
     )
         .into_response())

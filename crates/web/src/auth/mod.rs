@@ -1,5 +1,6 @@
 //! Authentication: who is asking. Authorisation (may they?) is `bangfu_domain::policy`.
 
+pub mod client;
 pub mod password;
 pub mod session;
 pub mod throttle;

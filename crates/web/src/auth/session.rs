@@ -1,6 +1,7 @@
 //! Sessions (cookie) and API tokens (Bearer), resolved once per request by [`authenticate`],
 //! which also refuses cross-site request forgery on every state-changing request.
 
+use super::client::{self, ClientInfo};
 use crate::error::AppError;
 use crate::AppState;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -12,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bangfu_domain::policy::{self, Action, Subject};
 use bangfu_store::User;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use sha2::{Digest, Sha256};
 
 pub const SESSION_COOKIE: &str = "bangfu_session";
@@ -23,7 +24,7 @@ pub const IDLE_TIMEOUT_MINUTES: i64 = 120;
 /// And after this long in any case.
 pub const ABSOLUTE_TIMEOUT_HOURS: i64 = 12;
 /// Form bodies are small; files go through multipart with the token in the query string.
-const FORM_LIMIT: usize = 2 * 1024 * 1024;
+const FORM_LIMIT: usize = crate::MAX_BODY_BYTES;
 
 /// The logged-in person and how they authenticated.
 #[derive(Debug, Clone)]
@@ -32,11 +33,14 @@ pub struct Actor {
     /// The session's cookie hash and CSRF token; `None` for a Bearer token.
     pub session: Option<(String, String)>,
     pub address: String,
+    /// The request came over HTTPS (as a trusted proxy says): its cookies are `Secure`.
+    pub https: bool,
 }
 
 impl Actor {
     pub fn subject(&self) -> Subject<'_> {
         Subject {
+            login: &self.user.login,
             role: self.user.role,
             unit: self.user.unit_code.as_deref(),
         }
@@ -135,14 +139,6 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-pub fn client_address(request: &Request) -> String {
-    request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default()
-}
-
 /// The `Set-Cookie` value for a new session (or, with an empty value, one that clears it).
 pub fn session_cookie(value: &str, secure: bool) -> String {
     let max_age = if value.is_empty() {
@@ -167,46 +163,28 @@ pub async fn authenticate(State(state): State<AppState>, request: Request, next:
 }
 
 async fn resolve(state: AppState, request: Request, next: Next) -> Result<Response, AppError> {
-    let address = client_address(&request);
-    let mut actor = None;
-    if let Some(token) = bearer(request.headers()) {
-        match state.store.user_by_token(&sha256_hex(token)).await? {
-            Some(user) if user.active => {
-                actor = Some(Actor {
-                    user,
-                    session: None,
-                    address: address.clone(),
-                })
-            }
-            _ => return Err(AppError::Unauthenticated),
-        }
-    } else if let Some(cookie) = cookie_value(request.headers(), SESSION_COOKIE) {
-        let id_hash = sha256_hex(cookie);
-        if let Some((session, user)) = state.store.session(&id_hash).await? {
-            let now = state.clock.now();
-            let idle = now - session.last_seen_at > Duration::minutes(IDLE_TIMEOUT_MINUTES);
-            let old = now - session.created_at > Duration::hours(ABSOLUTE_TIMEOUT_HOURS);
-            if user.active && !idle && !old {
-                // Touch at most once a minute: reads stay reads under load.
-                if now - session.last_seen_at > Duration::seconds(60) {
-                    state.store.touch_session(&id_hash, Utc::now()).await?;
-                }
-                actor = Some(Actor {
-                    user,
-                    session: Some((id_hash, session.csrf_token)),
-                    address: address.clone(),
-                });
-            }
-        }
+    let (mut parts, body) = request.into_parts();
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_canonical());
+    let client = ClientInfo::resolve(&parts.headers, peer, &state.trusted_proxies);
+    parts.extensions.insert(client.clone());
+    let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let from_proxy = peer.is_some_and(|ip| state.trusted_proxies.contains(&ip));
+    // Login CSRF and its kin: a browser on another site may not post here, with or without a
+    // session. Bearer clients are not browsers and carry no victim's cookie.
+    if unsafe_method
+        && bearer(&parts.headers).is_none()
+        && !client::same_site(&parts.headers, &state, from_proxy)
+    {
+        return Err(AppError::Csrf);
     }
-
-    let mut request = request;
+    let actor = actor_of(&state, &parts.headers, &client).await?;
+    let mut request = Request::from_parts(parts, body);
     if let Some(actor) = &actor {
         if let Some((_, csrf)) = &actor.session {
-            if !matches!(
-                *request.method(),
-                Method::GET | Method::HEAD | Method::OPTIONS
-            ) {
+            if unsafe_method {
                 let (ok, rebuilt) = csrf_matches(request, csrf).await?;
                 if !ok {
                     return Err(AppError::Csrf);
@@ -217,6 +195,46 @@ async fn resolve(state: AppState, request: Request, next: Next) -> Result<Respon
         request.extensions_mut().insert(actor.clone());
     }
     Ok(next.run(request).await.into_response())
+}
+
+/// The actor behind a Bearer token or a session cookie, if any. A bad token is an error (a script
+/// should know); a stale cookie is just no actor (the login page follows).
+async fn actor_of(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &ClientInfo,
+) -> Result<Option<Actor>, AppError> {
+    let now = state.clock.now();
+    let actor = |user, session| Actor {
+        user,
+        session,
+        address: client.address.clone(),
+        https: client.https,
+    };
+    if let Some(token) = bearer(headers) {
+        return match state.store.user_by_token(&sha256_hex(token), now).await? {
+            Some(user) if user.active => Ok(Some(actor(user, None))),
+            _ => Err(AppError::Unauthenticated),
+        };
+    }
+    let Some(cookie) = cookie_value(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let id_hash = sha256_hex(cookie);
+    let Some((session, user)) = state.store.session(&id_hash).await? else {
+        return Ok(None);
+    };
+    // Both limits count from the session's own times, never from the account's creation.
+    let idle = now - session.last_seen_at > Duration::minutes(IDLE_TIMEOUT_MINUTES);
+    let old = now - session.created_at > Duration::hours(ABSOLUTE_TIMEOUT_HOURS);
+    if !user.active || idle || old {
+        return Ok(None);
+    }
+    // Touch at most once a minute: reads stay reads under load.
+    if now - session.last_seen_at > Duration::seconds(60) {
+        state.store.touch_session(&id_hash, now).await?;
+    }
+    Ok(Some(actor(user, Some((id_hash, session.csrf_token)))))
 }
 
 /// Looks for the token in the header, the query string, or an urlencoded form body.
@@ -245,26 +263,9 @@ async fn csrf_matches(request: Request, expected: &str) -> Result<(bool, Request
     let (parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, FORM_LIMIT)
         .await
-        .map_err(|_| AppError::BadRequest("提交的内容过大".into()))?;
+        .map_err(|_| crate::error::too_large(FORM_LIMIT))?;
     let ok = form_urlencoded::parse(&bytes)
         .find(|(k, _)| k == CSRF_FIELD)
         .is_some_and(|(_, v)| matches(&v));
     Ok((ok, Request::from_parts(parts, Body::from(bytes))))
-}
-
-/// The client's IP address when the server knows it (empty in in-process tests).
-pub struct ClientAddress(pub String);
-
-impl FromRequestParts<AppState> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_default(),
-        ))
-    }
 }

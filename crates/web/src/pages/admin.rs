@@ -141,7 +141,7 @@ pub async fn new_user(
     let password = if password.is_empty() {
         generate_password()
     } else {
-        check_password_strength(password)?;
+        check_password_strength("初始密码", password)?;
         password.to_string()
     };
     let hash = hash_password(password.clone()).await?;

@@ -96,6 +96,7 @@ pub fn action_label(action: &str) -> &str {
         "plan.load" => "载入方案",
         "login.success" => "登录",
         "login.failure" => "登录失败",
+        "login.throttled" => "登录被限制（失败过多）",
         "logout" => "退出",
         "user.create" => "创建用户",
         "user.disable" => "停用用户",

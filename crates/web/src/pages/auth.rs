@@ -1,8 +1,9 @@
 //! Login, logout and changing one's own password.
 
 use super::{see_other, see_other_with_cookie, Nav};
+use crate::auth::client::ClientInfo;
 use crate::auth::password::{hash_password, verify_password};
-use crate::auth::session::{random_hex, session_cookie, sha256_hex, ClientAddress};
+use crate::auth::session::{random_hex, session_cookie, sha256_hex};
 use crate::auth::{Actor, MaybeActor};
 use crate::error::AppError;
 use crate::extract::FormBody;
@@ -33,12 +34,52 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only local paths: never redirect to another site after login.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/home".to_string(),
+/// Only a path of this site: one leading `/`, then no `/` or `\\` (a browser reads `//host` and
+/// `/\\host` as another site), and no control character or whitespace anywhere, as sent or once
+/// percent-decoded (browsers drop tabs and newlines, so `/%09/evil.example` is `//evil.example`;
+/// a newline cannot be put in a header at all). Anything else goes to the user's home page.
+pub fn safe_next(next: Option<&str>) -> String {
+    const HOME: &str = "/home";
+    let Some(next) = next else {
+        return HOME.to_string();
+    };
+    let decoded = percent_decoded(next);
+    let acceptable = |p: &str| {
+        let mut chars = p.chars();
+        chars.next() == Some('/')
+            && !matches!(chars.next(), Some('/' | '\\'))
+            && !p.contains('\\')
+            && !p.chars().any(|c| c.is_control() || c.is_whitespace())
+    };
+    if acceptable(next) && acceptable(&decoded) {
+        next.to_string()
+    } else {
+        HOME.to_string()
     }
+}
+
+/// `%XX` sequences decoded (one level), the rest kept; invalid UTF-8 becomes U+FFFD.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 pub async fn login_form(
@@ -80,22 +121,28 @@ impl Refusal {
 }
 
 /// Checks a login and password; the same answer for an unknown login and a wrong password, and
-/// 429 once too many attempts failed for the login or from the address.
+/// 429, without reading the password, to an address that failed too often (see `throttle`).
 pub async fn check_credentials(
     state: &AppState,
     login: &str,
     password: &str,
     address: &str,
 ) -> Result<Result<User, Refusal>, AppError> {
-    if let Some(minutes) = state.login_throttle.blocked(login, address) {
+    if let Some(block) = state.login_throttle.blocked(login, address) {
+        if block.report {
+            state
+                .store
+                .record_login_throttled(login.trim(), address, block.reason)
+                .await?;
+        }
         return Ok(Err(Refusal::new(
             StatusCode::TOO_MANY_REQUESTS,
-            format!("登录失败次数过多，请 {minutes} 分钟后再试"),
+            format!("登录失败次数过多，请 {} 分钟后再试", block.minutes),
         )));
     }
     let outcome = verify_credentials(state, login, password, address).await?;
     match &outcome {
-        Ok(user) => state.login_throttle.succeeded(&user.login),
+        Ok(user) => state.login_throttle.succeeded(&user.login, address),
         Err(_) => state.login_throttle.failed(login, address),
     }
     Ok(outcome)
@@ -138,25 +185,32 @@ async fn verify_credentials(
 pub async fn start_session(
     state: &AppState,
     user: &User,
-    address: &str,
+    client: &ClientInfo,
 ) -> Result<(String, String), AppError> {
     let secret = random_hex(32);
     let csrf = random_hex(32);
     state
         .store
-        .create_session(user, &sha256_hex(&secret), &csrf, address)
+        .create_session(
+            user,
+            &sha256_hex(&secret),
+            &csrf,
+            &client.address,
+            state.clock.now(),
+        )
         .await?;
-    Ok((session_cookie(&secret, state.secure_cookies), csrf))
+    let secure = state.secure_cookies || client.https;
+    Ok((session_cookie(&secret, secure), csrf))
 }
 
 pub async fn login(
     State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
+    client: ClientInfo,
     FormBody(form): FormBody<LoginForm>,
 ) -> Result<Response, AppError> {
-    match check_credentials(&state, &form.login, &form.password, &address).await? {
+    match check_credentials(&state, &form.login, &form.password, &client.address).await? {
         Ok(user) => {
-            let (cookie, _) = start_session(&state, &user, &address).await?;
+            let (cookie, _) = start_session(&state, &user, &client).await?;
             Ok(see_other_with_cookie(
                 &safe_next(form.next.as_deref()),
                 cookie,
@@ -183,7 +237,7 @@ pub async fn logout(State(state): State<AppState>, actor: Actor) -> Result<Respo
     }
     Ok(see_other_with_cookie(
         "/login",
-        session_cookie("", state.secure_cookies),
+        session_cookie("", state.secure_cookies || actor.https),
     ))
 }
 
@@ -230,7 +284,7 @@ pub async fn change_password(
     } else if form.new != form.confirm {
         Some("两次输入的新密码不一致".to_string())
     } else {
-        check_password_strength(&form.new).err()
+        check_password_strength("新密码", &form.new).err()
     };
     if let Some(error) = problem {
         let page = PasswordPage {
@@ -246,7 +300,11 @@ pub async fn change_password(
         .set_password(actor.login(), &hash, actor.login())
         .await?;
     // Every session ended with the change; this browser gets a fresh one.
-    let (cookie, _) = start_session(&state, &actor.user, &actor.address).await?;
+    let client = ClientInfo {
+        address: actor.address.clone(),
+        https: actor.https,
+    };
+    let (cookie, _) = start_session(&state, &actor.user, &client).await?;
     Ok(see_other_with_cookie(
         "/account/password?msg=password",
         cookie,

@@ -18,6 +18,7 @@ pub mod projects;
 pub mod reconciliation;
 pub mod report;
 pub mod tasks;
+pub mod tokens;
 
 use crate::auth::Actor;
 use crate::error::AppError;
@@ -66,6 +67,9 @@ impl Nav {
         links.push(("/problems", "问题台账"));
         links.push(("/assessment", "年度考核"));
         links.push(("/account/password", "修改密码"));
+        if a.may(Action::ManageOwnTokens) {
+            links.push(("/account/tokens", "API 令牌"));
+        }
         Nav {
             user: Some((a.user.display_name.clone(), a.user.role.label())),
             links,
@@ -97,6 +101,8 @@ pub fn flash(code: Option<&str>) -> Option<&'static str> {
         "finding_updated" => "审计意见已更新。",
         "ledger_imported" => "已从 Excel 导入，全部行已写入。",
         "area_stats" => "受援地贫困数据已保存。",
+        "token_created" => "API 令牌已创建。",
+        "token_revoked" => "API 令牌已吊销，使用它的程序将无法再访问。",
         _ => return None,
     })
 }

@@ -192,6 +192,8 @@ struct Ids {
     project: i64,
     finding: i64,
     document: i64,
+    /// A token of another user (revoked already): only an administrator may revoke it.
+    token: i64,
 }
 
 fn cases(ids: &Ids) -> Vec<Case> {
@@ -202,6 +204,7 @@ fn cases(ids: &Ids) -> Vec<Case> {
         project,
         finding,
         document,
+        token,
     } = *ids;
     use Method as M;
     use Need::*;
@@ -246,6 +249,27 @@ fn cases(ids: &Ids) -> Vec<Case> {
             "/reports/2018Q1/jw",
             Payload::None,
             ViewA,
+        ),
+        case(
+            M::GET,
+            "/account/tokens",
+            "/account/tokens",
+            Payload::None,
+            LoggedIn,
+        ),
+        case(
+            M::POST,
+            "/account/tokens",
+            "/account/tokens",
+            form(&[("label", "矩阵令牌")]),
+            LoggedIn,
+        ),
+        case(
+            M::POST,
+            "/account/tokens/{id}/revoke",
+            &format!("/account/tokens/{token}/revoke"),
+            Payload::None,
+            Admin,
         ),
         case(
             M::POST,
@@ -967,12 +991,7 @@ async fn every_route_for_every_caller_follows_the_policy() {
     let id = app
         .state
         .store
-        .create_token(
-            &robot,
-            &bangfu_web::auth::session::sha256_hex(revoked),
-            "t",
-            "test",
-        )
+        .create_token(&robot, crate::helpers::new_token(revoked, "t"), "test")
         .await
         .unwrap();
     app.state.store.revoke_token(id, "test").await.unwrap();
@@ -1037,6 +1056,7 @@ async fn every_route_for_every_caller_follows_the_policy() {
         project,
         finding,
         document,
+        token: id,
     });
     let covered: BTreeSet<(String, String)> = all
         .iter()

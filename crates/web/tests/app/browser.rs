@@ -370,11 +370,19 @@ mod cycle {
             .unwrap();
         let mut file = None;
         for _ in 0..200 {
-            file = std::fs::read_dir(&browser.downloads)
+            let files: Vec<_> = std::fs::read_dir(&browser.downloads)
                 .unwrap()
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .find(|p| p.extension().is_some_and(|x| x == "xlsx"));
-            if file.is_some() {
+                .collect();
+            // Chromium reserves the final name with an empty file while the download runs.
+            let running = files
+                .iter()
+                .any(|p| p.extension().is_some_and(|x| x == "crdownload"));
+            file = files.into_iter().find(|p| {
+                p.extension().is_some_and(|x| x == "xlsx")
+                    && std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
+            });
+            if file.is_some() && !running {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -436,9 +444,13 @@ mod cycle {
 
     /// Clicks the element `css` (a submit button) and waits until the URL contains `part`.
     async fn submit_to(c: &Client, css: &str, part: &str) {
-        el(c, Locator::Css(css)).await.click().await.unwrap();
+        let button = el(c, Locator::Css(css)).await;
+        button.click().await.unwrap();
         for _ in 0..200 {
-            if c.current_url().await.unwrap().as_str().contains(part) {
+            // The URL may already contain `part` (the same message twice): wait for the new page
+            // too, which leaves the clicked button behind (stale).
+            let replaced = button.tag_name().await.is_err();
+            if replaced && c.current_url().await.unwrap().as_str().contains(part) {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -39,6 +39,16 @@ impl TestResponse {
     }
 }
 
+/// An API token with `secret`, made now, without expiry.
+pub fn new_token(secret: &str, label: &str) -> bangfu_store::NewApiToken {
+    bangfu_store::NewApiToken {
+        token_hash: bangfu_web::auth::session::sha256_hex(secret),
+        label: label.to_string(),
+        created_at: Utc::now(),
+        expires_at: None,
+    }
+}
+
 /// A logged-in browser or API client: its session cookie and CSRF token.
 #[derive(Clone, Debug)]
 pub struct Client {

@@ -2,12 +2,16 @@
 
 mod access;
 mod areas;
+mod auth;
 mod browser;
+mod guard;
 mod helpers;
 mod hostile;
 mod ledger;
 mod oversight;
 mod pages;
+mod peer;
 mod reporting;
 mod sheets;
+mod tokens;
 mod web_pages;

@@ -55,7 +55,7 @@ async fn every_response_carries_security_headers() {
         assert!(csp.contains("frame-ancestors 'none'"), "{path}");
         assert!(!csp.contains("unsafe-inline"), "{path}");
         assert_eq!(r.headers["x-content-type-options"], "nosniff");
-        assert_eq!(r.headers["referrer-policy"], "no-referrer");
+        assert_eq!(r.headers["referrer-policy"], "same-origin");
     }
 }
 

@@ -449,12 +449,7 @@ async fn bearer_tokens_work_until_revoked() {
     let id = app
         .state
         .store
-        .create_token(
-            &user,
-            &bangfu_web::auth::session::sha256_hex(token),
-            "脚本",
-            "admin",
-        )
+        .create_token(&user, crate::helpers::new_token(token, "脚本"), "admin")
         .await
         .unwrap();
     let me = |t: &'static str| {
