@@ -18,22 +18,38 @@
 //! A column headed 序号 is ignored; any other unknown header is refused, so that a misspelt column
 //! is never silently dropped.
 
-use crate::import::{check_container, normalize_label};
+use crate::grid::{Book, Bounds, Grid};
+use crate::import::{formula_note, normalize_label};
 use crate::{cell_name, ExportError, ImportProblem};
 use bangfu_domain::ledger::input::{ProjectInput, TxInput};
 use bangfu_domain::ledger::{Money, Project, ProjectStatus, Sector, TxDraft, TxKind};
 use bangfu_domain::plan::Plan;
-use calamine::{open_workbook_from_rs, Data, Range, Reader, Xlsx};
+use calamine::Data;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatAlign, Workbook};
 use std::collections::BTreeMap;
-use std::io::Cursor;
 
 /// Rows searched for the header row (titles may stand above it).
 pub const HEADER_SEARCH_ROWS: u32 = 10;
 /// Most data rows in one import: the whole file is one all-or-nothing write.
 pub const MAX_LEDGER_ROWS: usize = 5000;
+/// Most sheet rows read: content below row 20 000 refuses the file (blank rows may stand between
+/// the data rows, but no more than [`MAX_LEDGER_ROWS`] of them may carry data).
+pub const MAX_LEDGER_SHEET_ROWS: u32 = 20_000;
+/// Most columns read: thirty (A to AD), or ten more than the template when a plan has so many
+/// sources of money that the project list is wider.
+pub const MAX_LEDGER_COLUMNS: u32 = 30;
+/// Cells visited, blank or not, in a ledger sheet.
+const MAX_LEDGER_CELLS: u64 = 1_000_000;
+
+fn ledger_bounds(plan: &Plan) -> Bounds {
+    let template = header_labels(LedgerKind::Projects, plan).len() as u32 + 1;
+    Bounds {
+        rows: MAX_LEDGER_SHEET_ROWS,
+        cols: MAX_LEDGER_COLUMNS.max(template + 10),
+    }
+}
 
 /// Which ledger sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -557,16 +573,16 @@ impl Columns {
     }
 }
 
-fn text_cell(range: &Range<Data>, row: u32, col: u32) -> Option<String> {
-    match range.get_value((row, col)) {
-        Some(Data::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+fn text_cell(grid: &Grid, row: u32, col: u32) -> Option<String> {
+    match grid.get(row, col) {
+        Data::String(s) if !s.trim().is_empty() => Some(s.clone()),
         _ => None,
     }
 }
 
 /// The header row: the first of the top rows whose headers say which sheet it is.
-fn find_header(range: &Range<Data>, plan: &Plan) -> Result<Columns, Vec<LedgerProblem>> {
-    let (Some((r0, c0)), Some((r1, c1))) = (range.start(), range.end()) else {
+fn find_header(grid: &Grid, plan: &Plan) -> Result<Columns, Vec<LedgerProblem>> {
+    let (Some((r0, c0)), Some((r1, c1))) = (grid.start(), grid.end()) else {
         return Err(vec![LedgerProblem::file("第一个工作表是空的")]);
     };
     for row in r0..=r1.min(HEADER_SEARCH_ROWS - 1) {
@@ -576,7 +592,7 @@ fn find_header(range: &Range<Data>, plan: &Plan) -> Result<Columns, Vec<LedgerPr
             .enumerate()
         {
             for col in c0..=c1 {
-                let Some(text) = text_cell(range, row, col) else {
+                let Some(text) = text_cell(grid, row, col) else {
                     continue;
                 };
                 match classify(&text, kind, plan) {
@@ -597,7 +613,7 @@ fn find_header(range: &Range<Data>, plan: &Plan) -> Result<Columns, Vec<LedgerPr
             [p, t] if p > t => LedgerKind::Projects,
             _ => LedgerKind::Transactions,
         };
-        return header_columns(range, plan, kind, row, c0, c1);
+        return header_columns(grid, plan, kind, row, c0, c1);
     }
     Err(vec![LedgerProblem::file(format!(
         "找不到表头：第一个工作表的前 {HEADER_SEARCH_ROWS} 行中应有援建项目清单的表头（项目名称、受援地、行业、实施单位、批复金额-…（元）等）\
@@ -606,7 +622,7 @@ fn find_header(range: &Range<Data>, plan: &Plan) -> Result<Columns, Vec<LedgerPr
 }
 
 fn header_columns(
-    range: &Range<Data>,
+    grid: &Grid,
     plan: &Plan,
     kind: LedgerKind,
     row: u32,
@@ -616,10 +632,10 @@ fn header_columns(
     let mut problems = Vec::new();
     let mut cols: Vec<(u32, Field, CellType, String)> = Vec::new();
     for col in c0..=c1 {
-        let text = match range.get_value((row, col)) {
-            Some(Data::String(s)) => s.trim().to_string(),
-            Some(Data::Empty) | None => continue,
-            Some(other) => other.to_string(),
+        let text = match grid.get(row, col) {
+            Data::String(s) => s.trim().to_string(),
+            Data::Empty => continue,
+            other => other.to_string(),
         };
         if text.is_empty() {
             continue;
@@ -793,24 +809,12 @@ pub fn read_ledger_sheet(
     plan: &Plan,
     existing_projects: &[Project],
 ) -> Result<LedgerSheet, Vec<LedgerProblem>> {
-    check_container(bytes, "台账表格")
-        .map_err(|ps| ps.into_iter().map(LedgerProblem::from).collect::<Vec<_>>())?;
-    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| {
-        vec![LedgerProblem::file(
-            "文件已损坏或不是 Excel 工作簿（.xlsx），无法读取",
-        )]
-    })?;
-    let Some(sheet) = book.sheet_names().first().cloned() else {
-        return Err(vec![LedgerProblem::file("工作簿中没有工作表")]);
-    };
-    let range = book.worksheet_range(&sheet).map_err(|_| {
-        vec![LedgerProblem::file(format!(
-            "工作表“{sheet}”已损坏，无法读取"
-        ))]
-    })?;
-    let columns = find_header(&range, plan)?;
-    let formulas = book.worksheet_formula(&sheet).ok();
-    let rows = data_rows(&range, formulas.as_ref(), &columns)?;
+    let refused = |p: ImportProblem| vec![LedgerProblem::from(p)];
+    let mut book = Book::open(bytes, "台账表格", MAX_LEDGER_CELLS).map_err(refused)?;
+    let sheet = book.sheet_names().swap_remove(0);
+    let grid = book.read(&sheet, ledger_bounds(plan)).map_err(refused)?;
+    let columns = find_header(&grid, plan)?;
+    let rows = data_rows(&grid, &columns)?;
     match columns.kind {
         LedgerKind::Projects => {
             let (rows, projects) = parse_rows(&columns, rows, |cells| project_of(plan, cells))?;
@@ -855,35 +859,35 @@ impl RowCells {
 /// Rows with a bad cell are returned marked, so that the other rows are still parsed and one pass
 /// reports every mistake.
 fn data_rows(
-    range: &Range<Data>,
-    formulas: Option<&Range<String>>,
+    grid: &Grid,
     columns: &Columns,
 ) -> Result<(Vec<RowCells>, Vec<LedgerProblem>), Vec<LedgerProblem>> {
     let mut problems = Vec::new();
     let mut rows = Vec::new();
-    let end = range.end().map_or(columns.row, |(r, _)| r);
+    let end = grid.end().map_or(columns.row, |(r, _)| r);
     for row in columns.row + 1..=end {
         let mut cells = Vec::new();
         let mut empty = true;
         let mut bad = Vec::new();
         for (col, field, ty, header) in &columns.cols {
-            let data = range.get_value((row, *col)).unwrap_or(&Data::Empty);
+            let data = grid.get(row, *col);
             if !matches!(data, Data::Empty)
                 && !matches!(data, Data::String(s) if s.trim().is_empty())
             {
                 empty = false;
             }
-            if let Some(f) = formulas.and_then(|f| f.get_value((row, *col))) {
-                if !f.is_empty() {
-                    empty = false;
-                    bad.push(*col);
-                    problems.push(LedgerProblem::at(
-                        row,
-                        *col,
-                        format!("{header}是公式（={f}），请复制后“选择性粘贴为数值”再导入"),
-                    ));
-                    continue;
-                }
+            if let Some(f) = grid.formula(row, *col) {
+                empty = false;
+                bad.push(*col);
+                problems.push(LedgerProblem::at(
+                    row,
+                    *col,
+                    format!(
+                        "{header}{}，请复制后“选择性粘贴为数值”再导入",
+                        formula_note(f)
+                    ),
+                ));
+                continue;
             }
             match cell_text(data, *ty) {
                 Ok(text) => {
