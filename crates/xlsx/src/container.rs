@@ -63,7 +63,10 @@ pub(crate) fn check_container(bytes: &[u8], what: &str) -> Result<(), ImportProb
     }
     let mut unpacked: u64 = 0;
     for i in 0..archive.len() {
-        let size = archive.by_index_raw(i).map(|f| f.size()).map_err(|_| damaged())?;
+        let size = archive
+            .by_index_raw(i)
+            .map(|f| f.size())
+            .map_err(|_| damaged())?;
         unpacked = unpacked.saturating_add(size);
     }
     if unpacked > MAX_UNPACKED_BYTES {

@@ -139,7 +139,9 @@ impl<'a> Book<'a> {
                 ))
             })?;
             let pos = record.pos;
-            let formula = record.formula.and_then(|f| formula_text(f, pos, &mut anchors));
+            let formula = record
+                .formula
+                .and_then(|f| formula_text(f, pos, &mut anchors));
             let text = text_of(&record.value);
             if formula.is_none() && text.is_some_and(|t| t.trim().is_empty()) {
                 continue;

@@ -98,7 +98,9 @@ fn claims_and_counts_beyond_any_form_are_refused_before_reading() {
     );
     // A claim within bounds is only a claim.
     assert_eq!(values(&claiming_shared_strings(&form(), 150_000)).len(), 5);
-    let many: String = (0..=MAX_SHARED_STRINGS).map(|i| format!("<si><t>{i}</t></si>")).collect();
+    let many: String = (0..=MAX_SHARED_STRINGS)
+        .map(|i| format!("<si><t>{i}</t></si>"))
+        .collect();
     let strings = rewrite_part(&form(), "xl/sharedStrings.xml", |xml| {
         xml.replacen("</sst>", &format!("{many}</sst>"), 1)
     });
@@ -110,7 +112,11 @@ fn claims_and_counts_beyond_any_form_are_refused_before_reading() {
     assert_eq!(m, ["工作簿中的工作表过多（10001 个），最多 200 个"]);
     let merges: String = (0..10_001).map(|_| r#"<mergeCell ref="A1:B2"/>"#).collect();
     let merged = rewrite_part(&form(), "xl/worksheets/sheet1.xml", |xml| {
-        xml.replacen("<mergeCells", &format!("<mergeCells>{merges}</mergeCells><mergeCells"), 1)
+        xml.replacen(
+            "<mergeCells",
+            &format!("<mergeCells>{merges}</mergeCells><mergeCells"),
+            1,
+        )
     });
     assert_eq!(
         refused(&merged),
@@ -126,7 +132,10 @@ fn a_huge_text_a_repeated_cell_and_a_huge_formula_index_are_refused() {
         m,
         ["区教委!A60：工作表“区教委”的单元格内容过长（3500000 个字符，Excel 单元格最多 32767 个）"]
     );
-    let twice = with_rows(&form(), r#"<row r="60"><c r="A60"><v>1</v></c><c r="A60"><v>2</v></c></row>"#);
+    let twice = with_rows(
+        &form(),
+        r#"<row r="60"><c r="A60"><v>1</v></c><c r="A60"><v>2</v></c></row>"#,
+    );
     assert_eq!(
         refused(&twice),
         ["区教委!A60：工作表“区教委”中单元格 A60 出现了两次，文件结构异常；请在 Excel 或 WPS 中另存后再导入"]
@@ -145,8 +154,14 @@ fn a_huge_text_a_repeated_cell_and_a_huge_formula_index_are_refused() {
     );
     let m = refused(&shared);
     assert_eq!(m.len(), 2, "{m:?}");
-    assert!(m[0].starts_with("区教委!C15：一、3 ") && m[0].contains("是公式（=B15+1）"), "{m:?}");
-    assert!(m[1].starts_with("区教委!C34：四、2 ") && m[1].contains("是公式（=B34+1）"), "{m:?}");
+    assert!(
+        m[0].starts_with("区教委!C15：一、3 ") && m[0].contains("是公式（=B15+1）"),
+        "{m:?}"
+    );
+    assert!(
+        m[1].starts_with("区教委!C34：四、2 ") && m[1].contains("是公式（=B34+1）"),
+        "{m:?}"
+    );
 }
 
 #[test]
@@ -172,12 +187,15 @@ fn ledger_sheets_are_read_within_their_bounds() {
     );
     assert_eq!(
         refused(&claiming_shared_strings(&template, u64::MAX)),
-        [format!("文件结构异常（声称含有 {} 条不同的文字，最多 200000 条），拒绝处理", u64::MAX)]
+        [format!(
+            "文件结构异常（声称含有 {} 条不同的文字，最多 200000 条），拒绝处理",
+            u64::MAX
+        )]
     );
     // Blank rows between: the data row far down is still read.
-    let far = with_rows(
-        &template,
-        r#"<row r="19999"><c r="A19999" s="1"/></row>"#,
+    let far = with_rows(&template, r#"<row r="19999"><c r="A19999" s="1"/></row>"#);
+    assert_eq!(
+        read_ledger_sheet(&far, &p, &[]).unwrap().rows(),
+        sheet.rows()
     );
-    assert_eq!(read_ledger_sheet(&far, &p, &[]).unwrap().rows(), sheet.rows());
 }

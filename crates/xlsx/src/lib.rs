@@ -7,11 +7,11 @@ mod grid;
 mod import;
 mod ledger_import;
 
+pub use container::{MAX_IMPORT_BYTES, MAX_SHARED_STRINGS};
 pub use export::{
     form_workbook, sheets_workbook, table_workbook, tasks_workbook, Cell, FormHeader, FormSheet,
     Sheet, TaskProgress,
 };
-pub use container::{MAX_IMPORT_BYTES, MAX_SHARED_STRINGS};
 pub use grid::{MAX_CELL_CHARS, MAX_SHEETS};
 pub use import::{read_form, ImportProblem, ImportedForm, ImportedRow, MAX_FORM_COLUMNS};
 pub use ledger_import::{

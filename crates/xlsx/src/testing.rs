@@ -53,7 +53,10 @@ fn row_of(cell: &str) -> &str {
 pub fn with_number_at(bytes: &[u8], cell: &str) -> Vec<u8> {
     with_rows(
         bytes,
-        &format!(r#"<row r="{}"><c r="{cell}"><v>1</v></c></row>"#, row_of(cell)),
+        &format!(
+            r#"<row r="{}"><c r="{cell}"><v>1</v></c></row>"#,
+            row_of(cell)
+        ),
     )
 }
 
@@ -90,7 +93,12 @@ pub fn claiming_shared_strings(bytes: &[u8], count: u64) -> Vec<u8> {
 pub fn with_sheet_copies(bytes: &[u8], count: usize) -> Vec<u8> {
     rewrite_part(bytes, "xl/workbook.xml", |xml| {
         let copies: String = (0..count)
-            .map(|i| format!(r#"<sheet name="副本{i}" sheetId="{}" r:id="rId1"/>"#, i + 1000))
+            .map(|i| {
+                format!(
+                    r#"<sheet name="副本{i}" sheetId="{}" r:id="rId1"/>"#,
+                    i + 1000
+                )
+            })
             .collect();
         xml.replacen("</sheets>", &format!("{copies}</sheets>"), 1)
     })

@@ -5,6 +5,7 @@ mod areas;
 mod browser;
 mod helpers;
 mod hostile;
+mod hostile_sheets;
 mod ledger;
 mod oversight;
 mod pages;
