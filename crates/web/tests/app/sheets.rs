@@ -50,6 +50,35 @@ async fn import(
     .await
 }
 
+/// The first sheet of a downloaded workbook as text, row by row from A1 (empty cells as "").
+pub(crate) fn first_sheet(bytes: &[u8]) -> (String, Vec<Vec<String>>) {
+    let mut book: Xlsx<_> =
+        open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("a readable workbook");
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).unwrap();
+    let (rows, cols) = range.end().map_or((0, 0), |(r, c)| (r + 1, c + 1));
+    let text = (0..rows)
+        .map(|r| {
+            (0..cols)
+                .map(|c| {
+                    range
+                        .get_value((r, c))
+                        .map(|d| d.to_string())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect();
+    (name, text)
+}
+
+/// The one row whose first cell is `first`.
+pub(crate) fn row_of<'a>(rows: &'a [Vec<String>], first: &str) -> &'a [String] {
+    let found: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == first).collect();
+    assert_eq!(found.len(), 1, "one row “{first}” in {rows:?}");
+    found[0]
+}
+
 fn value_at(bytes: &[u8], sheet: &str, label: &str) -> Option<Data> {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
     let range = book.worksheet_range(sheet).unwrap();
@@ -136,7 +165,39 @@ async fn district_and_unit_forms_download_with_their_values() {
     );
     let (status, _, tasks) = get_bytes(&app, &jw, "/api/v1/tasks.xlsx").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(tasks.starts_with(b"PK"));
+    let (name, rows) = first_sheet(&tasks);
+    assert_eq!(name, "任务分解表");
+    assert_eq!(
+        rows[1],
+        [
+            "序号",
+            "任务",
+            "受援地",
+            "牵头部门",
+            "配合部门",
+            "目标",
+            "最新进展"
+        ]
+    );
+    let is_task = |code: &str| {
+        code.split_once('-').is_some_and(|(a, b)| {
+            let number =
+                |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit() || c == b'.');
+            number(a) && number(b)
+        })
+    };
+    assert_eq!(
+        rows.iter().filter(|r| is_task(&r[0])).count(),
+        32,
+        "the 32 tasks of the plan file"
+    );
+    let hospitals = row_of(&rows, "1.2-7");
+    assert!(hospitals[1].starts_with("医疗卫生帮扶与医疗机构结对\n"));
+    assert_eq!(hospitals[3], "区卫计委");
+    assert_eq!(
+        hospitals[5],
+        "大兴区与察右前旗、和田县每年至少各结对1家医疗机构并签订结对帮扶协议（每年（每个受援地） 不少于 1家）"
+    );
 }
 
 #[tokio::test]
