@@ -383,11 +383,26 @@ mod cycle {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         assert!(name.contains("大兴区") && name.contains("2018Q1"), "{name}");
         let bytes = std::fs::read(&file).unwrap();
-        let form = bangfu_xlsx::read_form(&app.state.plan, "jw", &bytes).unwrap();
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+        use calamine::Reader;
         assert_eq!(
-            form.sheet, "区教委",
+            book.sheet_names()[..2],
+            ["全区汇总", "区教委"],
             "the unit's own sheet follows the summary"
         );
+        for sheet in ["全区汇总", "区教委"] {
+            let range = book.worksheet_range(sheet).unwrap();
+            let schools = range
+                .rows()
+                .find(|r| r[0] == "3.与扶贫协作地区学校结对数")
+                .expect("the schools row");
+            assert_eq!(schools[2], calamine::Data::Float(4.0), "{sheet}");
+        }
+        let form = bangfu_xlsx::read_form(&app.state.plan, "jw", &bytes).unwrap();
+        assert_eq!(form.sheet, "区教委");
+        assert_eq!(form.rows[0].indicator, "1.3");
+        assert_eq!(form.rows[0].value, Some("4".parse().unwrap()));
         c.goto(&format!("{base}/completeness?year=2018"))
             .await
             .unwrap();
