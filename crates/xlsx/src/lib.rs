@@ -5,7 +5,9 @@ mod container;
 mod export;
 mod grid;
 mod import;
+mod ledger_columns;
 mod ledger_import;
+mod ledger_template;
 
 pub use container::{MAX_IMPORT_BYTES, MAX_SHARED_STRINGS};
 pub use export::{
@@ -15,9 +17,10 @@ pub use export::{
 pub use grid::{MAX_CELL_CHARS, MAX_SHEETS};
 pub use import::{read_form, ImportProblem, ImportedForm, ImportedRow, MAX_FORM_COLUMNS};
 pub use ledger_import::{
-    ledger_template, read_ledger_sheet, LedgerKind, LedgerProblem, LedgerSheet, HEADER_SEARCH_ROWS,
+    read_ledger_sheet, LedgerKind, LedgerProblem, LedgerSheet, HEADER_SEARCH_ROWS,
     MAX_LEDGER_COLUMNS, MAX_LEDGER_ROWS, MAX_LEDGER_SHEET_ROWS,
 };
+pub use ledger_template::ledger_template;
 
 /// Rows above the form's first indicator row: 附件, title, period, header line, column headers.
 pub const FORM_HEADER_ROWS: u32 = 5;
