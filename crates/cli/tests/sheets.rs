@@ -49,7 +49,7 @@ fn sqlite_url(dir: &Path) -> String {
 const SCHOOLS: &str = "3.与扶贫协作地区学校结对数";
 
 #[test]
-fn forms_and_tasks_export_and_import_from_the_command_line() {
+fn forms_export_and_import_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = sqlite_url(dir.path());
     assert!(bangfu(&["init"], &db).status.success());
@@ -102,34 +102,6 @@ fn forms_and_tasks_export_and_import_from_the_command_line() {
         value_at(&path("d.xlsx"), "区教委", SCHOOLS),
         Data::Float(5.0)
     );
-
-    let tasks = bangfu(&["tasks", "export", "-o", &path("t.xlsx")], &db);
-    assert!(tasks.status.success(), "{}", stderr(&tasks));
-    let range = book(&path("t.xlsx")).worksheet_range("任务分解表").unwrap();
-    let rows: Vec<Vec<String>> = range
-        .rows()
-        .map(|r| r.iter().map(ToString::to_string).collect())
-        .collect();
-    assert_eq!(
-        rows[1],
-        [
-            "序号",
-            "任务",
-            "受援地",
-            "牵头部门",
-            "配合部门",
-            "目标",
-            "最新进展"
-        ]
-    );
-    let codes: Vec<&str> = rows
-        .iter()
-        .filter(|r| plan_codes().contains(&r[0].as_str()))
-        .map(|r| r[0].as_str())
-        .collect();
-    assert_eq!(codes.len(), 32, "each task of the plan once: {codes:?}");
-    let schools = rows.iter().find(|r| r[0] == "1.2-6").unwrap();
-    assert_eq!(schools[3], "区教委");
 
     let unit = bangfu(
         &[
@@ -205,6 +177,41 @@ fn forms_and_tasks_export_and_import_from_the_command_line() {
         "{err}"
     );
     assert!(err.contains("未导入任何数据"));
+}
+
+#[test]
+fn the_task_table_exports_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(dir.path());
+    assert!(bangfu(&["init"], &db).status.success());
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let tasks = bangfu(&["tasks", "export", "-o", &path("t.xlsx")], &db);
+    assert!(tasks.status.success(), "{}", stderr(&tasks));
+    let range = book(&path("t.xlsx")).worksheet_range("任务分解表").unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(ToString::to_string).collect())
+        .collect();
+    assert_eq!(
+        rows[1],
+        [
+            "序号",
+            "任务",
+            "受援地",
+            "牵头部门",
+            "配合部门",
+            "目标",
+            "最新进展"
+        ]
+    );
+    let codes: Vec<&str> = rows
+        .iter()
+        .filter(|r| plan_codes().contains(&r[0].as_str()))
+        .map(|r| r[0].as_str())
+        .collect();
+    assert_eq!(codes.len(), 32, "each task of the plan once: {codes:?}");
+    let schools = rows.iter().find(|r| r[0] == "1.2-6").unwrap();
+    assert_eq!(schools[3], "区教委");
 }
 
 /// The task codes as the plan file (test data) lists them.
