@@ -3,6 +3,7 @@
 
 use bangfu_domain::ledger::{Budget, Money};
 use bangfu_store::{LedgerStore, SqlStore};
+use calamine::Reader;
 use rust_xlsxwriter::Workbook;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -402,6 +403,20 @@ fn only_finance_and_the_coordinator_import_and_bad_files_are_refused() {
     assert_eq!(l.counts(), (0, 0));
 }
 
+/// The sheet names of a workbook and its first sheet as text.
+fn first_sheet(path: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let bytes = std::fs::read(path).unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a workbook");
+    let names = book.sheet_names();
+    let range = book.worksheet_range(&names[0]).unwrap();
+    let rows = range
+        .rows()
+        .map(|r| r.iter().map(ToString::to_string).collect())
+        .collect();
+    (names, rows)
+}
+
 #[test]
 fn templates_are_written_and_read_back() {
     let l = Ledger::new();
@@ -409,7 +424,59 @@ fn templates_are_written_and_read_back() {
         let out = l.path(&format!("{kind}.xlsx"));
         let made = l.run(&["ledger", "template", kind, &out]);
         assert!(made.status.success(), "{}", stderr(&made));
-        assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
+        let (names, rows) = first_sheet(&out);
+        let (label, header, example): (_, &[&str], &[&str]) = match kind {
+            "projects" => (
+                "援建项目清单",
+                &[
+                    "项目名称",
+                    "受援地",
+                    "行业",
+                    "实施单位",
+                    "是否用于扶贫",
+                    "批复金额-市级统筹（大盘子规划内）（元）",
+                    "批复金额-市级统筹（前指、挂职干部团队）（元）",
+                    "批复金额-区级单独安排（元）",
+                    "批复金额-开发区（元）",
+                    "批复金额-社会捐助（元）",
+                    "计划开工日期",
+                    "计划完工日期",
+                    "实际开工日期",
+                    "实际完工日期",
+                    "状态",
+                    "帮助脱贫数（人）",
+                    "关联任务",
+                    "备注",
+                ],
+                &[
+                    "察右前旗某小学教学楼援建（示例）",
+                    "察右前旗",
+                    "教育",
+                    "区发改委",
+                    "是",
+                    "1000000",
+                ],
+            ),
+            _ => (
+                "资金流水",
+                &[
+                    "日期",
+                    "类型",
+                    "金额（元）",
+                    "资金来源",
+                    "项目编号",
+                    "项目名称",
+                    "凭证号",
+                    "备注",
+                    "超预算说明",
+                ],
+                &["42826", "下达", "500000", "市级统筹（大盘子规划内）"],
+            ),
+        };
+        assert_eq!(names, [label, "填写说明"]);
+        assert_eq!(rows.len(), 2, "the header and one example row");
+        assert_eq!(rows[0], header);
+        assert_eq!(rows[1][..example.len()], *example);
     }
     let out = l.run(&[
         "ledger",

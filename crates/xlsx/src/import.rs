@@ -3,17 +3,25 @@
 //! headers. Every problem names its sheet and cell; hostile files are refused before parsing.
 
 use crate::cell_name;
+use crate::grid::{Book, Bounds, Grid};
 use bangfu_domain::plan::{Indicator, Plan};
 use bangfu_domain::Quantity;
-use calamine::{open_workbook_from_rs, Data, Range, Reader, Xlsx};
+use calamine::Data;
 use rust_decimal::Decimal;
-use std::io::Cursor;
 
-/// Largest spreadsheet accepted (the form is a few kilobytes).
-pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
-/// Largest total size of the files inside the xlsx zip: more is a zip bomb.
-const MAX_UNPACKED_BYTES: u64 = 100 * 1024 * 1024;
-const MAX_ZIP_ENTRIES: usize = 1000;
+/// Most columns a form may use (it has four: 指标, 计量单位, 数据, 填报单位).
+pub const MAX_FORM_COLUMNS: u32 = 10;
+/// Cells visited, blank or not, over all the sheets of a form workbook.
+const MAX_FORM_CELLS: u64 = 200_000;
+
+/// The rows a form sheet may use: a hundred, or twice the plan's form when that is longer.
+fn form_bounds(plan: &Plan) -> Bounds {
+    let form = crate::FORM_HEADER_ROWS + plan.indicators.len() as u32;
+    Bounds {
+        rows: (2 * form).max(100),
+        cols: MAX_FORM_COLUMNS,
+    }
+}
 
 /// A problem with the file, at a cell when there is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,13 +37,6 @@ impl std::fmt::Display for ImportProblem {
             None => f.write_str(&self.message),
         }
     }
-}
-
-fn file_problem(message: impl Into<String>) -> Vec<ImportProblem> {
-    vec![ImportProblem {
-        cell: None,
-        message: message.into(),
-    }]
 }
 
 /// One form row found in the sheet.
@@ -81,63 +82,35 @@ pub fn normalize_label(text: &str) -> String {
         .collect()
 }
 
-/// Refuses what must never reach the spreadsheet parser: empty, oversized, not a zip, a zip bomb.
-/// `what` names the kind of sheet in the size message (进展情况表).
-pub(crate) fn check_container(bytes: &[u8], what: &str) -> Result<(), Vec<ImportProblem>> {
-    if bytes.is_empty() {
-        return Err(file_problem("文件是空的"));
-    }
-    if bytes.len() > MAX_IMPORT_BYTES {
-        return Err(file_problem(format!(
-            "文件过大（{:.1} MB），{what}不应超过 {} MB",
-            bytes.len() as f64 / 1024.0 / 1024.0,
-            MAX_IMPORT_BYTES / 1024 / 1024
-        )));
-    }
-    if !bytes.starts_with(b"PK") {
-        return Err(file_problem(
-            "不是 xlsx 文件：请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）后再上传",
-        ));
-    }
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|_| file_problem("文件已损坏，无法作为 xlsx 打开"))?;
-    if archive.len() > MAX_ZIP_ENTRIES {
-        return Err(file_problem("文件结构异常（包含的部件过多），拒绝处理"));
-    }
-    let mut unpacked: u64 = 0;
-    for i in 0..archive.len() {
-        let size = archive
-            .by_index_raw(i)
-            .map(|f| f.size())
-            .map_err(|_| file_problem("文件已损坏，无法作为 xlsx 打开"))?;
-        unpacked = unpacked.saturating_add(size);
-    }
-    if unpacked > MAX_UNPACKED_BYTES {
-        return Err(file_problem("文件解压后过大（可能是压缩炸弹），拒绝处理"));
-    }
-    Ok(())
-}
-
 /// Finds the header row and the columns of 指标 and 数据 (计量单位 optional).
-fn find_columns(range: &Range<Data>) -> Option<(u32, u32, u32)> {
-    let (r0, c0) = range.start()?;
-    for (i, row) in range.rows().enumerate().take(40) {
+fn find_columns(grid: &Grid) -> Option<(u32, u32, u32)> {
+    let (r0, _) = grid.start()?;
+    for row in r0..r0 + 40 {
         let mut label = None;
         let mut value = None;
-        for (j, cell) in row.iter().enumerate() {
+        for (col, cell) in grid.row(row) {
             if let Data::String(s) = cell {
                 match normalize_label(s).as_str() {
-                    "指标" => label = Some(c0 + j as u32),
-                    "数据" => value = Some(c0 + j as u32),
+                    "指标" => label = Some(col),
+                    "数据" => value = Some(col),
                     _ => {}
                 }
             }
         }
         if let (Some(l), Some(v)) = (label, value) {
-            return Some((r0 + i as u32, l, v));
+            return Some((row, l, v));
         }
     }
     None
+}
+
+/// “是公式（=A1+1）”, or “是公式” when the text of a shared formula is not known.
+pub(crate) fn formula_note(formula: &str) -> String {
+    if formula.is_empty() {
+        "是公式".to_string()
+    } else {
+        format!("是公式（={formula}）")
+    }
 }
 
 fn text_of(cell: &Data) -> String {
@@ -188,47 +161,30 @@ pub fn read_form(
     unit: &str,
     bytes: &[u8],
 ) -> Result<ImportedForm, Vec<ImportProblem>> {
-    check_container(bytes, "进展情况表")?;
-    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|_| file_problem("文件已损坏或不是 Excel 工作簿（.xlsx），无法读取"))?;
+    let mut book = Book::open(bytes, "进展情况表", MAX_FORM_CELLS).map_err(|p| vec![p])?;
     let unit_name = plan.unit(unit).map(|u| u.name.clone()).unwrap_or_default();
     let names = book.sheet_names();
-    if names.is_empty() {
-        return Err(file_problem("工作簿中没有工作表"));
-    }
     // A district workbook carries one sheet per unit: prefer the unit's own sheet.
     let mut ordered: Vec<String> = names.iter().filter(|n| **n == unit_name).cloned().collect();
     ordered.extend(names.iter().filter(|n| **n != unit_name).cloned());
     for sheet in ordered {
-        let range = book
-            .worksheet_range(&sheet)
-            .map_err(|_| file_problem(format!("工作表“{sheet}”已损坏，无法读取")))?;
-        let Some(columns) = find_columns(&range) else {
+        let grid = book.read(&sheet, form_bounds(plan)).map_err(|p| vec![p])?;
+        let Some(columns) = find_columns(&grid) else {
             continue;
         };
-        let formulas = book.worksheet_formula(&sheet).ok();
-        let merged = book.merge_cells_by_sheet_name(&sheet).unwrap_or_default();
-        return read_sheet(
-            plan,
-            unit,
-            &sheet,
-            &range,
-            formulas.as_ref(),
-            &merged,
-            columns,
-        );
+        let merged = book.merged(&sheet);
+        return read_sheet(plan, unit, &sheet, &grid, &merged, columns);
     }
-    Err(file_problem(
+    Err(vec![crate::container::file_problem(
         "找不到表头：工作表中应有“指标”列和“数据”列（与进展情况表相同）",
-    ))
+    )])
 }
 
 fn read_sheet(
     plan: &Plan,
     unit: &str,
     sheet: &str,
-    range: &Range<Data>,
-    formulas: Option<&Range<String>>,
+    grid: &Grid,
     merged: &[calamine::Dimensions],
     (header_row, label_col, value_col): (u32, u32, u32),
 ) -> Result<ImportedForm, Vec<ImportProblem>> {
@@ -241,9 +197,9 @@ fn read_sheet(
     let mut problems = Vec::new();
     let mut rows = Vec::new();
     let mut next_index = 0usize;
-    let end_row = range.end().map_or(header_row, |(r, _)| r);
+    let end_row = grid.end().map_or(header_row, |(r, _)| r);
     for row in header_row + 1..=end_row {
-        let label = text_of(range.get_value((row, label_col)).unwrap_or(&Data::Empty));
+        let label = text_of(grid.get(row, label_col));
         let key = normalize_label(&label);
         if key.is_empty() {
             continue;
@@ -282,19 +238,18 @@ fn read_sheet(
             });
             continue;
         }
-        if let Some(f) = formulas.and_then(|f| f.get_value((row, value_col))) {
-            if !f.is_empty() {
-                problems.push(ImportProblem {
-                    cell: Some(cell),
-                    message: format!(
-                        "{} 是公式（={f}），请复制后“选择性粘贴为数值”再导入",
-                        plan.row_ref(ind)
-                    ),
-                });
-                continue;
-            }
+        if let Some(f) = grid.formula(row, value_col) {
+            problems.push(ImportProblem {
+                cell: Some(cell),
+                message: format!(
+                    "{} {}，请复制后“选择性粘贴为数值”再导入",
+                    plan.row_ref(ind),
+                    formula_note(f)
+                ),
+            });
+            continue;
         }
-        let data = range.get_value((row, value_col)).unwrap_or(&Data::Empty);
+        let data = grid.get(row, value_col);
         let precision = ind.unit.as_deref().map_or(0, |u| plan.precision(u));
         match value_of(data, precision) {
             Err(message) => problems.push(ImportProblem {

@@ -1,5 +1,6 @@
 //! The funds ledger as a spreadsheet: a project list (援建项目清单) or a transaction sheet (资金流水)
-//! read from the first worksheet, and blank templates for both.
+//! read from the first worksheet (the columns it accepts are in `ledger_columns`, the blank
+//! templates in `ledger_template`).
 //!
 //! The header row is searched for in the first [`HEADER_SEARCH_ROWS`] rows; labels compare after
 //! [`normalize_label`] (spaces, full- and half-width punctuation) and without a unit suffix
@@ -18,22 +19,38 @@
 //! A column headed 序号 is ignored; any other unknown header is refused, so that a misspelt column
 //! is never silently dropped.
 
-use crate::import::{check_container, normalize_label};
-use crate::{cell_name, ExportError, ImportProblem};
+use crate::grid::{Book, Bounds, Grid};
+use crate::import::{formula_note, normalize_label};
+use crate::ledger_columns::{find_header, header_labels, CellType, Columns, Field};
+use crate::{cell_name, ImportProblem};
 use bangfu_domain::ledger::input::{ProjectInput, TxInput};
-use bangfu_domain::ledger::{Money, Project, ProjectStatus, Sector, TxDraft, TxKind};
+use bangfu_domain::ledger::{Money, Project, TxDraft, TxKind};
 use bangfu_domain::plan::Plan;
-use calamine::{open_workbook_from_rs, Data, Range, Reader, Xlsx};
+use calamine::Data;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatAlign, Workbook};
 use std::collections::BTreeMap;
-use std::io::Cursor;
 
 /// Rows searched for the header row (titles may stand above it).
 pub const HEADER_SEARCH_ROWS: u32 = 10;
 /// Most data rows in one import: the whole file is one all-or-nothing write.
 pub const MAX_LEDGER_ROWS: usize = 5000;
+/// Most sheet rows read: content below row 20 000 refuses the file (blank rows may stand between
+/// the data rows, but no more than [`MAX_LEDGER_ROWS`] of them may carry data).
+pub const MAX_LEDGER_SHEET_ROWS: u32 = 20_000;
+/// Most columns read: thirty (A to AD), or ten more than the template when a plan has so many
+/// sources of money that the project list is wider.
+pub const MAX_LEDGER_COLUMNS: u32 = 30;
+/// Cells visited, blank or not, in a ledger sheet.
+const MAX_LEDGER_CELLS: u64 = 1_000_000;
+
+fn ledger_bounds(plan: &Plan) -> Bounds {
+    let template = header_labels(LedgerKind::Projects, plan).len() as u32 + 1;
+    Bounds {
+        rows: MAX_LEDGER_SHEET_ROWS,
+        cols: MAX_LEDGER_COLUMNS.max(template + 10),
+    }
+}
 
 /// Which ledger sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +94,7 @@ pub struct LedgerProblem {
 }
 
 impl LedgerProblem {
-    fn file(message: impl Into<String>) -> Self {
+    pub(crate) fn file(message: impl Into<String>) -> Self {
         LedgerProblem {
             row: None,
             cell: None,
@@ -86,7 +103,7 @@ impl LedgerProblem {
     }
 
     /// At zero-based (row, col).
-    fn at(row: u32, col: u32, message: impl Into<String>) -> Self {
+    pub(crate) fn at(row: u32, col: u32, message: impl Into<String>) -> Self {
         LedgerProblem {
             row: Some(row + 1),
             cell: Some(cell_name(row, col)),
@@ -289,429 +306,6 @@ fn entry_number(message: &str) -> Option<(usize, &str)> {
     Some((n.parse().ok()?, rest))
 }
 
-/// What a column holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Field {
-    Name,
-    Area,
-    Sector,
-    Unit,
-    Poverty,
-    /// Approved amount of the plan's source with this index.
-    Approved(usize),
-    PlannedStart,
-    PlannedFinish,
-    ActualStart,
-    ActualFinish,
-    Status,
-    Beneficiaries,
-    Tasks,
-    Note,
-    Date,
-    Kind,
-    Amount,
-    Source,
-    ProjectId,
-    ProjectName,
-    Voucher,
-    Override,
-}
-
-/// How a cell becomes text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CellType {
-    Text,
-    /// 元 to the 分.
-    Money,
-    Date,
-    /// A whole number (人).
-    Count,
-    YesNo,
-}
-
-struct ColumnSpec {
-    field: Field,
-    /// The header as the template writes it.
-    label: &'static str,
-    /// Other accepted headers (before normalisation, without the unit suffix).
-    aliases: &'static [&'static str],
-    ty: CellType,
-    required: bool,
-}
-
-const fn col(
-    field: Field,
-    label: &'static str,
-    aliases: &'static [&'static str],
-    ty: CellType,
-    required: bool,
-) -> ColumnSpec {
-    ColumnSpec {
-        field,
-        label,
-        aliases,
-        ty,
-        required,
-    }
-}
-
-/// Project list columns in template order; the 批复金额 columns go after 是否用于扶贫.
-const PROJECT_COLUMNS: &[ColumnSpec] = &[
-    col(Field::Name, "项目名称", &[], CellType::Text, true),
-    col(Field::Area, "受援地", &["受援地区"], CellType::Text, true),
-    col(Field::Sector, "行业", &["所属行业"], CellType::Text, true),
-    col(Field::Unit, "实施单位", &[], CellType::Text, true),
-    col(Field::Poverty, "是否用于扶贫", &[], CellType::YesNo, false),
-    col(
-        Field::PlannedStart,
-        "计划开工日期",
-        &[],
-        CellType::Date,
-        false,
-    ),
-    col(
-        Field::PlannedFinish,
-        "计划完工日期",
-        &[],
-        CellType::Date,
-        false,
-    ),
-    col(
-        Field::ActualStart,
-        "实际开工日期",
-        &[],
-        CellType::Date,
-        false,
-    ),
-    col(
-        Field::ActualFinish,
-        "实际完工日期",
-        &[],
-        CellType::Date,
-        false,
-    ),
-    col(Field::Status, "状态", &["项目状态"], CellType::Text, false),
-    col(
-        Field::Beneficiaries,
-        "帮助脱贫数（人）",
-        &["帮助建档立卡贫困人口脱贫数", "脱贫人数"],
-        CellType::Count,
-        false,
-    ),
-    col(Field::Tasks, "关联任务", &[], CellType::Text, false),
-    col(Field::Note, "备注", &[], CellType::Text, false),
-];
-
-/// Transaction columns in template order.
-const TX_COLUMNS: &[ColumnSpec] = &[
-    col(Field::Date, "日期", &["交易日期"], CellType::Date, true),
-    col(Field::Kind, "类型", &["交易类型"], CellType::Text, true),
-    col(Field::Amount, "金额（元）", &[], CellType::Money, true),
-    col(Field::Source, "资金来源", &[], CellType::Text, true),
-    col(Field::ProjectId, "项目编号", &[], CellType::Text, false),
-    col(Field::ProjectName, "项目名称", &[], CellType::Text, false),
-    col(
-        Field::Voucher,
-        "凭证号",
-        &["凭证编号"],
-        CellType::Text,
-        false,
-    ),
-    col(Field::Note, "备注", &[], CellType::Text, false),
-    col(Field::Override, "超预算说明", &[], CellType::Text, false),
-];
-
-/// Headers that may stand in either sheet and say nothing about which one it is.
-const SHARED: &[Field] = &[Field::Name, Field::ProjectName, Field::Note];
-/// Headers ignored wherever they stand.
-const IGNORED: &[&str] = &["序号"];
-
-fn specs(kind: LedgerKind) -> &'static [ColumnSpec] {
-    match kind {
-        LedgerKind::Projects => PROJECT_COLUMNS,
-        LedgerKind::Transactions => TX_COLUMNS,
-    }
-}
-
-/// A header's unit suffix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Suffix {
-    None,
-    Yuan,
-    Wan,
-    Person,
-}
-
-/// Normalised header without its unit suffix: "金额（元）" → ("金额", Yuan).
-fn header_key(text: &str) -> (String, Suffix) {
-    let key = normalize_label(text);
-    for (suffix, s) in [
-        ("(元)", Suffix::Yuan),
-        ("(万元)", Suffix::Wan),
-        ("(人)", Suffix::Person),
-    ] {
-        if let Some(stem) = key.strip_suffix(suffix) {
-            return (stem.to_string(), s);
-        }
-    }
-    (key, Suffix::None)
-}
-
-/// The approved-amount header's source text: "批复金额-区级单独安排" or "批复金额(区级单独安排)".
-fn approved_source(key: &str) -> Option<&str> {
-    let rest = key.strip_prefix("批复金额")?;
-    let rest = rest.trim_start_matches(['-', '—', '–', '_', ':', '·']);
-    let rest = match rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
-        Some(inner) => inner,
-        None => rest,
-    };
-    Some(rest)
-}
-
-/// What a header cell means in a sheet of `kind`.
-enum Header {
-    Field(Field, CellType),
-    Ignored,
-    Unknown,
-    /// Recognised but unusable; the message says why.
-    Refused(String),
-}
-
-fn classify(text: &str, kind: LedgerKind, plan: &Plan) -> Header {
-    let (key, suffix) = header_key(text);
-    if key.is_empty() || IGNORED.contains(&key.as_str()) {
-        return Header::Ignored;
-    }
-    if kind == LedgerKind::Projects {
-        if let Some(source) = approved_source(&key) {
-            if suffix == Suffix::Wan {
-                return Header::Refused(wan_message(text));
-            }
-            if source.is_empty() {
-                return Header::Refused(format!(
-                    "表头“{}”没有注明资金来源：每个资金来源一列，写成“批复金额-{}（元）”",
-                    text.trim(),
-                    plan.ledger
-                        .sources
-                        .first()
-                        .map_or("资金来源", |s| s.name.as_str())
-                ));
-            }
-            let found = plan.ledger.sources.iter().position(|s| {
-                normalize_label(&s.name) == source || normalize_label(&s.code) == source
-            });
-            return match found {
-                Some(i) => Header::Field(Field::Approved(i), CellType::Money),
-                None => Header::Refused(format!(
-                    "表头“{}”中的资金来源“{source}”无效，可选：{}",
-                    text.trim(),
-                    source_names(plan)
-                )),
-            };
-        }
-    }
-    for spec in specs(kind) {
-        let matches = std::iter::once(spec.label)
-            .chain(spec.aliases.iter().copied())
-            .any(|l| header_key(l).0 == key);
-        if matches {
-            if suffix == Suffix::Wan {
-                return Header::Refused(wan_message(text));
-            }
-            return Header::Field(spec.field, spec.ty);
-        }
-    }
-    Header::Unknown
-}
-
-fn wan_message(text: &str) -> String {
-    format!(
-        "表头“{}”以万元为单位：金额请以元为单位填写（精确到分），表头写成“…（元）”",
-        text.trim()
-    )
-}
-
-fn source_names(plan: &Plan) -> String {
-    plan.ledger
-        .sources
-        .iter()
-        .map(|s| s.name.as_str())
-        .collect::<Vec<_>>()
-        .join("、")
-}
-
-/// The columns of a header row.
-struct Columns {
-    kind: LedgerKind,
-    row: u32,
-    /// (zero-based column, field, type, the field's name as the template writes it)
-    cols: Vec<(u32, Field, CellType, String)>,
-}
-
-impl Columns {
-    fn find(&self, field: Field) -> Option<u32> {
-        self.cols
-            .iter()
-            .find(|(_, f, _, _)| *f == field)
-            .map(|(c, _, _, _)| *c)
-    }
-}
-
-fn text_cell(range: &Range<Data>, row: u32, col: u32) -> Option<String> {
-    match range.get_value((row, col)) {
-        Some(Data::String(s)) if !s.trim().is_empty() => Some(s.clone()),
-        _ => None,
-    }
-}
-
-/// The header row: the first of the top rows whose headers say which sheet it is.
-fn find_header(range: &Range<Data>, plan: &Plan) -> Result<Columns, Vec<LedgerProblem>> {
-    let (Some((r0, c0)), Some((r1, c1))) = (range.start(), range.end()) else {
-        return Err(vec![LedgerProblem::file("第一个工作表是空的")]);
-    };
-    for row in r0..=r1.min(HEADER_SEARCH_ROWS - 1) {
-        let mut score = [0usize; 2];
-        for (k, kind) in [LedgerKind::Projects, LedgerKind::Transactions]
-            .into_iter()
-            .enumerate()
-        {
-            for col in c0..=c1 {
-                let Some(text) = text_cell(range, row, col) else {
-                    continue;
-                };
-                match classify(&text, kind, plan) {
-                    Header::Field(f, _) if !SHARED.contains(&f) => score[k] += 1,
-                    Header::Refused(_) => score[k] += 1,
-                    _ => {}
-                }
-            }
-        }
-        let kind = match score {
-            [p, t] if p.max(t) < 2 => continue,
-            [p, t] if p == t => {
-                return Err(vec![LedgerProblem::file(format!(
-                    "第 {} 行的表头既像援建项目清单又像资金流水，无法判断；请使用 `bangfu ledger template` 生成的模板",
-                    row + 1
-                ))])
-            }
-            [p, t] if p > t => LedgerKind::Projects,
-            _ => LedgerKind::Transactions,
-        };
-        return header_columns(range, plan, kind, row, c0, c1);
-    }
-    Err(vec![LedgerProblem::file(format!(
-        "找不到表头：第一个工作表的前 {HEADER_SEARCH_ROWS} 行中应有援建项目清单的表头（项目名称、受援地、行业、实施单位、批复金额-…（元）等）\
-         或资金流水的表头（日期、类型、金额（元）、资金来源、项目编号等）；可用 `bangfu ledger template` 生成模板"
-    ))])
-}
-
-fn header_columns(
-    range: &Range<Data>,
-    plan: &Plan,
-    kind: LedgerKind,
-    row: u32,
-    c0: u32,
-    c1: u32,
-) -> Result<Columns, Vec<LedgerProblem>> {
-    let mut problems = Vec::new();
-    let mut cols: Vec<(u32, Field, CellType, String)> = Vec::new();
-    for col in c0..=c1 {
-        let text = match range.get_value((row, col)) {
-            Some(Data::String(s)) => s.trim().to_string(),
-            Some(Data::Empty) | None => continue,
-            Some(other) => other.to_string(),
-        };
-        if text.is_empty() {
-            continue;
-        }
-        match classify(&text, kind, plan) {
-            Header::Ignored => {}
-            Header::Field(field, ty) => {
-                if let Some((other, ..)) = cols.iter().find(|(_, f, ..)| *f == field) {
-                    problems.push(LedgerProblem::at(
-                        row,
-                        col,
-                        format!("列“{text}”重复（{} 已有同一列）", cell_name(row, *other)),
-                    ));
-                } else {
-                    cols.push((col, field, ty, canonical_label(kind, plan, field)));
-                }
-            }
-            Header::Refused(message) => problems.push(LedgerProblem::at(row, col, message)),
-            Header::Unknown => problems.push(LedgerProblem::at(
-                row,
-                col,
-                format!(
-                    "无法识别的列“{text}”（{}）。可用的列：{}",
-                    kind.label(),
-                    known_headers(kind, plan)
-                ),
-            )),
-        }
-    }
-    let has = |f: Field| cols.iter().any(|(_, g, ..)| *g == f);
-    let mut missing: Vec<String> = specs(kind)
-        .iter()
-        .filter(|s| s.required && !has(s.field))
-        .map(|s| format!("“{}”", s.label))
-        .collect();
-    if kind == LedgerKind::Transactions && !has(Field::ProjectId) && !has(Field::ProjectName) {
-        missing.push("“项目编号”（或“项目名称”）".to_string());
-    }
-    if !missing.is_empty() {
-        problems.push(LedgerProblem {
-            row: Some(row + 1),
-            cell: None,
-            message: format!(
-                "{}缺少列：{}（表头在第 {} 行）",
-                kind.label(),
-                missing.join("、"),
-                row + 1
-            ),
-        });
-    }
-    if problems.is_empty() {
-        Ok(Columns { kind, row, cols })
-    } else {
-        Err(problems)
-    }
-}
-
-/// A field's header as the template writes it, used to name it in messages.
-fn canonical_label(kind: LedgerKind, plan: &Plan, field: Field) -> String {
-    match field {
-        Field::Approved(i) => approved_header(&plan.ledger.sources[i].name),
-        _ => specs(kind)
-            .iter()
-            .find(|s| s.field == field)
-            .map_or_else(String::new, |s| s.label.to_string()),
-    }
-}
-
-/// The headers a sheet of `kind` may have, for error messages.
-fn known_headers(kind: LedgerKind, plan: &Plan) -> String {
-    header_labels(kind, plan).join("、")
-}
-
-/// The template's headers, in order.
-fn header_labels(kind: LedgerKind, plan: &Plan) -> Vec<String> {
-    let mut labels: Vec<String> = specs(kind).iter().map(|s| s.label.to_string()).collect();
-    if kind == LedgerKind::Projects {
-        let at = labels
-            .iter()
-            .position(|l| l == "是否用于扶贫")
-            .map_or(0, |i| i + 1);
-        for (i, s) in plan.ledger.sources.iter().enumerate() {
-            labels.insert(at + i, approved_header(&s.name));
-        }
-    }
-    labels
-}
-
-fn approved_header(source_name: &str) -> String {
-    format!("批复金额-{source_name}（元）")
-}
-
 /// The shortest decimal that reads back as `f` (what Excel shows for a typed number).
 fn decimal_of(f: f64) -> Result<Decimal, String> {
     if !f.is_finite() {
@@ -793,24 +387,12 @@ pub fn read_ledger_sheet(
     plan: &Plan,
     existing_projects: &[Project],
 ) -> Result<LedgerSheet, Vec<LedgerProblem>> {
-    check_container(bytes, "台账表格")
-        .map_err(|ps| ps.into_iter().map(LedgerProblem::from).collect::<Vec<_>>())?;
-    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| {
-        vec![LedgerProblem::file(
-            "文件已损坏或不是 Excel 工作簿（.xlsx），无法读取",
-        )]
-    })?;
-    let Some(sheet) = book.sheet_names().first().cloned() else {
-        return Err(vec![LedgerProblem::file("工作簿中没有工作表")]);
-    };
-    let range = book.worksheet_range(&sheet).map_err(|_| {
-        vec![LedgerProblem::file(format!(
-            "工作表“{sheet}”已损坏，无法读取"
-        ))]
-    })?;
-    let columns = find_header(&range, plan)?;
-    let formulas = book.worksheet_formula(&sheet).ok();
-    let rows = data_rows(&range, formulas.as_ref(), &columns)?;
+    let refused = |p: ImportProblem| vec![LedgerProblem::from(p)];
+    let mut book = Book::open(bytes, "台账表格", MAX_LEDGER_CELLS).map_err(refused)?;
+    let sheet = book.sheet_names().swap_remove(0);
+    let grid = book.read(&sheet, ledger_bounds(plan)).map_err(refused)?;
+    let columns = find_header(&grid, plan)?;
+    let rows = data_rows(&grid, &columns)?;
     match columns.kind {
         LedgerKind::Projects => {
             let (rows, projects) = parse_rows(&columns, rows, |cells| project_of(plan, cells))?;
@@ -855,35 +437,35 @@ impl RowCells {
 /// Rows with a bad cell are returned marked, so that the other rows are still parsed and one pass
 /// reports every mistake.
 fn data_rows(
-    range: &Range<Data>,
-    formulas: Option<&Range<String>>,
+    grid: &Grid,
     columns: &Columns,
 ) -> Result<(Vec<RowCells>, Vec<LedgerProblem>), Vec<LedgerProblem>> {
     let mut problems = Vec::new();
     let mut rows = Vec::new();
-    let end = range.end().map_or(columns.row, |(r, _)| r);
+    let end = grid.end().map_or(columns.row, |(r, _)| r);
     for row in columns.row + 1..=end {
         let mut cells = Vec::new();
         let mut empty = true;
         let mut bad = Vec::new();
         for (col, field, ty, header) in &columns.cols {
-            let data = range.get_value((row, *col)).unwrap_or(&Data::Empty);
+            let data = grid.get(row, *col);
             if !matches!(data, Data::Empty)
                 && !matches!(data, Data::String(s) if s.trim().is_empty())
             {
                 empty = false;
             }
-            if let Some(f) = formulas.and_then(|f| f.get_value((row, *col))) {
-                if !f.is_empty() {
-                    empty = false;
-                    bad.push(*col);
-                    problems.push(LedgerProblem::at(
-                        row,
-                        *col,
-                        format!("{header}是公式（={f}），请复制后“选择性粘贴为数值”再导入"),
-                    ));
-                    continue;
-                }
+            if let Some(f) = grid.formula(row, *col) {
+                empty = false;
+                bad.push(*col);
+                problems.push(LedgerProblem::at(
+                    row,
+                    *col,
+                    format!(
+                        "{header}{}，请复制后“选择性粘贴为数值”再导入",
+                        formula_note(f)
+                    ),
+                ));
+                continue;
             }
             match cell_text(data, *ty) {
                 Ok(text) => {
@@ -1130,207 +712,4 @@ fn resolve_project(
             ),
         )),
     }
-}
-
-/// A blank workbook of `kind` for people to fill in Excel: the header row, one example row (valid
-/// for `plan`, to be replaced) and a sheet 填写说明 listing the accepted values.
-pub fn ledger_template(kind: LedgerKind, plan: &Plan) -> Result<Vec<u8>, ExportError> {
-    let mut wb = Workbook::new();
-    let head = Format::new()
-        .set_bold()
-        .set_align(FormatAlign::Center)
-        .set_background_color(Color::RGB(0xF2F2F2))
-        .set_border(rust_xlsxwriter::FormatBorder::Thin);
-    let text = Format::new().set_num_format("@");
-    let yuan = Format::new().set_num_format("#,##0.00");
-    let date = Format::new().set_num_format("yyyy-mm-dd");
-    let year = plan.info.start_year as u16;
-    let example = example_project(plan);
-    let ws = wb.add_worksheet();
-    ws.set_name(kind.label())?;
-    let headers = header_labels(kind, plan);
-    for (c, h) in headers.iter().enumerate() {
-        let c = c as u16;
-        ws.write_with_format(0, c, h.as_str(), &head)?;
-        ws.set_column_width(c, (h.chars().count() as f64 * 2.2).max(12.0))?;
-    }
-    ws.set_freeze_panes(1, 0)?;
-    let col_of = |label: &str| headers.iter().position(|h| h == label).map(|c| c as u16);
-    let mut put_text = |label: &str, value: &str| -> Result<(), ExportError> {
-        if let Some(c) = col_of(label) {
-            ws.write_with_format(1, c, value, &text)?;
-        }
-        Ok(())
-    };
-    match kind {
-        LedgerKind::Projects => {
-            put_text("项目名称", &example.name)?;
-            put_text("受援地", &example.area)?;
-            put_text("行业", Sector::Education.label())?;
-            put_text("实施单位", &example.unit)?;
-            put_text("是否用于扶贫", "是")?;
-            put_text("状态", ProjectStatus::InProgress.label())?;
-            put_text("关联任务", &example.task)?;
-            put_text("备注", "示例行：导入前请替换或删除")?;
-        }
-        LedgerKind::Transactions => {
-            put_text("类型", TxKind::Allocation.label())?;
-            put_text("资金来源", &example.source)?;
-            put_text("项目名称", &example.name)?;
-            put_text("凭证号", "记-001")?;
-            put_text("备注", "示例行：导入前请替换或删除")?;
-        }
-    }
-    let dates: &[(&str, u8, u8)] = match kind {
-        LedgerKind::Projects => &[
-            ("计划开工日期", 3, 1),
-            ("计划完工日期", 12, 31),
-            ("实际开工日期", 3, 15),
-        ],
-        LedgerKind::Transactions => &[("日期", 4, 1)],
-    };
-    for (label, m, d) in dates {
-        if let Some(c) = col_of(label) {
-            ws.write_datetime_with_format(1, c, ExcelDateTime::from_ymd(year, *m, *d)?, &date)?;
-        }
-    }
-    let amount_col = match kind {
-        LedgerKind::Projects => col_of(&approved_header(&example.source)),
-        LedgerKind::Transactions => col_of("金额（元）"),
-    };
-    let amount = match kind {
-        LedgerKind::Projects => 1_000_000.0,
-        LedgerKind::Transactions => 500_000.0,
-    };
-    if let Some(c) = amount_col {
-        ws.write_number_with_format(1, c, amount, &yuan)?;
-    }
-    if let Some(c) = col_of("帮助脱贫数（人）") {
-        ws.write_number(1, c, 120.0)?;
-    }
-    // Empty rows below take the same formats, so that typed 凭证号 stay text and amounts money.
-    for (c, h) in headers.iter().enumerate() {
-        let c = c as u16;
-        if h.ends_with("（元）") {
-            ws.set_column_format(c, &yuan)?;
-        } else if h.ends_with("日期") {
-            ws.set_column_format(c, &date)?;
-        } else if matches!(h.as_str(), "凭证号" | "关联任务" | "项目名称" | "备注") {
-            ws.set_column_format(c, &text)?;
-        }
-    }
-    write_instructions(&mut wb, kind, plan, &head)?;
-    Ok(wb.save_to_buffer()?)
-}
-
-struct Example {
-    name: String,
-    area: String,
-    unit: String,
-    source: String,
-    task: String,
-}
-
-fn example_project(plan: &Plan) -> Example {
-    let area = plan
-        .pairings
-        .first()
-        .map(|p| plan.area_name(&p.area).to_string())
-        .unwrap_or_default();
-    Example {
-        name: format!("{area}某小学教学楼援建（示例）"),
-        unit: plan
-            .units
-            .first()
-            .map(|u| u.name.clone())
-            .unwrap_or_default(),
-        source: plan
-            .ledger
-            .sources
-            .first()
-            .map(|s| s.name.clone())
-            .unwrap_or_default(),
-        task: plan
-            .tasks
-            .first()
-            .map(|t| t.code.clone())
-            .unwrap_or_default(),
-        area,
-    }
-}
-
-fn write_instructions(
-    wb: &mut Workbook,
-    kind: LedgerKind,
-    plan: &Plan,
-    head: &Format,
-) -> Result<(), ExportError> {
-    let mut areas: Vec<&str> = Vec::new();
-    for p in &plan.pairings {
-        let name = plan.area_name(&p.area);
-        if !areas.contains(&name) {
-            areas.push(name);
-        }
-    }
-    let lines: Vec<(&str, String)> = match kind {
-        LedgerKind::Projects => vec![
-            ("项目名称", "必填".into()),
-            ("受援地", format!("必填，结对受援地：{}", areas.join("、"))),
-            ("行业", format!("必填，可选：{}", Sector::labels())),
-            ("实施单位", "必填，方案中的单位名称或代码".into()),
-            ("是否用于扶贫", "是 或 否（空白为否）".into()),
-            (
-                "批复金额-…（元）",
-                format!(
-                    "每个资金来源一列，单位为元，精确到分；不用的来源留空。资金来源：{}",
-                    source_names(plan)
-                ),
-            ),
-            ("…日期", "日期，例如 2018-06-30、2018/6/30 或 2018年6月30日".into()),
-            (
-                "状态",
-                format!(
-                    "可选：{}（空白为计划）；实施中须填实际开工日期，已完工、已验收须填实际完工日期",
-                    ProjectStatus::labels()
-                ),
-            ),
-            ("帮助脱贫数（人）", "不小于 0 的整数".into()),
-            ("关联任务", "任务编号，多个用顿号或逗号分隔".into()),
-            ("备注", "可空".into()),
-        ],
-        LedgerKind::Transactions => vec![
-            ("日期", "必填，例如 2018-06-30，须在方案年度内".into()),
-            ("类型", format!("必填，可选：{}", TxKind::labels())),
-            ("金额（元）", "必填，单位为元，精确到分".into()),
-            ("资金来源", format!("必填，可选：{}", source_names(plan))),
-            (
-                "项目编号 / 项目名称",
-                "填写其一：项目编号，或已导入项目的名称（名称重复时请填编号）".into(),
-            ),
-            ("凭证号", "可空".into()),
-            ("备注", "可空".into()),
-            (
-                "超预算说明",
-                "只有汇总单位可超预算下达，须填写说明；其余情况留空".into(),
-            ),
-        ],
-    };
-    let ws = wb.add_worksheet();
-    ws.set_name("填写说明")?;
-    ws.set_column_width(0, 22)?;
-    ws.set_column_width(1, 90)?;
-    ws.write_with_format(0, 0, "列", head)?;
-    ws.write_with_format(0, 1, "填写要求", head)?;
-    for (i, (label, note)) in lines.iter().enumerate() {
-        let r = i as u32 + 1;
-        ws.write(r, 0, *label)?;
-        ws.write(r, 1, note.as_str())?;
-    }
-    let r = lines.len() as u32 + 2;
-    ws.write(
-        r,
-        0,
-        "第一个工作表的第 1 行是表头，第 2 行是示例，导入前请替换或删除示例行。整张表全部无误才会导入。",
-    )?;
-    Ok(())
 }

@@ -42,6 +42,62 @@ fn text(range: &calamine::Range<Data>, row: u32, col: u32) -> String {
         .unwrap_or_default()
 }
 
+/// The form's rows as the plan file (test data) words them: label, 计量单位.
+const FORM_ROWS: [(&str, &str); 43] = [
+    ("一、政府援助", ""),
+    ("1.东西部扶贫协作、对口支援财政援助资金", "万元"),
+    (
+        "1.1 市财政安排的大盘子规划内援助资金（前指、挂职干部团队）",
+        "万元",
+    ),
+    ("其中：用于扶贫资金", "万元"),
+    ("1.2 各区单独安排援助资金", "万元"),
+    ("其中：用于扶贫资金", "万元"),
+    ("2.实施援建项目", "项"),
+    ("其中：已实施援建项目", "项"),
+    ("帮助建档立卡贫困人口脱贫数", "万人"),
+    ("3.与扶贫协作地区学校结对数", "所"),
+    ("4.与扶贫协作地区医院结对数", "所"),
+    ("5.东部乡镇（街道）与西部贫困乡镇结对数", "个"),
+    ("6.东部社区（村）与西部贫困村结对数", "个"),
+    ("7.其他单位与西部贫困乡镇（或贫困村）结对数", "个"),
+    ("二、产业合作（各区、市级部门）", ""),
+    ("1.到扶贫协作地区扶贫企业数", "个"),
+    ("2.实施扶贫项目", "个"),
+    ("3.引导企业实际投资额", "亿元"),
+    ("4.产业合作带动脱贫数", "万人"),
+    ("三、劳务协作（各区、市级部门）", ""),
+    ("1.举办培训班", "期"),
+    ("2.培训人数", "人次"),
+    ("3.举办专场招聘会提供就业岗位", "个"),
+    ("帮助贫困户实现就业", "人次"),
+    ("四、人才支持（除市委组织部统一选派外）", ""),
+    ("1.结对区县党政干部交流", "人次"),
+    ("其中：东部区选派到西部贫困县挂职交流干部", "人次"),
+    ("西部贫困县选派到东部区挂职交流干部", "人次"),
+    (
+        "2.结对区县专业技术人才交流（含教师、医生、科技、文化、社会工作）",
+        "人次",
+    ),
+    ("其中：东部到西部专业技术人才", "人次"),
+    ("西部到东部学习专业技术人才", "人次"),
+    (
+        "3.市级部门专业技术人才交流（含教师、医生、科技、文化、社会工作）",
+        "人次",
+    ),
+    ("其中：东部到西部专业技术人才", "人次"),
+    ("西部到东部学习专业技术人才", "人次"),
+    ("五、社会帮扶", ""),
+    ("各区动员社会各界捐助款物折合资金数", "万元"),
+    ("市级部门动员社会各界捐助款物折合资金数", "万元"),
+    ("六、结对区县领导考察互访", "人次"),
+    ("1.东部到西部党政负责同志", "人次"),
+    ("2.西部到东部党政负责同志", "人次"),
+    ("3.与扶贫协作地区召开高层联席会议", "次"),
+    ("4.与扶贫协作地区签署合作框架协议（方案）", "个"),
+    ("5.与扶贫协作地区编制扶贫协作规划（计划）", "个"),
+];
+
 #[test]
 fn cell_names_follow_excel() {
     assert_eq!(cell_name(0, 0), "A1");
@@ -61,18 +117,16 @@ fn form_layout_matches_the_document() {
     );
     assert_eq!(text(&r, 2, 0), "2018年第二季度（年初至本季度末累计数）");
     assert!(text(&r, 3, 0).starts_with("填报单位：区教委　　填报人：王老师　　联系电话：010-1"));
-    let header: Vec<String> = (0..4).map(|c| text(&r, FORM_HEADER_ROWS - 1, c)).collect();
-    assert_eq!(header, FORM_COLUMNS);
-    for (i, ind) in p.indicators.iter().enumerate() {
-        let row = FORM_HEADER_ROWS + i as u32;
-        assert_eq!(text(&r, row, 0), ind.label(), "row order");
-        assert_eq!(
-            text(&r, row, 1),
-            ind.unit.clone().unwrap_or_default(),
-            "unit of {}",
-            ind.code
-        );
-    }
+    let header: Vec<String> = (0..5).map(|c| text(&r, 4, c)).collect();
+    assert_eq!(header, ["指标", "计量单位", "数据", "填报单位", ""]);
+    let rows: Vec<(String, String)> = (5..=r.end().unwrap().0)
+        .map(|row| (text(&r, row, 0), text(&r, row, 1)))
+        .collect();
+    let expected: Vec<(String, String)> = FORM_ROWS
+        .iter()
+        .map(|(label, unit)| (label.to_string(), unit.to_string()))
+        .collect();
+    assert_eq!(rows, expected, "every row, in order, and nothing below");
     let row_of = |code: &str| {
         FORM_HEADER_ROWS + p.indicators.iter().position(|i| i.code == code).unwrap() as u32
     };
@@ -380,7 +434,19 @@ proptest! {
         if zip_magic && bytes.len() >= 4 {
             bytes[..4].copy_from_slice(b"PK\x03\x04");
         }
-        prop_assert!(read_form(&plan(), "jw", &bytes).is_err() || bytes.starts_with(b"PK"));
+        let problems = read_form(&plan(), "jw", &bytes).expect_err("random bytes are no form");
+        let message = problems[0].to_string();
+        prop_assert!(
+            [
+                "文件是空的",
+                "不是 xlsx 文件",
+                "文件已损坏",
+            ]
+            .iter()
+            .any(|m| message.starts_with(m)),
+            "{}",
+            message
+        );
     }
 
     /// A real export with bytes flipped: read or refused, never a panic.

@@ -7,6 +7,7 @@ mod browser;
 mod guard;
 mod helpers;
 mod hostile;
+mod hostile_sheets;
 mod ledger;
 mod oversight;
 mod pages;

@@ -1,6 +1,7 @@
 //! Supervision and the leaders' page, over HTTP, with a year of reports entered.
 
 use crate::helpers::{spawn_app, TestApp};
+use crate::sheets::{first_sheet, row_of};
 use axum::http::{Method, StatusCode};
 use bangfu_domain::user::Role;
 use bangfu_web::Clock;
@@ -75,8 +76,21 @@ async fn tasks_show_each_targets_standing_and_the_behind_list_exports() {
     );
     let bad = app.get_as(&fgw, "/tasks?year=2031").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let xlsx = app.get_as(&fgw, "/supervision.xlsx?year=2018").await;
-    assert_eq!(xlsx.status, StatusCode::OK);
+    let (status, _, bytes) =
+        crate::sheets::get_bytes(&app, &fgw, "/supervision.xlsx?year=2018").await;
+    assert_eq!(status, StatusCode::OK);
+    let (name, rows) = first_sheet(&bytes);
+    assert_eq!(name, "2018年督办清单");
+    assert_eq!(
+        rows.len(),
+        4,
+        "title, headers and the two tasks behind: {rows:?}"
+    );
+    assert_eq!(
+        row_of(&rows, "1.2-1")[3..],
+        ["区财政局", "100 / 600 万元（17%）", "300 万元", "33%"]
+    );
+    assert_eq!(row_of(&rows, "1.1-2")[4], "0 / 2 个（0%）");
 
     // A reporter sees its own tasks, without the district's figures.
     let clerk = app.login("wjw-clerk").await;
@@ -197,12 +211,29 @@ async fn problems_go_from_a_report_sentence_to_resolution() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let dash = app.get_as(&fgw, "/dashboard?year=2018").await;
     assert!(dash.body.contains("未解决问题 0 个"));
-    let xlsx = app.get_as(&czj, "/problems.xlsx").await;
-    assert_eq!(xlsx.status, StatusCode::OK);
-    assert!(xlsx.headers["content-type"]
+    let (status, headers, bytes) = crate::sheets::get_bytes(&app, &czj, "/problems.xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-type"]
         .to_str()
         .unwrap()
         .contains("spreadsheetml"));
+    let (name, rows) = first_sheet(&bytes);
+    assert_eq!(name, "问题台账");
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(
+        rows[2],
+        [
+            "资金拨付进度慢",
+            "区财政局",
+            "",
+            "",
+            "2018-07-02",
+            "李四",
+            "2018-07-01",
+            "已解决",
+            "已协调拨付"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -257,8 +288,19 @@ async fn each_unit_sees_its_score_with_the_reasons() {
     let own = app.get_as(&clerk, "/assessment?year=2018").await;
     assert!(own.body.contains("data-unit=\"czj\""));
     assert!(!own.body.contains("data-unit=\"wjw\""));
-    let xlsx = app.get_as(&fgw, "/assessment.xlsx?year=2018").await;
-    assert_eq!(xlsx.status, StatusCode::OK);
+    let (status, _, bytes) =
+        crate::sheets::get_bytes(&app, &fgw, "/assessment.xlsx?year=2018").await;
+    assert_eq!(status, StatusCode::OK);
+    let (name, rows) = first_sheet(&bytes);
+    assert_eq!(name, "2018年考核");
+    assert_eq!(rows.len(), 2 + 38, "a line for each of the 38 units");
+    let czj = row_of(&rows, "区财政局");
+    assert_eq!(czj[1], "17.25");
+    assert_eq!(
+        czj[4],
+        "4.25（牵头目标 1 个，平均完成率 17%（超过 100% 按 100% 计）：1.2-1 完成 17%）"
+    );
+    assert_eq!(czj[6..], ["8（汇总单位评定）", "工作积极"]);
 }
 
 #[tokio::test]
@@ -353,6 +395,24 @@ async fn each_pairing_has_a_yearly_summary_by_assessment_area() {
     assert!(chayou.contains("<h3>资金支持</h3>") && chayou.contains("1.2-1"));
     assert!(chayou.contains("滞后"));
     assert!(body.contains("一、1.2 各区单独安排援助资金</td><td class=\"num\">100.00</td>"));
-    let xlsx = app.get_as(&leader, "/pairings.xlsx?year=2018").await;
-    assert_eq!(xlsx.status, StatusCode::OK);
+    let (status, _, bytes) =
+        crate::sheets::get_bytes(&app, &leader, "/pairings.xlsx?year=2018").await;
+    assert_eq!(status, StatusCode::OK);
+    let (name, rows) = first_sheet(&bytes);
+    assert_eq!(name, "2018年结对帮扶情况");
+    let task = |code: &str| {
+        rows.iter()
+            .find(|r| r[0] == "北京市大兴区 → 察右前旗" && r[2].starts_with(code))
+            .unwrap_or_else(|| panic!("{code} for 察右前旗 in {rows:?}"))
+    };
+    assert_eq!(
+        task("1.2-1 ")[1..],
+        [
+            "资金支持",
+            "1.2-1 区级援助资金与资金使用监管",
+            "区财政局",
+            "每年预留600万元左右区级资金用于对口援建：滞后"
+        ]
+    );
+    assert!(task("1.2-7 ")[4].ends_with("：已完成"));
 }

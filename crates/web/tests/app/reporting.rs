@@ -751,10 +751,23 @@ async fn auditors_search_the_trail_and_reports_show_who_changed_what() {
     let bad = app.get_as(&auditor, "/audit?from=2018-13-01").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("开始日期“2018-13-01”无效"));
-    let xlsx = app.get_as(&auditor, "/audit.xlsx?unit=jw").await;
-    assert_eq!(xlsx.status, StatusCode::OK);
-    assert!(xlsx.headers["content-type"]
+    let (status, headers, bytes) =
+        crate::sheets::get_bytes(&app, &auditor, "/audit.xlsx?unit=jw").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-type"]
         .to_str()
         .unwrap()
         .contains("spreadsheetml"));
+    let (name, rows) = crate::sheets::first_sheet(&bytes);
+    assert_eq!(name, "审计日志");
+    assert_eq!(rows.len(), 4, "title, headers, the two changes: {rows:?}");
+    // Newest first: 3 then 4 for 一、3 of 2018Q1 (the time is the real clock's).
+    assert_eq!(
+        rows[2][1..],
+        ["jw-clerk", "", "修改数据", "2018Q1/jw/1.3", "3", "4", ""]
+    );
+    assert_eq!(
+        rows[3][1..],
+        ["jw-clerk", "", "修改数据", "2018Q1/jw/1.3", "", "3", ""]
+    );
 }

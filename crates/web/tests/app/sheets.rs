@@ -50,6 +50,35 @@ async fn import(
     .await
 }
 
+/// The first sheet of a downloaded workbook as text, row by row from A1 (empty cells as "").
+pub(crate) fn first_sheet(bytes: &[u8]) -> (String, Vec<Vec<String>>) {
+    let mut book: Xlsx<_> =
+        open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("a readable workbook");
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).unwrap();
+    let (rows, cols) = range.end().map_or((0, 0), |(r, c)| (r + 1, c + 1));
+    let text = (0..rows)
+        .map(|r| {
+            (0..cols)
+                .map(|c| {
+                    range
+                        .get_value((r, c))
+                        .map(|d| d.to_string())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect();
+    (name, text)
+}
+
+/// The one row whose first cell is `first`.
+pub(crate) fn row_of<'a>(rows: &'a [Vec<String>], first: &str) -> &'a [String] {
+    let found: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == first).collect();
+    assert_eq!(found.len(), 1, "one row “{first}” in {rows:?}");
+    found[0]
+}
+
 pub(crate) fn value_at(bytes: &[u8], sheet: &str, label: &str) -> Option<Data> {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
     let range = book.worksheet_range(sheet).unwrap();
@@ -136,7 +165,39 @@ async fn district_and_unit_forms_download_with_their_values() {
     );
     let (status, _, tasks) = get_bytes(&app, &jw, "/api/v1/tasks.xlsx").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(tasks.starts_with(b"PK"));
+    let (name, rows) = first_sheet(&tasks);
+    assert_eq!(name, "任务分解表");
+    assert_eq!(
+        rows[1],
+        [
+            "序号",
+            "任务",
+            "受援地",
+            "牵头部门",
+            "配合部门",
+            "目标",
+            "最新进展"
+        ]
+    );
+    let is_task = |code: &str| {
+        code.split_once('-').is_some_and(|(a, b)| {
+            let number =
+                |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit() || c == b'.');
+            number(a) && number(b)
+        })
+    };
+    assert_eq!(
+        rows.iter().filter(|r| is_task(&r[0])).count(),
+        32,
+        "the 32 tasks of the plan file"
+    );
+    let hospitals = row_of(&rows, "1.2-7");
+    assert!(hospitals[1].starts_with("医疗卫生帮扶与医疗机构结对\n"));
+    assert_eq!(hospitals[3], "区卫计委");
+    assert_eq!(
+        hospitals[5],
+        "大兴区与察右前旗、和田县每年至少各结对1家医疗机构并签订结对帮扶协议（每年（每个受援地） 不少于 1家）"
+    );
 }
 
 #[tokio::test]
@@ -342,51 +403,22 @@ async fn the_report_page_previews_then_confirms_an_upload() {
     assert!(again.body.contains("导入预览已过期"));
 }
 
-#[tokio::test]
-async fn libreoffice_opens_every_export() {
-    let soffice = ["/usr/bin/soffice", "/usr/bin/libreoffice"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .expect("LibreOffice is missing: apt-get install -y libreoffice-calc-nogui (the README's test command installs it)");
-    let app = spawn_app().await;
-    let (jw, _, fgw) = with_reports(&app).await;
-    let dir = tempfile::tempdir().unwrap();
-    let files = [
-        (
-            "district.xlsx",
-            get_bytes(&app, &fgw, "/api/v1/forms/2018Q2.xlsx?units=true")
-                .await
-                .2,
-        ),
-        (
-            "unit.xlsx",
-            get_bytes(&app, &jw, "/api/v1/forms/2018Q2.xlsx?unit=jw&basis=quarter")
-                .await
-                .2,
-        ),
-        (
-            "tasks.xlsx",
-            get_bytes(&app, &fgw, "/api/v1/tasks.xlsx").await.2,
-        ),
-    ];
+/// Runs LibreOffice headless on `files` in `dir`, converting to `format`, with a private profile
+/// so that parallel runs do not share one.
+async fn soffice(program: &'static str, dir: &std::path::Path, format: &str, files: &[&str]) {
     let mut args = vec![
-        format!(
-            "-env:UserInstallation=file://{}/profile",
-            dir.path().display()
-        ),
+        format!("-env:UserInstallation=file://{}/profile", dir.display()),
         "--headless".into(),
         "--convert-to".into(),
-        "pdf".into(),
+        format.into(),
         "--outdir".into(),
-        dir.path().display().to_string(),
+        dir.join(format.split(':').next().unwrap())
+            .display()
+            .to_string(),
     ];
-    for (name, bytes) in &files {
-        let path = dir.path().join(name);
-        std::fs::write(&path, bytes).unwrap();
-        args.push(path.display().to_string());
-    }
+    args.extend(files.iter().map(|f| dir.join(f).display().to_string()));
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(soffice)
+        std::process::Command::new(program)
             .args(&args)
             .output()
             .unwrap()
@@ -398,12 +430,124 @@ async fn libreoffice_opens_every_export() {
         "soffice failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for (name, _) in &files {
-        let pdf = dir.path().join(name.replace(".xlsx", ".pdf"));
+}
+
+/// Every kind of spreadsheet the application exports opens in LibreOffice: each is downloaded
+/// (status 200 exactly), converted to PDF (kept for a look) and to CSV, whose first sheet must show
+/// a known text or figure as LibreOffice reads it.
+#[tokio::test]
+async fn libreoffice_opens_every_export() {
+    let soffice_bin = ["/usr/bin/soffice", "/usr/bin/libreoffice"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("LibreOffice is missing: apt-get install -y libreoffice-calc-nogui (the README's test command installs it)");
+    let app = spawn_app().await;
+    let (jw, _, fgw) = with_reports(&app).await;
+    let auditor = app.user("sjj-sj", Role::Auditor, None).await;
+    let finance = app.user("czj-cw", Role::Finance, None).await;
+    let downloads: [(&str, &Client, &str, &str); 12] = [
+        (
+            "district.xlsx",
+            &fgw,
+            "/api/v1/forms/2018Q2.xlsx?units=true",
+            "3.与扶贫协作地区学校结对数,所,3,区教委\n4.与扶贫协作地区医院结对数,所,2,区卫计委\n",
+        ),
+        (
+            "unit.xlsx",
+            &jw,
+            "/api/v1/forms/2018Q2.xlsx?unit=jw&basis=quarter",
+            "2018年第二季度（本季度数）,,,\n",
+        ),
+        (
+            "unit-values.xlsx",
+            &jw,
+            "/api/v1/forms/2018Q2.xlsx?unit=jw",
+            "3.与扶贫协作地区学校结对数,所,3,区教委\n4.与扶贫协作地区医院结对数,所,,区卫计委\n",
+        ),
+        (
+            "tasks.xlsx",
+            &fgw,
+            "/api/v1/tasks.xlsx",
+            "序号,任务,受援地,牵头部门,配合部门,目标,最新进展",
+        ),
+        (
+            "supervision.xlsx",
+            &fgw,
+            "/supervision.xlsx?year=2018",
+            "2018年督办清单,,,,,,\n序号,任务,目标,牵头部门,完成情况,按进度应达到,落后\n",
+        ),
+        (
+            "problems.xlsx",
+            &fgw,
+            "/problems.xlsx",
+            "问题台账,,,,,,,,\n问题,单位,任务,受援地,提出日期,责任人,办结期限,状态,处理情况\n",
+        ),
+        (
+            "assessment.xlsx",
+            &fgw,
+            "/assessment.xlsx?year=2018",
+            "\n区财政局,65,30（本年尚无到期报表，按满分计）,30（本年尚无到期报表，按满分计）,0（牵头目标 1 个，平均完成率 0%（超过 100% 按 100% 计）：1.2-1 完成 0%）,",
+        ),
+        (
+            "pairings.xlsx",
+            &fgw,
+            "/pairings.xlsx?year=2018",
+            "\n北京市大兴区 → 察右前旗,组织领导,1.1-2 共同编制年度扶贫协作计划,区发改委,与察右前旗、和田县共同编制年度扶贫协作计划：未开始\n",
+        ),
+        (
+            "audit.xlsx",
+            &auditor,
+            "/audit.xlsx?unit=jw",
+            ",jw-clerk,,修改数据,2018Q2/jw/1.3,,3,\n",
+        ),
+        (
+            "ledger.xlsx",
+            &auditor,
+            "/ledger.xlsx?year=2018",
+            "2018年预算执行,,,,,,\n受援地,资金来源,预算（元）,其中用于扶贫（元）,已下达（元）,已拨付（元）,已支出（元）\n",
+        ),
+        (
+            "projects.xlsx",
+            &finance,
+            "/ledger/templates/projects",
+            "\n察右前旗某小学教学楼援建（示例）,察右前旗,教育,区发改委,是,\"1,000,000.00\",,,,,2017-03-01,2017-12-31,2017-03-15,,实施中,120,1.1-1,",
+        ),
+        (
+            "transactions.xlsx",
+            &finance,
+            "/ledger/templates/transactions",
+            "\n2017-04-01,下达,\"500,000.00\",市级统筹（大盘子规划内）,,察右前旗某小学教学楼援建（示例）,记-001,",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (name, client, path, _) in &downloads {
+        let (status, _, bytes) = get_bytes(&app, client, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let names: Vec<&str> = downloads.iter().map(|d| d.0).collect();
+    soffice(soffice_bin, dir.path(), "pdf", &names).await;
+    soffice(
+        soffice_bin,
+        dir.path(),
+        "csv:Text - txt - csv (StarCalc):44,34,76",
+        &names,
+    )
+    .await;
+    for (name, _, path, expected) in &downloads {
+        let pdf = dir.path().join("pdf").join(name.replace(".xlsx", ".pdf"));
         let size = std::fs::metadata(&pdf).map(|m| m.len()).unwrap_or(0);
-        assert!(size > 1000, "{name} did not convert to PDF");
+        assert!(size > 1000, "{path} did not convert to PDF");
+        let csv = dir.path().join("csv").join(name.replace(".xlsx", ".csv"));
+        let text = std::fs::read_to_string(&csv)
+            .unwrap_or_else(|e| panic!("{path} did not convert to CSV: {e}"))
+            .replace("\r\n", "\n");
+        assert!(
+            text.contains(expected),
+            "{path}: LibreOffice reads\n{text}\nwithout\n{expected}"
+        );
     }
     // Keep the district form's PDF for a human look.
     let keep = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("district-2018Q2.pdf");
-    std::fs::copy(dir.path().join("district.pdf"), keep).unwrap();
+    std::fs::copy(dir.path().join("pdf").join("district.pdf"), keep).unwrap();
 }
