@@ -138,7 +138,7 @@ pub fn attachment(fallback: &str, name: &str) -> String {
 
 /// The refusal of an upload over `limit` bytes.
 pub fn too_big(what: &str, limit: usize) -> AppError {
-    AppError::BadRequest(format!("{what}过大：不能超过 {} MB", limit / 1024 / 1024))
+    AppError::TooLarge(format!("{what}过大：不能超过 {} MB", limit / 1024 / 1024))
 }
 
 pub async fn not_found() -> AppError {

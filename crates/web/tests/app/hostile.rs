@@ -107,7 +107,8 @@ async fn malformed_and_hostile_api_bodies_are_refused_and_change_nothing() {
     let expected = |what: &str| match what {
         "unknown indicator" => StatusCode::FORBIDDEN,
         "malformed JSON" | "wrong type" | "number not string" | "not JSON content type"
-        | "invalid UTF-8" | "10 MB comment" => StatusCode::BAD_REQUEST,
+        | "invalid UTF-8" => StatusCode::BAD_REQUEST,
+        "10 MB comment" => StatusCode::PAYLOAD_TOO_LARGE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     for (what, ctype, body) in cases {

@@ -295,7 +295,7 @@ async fn each_unit_sees_its_score_with_the_reasons() {
     assert_eq!(name, "2018年考核");
     assert_eq!(rows.len(), 2 + 38, "a line for each of the 38 units");
     let czj = row_of(&rows, "区财政局");
-    assert_eq!(czj[1], "17.25");
+    assert_eq!(czj[1], "12.25");
     assert_eq!(
         czj[4],
         "4.25（牵头目标 1 个，平均完成率 17%（超过 100% 按 100% 计）：1.2-1 完成 17%）"
