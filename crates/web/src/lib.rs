@@ -292,7 +292,33 @@ pub fn router(state: AppState) -> Router {
         // axum's own limit (the default made explicit): the extractors turn it into a 413.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(security::headers))
+        // HTTP plumbing from tower-http rather than our own: gzip for pages and JSON (150–600 kB
+        // of HTML), a time limit so a stuck request cannot hold a connection for ever, and a
+        // request id on every request, echoed in the response and named in the trace.
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
+            tower_http::request_id::MakeRequestUuid,
+        ))
         .with_state(state)
+}
+
+/// Longest a request may take before the server gives up on it (large exports take seconds).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The trace span of a request, named by the request id that `SetRequestIdLayer` gave it.
+fn request_span(request: &axum::extract::Request) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), id)
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.

@@ -103,3 +103,29 @@ async fn plan_api_matches_the_plan() {
     assert_eq!(row["unit"], "亿元");
     assert_eq!(row["precision"], 4);
 }
+
+#[tokio::test]
+async fn pages_are_compressed_and_every_request_has_an_id() {
+    use axum::body::Body;
+    use axum::http::{header, Request};
+    let app = spawn_app().await;
+    let plain = app.get("/").await;
+    let id = plain.headers["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let zipped = app
+        .send(
+            Request::get("/")
+                .header(header::ACCEPT_ENCODING, "gzip")
+                .header("x-request-id", "clerk-42")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(zipped.status, StatusCode::OK);
+    assert_eq!(zipped.headers[header::CONTENT_ENCODING], "gzip");
+    // A caller's own id is kept, so a clerk's report of a problem can be found in the log.
+    assert_eq!(zipped.headers["x-request-id"], "clerk-42");
+    // (The body is read as lossy UTF-8, which can inflate binary bytes up to threefold.)
+    assert!(zipped.body.len() < plain.body.len() / 2, "gzip shrinks the page");
+    app.db.cleanup().await;
+}
