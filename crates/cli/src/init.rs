@@ -18,10 +18,7 @@ pub struct Prepared {
 
 /// Opens and migrates the database; on a new one loads the plan and creates `admin`.
 pub async fn prepare(db_url: &str, plan_file: Option<&Path>) -> anyhow::Result<Prepared> {
-    let store = SqlStore::connect(db_url)
-        .await
-        .with_context(|| format!("无法打开数据库 {db_url}"))?;
-    store.migrate().await?;
+    let store = crate::open::open_keyed(db_url).await?;
 
     let plan = match store.plan().await? {
         Some(loaded) => {

@@ -76,6 +76,13 @@ impl AuditKey {
 
     /// Creates a new key file readable only by its owner; refuses to overwrite one.
     pub fn create(path: &Path) -> Result<Self> {
+        let key = AuditKey::generate();
+        key.save_new(path)?;
+        Ok(key)
+    }
+
+    /// Writes this key to a new file readable only by its owner; refuses to overwrite one.
+    pub fn save_new(&self, path: &Path) -> Result<()> {
         use std::io::Write;
         let failed = |e: std::io::Error| {
             StoreError::Audit(format!("无法创建审计密钥文件 {}：{e}", path.display()))
@@ -83,16 +90,14 @@ impl AuditKey {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(failed)?;
         }
-        let key = AuditKey::generate();
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(path).map_err(failed)?;
-        file.write_all(format!("{}\n", hex(&key.0)).as_bytes())
+        file.write_all(format!("{}\n", hex(&self.0)).as_bytes())
             .and_then(|()| file.sync_all())
-            .map_err(failed)?;
-        Ok(key)
+            .map_err(failed)
     }
 }
 

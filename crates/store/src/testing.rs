@@ -12,6 +12,9 @@ pub const REQUIRE_POSTGRES_VAR: &str = "BANGFU_TEST_REQUIRE_POSTGRES";
 pub struct TestDatabase {
     pub store: SqlStore,
     pub url: String,
+    /// The store's audit key, also written here (for running `bangfu --audit-key` on it).
+    pub audit_key_file: std::path::PathBuf,
+    _key_dir: tempfile::TempDir,
     _dir: Option<tempfile::TempDir>,
     postgres: Option<(String, String)>,
 }
@@ -21,10 +24,12 @@ impl TestDatabase {
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = format!("sqlite://{}", dir.path().join("bangfu.db").display());
-        let store = keyed(SqlStore::connect(&url).await.expect("open SQLite")).await;
+        let (store, key_dir) = keyed(SqlStore::connect(&url).await.expect("open SQLite")).await;
         TestDatabase {
             store,
             url,
+            audit_key_file: key_dir.path().join("audit.key"),
+            _key_dir: key_dir,
             _dir: Some(dir),
             postgres: None,
         }
@@ -58,10 +63,12 @@ impl TestDatabase {
             .expect("create test database");
         admin.close().await;
         let url = with_database(&admin_url, &name);
-        let store = keyed(SqlStore::connect(&url).await.expect("open PostgreSQL")).await;
+        let (store, key_dir) = keyed(SqlStore::connect(&url).await.expect("open PostgreSQL")).await;
         Some(TestDatabase {
             store,
             url,
+            audit_key_file: key_dir.path().join("audit.key"),
+            _key_dir: key_dir,
             _dir: None,
             postgres: Some((admin_url, name)),
         })
@@ -82,16 +89,20 @@ impl TestDatabase {
     }
 }
 
-/// Migrated, with an audit key of its own (as `bangfu` creates on first start) and the chain
-/// sealed with it.
-async fn keyed(store: SqlStore) -> SqlStore {
+/// Migrated, with an audit key of its own (as `bangfu` creates on first start, in a temporary
+/// directory) and the chain sealed with it.
+async fn keyed(store: SqlStore) -> (SqlStore, tempfile::TempDir) {
     store.migrate().await.expect("migrate");
-    let store = store.with_audit_key(AuditKey::generate());
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let key = AuditKey::generate();
+    key.save_new(&dir.path().join("audit.key"))
+        .expect("write the audit key");
+    let store = store.with_audit_key(key);
     store
         .seal_audit_chain()
         .await
         .expect("seal the audit chain");
-    store
+    (store, dir)
 }
 
 /// The same server URL with another database name.
