@@ -2,6 +2,7 @@
 
 mod access;
 mod areas;
+mod audit;
 mod browser;
 mod helpers;
 mod hostile;
