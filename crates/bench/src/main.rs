@@ -218,6 +218,10 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     }
     std::fs::create_dir_all(&args.work)?;
     let work = args.work.canonicalize()?;
+    // One audit key for the template databases and their copies (PostgreSQL needs one named).
+    if std::env::var_os("BANGFU_AUDIT_KEY_FILE").is_none() {
+        std::env::set_var("BANGFU_AUDIT_KEY_FILE", work.join("audit.key"));
+    }
 
     let today = Utc::now().with_timezone(&beijing()).date_naive();
     let last_year = if today.format("%m-%d").to_string().as_str() > "12-20" {

@@ -1,17 +1,13 @@
-//! `bangfu user add`, `bangfu token create|revoke` and `bangfu audit verify`.
+//! `bangfu user add` and `bangfu token create|revoke`.
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use bangfu_domain::user::{Login, Role};
-use bangfu_store::{AuditStore, SessionStore, SqlStore, UserStore};
 use bangfu_store::{NewApiToken, NewUser};
+use bangfu_store::{SessionStore, SqlStore, UserStore};
 use bangfu_web::auth::session::{random_hex, sha256_hex};
-use std::process::ExitCode;
 
 async fn open(db_url: &str) -> anyhow::Result<(SqlStore, bangfu_domain::Plan)> {
-    let store = SqlStore::connect(db_url)
-        .await
-        .with_context(|| format!("无法打开数据库 {db_url}"))?;
-    store.migrate().await?;
+    let store = crate::open::open(db_url).await?;
     let Some(plan) = bangfu_store::PlanStore::plan(&store).await? else {
         bail!("数据库 {db_url} 中还没有载入方案，先运行 `bangfu init`");
     };
@@ -117,27 +113,5 @@ pub async fn revoke_token(db_url: &str, id: i64) -> anyhow::Result<()> {
         Ok(())
     } else {
         bail!("没有编号为 {id} 的有效令牌")
-    }
-}
-
-pub async fn verify_audit(db_url: &str) -> anyhow::Result<ExitCode> {
-    let store = SqlStore::connect(db_url)
-        .await
-        .with_context(|| format!("无法打开数据库 {db_url}"))?;
-    store.migrate().await?;
-    let (count, broken) = store.verify_audit_chain().await?;
-    match broken {
-        None => {
-            println!("审计日志完整：{count} 条记录，哈希链没有断点。");
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(b) if b.id == 0 => {
-            eprintln!("审计日志不完整：{}。", b.reason);
-            Ok(ExitCode::FAILURE)
-        }
-        Some(b) => {
-            eprintln!("审计日志在第 {} 号记录处断开：{}。", b.id, b.reason);
-            Ok(ExitCode::FAILURE)
-        }
     }
 }

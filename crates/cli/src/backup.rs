@@ -35,11 +35,19 @@ pub async fn backup(db_url: &str, file: &Path) -> anyhow::Result<()> {
 /// What is wrong with a database's audit chain, or `None` when it verifies. The one place
 /// restore asks, so that it can follow the store's verification wherever that goes.
 async fn audit_chain_problem(store: &SqlStore) -> anyhow::Result<Option<String>> {
-    let (_, broken) = store.verify_audit_chain().await?;
-    Ok(broken.map(|b| match b.id {
-        0 => b.reason,
-        id => format!("在第 {id} 号记录处断开：{}", b.reason),
-    }))
+    let verification = store.verify_audit(None).await?;
+    if verification.is_intact() {
+        return Ok(None);
+    }
+    let problems: Vec<String> = verification
+        .problems
+        .iter()
+        .map(|p| match p.seq {
+            Some(seq) => format!("第 {seq} 号记录：{}", p.message),
+            None => p.message.clone(),
+        })
+        .collect();
+    Ok(Some(format!("有问题：{}", problems.join("；"))))
 }
 
 /// Replaces the database with a backup; see the module's description.
@@ -65,7 +73,8 @@ pub async fn restore(
     }
     let staged = stage(file, &target)?;
     let installed = async {
-        check_backup(&staged, file, accept_broken_audit).await?;
+        let key_file = crate::open::audit_key_path(db_url);
+        check_backup(&staged, file, accept_broken_audit, key_file.as_deref()).await?;
         if occupied {
             let kept = set_aside(&target).await?;
             println!("原数据库已改名保留为 {}", kept.display());
@@ -161,10 +170,19 @@ fn stage(file: &Path, target: &Path) -> anyhow::Result<PathBuf> {
 
 /// Checks the staged copy of `file`; with a broken audit chain, refuses unless the operator
 /// gave a reason, which is then recorded in the copy's own audit log.
-async fn check_backup(staged: &Path, file: &Path, accept: Option<&str>) -> anyhow::Result<()> {
-    let store = SqlStore::connect(&format!("sqlite://{}", staged.display()))
+async fn check_backup(
+    staged: &Path,
+    file: &Path,
+    accept: Option<&str>,
+    key_file: Option<&Path>,
+) -> anyhow::Result<()> {
+    let mut store = SqlStore::connect(&format!("sqlite://{}", staged.display()))
         .await
         .with_context(|| format!("{} 不是有效的 SQLite 数据库", file.display()))?;
+    // The installation's key verifies the backup's keyed chain (and signs an accepted restore).
+    if let Some(path) = key_file.filter(|p| p.exists()) {
+        store = store.with_audit_key(bangfu_store::AuditKey::load(path)?);
+    }
     let checked = async {
         let integrity = store.integrity_check().await?;
         if integrity != "ok" {

@@ -10,10 +10,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 async fn open(db_url: &str) -> anyhow::Result<(SqlStore, Plan)> {
-    let store = SqlStore::connect(db_url)
-        .await
-        .with_context(|| format!("无法打开数据库 {db_url}"))?;
-    store.migrate().await?;
+    let store = crate::open::open(db_url).await?;
     let Some(plan) = store.plan().await? else {
         bail!("数据库 {db_url} 中还没有载入方案，先运行 `bangfu init`");
     };

@@ -2,10 +2,12 @@
 //! domain, store and web crates.
 
 mod accounts;
+mod audit_cmd;
 mod backup;
 mod dblock;
 mod init;
 mod ledger_cmd;
+mod open;
 mod plan_cmd;
 mod sheets_cmd;
 
@@ -33,6 +35,12 @@ struct Cli {
     )]
     #[arg(long, global = true, env = "BANGFU_DATABASE_URL", default_value = bangfu_store::DEFAULT_DATABASE_URL)]
     db: String,
+
+    #[arg(
+        help = "审计密钥文件（第一次启动时创建，权限 0600；默认为 SQLite 数据库文件旁的 audit.key，PostgreSQL 须指定）"
+    )]
+    #[arg(long = "audit-key", global = true, env = "BANGFU_AUDIT_KEY_FILE")]
+    audit_key: Option<PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -149,8 +157,20 @@ impl WebSettings {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    #[command(about = "校验审计日志的哈希链，报告第一个断点（有断点时退出码非零）")]
-    Verify,
+    #[command(
+        about = "校验审计日志：哈希链（用审计密钥）、回执，并逐项核对报表数据和资金流水；列出每一处不符（有不符时退出码非零）"
+    )]
+    Verify {
+        #[arg(help = "此前保存的链尾回执（序号:哈希）：证明到这一条为止没有记录被改动或删除")]
+        #[arg(long = "expect-head", value_name = "SEQ:HASH")]
+        expect_head: Option<String>,
+    },
+    #[command(about = "输出当前链尾回执（序号:哈希），供审计人员在系统外保存")]
+    Head,
+    #[command(
+        about = "旧版本数据库：从下一条记录起用审计密钥签名（新数据库第一次启动时已自动完成）"
+    )]
+    Seal,
 }
 
 #[derive(Subcommand)]
@@ -325,6 +345,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    open::set_audit_key_file(cli.audit_key.clone());
     match cli.command {
         Command::Serve { addr, plan, web } => {
             let init::Prepared {
@@ -425,7 +446,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             backup::restore(&cli.db, &file, force, accept_broken_audit.as_deref()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit(AuditCommand::Verify) => accounts::verify_audit(&cli.db).await,
+        Command::Audit(AuditCommand::Verify { expect_head }) => {
+            audit_cmd::verify(&cli.db, expect_head.as_deref()).await
+        }
+        Command::Audit(AuditCommand::Head) => {
+            audit_cmd::head(&cli.db).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Seal) => {
+            audit_cmd::seal(&cli.db).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Tasks(TasksCommand::Export { output }) => {
             sheets_cmd::export_tasks(&cli.db, &output).await?;
             Ok(ExitCode::SUCCESS)

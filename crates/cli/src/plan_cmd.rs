@@ -1,9 +1,8 @@
 //! `bangfu plan check` and `bangfu plan show`.
 
-use anyhow::Context;
 use bangfu_domain::plan::view::PlanView;
 use bangfu_domain::plan::{parse_plan, Plan};
-use bangfu_store::{PlanStore, SqlStore};
+use bangfu_store::PlanStore;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -52,10 +51,7 @@ fn summary(plan: &Plan) -> String {
 }
 
 pub async fn show(db_url: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let store = SqlStore::connect(db_url)
-        .await
-        .with_context(|| format!("无法打开数据库 {db_url}"))?;
-    store.migrate().await?;
+    let store = crate::open::open(db_url).await?;
     let Some(plan) = store.plan().await? else {
         eprintln!(
             "数据库 {db_url} 中还没有载入方案。先运行 `bangfu init`（或 `bangfu serve`）载入内置方案，\

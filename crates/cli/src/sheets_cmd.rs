@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context};
 use bangfu_domain::plan::ValueBasis;
-use bangfu_store::{PlanStore, SqlStore};
+use bangfu_store::PlanStore;
 use bangfu_web::sheets;
 use bangfu_web::AppState;
 use std::path::Path;
@@ -10,10 +10,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 async fn state(db_url: &str) -> anyhow::Result<AppState> {
-    let store = SqlStore::connect(db_url)
-        .await
-        .with_context(|| format!("无法打开数据库 {db_url}"))?;
-    store.migrate().await?;
+    let store = crate::open::open(db_url).await?;
     let Some(plan) = store.plan().await? else {
         bail!("数据库 {db_url} 中还没有载入方案，先运行 `bangfu init`");
     };

@@ -164,8 +164,15 @@ async fn init_then_plan_show_json_on_postgres() {
         return;
     };
     let url = db.url.clone();
+    let key = db.audit_key_file.display().to_string();
     let out = tokio::task::spawn_blocking(move || {
-        let init = bangfu(&["init"], &url);
+        let refused = bangfu(&["init"], &url);
+        assert!(
+            stderr(&refused).contains("PostgreSQL 数据库需要用 --audit-key"),
+            "{}",
+            stderr(&refused)
+        );
+        let init = bangfu(&["init", "--audit-key", &key], &url);
         assert!(init.status.success(), "{}", stderr(&init));
         bangfu(&["plan", "show", "--json"], &url)
     })
@@ -360,68 +367,6 @@ fn users_and_api_tokens_from_the_command_line() {
     server.kill().unwrap();
     server.wait().unwrap();
     assert!(!bangfu(&["token", "revoke", &id], &db).status.success());
-}
-
-#[tokio::test]
-async fn audit_verify_passes_and_fails_on_a_hand_altered_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = sqlite_url(dir.path());
-    let run = |args: &'static [&'static str]| {
-        let db = db.clone();
-        async move {
-            tokio::task::spawn_blocking(move || bangfu(args, &db))
-                .await
-                .unwrap()
-        }
-    };
-    assert!(run(&["init"]).await.status.success());
-    assert!(
-        run(&["user", "add", "--login", "leader", "--role", "viewer"])
-            .await
-            .status
-            .success()
-    );
-    let ok = run(&["audit", "verify"]).await;
-    assert!(ok.status.success(), "{}", stderr(&ok));
-    assert!(
-        stdout(&ok).contains("审计日志完整：3 条记录"),
-        "{}",
-        stdout(&ok)
-    );
-
-    let store = bangfu_store::SqlStore::connect(&db).await.unwrap();
-    store
-        .execute_unchecked("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2")
-        .await;
-    store.close().await;
-    let bad = run(&["audit", "verify"]).await;
-    assert!(!bad.status.success());
-    assert!(stderr(&bad).contains("号记录处断开"), "{}", stderr(&bad));
-
-    // Deleting the newest entry is caught by the chain's end.
-    let dir2 = tempfile::tempdir().unwrap();
-    let db2 = sqlite_url(dir2.path());
-    let out = tokio::task::spawn_blocking({
-        let db2 = db2.clone();
-        move || bangfu(&["init"], &db2)
-    })
-    .await
-    .unwrap();
-    assert!(out.status.success());
-    let store = bangfu_store::SqlStore::connect(&db2).await.unwrap();
-    store
-        .execute_unchecked("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)")
-        .await;
-    store.close().await;
-    let gone = tokio::task::spawn_blocking(move || bangfu(&["audit", "verify"], &db2))
-        .await
-        .unwrap();
-    assert!(!gone.status.success());
-    assert!(
-        stderr(&gone).contains("末尾记录被删除"),
-        "{}",
-        stderr(&gone)
-    );
 }
 
 #[test]

@@ -106,7 +106,12 @@ impl Ledger {
     fn budget(&self, year: i32, area: &str, source: &str, yuan: &str) {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async {
-            let store = SqlStore::connect(&self.db).await.unwrap();
+            let store = SqlStore::connect(&self.db)
+                .await
+                .unwrap()
+                .open_audit_key(&self.dir.path().join("audit.key"))
+                .await
+                .unwrap();
             store
                 .set_budget(
                     &Budget {

@@ -149,6 +149,62 @@ pub struct Narrative {
     pub next_steps: String,
 }
 
+impl Narrative {
+    /// What a person reads: “进展情况：…；存在问题：…；下步打算：…”.
+    pub fn readable(&self) -> String {
+        format!(
+            "进展情况：{}；存在问题：{}；下步打算：{}",
+            self.progress, self.problems, self.next_steps
+        )
+    }
+
+    /// Reads the Rust debug form (`Narrative { progress: "…", … }`) that older versions wrote into
+    /// the audit log, so that their entries can be shown readably too.
+    pub fn from_debug_text(text: &str) -> Option<Narrative> {
+        let rest = text.trim().strip_prefix("Narrative {")?;
+        let (progress, rest) = debug_field(rest, "progress")?;
+        let (problems, rest) = debug_field(rest, "problems")?;
+        let (next_steps, rest) = debug_field(rest, "next_steps")?;
+        (rest.trim() == "}").then_some(Narrative {
+            progress,
+            problems,
+            next_steps,
+        })
+    }
+}
+
+/// `name: "escaped text"` (and a following comma) at the start of `text`: the unescaped text and
+/// what follows.
+fn debug_field<'a>(text: &'a str, name: &str) -> Option<(String, &'a str)> {
+    let text = text.trim_start().strip_prefix(name)?.strip_prefix(": \"")?;
+    let mut out = String::new();
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => {
+                let rest = &text[i + 1..];
+                return Some((out, rest.strip_prefix(',').unwrap_or(rest)));
+            }
+            '\\' => match chars.next()?.1 {
+                'n' => out.push('\n'),
+                'r' => out.push('\r'),
+                't' => out.push('\t'),
+                '0' => out.push('\0'),
+                'u' => {
+                    let (start, _) = chars.next().filter(|(_, c)| *c == '{')?;
+                    let end = text[start..].find('}')? + start;
+                    let code = u32::from_str_radix(&text[start + 1..end], 16).ok()?;
+                    out.push(char::from_u32(code)?);
+                    while chars.next()?.0 < end {}
+                }
+                other => out.push(other),
+            },
+            other => out.push(other),
+        }
+    }
+    None
+}
+
 /// One row's entry as stored: a value (or none yet) and an optional comment (说明).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Entry {

@@ -1,8 +1,11 @@
-//! The audit log: appended in the same transaction as the change it records, never edited.
+//! The audit log: appended in the same transaction as the change it records, never edited (the
+//! database refuses UPDATE and DELETE on it), each entry chained to the previous one by its hash.
 
+use crate::audit_key::{head_mac, HeadRow};
+use crate::audit_verify::{AuditReceipt, AuditVerification};
 use crate::db::on_pool;
 use crate::stmt::Stmt;
-use crate::{AuditStore, Result, SqlStore};
+use crate::{AuditKey, AuditStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 
@@ -50,10 +53,10 @@ fn part(value: &Option<String>) -> String {
     value.as_ref().map_or("-".to_string(), |v| format!("+{v}"))
 }
 
-/// sha256 over the sequence number, the previous hash and every field of the entry.
-pub(crate) fn chain_hash(seq: i64, prev: &str, at: DateTime<Utc>, e: &NewAuditEntry) -> String {
-    use sha2::{Digest, Sha256};
-    let text = [
+/// The text an entry's hash is computed over: its sequence number, the previous hash and every
+/// field.
+fn chain_text(seq: i64, prev: &str, at: DateTime<Utc>, e: &NewAuditEntry) -> String {
+    [
         seq.to_string(),
         prev.to_string(),
         at.to_rfc3339_opts(SecondsFormat::Micros, true),
@@ -66,11 +69,30 @@ pub(crate) fn chain_hash(seq: i64, prev: &str, at: DateTime<Utc>, e: &NewAuditEn
         part(&e.new_value),
         part(&e.reason),
     ]
-    .join("\u{1f}");
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    .join("\u{1f}")
+}
+
+/// An entry's hash: HMAC-SHA256 with the installation's key from `keyed_from` on, plain sha256
+/// before (entries written before the key existed). `None`: keyed, but no key to compute it.
+pub(crate) fn entry_hash(
+    key: Option<&AuditKey>,
+    keyed_from: Option<i64>,
+    seq: i64,
+    prev: &str,
+    at: DateTime<Utc>,
+    e: &NewAuditEntry,
+) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let text = chain_text(seq, prev, at, e);
+    if keyed_from.is_some_and(|from| seq >= from) {
+        return key.map(|k| k.mac(&text));
+    }
+    Some(
+        Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
 }
 
 /// Where the chain breaks, if it does.
@@ -81,21 +103,155 @@ pub struct BrokenLink {
 }
 
 #[derive(sqlx::FromRow)]
-struct ChainRow {
-    id: i64,
-    seq: Option<i64>,
-    occurred_at: DateTime<Utc>,
-    actor: String,
-    address: String,
-    action: String,
-    entity: String,
-    entity_key: String,
-    old_value: Option<String>,
-    new_value: Option<String>,
-    reason: Option<String>,
-    prev_hash: Option<String>,
-    hash: Option<String>,
+pub(crate) struct ChainRow {
+    pub id: i64,
+    pub seq: Option<i64>,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: String,
+    pub address: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_key: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub reason: Option<String>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
+
+impl ChainRow {
+    pub(crate) fn entry(&self) -> NewAuditEntry {
+        NewAuditEntry {
+            actor: self.actor.clone(),
+            address: self.address.clone(),
+            action: self.action.clone(),
+            entity: self.entity.clone(),
+            entity_key: self.entity_key.clone(),
+            old_value: self.old_value.clone(),
+            new_value: self.new_value.clone(),
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+/// The chain's end as taken (and locked) at a transaction's first entry, carried in memory.
+pub(crate) struct Head {
+    pub seq: i64,
+    pub hash: String,
+    pub keyed_from: i64,
+}
+
+/// Checks the stored end before anything is chained to it: the chain must be keyed with this
+/// store's key and its end's MAC must verify (else an entry was removed and the end moved back).
+pub(crate) fn checked_head(key: Option<&AuditKey>, row: HeadRow) -> Result<Head> {
+    let Some(key) = key else {
+        return Err(StoreError::Audit(
+            "没有配置审计密钥，不能写入审计日志（见 README：审计密钥）".into(),
+        ));
+    };
+    let Some(keyed_from) = row.keyed_from else {
+        return Err(StoreError::Audit(
+            "审计链尚未用密钥封存，不能写入；请运行 bangfu audit verify".into(),
+        ));
+    };
+    if row.key_id.as_deref() != Some(key.id().as_str()) {
+        return Err(StoreError::Audit(format!(
+            "审计密钥（指纹 {}）不是本数据库的密钥（{}），不能写入",
+            key.id(),
+            row.key_id.unwrap_or_default()
+        )));
+    }
+    if row.mac.as_deref() != Some(head_mac(key, keyed_from, row.seq, &row.hash).as_str()) {
+        return Err(StoreError::Audit(format!(
+            "审计日志链尾（第 {} 条）校验失败：末尾记录可能被删除、链尾被改动。已拒绝写入；\
+             请运行 bangfu audit verify",
+            row.seq
+        )));
+    }
+    Ok(Head {
+        seq: row.seq,
+        hash: row.hash,
+        keyed_from,
+    })
+}
+
+/// Appends `$entry` to the chain inside the transaction `$tx` (a [`crate::db::WriteTx`]). The
+/// chain's end is taken at the first entry (the row lock serialises appenders until commit),
+/// carried along in `$head`, and written back by [`write_head!`] after the last entry.
+macro_rules! append_to_chain {
+    ($tx:ident, $head:ident, $entry:expr) => {{
+        let entry: $crate::audit::NewAuditEntry = $entry;
+        let key = $tx.audit_key.clone();
+        let current = match $head.take() {
+            Some(head) => head,
+            None => {
+                let row: $crate::audit_key::HeadRow = sqlx::query_as(
+                    "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 \
+                     RETURNING seq - 1 AS seq, hash, keyed_from, key_id, mac",
+                )
+                .fetch_one(&mut *$tx)
+                .await?;
+                $crate::audit::checked_head(key.as_deref(), row)?
+            }
+        };
+        let seq = current.seq + 1;
+        let at = $crate::audit::now();
+        let hash = $crate::audit::entry_hash(
+            key.as_deref(),
+            Some(current.keyed_from),
+            seq,
+            &current.hash,
+            at,
+            &entry,
+        )
+        .expect("checked_head ensured a key");
+        sqlx::query(
+            "INSERT INTO audit_log (seq, occurred_at, actor, address, action, entity, \
+             entity_key, old_value, new_value, reason, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(seq)
+        .bind(at)
+        .bind(&entry.actor)
+        .bind(&entry.address)
+        .bind(&entry.action)
+        .bind(&entry.entity)
+        .bind(&entry.entity_key)
+        .bind(&entry.old_value)
+        .bind(&entry.new_value)
+        .bind(&entry.reason)
+        .bind(&current.hash)
+        .bind(&hash)
+        .execute(&mut *$tx)
+        .await?;
+        $head = Some($crate::audit::Head {
+            seq,
+            hash,
+            keyed_from: current.keyed_from,
+        });
+    }};
+}
+
+/// Writes the chain's new end and its MAC, if the transaction appended anything.
+macro_rules! write_head {
+    ($tx:ident, $head:ident) => {{
+        if let (Some(head), Some(key)) = ($head, $tx.audit_key.clone()) {
+            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2, mac = $3 WHERE id = 1")
+                .bind(head.seq)
+                .bind(&head.hash)
+                .bind($crate::audit_key::head_mac(
+                    &key,
+                    head.keyed_from,
+                    head.seq,
+                    &head.hash,
+                ))
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
+pub(crate) use {append_to_chain, write_head};
 
 /// What to look for in the audit log; empty fields match everything.
 #[derive(Debug, Clone, Default)]
@@ -135,64 +291,25 @@ impl AuditStore for SqlStore {
             .await?))
     }
 
+    async fn verify_audit(&self, expect: Option<&AuditReceipt>) -> Result<AuditVerification> {
+        crate::audit_verify::verify(self, expect).await
+    }
+
     async fn verify_audit_chain(&self) -> Result<(i64, Option<BrokenLink>)> {
-        const SQL: &str =
-            "SELECT id, seq, occurred_at, actor, address, action, entity, entity_key, \
-             old_value, new_value, reason, prev_hash, hash FROM audit_log ORDER BY id";
-        let (rows, head) = on_pool!(self, |pool| {
-            let rows = sqlx::query_as::<_, ChainRow>(SQL).fetch_all(pool).await?;
-            let head: (i64, String) =
-                sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-                    .fetch_one(pool)
-                    .await?;
-            (rows, head)
+        let v = self.verify_audit(None).await?;
+        let broken = v.problems.into_iter().next().map(|p| BrokenLink {
+            id: p.id.unwrap_or(0),
+            reason: p.message,
         });
-        let mut prev = "0".repeat(64);
-        let mut expected_seq = 1;
-        let count = rows.len() as i64;
-        for r in rows {
-            let broken = |reason: &str| {
-                Ok((
-                    count,
-                    Some(BrokenLink {
-                        id: r.id,
-                        reason: reason.to_string(),
-                    }),
-                ))
-            };
-            if r.seq != Some(expected_seq) {
-                return broken("序号不连续（有记录被删除或插入）");
-            }
-            if r.prev_hash.as_deref() != Some(prev.as_str()) {
-                return broken("与前一条记录的链接不符（前一条被修改或删除）");
-            }
-            let entry = NewAuditEntry {
-                actor: r.actor,
-                address: r.address,
-                action: r.action,
-                entity: r.entity,
-                entity_key: r.entity_key,
-                old_value: r.old_value,
-                new_value: r.new_value,
-                reason: r.reason,
-            };
-            let hash = chain_hash(expected_seq, &prev, r.occurred_at, &entry);
-            if r.hash.as_deref() != Some(hash.as_str()) {
-                return broken("内容与哈希不符（记录被修改）");
-            }
-            prev = hash;
-            expected_seq += 1;
-        }
-        if head.0 != expected_seq - 1 || head.1 != prev {
-            return Ok((
-                count,
-                Some(BrokenLink {
-                    id: 0,
-                    reason: "链尾与最后一条记录不符（末尾记录被删除）".into(),
-                }),
-            ));
-        }
-        Ok((count, None))
+        Ok((v.entries, broken))
+    }
+
+    async fn audit_head(&self) -> Result<AuditReceipt> {
+        let head = self.audit_head_row().await?;
+        Ok(AuditReceipt {
+            seq: head.seq,
+            hash: head.hash,
+        })
     }
 
     async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>> {

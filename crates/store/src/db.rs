@@ -39,6 +39,48 @@ pub struct SqlStore {
     /// instead of in SQLite's busy handler, which polls with sleeps of up to 100 ms and left the
     /// server idle under the deadline rush (see BENCHMARKS.md).
     pub(crate) sqlite_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The installation's audit key, with which appends are chained (see `audit_key.rs`).
+    pub(crate) audit_key: Option<std::sync::Arc<crate::AuditKey>>,
+}
+
+/// A write transaction that carries the store's audit key to the audit append. Dereferences to
+/// the connection, so statements run on it as `&mut *tx`.
+pub(crate) struct WriteTx<DB: sqlx::Database> {
+    tx: sqlx::Transaction<'static, DB>,
+    pub(crate) audit_key: Option<std::sync::Arc<crate::AuditKey>>,
+}
+
+impl<DB: sqlx::Database> WriteTx<DB> {
+    pub(crate) fn new(
+        tx: sqlx::Transaction<'static, DB>,
+        audit_key: &Option<std::sync::Arc<crate::AuditKey>>,
+    ) -> Self {
+        WriteTx {
+            tx,
+            audit_key: audit_key.clone(),
+        }
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for WriteTx<DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &DB::Connection {
+        &self.tx
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        &mut self.tx
+    }
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool of either backend. The SQL inside is the
@@ -59,13 +101,16 @@ macro_rules! in_write_tx {
         match &$store.db {
             $crate::db::Db::Sqlite(pool) => {
                 let _writer = $store.sqlite_writer.lock().await;
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let mut $tx = $crate::db::WriteTx::new(
+                    pool.begin_with("BEGIN IMMEDIATE").await?,
+                    &$store.audit_key,
+                );
                 let out = $body;
                 $tx.commit().await?;
                 out
             }
             $crate::db::Db::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
+                let mut $tx = $crate::db::WriteTx::new(pool.begin().await?, &$store.audit_key);
                 let out = $body;
                 $tx.commit().await?;
                 out
@@ -114,6 +159,7 @@ impl SqlStore {
         Ok(SqlStore {
             db: Db::Sqlite(pool),
             sqlite_writer: Default::default(),
+            audit_key: None,
         })
     }
 
@@ -203,6 +249,7 @@ async fn connect_postgres(url: &str, create: bool) -> Result<(SqlStore, bool)> {
     let store = SqlStore {
         db: Db::Postgres(pool),
         sqlite_writer: Default::default(),
+        audit_key: None,
     };
     Ok((store, created))
 }

@@ -41,6 +41,9 @@ pub enum StoreError {
     Rejected(Vec<String>),
     #[error("数据库中的数据无效：{0}")]
     Corrupt(String),
+    /// The audit key is missing or wrong, or the audit chain's end does not verify.
+    #[error("{0}")]
+    Audit(String),
 }
 
 impl StoreError {

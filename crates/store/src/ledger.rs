@@ -315,15 +315,14 @@ macro_rules! record_one {
                     },
                     entity: "ledger_transaction".into(),
                     entity_key: id.to_string(),
-                    new_value: Some(format!(
-                        "{} {} {} 元｜{}｜项目 {}｜凭证 {}{}",
+                    new_value: Some($crate::audit_verify::ledger_text(
                         draft.date,
-                        draft.kind.label(),
+                        draft.kind,
                         draft.amount,
-                        draft.source,
+                        &draft.source,
                         draft.project,
                         draft.voucher.trim(),
-                        draft.reverses.map(|r| format!("｜冲销 {r}")).unwrap_or_default()
+                        draft.reverses,
                     )),
                     reason: override_reason.clone(),
                     ..Default::default()

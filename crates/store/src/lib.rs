@@ -8,6 +8,8 @@
 mod area_stats;
 mod assessments;
 mod audit;
+mod audit_key;
+mod audit_verify;
 mod db;
 mod error;
 mod ledger;
@@ -25,6 +27,8 @@ mod users;
 pub use area_stats::StoredAreaStats;
 pub use assessments::CoordinatorScore;
 pub use audit::{AuditEntry, AuditFilter, BrokenLink, NewAuditEntry};
+pub use audit_key::{AuditKey, AUDIT_KEY_FILE_NAME};
+pub use audit_verify::{AuditProblem, AuditReceipt, AuditVerification, ProblemKind};
 pub use db::{Backend, SqlStore, DEFAULT_DATABASE_URL};
 pub use error::StoreError;
 pub use ledger::{LedgerActor, ProjectDocument};
@@ -127,8 +131,14 @@ pub trait AuditStore: Send + Sync {
     async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>>;
     /// Entries matching the filter, newest first.
     async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
-    /// Walks the hash chain; returns the number of entries and the first broken link, if any.
+    /// Verifies the whole log: the chain (with the store's audit key), the receipt `expect` of an
+    /// earlier end if given, and a replay against every report value and ledger transaction.
+    /// Names every problem found.
+    async fn verify_audit(&self, expect: Option<&AuditReceipt>) -> Result<AuditVerification>;
+    /// [`AuditStore::verify_audit`] in short: the number of entries and the first problem, if any.
     async fn verify_audit_chain(&self) -> Result<(i64, Option<BrokenLink>)>;
+    /// The chain's end now, as a receipt an auditor can keep.
+    async fn audit_head(&self) -> Result<AuditReceipt>;
 }
 
 /// Problems raised in the work.

@@ -3,6 +3,7 @@
 //! people can never overwrite each other silently.
 
 use crate::audit::{self, NewAuditEntry};
+use crate::audit_verify::show_entry;
 use crate::db::{in_write_tx, on_pool};
 use crate::stmt::{execute_all, stmt, Arg, Stmt};
 use crate::{ReportStore, Result, SqlStore, StoreError};
@@ -156,15 +157,6 @@ fn status_of(text: &str) -> Result<ReportStatus> {
 fn scaled(q: Quantity) -> Result<i64> {
     q.to_scaled()
         .map_err(|e| StoreError::Invalid(e.to_string()))
-}
-
-fn show_entry(e: &Entry) -> String {
-    let value = e.value.map(|v| v.to_string()).unwrap_or_default();
-    if e.comment.is_empty() {
-        value
-    } else {
-        format!("{value}（说明：{}）", e.comment)
-    }
 }
 
 /// Loads the report row inside a transaction, creating a draft if there is none yet.
@@ -360,8 +352,8 @@ impl ReportStore for SqlStore {
                         action: "report.narrative".into(),
                         entity: "report".into(),
                         entity_key: key.clone(),
-                        old_value: Some(format!("{old:?}")),
-                        new_value: Some(format!("{n:?}")),
+                        old_value: Some(old.readable()),
+                        new_value: Some(n.readable()),
                         reason: None,
                     }));
                 }

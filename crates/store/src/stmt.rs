@@ -95,45 +95,15 @@ macro_rules! stmt {
     };
 }
 
-/// Executes statements in order on a transaction of either backend.
+/// Executes statements in order on a write transaction ([`crate::db::WriteTx`]) of either
+/// backend; audit entries among them are appended to the chain by `audit::append_to_chain!`.
 macro_rules! execute_all {
     ($tx:ident, $stmts:expr) => {{
-        // The chain's end, taken at the first audit entry (the row lock serialises appenders
-        // until commit), carried along in memory, and written back once after the last entry.
-        let mut head: Option<(i64, String)> = None;
+        // The audit append lives in audit.rs; it carries the chain's end between entries.
+        let mut head: Option<$crate::audit::Head> = None;
         for stmt in $stmts {
             if let Some(entry) = stmt.audit {
-                let (seq, prev): (i64, String) =
-                    match head.take() {
-                        Some((seq, hash)) => (seq + 1, hash),
-                        None => sqlx::query_as(
-                            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
-                        )
-                        .fetch_one(&mut *$tx)
-                        .await?,
-                    };
-                let at = $crate::audit::now();
-                let hash = $crate::audit::chain_hash(seq, &prev, at, &entry);
-                sqlx::query(
-                    "INSERT INTO audit_log (seq, occurred_at, actor, address, action, entity, \
-                     entity_key, old_value, new_value, reason, prev_hash, hash) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
-                .bind(seq)
-                .bind(at)
-                .bind(&entry.actor)
-                .bind(&entry.address)
-                .bind(&entry.action)
-                .bind(&entry.entity)
-                .bind(&entry.entity_key)
-                .bind(&entry.old_value)
-                .bind(&entry.new_value)
-                .bind(&entry.reason)
-                .bind(&prev)
-                .bind(&hash)
-                .execute(&mut *$tx)
-                .await?;
-                head = Some((seq, hash));
+                $crate::audit::append_to_chain!($tx, head, entry);
                 continue;
             }
             let mut query = sqlx::query(stmt.sql);
@@ -152,13 +122,7 @@ macro_rules! execute_all {
             }
             query.execute(&mut *$tx).await?;
         }
-        if let Some((seq, hash)) = head {
-            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-                .bind(seq)
-                .bind(&hash)
-                .execute(&mut *$tx)
-                .await?;
-        }
+        $crate::audit::write_head!($tx, head);
     }};
 }
 

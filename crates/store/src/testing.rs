@@ -2,7 +2,7 @@
 //! fresh PostgreSQL database per test (so tests run in parallel), created on the server named by
 //! `BANGFU_TEST_POSTGRES_URL`.
 
-use crate::SqlStore;
+use crate::{AuditKey, SqlStore};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub const POSTGRES_URL_VAR: &str = "BANGFU_TEST_POSTGRES_URL";
@@ -12,6 +12,9 @@ pub const REQUIRE_POSTGRES_VAR: &str = "BANGFU_TEST_REQUIRE_POSTGRES";
 pub struct TestDatabase {
     pub store: SqlStore,
     pub url: String,
+    /// The store's audit key, also written here (for running `bangfu --audit-key` on it).
+    pub audit_key_file: std::path::PathBuf,
+    _key_dir: tempfile::TempDir,
     _dir: Option<tempfile::TempDir>,
     postgres: Option<(String, String)>,
 }
@@ -21,11 +24,12 @@ impl TestDatabase {
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = format!("sqlite://{}", dir.path().join("bangfu.db").display());
-        let store = SqlStore::connect(&url).await.expect("open SQLite");
-        store.migrate().await.expect("migrate SQLite");
+        let (store, key_dir) = keyed(SqlStore::connect(&url).await.expect("open SQLite")).await;
         TestDatabase {
             store,
             url,
+            audit_key_file: key_dir.path().join("audit.key"),
+            _key_dir: key_dir,
             _dir: Some(dir),
             postgres: None,
         }
@@ -59,11 +63,12 @@ impl TestDatabase {
             .expect("create test database");
         admin.close().await;
         let url = with_database(&admin_url, &name);
-        let store = SqlStore::connect(&url).await.expect("open PostgreSQL");
-        store.migrate().await.expect("migrate PostgreSQL");
+        let (store, key_dir) = keyed(SqlStore::connect(&url).await.expect("open PostgreSQL")).await;
         Some(TestDatabase {
             store,
             url,
+            audit_key_file: key_dir.path().join("audit.key"),
+            _key_dir: key_dir,
             _dir: None,
             postgres: Some((admin_url, name)),
         })
@@ -82,6 +87,22 @@ impl TestDatabase {
             }
         }
     }
+}
+
+/// Migrated, with an audit key of its own (as `bangfu` creates on first start, in a temporary
+/// directory) and the chain sealed with it.
+async fn keyed(store: SqlStore) -> (SqlStore, tempfile::TempDir) {
+    store.migrate().await.expect("migrate");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let key = AuditKey::generate();
+    key.save_new(&dir.path().join("audit.key"))
+        .expect("write the audit key");
+    let store = store.with_audit_key(key);
+    store
+        .seal_audit_chain()
+        .await
+        .expect("seal the audit chain");
+    (store, dir)
 }
 
 /// The same server URL with another database name.
@@ -123,6 +144,82 @@ impl SqlStore {
             .fetch_one(pool)
             .await
             .expect("raw SQL runs"))
+    }
+}
+
+/// What someone who can write the database file (but cannot read the audit key) can do.
+impl SqlStore {
+    /// Drops the triggers that make the audit log and the ledger append-only.
+    pub async fn drop_append_only_triggers(&self) {
+        let statements: &[&str] = match self.db {
+            crate::db::Db::Sqlite(_) => &[
+                "DROP TRIGGER IF EXISTS audit_log_no_update",
+                "DROP TRIGGER IF EXISTS audit_log_no_delete",
+                "DROP TRIGGER IF EXISTS audit_head_no_delete",
+                "DROP TRIGGER IF EXISTS audit_head_forward_only",
+                "DROP TRIGGER IF EXISTS ledger_transactions_no_update",
+                "DROP TRIGGER IF EXISTS ledger_transactions_no_delete",
+            ],
+            crate::db::Db::Postgres(_) => &[
+                "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+                "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
+                "DROP TRIGGER IF EXISTS audit_head_forward_only ON audit_head",
+                "DROP TRIGGER IF EXISTS ledger_transactions_append_only ON ledger_transactions",
+            ],
+        };
+        for sql in statements {
+            self.execute_unchecked(sql).await;
+        }
+    }
+
+    /// Recomputes every audit entry's link and hash in order, as a short script would after
+    /// editing the log, and moves the chain's end to the last entry: with plain sha256 (`None`)
+    /// or with `key` (then the end's MAC too). Drops the triggers first.
+    pub async fn rechain_audit_unchecked(&self, key: Option<&AuditKey>) {
+        use crate::audit::{entry_hash, ChainRow};
+        self.drop_append_only_triggers().await;
+        let rows: Vec<ChainRow> = crate::db::on_pool!(self, |pool| sqlx::query_as(
+            "SELECT id, seq, occurred_at, actor, address, action, entity, entity_key, \
+             old_value, new_value, reason, prev_hash, hash FROM audit_log ORDER BY id"
+        )
+        .fetch_all(pool)
+        .await
+        .expect("read the log"));
+        let head = self.audit_head_row().await.expect("head");
+        let mut prev = "0".repeat(64);
+        let mut seq = 0;
+        for r in rows {
+            seq += 1;
+            let keyed_from = key.and(head.keyed_from);
+            let hash =
+                entry_hash(key, keyed_from, seq, &prev, r.occurred_at, &r.entry()).expect("hash");
+            crate::db::on_pool!(self, |pool| sqlx::query(
+                "UPDATE audit_log SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4"
+            )
+            .bind(seq)
+            .bind(&prev)
+            .bind(&hash)
+            .bind(r.id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .expect("rewrite an entry"));
+            prev = hash;
+        }
+        let mac = match (key, head.keyed_from) {
+            (Some(k), Some(from)) => Some(crate::audit_key::head_mac(k, from, seq, &prev)),
+            _ => head.mac,
+        };
+        crate::db::on_pool!(self, |pool| sqlx::query(
+            "UPDATE audit_head SET seq = $1, hash = $2, mac = $3 WHERE id = 1"
+        )
+        .bind(seq)
+        .bind(&prev)
+        .bind(mac)
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .expect("move the end"));
     }
 }
 

@@ -23,6 +23,7 @@ on_both_backends!(
     budgets_cannot_drop_below_allocations,
     projects_documents_and_findings_are_audited,
     sums_are_exact_over_thousands_of_transactions,
+    amounts_changed_behind_the_trigger_are_named_by_the_audit_replay,
 );
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -390,4 +391,49 @@ async fn sums_are_exact_over_thousands_of_transactions(store: &SqlStore) {
             .await,
     );
     assert!(msg[0].contains("超过"), "{msg:?}");
+}
+
+async fn amounts_changed_behind_the_trigger_are_named_by_the_audit_replay(store: &SqlStore) {
+    let p = setup(store).await;
+    let ids = store
+        .record_transactions(
+            &[
+                draft(TxKind::Allocation, date(2018, 3, 1), "1000", p),
+                draft(TxKind::Allocation, date(2018, 3, 2), "2000", p),
+            ],
+            &finance(),
+            &sources(),
+        )
+        .await
+        .unwrap();
+    assert!(store.verify_audit(None).await.unwrap().is_intact());
+    let raise = format!(
+        "UPDATE ledger_transactions SET amount_fen = 10000000 WHERE id = {}",
+        ids[1]
+    );
+    assert!(
+        store.try_execute_unchecked(&raise).await.is_err(),
+        "the trigger refuses"
+    );
+    store.drop_append_only_triggers().await;
+    store.execute_unchecked(&raise).await;
+    let v = store.verify_audit(None).await.unwrap();
+    let ledger: Vec<&str> = v
+        .problems_of(bangfu_store::ProblemKind::Ledger)
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(ledger.len(), 1, "{:?}", v.problems);
+    assert!(
+        ledger[0].starts_with(&format!("资金流水 #{}：审计日志记载为“2018-03-02 ", ids[1])),
+        "{}",
+        ledger[0]
+    );
+    assert!(ledger[0].contains("2,000.00 元"), "{}", ledger[0]);
+    assert!(
+        ledger[0].contains("数据库中为“2018-03-02 "),
+        "{}",
+        ledger[0]
+    );
+    assert!(ledger[0].contains("100,000.00 元"), "{}", ledger[0]);
+    assert_eq!(v.problems.len(), 1, "the chain itself is intact");
 }

@@ -555,7 +555,8 @@ async fn audit_chain_verifies_and_reveals_tampering(store: &SqlStore) {
     assert_eq!(count, 5, "plan load, three values, one submit");
     assert_eq!(broken, None);
 
-    // Someone edits an old value by hand: the chain names that entry.
+    // Someone edits an old value by hand (past the trigger): the chain names that entry.
+    store.drop_append_only_triggers().await;
     store
         .execute_unchecked("UPDATE audit_log SET new_value = '300' WHERE seq = 3")
         .await;

@@ -229,6 +229,7 @@ pub fn router(state: AppState) -> Router {
         .route("/reconciliation/{period}", get(pages::reconciliation::show))
         .route("/audit", get(pages::audit::show))
         .route("/audit.xlsx", get(pages::audit::export))
+        .route("/audit/receipt", get(pages::audit::receipt))
         .route(
             "/admin/users",
             get(pages::admin::users).post(pages::admin::add_user),
@@ -260,6 +261,7 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/completeness", get(api::completeness))
+        .route("/audit/head", get(api::audit_head))
         .route(
             "/budgets",
             get(api::ledger::budgets).post(api::ledger::set_budget),

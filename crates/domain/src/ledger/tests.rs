@@ -103,7 +103,10 @@ fn money_is_exact_to_the_fen_and_refuses_the_rest() {
         .contains("不是数字"));
     // One parser with the report form: "1,5" is not 15, "-0" is a typing mistake.
     let comma = Money::parse("预算金额（元）", "1,5").unwrap_err();
-    assert!(comma.starts_with("预算金额（元）") && comma.contains("千位分隔符"), "{comma}");
+    assert!(
+        comma.starts_with("预算金额（元）") && comma.contains("千位分隔符"),
+        "{comma}"
+    );
     assert!(Money::parse("金额", "12,34,5").is_err());
     assert_eq!(yuan("1,234,567.89").fen(), 123_456_789);
     assert!(Money::parse("金额", "-0")

@@ -153,7 +153,10 @@ fn misplaced_commas_and_minus_zero_are_refused_with_the_row_named() {
     assert_eq!(err.len(), 2, "{err:?}");
     assert_eq!(err[0].rule, "number");
     assert!(
-        err[0].message.starts_with("一、3 与扶贫协作地区学校结对数：") && err[0].message.contains("“1,5”"),
+        err[0]
+            .message
+            .starts_with("一、3 与扶贫协作地区学校结对数：")
+            && err[0].message.contains("“1,5”"),
         "{}",
         err[0].message
     );
@@ -263,4 +266,26 @@ fn text_must_be_printable_and_bounded() {
     let f = check_narrative(&n);
     assert_eq!(f.len(), 1);
     assert!(f[0].message.starts_with("存在问题过长"));
+}
+
+#[test]
+fn narratives_read_as_text_and_old_debug_forms_are_understood() {
+    let n = Narrative {
+        progress: "完成 \"结对\" 3 所\n第二行\\完".into(),
+        problems: "资金到位慢，\u{1f}".into(),
+        next_steps: String::new(),
+    };
+    assert_eq!(
+        n.readable(),
+        format!(
+            "进展情况：{}；存在问题：{}；下步打算：",
+            n.progress, n.problems
+        )
+    );
+    assert_eq!(Narrative::from_debug_text(&format!("{n:?}")), Some(n));
+    assert_eq!(Narrative::from_debug_text("进展情况：x"), None);
+    assert_eq!(
+        Narrative::from_debug_text("Narrative { progress: \"x\" }"),
+        None
+    );
 }

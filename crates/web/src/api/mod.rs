@@ -351,3 +351,16 @@ pub async fn completeness(
         .collect();
     Ok(Json(serde_json::json!({ "year": year, "rows": rows, "periods": periods })).into_response())
 }
+
+/// `GET /api/v1/audit/head`: the audit chain's end, as a receipt an auditor keeps outside the
+/// system (`bangfu audit verify --expect-head RECEIPT` later proves nothing up to it changed).
+pub async fn audit_head(State(state): State<AppState>, actor: Actor) -> ApiResult {
+    actor.require(bangfu_domain::policy::Action::ViewAuditTrail)?;
+    let head = state.store.audit_head().await?;
+    Ok(Json(serde_json::json!({
+        "seq": head.seq,
+        "hash": head.hash,
+        "receipt": head.to_string(),
+    }))
+    .into_response())
+}

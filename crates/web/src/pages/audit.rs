@@ -1,5 +1,6 @@
 //! `/audit`: the audit trail for 审计 and administrators, searchable by user, unit, period and
-//! date range, and exportable to .xlsx.
+//! date range, and exportable to .xlsx; with the chain's end as a receipt to keep outside the
+//! system (`/audit/receipt`).
 
 use super::Nav;
 use crate::api::sheets::xlsx_response;
@@ -9,9 +10,11 @@ use crate::pages::report::beijing_time;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::{Html, Response};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::policy::Action;
-use bangfu_store::{AuditEntry, AuditFilter};
+use bangfu_domain::report::Narrative;
+use bangfu_store::{AuditEntry, AuditFilter, AuditReceipt};
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 
@@ -127,16 +130,26 @@ pub struct AuditLine {
     pub reason: String,
 }
 
+/// A logged value as a person reads it: narratives that older versions logged in Rust's debug
+/// form (`Narrative { progress: "…", … }`) are shown as “进展情况：…；存在问题：…；下步打算：…”.
+fn readable(action: &str, value: Option<String>) -> String {
+    let value = value.unwrap_or_default();
+    if action != "report.narrative" {
+        return value;
+    }
+    Narrative::from_debug_text(&value).map_or(value, |n| n.readable())
+}
+
 impl From<AuditEntry> for AuditLine {
     fn from(e: AuditEntry) -> Self {
         AuditLine {
             at: beijing_time(e.occurred_at),
+            old: readable(&e.action, e.old_value),
+            new: readable(&e.action, e.new_value),
             actor: e.actor,
             address: e.address,
             action: action_label(&e.action).to_string(),
             key: e.entity_key,
-            old: e.old_value.unwrap_or_default(),
-            new: e.new_value.unwrap_or_default(),
             reason: e.reason.unwrap_or_default(),
         }
     }
@@ -150,6 +163,7 @@ struct AuditPage {
     export: String,
     lines: Vec<AuditLine>,
     limit: i64,
+    head: AuditReceipt,
 }
 
 pub async fn show(
@@ -172,6 +186,7 @@ pub async fn show(
         q,
         lines,
         limit: LIMIT,
+        head: state.store.audit_head().await?,
     };
     Ok(Html(page.render()?))
 }
@@ -215,4 +230,55 @@ pub async fn export(
     })
     .await?;
     Ok(xlsx_response("审计日志.xlsx", bytes))
+}
+
+/// `GET /audit/receipt`: the chain's end as a small text file an auditor keeps outside the system
+/// and later checks with `bangfu audit verify --expect-head 序号:哈希`.
+pub async fn receipt(State(state): State<AppState>, actor: Actor) -> Result<Response, AppError> {
+    actor.require(Action::ViewAuditTrail)?;
+    let head = state.store.audit_head().await?;
+    let text = format!(
+        "帮扶协作管理系统 审计日志链尾回执\r\n\
+         回执：{head}\r\n\
+         记录数：{}\r\n\
+         取得时间：{}（北京时间），取得人：{}\r\n\
+         核对：bangfu audit verify --expect-head {head}\r\n\
+         若此后有人改动或删除了第 {} 条及之前的任何记录，核对将不通过。\r\n",
+        head.seq,
+        beijing_time(chrono::Utc::now()),
+        actor.user.login,
+        head.seq
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                crate::pages::attachment(
+                    &format!("audit-receipt-{}.txt", head.seq),
+                    &format!("审计回执-第{}条.txt", head.seq),
+                ),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        text,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn old_debug_form_narratives_are_shown_readably() {
+        let old = "Narrative { progress: \"结对 3 所\", problems: \"无\", next_steps: \"\" }";
+        assert_eq!(
+            super::readable("report.narrative", Some(old.into())),
+            "进展情况：结对 3 所；存在问题：无；下步打算："
+        );
+        assert_eq!(super::readable("report.value", Some(old.into())), old);
+        assert_eq!(super::readable("report.narrative", None), "");
+    }
 }

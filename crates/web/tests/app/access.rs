@@ -473,6 +473,20 @@ fn cases(ids: &Ids) -> Vec<Case> {
         case(M::GET, "/audit", "/audit?unit=jw", Payload::None, Audit),
         case(
             M::GET,
+            "/audit/receipt",
+            "/audit/receipt",
+            Payload::None,
+            Audit,
+        ),
+        case(
+            M::GET,
+            "/api/v1/audit/head",
+            "/api/v1/audit/head",
+            Payload::None,
+            Audit,
+        ),
+        case(
+            M::GET,
             "/audit.xlsx",
             "/audit.xlsx?period=2018Q1",
             Payload::None,

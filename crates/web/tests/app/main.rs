@@ -2,6 +2,7 @@
 
 mod access;
 mod areas;
+mod audit;
 mod auth;
 mod browser;
 mod guard;

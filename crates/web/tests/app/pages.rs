@@ -126,6 +126,9 @@ async fn pages_are_compressed_and_every_request_has_an_id() {
     // A caller's own id is kept, so a clerk's report of a problem can be found in the log.
     assert_eq!(zipped.headers["x-request-id"], "clerk-42");
     // (The body is read as lossy UTF-8, which can inflate binary bytes up to threefold.)
-    assert!(zipped.body.len() < plain.body.len() / 2, "gzip shrinks the page");
+    assert!(
+        zipped.body.len() < plain.body.len() / 2,
+        "gzip shrinks the page"
+    );
     app.db.cleanup().await;
 }

@@ -146,7 +146,8 @@ async fn the_whole_cycle_through_the_api(app: TestApp) {
         .await
         .json();
     assert_eq!(total(&approved_only, "1.3"), Value::Null);
-    let form_row = |bytes: &[u8]| crate::sheets::value_at(bytes, "全区汇总", "3.与扶贫协作地区学校结对数");
+    let form_row =
+        |bytes: &[u8]| crate::sheets::value_at(bytes, "全区汇总", "3.与扶贫协作地区学校结对数");
     let form = "/api/v1/forms/2018Q1.xlsx?approved_only=true";
     let (status, _, bytes) = crate::sheets::get_bytes(&app, &leader, form).await;
     assert_eq!(status, StatusCode::OK);
@@ -653,6 +654,7 @@ async fn openapi_document_describes_the_api() {
         "/reports/{period}/{unit}/{action}",
         "/summary/{period}",
         "/completeness",
+        "/audit/head",
         "/budgets",
         "/projects",
         "/transactions",
@@ -720,6 +722,16 @@ async fn auditors_search_the_trail_and_reports_show_who_changed_what() {
     let app = spawn_app().await;
     let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
     let auditor = app.user("auditor", Role::Auditor, None).await;
+    // A failed login by the same user: in the trail, but not under the report's unit and period.
+    let failed = app
+        .json(
+            Method::POST,
+            "/api/v1/login",
+            None,
+            json!({"login": "jw-clerk", "password": "wrong-password"}),
+        )
+        .await;
+    assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
     put(
         &app,
         &jw,
@@ -747,7 +759,12 @@ async fn auditors_search_the_trail_and_reports_show_who_changed_what() {
     assert_eq!(audit.status, StatusCode::OK);
     assert!(audit.body.contains("修改数据"));
     assert!(audit.body.contains("2018Q1/jw/1.3"));
-    assert!(!audit.body.contains("登录失败"));
+    assert!(
+        !audit.body.contains("登录失败"),
+        "filtered out by unit and period"
+    );
+    let everything = app.get_as(&auditor, "/audit?user=jw-clerk").await;
+    assert!(everything.body.contains("登录失败"));
     let bad = app.get_as(&auditor, "/audit?from=2018-13-01").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("开始日期“2018-13-01”无效"));
