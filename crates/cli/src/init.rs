@@ -24,8 +24,6 @@ pub struct Prepared {
 /// on a new one loads the plan and creates `admin`.
 pub async fn prepare(db_url: &str, plan_file: Option<&Path>) -> anyhow::Result<Prepared> {
     let lock = crate::dblock::shared(db_url)?;
-    let key_file = crate::open::audit_key_path(db_url)
-        .ok_or_else(|| anyhow::anyhow!(crate::open::POSTGRES_NEEDS_KEY))?;
     let (store, created) = SqlStore::connect_or_create(db_url)
         .await
         .with_context(|| format!("无法打开数据库 {}", redact(db_url)))?;
@@ -33,6 +31,8 @@ pub async fn prepare(db_url: &str, plan_file: Option<&Path>) -> anyhow::Result<P
         println!("已创建 PostgreSQL 数据库 {}", redact(db_url));
     }
     store.migrate().await?;
+    let key_file = crate::open::audit_key_path(db_url)
+        .ok_or_else(|| anyhow::anyhow!(crate::open::POSTGRES_NEEDS_KEY))?;
     let store = store.open_audit_key(&key_file).await?;
     let settings = store.sqlite_settings().await?;
 

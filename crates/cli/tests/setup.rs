@@ -52,7 +52,9 @@ async fn a_missing_postgres_database_is_named_once_and_created_by_init() {
     assert!(!err.contains("does not exist"), "{err}");
 
     // `init` (and `serve`) create it.
-    let init = bangfu_async(&["init"], &url).await;
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("audit.key").display().to_string();
+    let init = bangfu_async(&["--audit-key", &key, "init"], &url).await;
     assert!(init.status.success(), "{}", stderr(&init));
     assert!(
         stdout(&init).contains("已创建 PostgreSQL 数据库"),
