@@ -6,11 +6,13 @@ use crate::plan::file::*;
 use crate::plan::*;
 use toml::Spanned;
 
-pub(super) fn pairing_kind(k: Spanned<PairingKindFile>) -> PairingKind {
-    let k = k.into_inner();
-    PairingKind {
-        code: k.code.into_inner(),
-        name: k.name,
+impl From<Spanned<PairingKindFile>> for PairingKind {
+    fn from(k: Spanned<PairingKindFile>) -> Self {
+        let k = k.into_inner();
+        PairingKind {
+            code: k.code.into_inner(),
+            name: k.name,
+        }
     }
 }
 

@@ -1,10 +1,10 @@
 //! Parsing and validating a plan file. Every problem is collected (not just the first) and reported
 //! with the file, line and column it comes from, in Chinese.
 //!
-//! [`Checker::check`] first collects every code the file defines ([`Codes`]), then checks and
-//! converts each table in file order: the header and schedule ([`header`]), who takes part
-//! ([`parties`]), the recipient areas and sections ([`areas`]), the tasks and their targets
-//! ([`tasks`]), and the progress form with its rules, categories and ledger rows ([`form`]).
+//! `Checker::check` first collects every code the file defines (`Codes`), then checks and
+//! converts each table in file order: the header and schedule (`header`), who takes part
+//! (`parties`), the recipient areas and sections (`areas`), the tasks and their targets
+//! (`tasks`), and the progress form with its rules, categories and ledger rows (`form`).
 
 mod areas;
 mod form;
@@ -217,45 +217,31 @@ impl Checker<'_> {
 
     fn check(&mut self, file: PlanFile) -> Plan {
         let codes = self.codes(&file);
-        let PlanFile {
-            plan: header,
-            schedule,
-            measure_units,
-            donors,
-            units,
-            groups,
-            areas,
-            pairing_kinds,
-            pairings,
-            sections,
-            tasks,
-            cells,
-            indicators,
-            rules,
-            assessment,
-            categories,
-            ledger,
-        } = file;
-        let info = self.check_header(header, &codes.units);
-        let schedule = self.check_schedule(schedule, &info);
-        let measure_units = self.check_measure_units(measure_units);
-        let donors = donors.into_iter().map(parties::donor).collect();
-        let units = self.check_units(units, &codes);
-        let groups = self.check_groups(groups, &codes);
-        let areas = self.check_areas(areas, &codes);
-        let pairing_kinds = pairing_kinds.into_iter().map(areas::pairing_kind).collect();
-        let pairings = self.check_pairings(pairings, &codes);
-        let sections = self.check_sections(sections, &codes);
-        let tasks: Vec<Task> = tasks
+        let info = self.check_header(file.plan, &codes.units);
+        let schedule = self.check_schedule(file.schedule, &info);
+        let measure_units = self.check_measure_units(file.measure_units);
+        let donors = file.donors.into_iter().map(Donor::from).collect();
+        let units = self.check_units(file.units, &codes);
+        let groups = self.check_groups(file.groups, &codes);
+        let areas = self.check_areas(file.areas, &codes);
+        let pairing_kinds = file
+            .pairing_kinds
+            .into_iter()
+            .map(PairingKind::from)
+            .collect();
+        let pairings = self.check_pairings(file.pairings, &codes);
+        let sections = self.check_sections(file.sections, &codes);
+        let tasks: Vec<Task> = file
+            .tasks
             .into_iter()
             .map(|t| self.check_task(t, &sections, &codes))
             .collect();
-        let cells = self.check_cells(cells, &codes);
-        let indicators = self.check_indicators(indicators, &codes);
-        let rules = self.check_rules(rules, &indicators);
-        let categories = self.check_categories(categories, &indicators, &tasks);
-        let ledger = self.check_ledger(ledger, &indicators);
-        let assessment = self.check_assessment(assessment);
+        let cells = self.check_cells(file.cells, &codes);
+        let indicators = self.check_indicators(file.indicators, &codes);
+        let rules = self.check_rules(file.rules, &indicators);
+        let categories = self.check_categories(file.categories, &indicators, &tasks);
+        let ledger = self.check_ledger(file.ledger, &indicators);
+        let assessment = self.check_assessment(file.assessment);
         Plan {
             info,
             schedule,

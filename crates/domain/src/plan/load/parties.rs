@@ -5,12 +5,14 @@ use crate::plan::file::*;
 use crate::plan::*;
 use toml::Spanned;
 
-pub(super) fn donor(d: Spanned<DonorFile>) -> Donor {
-    let d = d.into_inner();
-    Donor {
-        code: d.code.into_inner(),
-        name: d.name,
-        short_name: d.short_name,
+impl From<Spanned<DonorFile>> for Donor {
+    fn from(d: Spanned<DonorFile>) -> Self {
+        let d = d.into_inner();
+        Donor {
+            code: d.code.into_inner(),
+            name: d.name,
+            short_name: d.short_name,
+        }
     }
 }
 
