@@ -208,28 +208,45 @@ mod tests {
 
     #[test]
     fn thousands_separators_only_in_groups_of_three() {
-        assert_eq!("1,234,567.5".parse::<Quantity>().unwrap().to_string(), "1234567.5");
-        assert_eq!("１，２００".parse::<Quantity>().unwrap().to_string(), "1200");
+        assert_eq!(
+            "1,234,567.5".parse::<Quantity>().unwrap().to_string(),
+            "1234567.5"
+        );
+        assert_eq!(
+            "１，２００".parse::<Quantity>().unwrap().to_string(),
+            "1200"
+        );
         assert_eq!("-1,000".parse::<Quantity>().unwrap().to_string(), "-1000");
-        for bad in ["1,5", "12,34,5", "1,2345", ",123", "1,,234", "1234,567", "1.2,3", "1,"] {
+        for bad in [
+            "1,5", "12,34,5", "1,2345", ",123", "1,,234", "1234,567", "1.2,3", "1,",
+        ] {
             assert!(
                 matches!(bad.parse::<Quantity>(), Err(QuantityError::BadGrouping(_))),
                 "{bad} must be refused"
             );
         }
         let message = "1,5".parse::<Quantity>().unwrap_err().to_string();
-        assert!(message.contains("“1,5”") && message.contains("千位分隔符"), "{message}");
+        assert!(
+            message.contains("“1,5”") && message.contains("千位分隔符"),
+            "{message}"
+        );
     }
 
     #[test]
     fn non_negative_parser_refuses_every_minus_sign() {
         for bad in ["-0", "－0", "-0.00", "-3", " -1"] {
             assert!(
-                matches!(Quantity::parse_non_negative(bad, 2), Err(QuantityError::Negative(_))),
+                matches!(
+                    Quantity::parse_non_negative(bad, 2),
+                    Err(QuantityError::Negative(_))
+                ),
                 "{bad} must be refused"
             );
         }
-        assert_eq!(Quantity::parse_non_negative("0", 0).unwrap(), Quantity::ZERO);
+        assert_eq!(
+            Quantity::parse_non_negative("0", 0).unwrap(),
+            Quantity::ZERO
+        );
         assert!(matches!(
             Quantity::parse_non_negative("1.234", 2),
             Err(QuantityError::TooPrecise { .. })

@@ -153,7 +153,10 @@ fn misplaced_commas_and_minus_zero_are_refused_with_the_row_named() {
     assert_eq!(err.len(), 2, "{err:?}");
     assert_eq!(err[0].rule, "number");
     assert!(
-        err[0].message.starts_with("一、3 与扶贫协作地区学校结对数：") && err[0].message.contains("“1,5”"),
+        err[0]
+            .message
+            .starts_with("一、3 与扶贫协作地区学校结对数：")
+            && err[0].message.contains("“1,5”"),
         "{}",
         err[0].message
     );

@@ -106,8 +106,12 @@ async fn malformed_and_hostile_api_bodies_are_refused_and_change_nothing() {
     // the rules refuse, 403 for a row the unit does not fill.
     let expected = |what: &str| match what {
         "unknown indicator" => StatusCode::FORBIDDEN,
-        "malformed JSON" | "wrong type" | "number not string" | "not JSON content type"
-        | "invalid UTF-8" | "10 MB comment" => StatusCode::BAD_REQUEST,
+        "malformed JSON"
+        | "wrong type"
+        | "number not string"
+        | "not JSON content type"
+        | "invalid UTF-8"
+        | "10 MB comment" => StatusCode::BAD_REQUEST,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     for (what, ctype, body) in cases {

@@ -225,7 +225,10 @@ async fn each_unit_sees_its_score_with_the_reasons() {
         .to_string();
     // Nothing submitted: no points for evidence never supplied (it used to be 5 "按满分计").
     assert!(row.contains("<td class=\"num total\">4.25</td>"), "{row}");
-    assert!(row.contains("佐证材料：0 / 5（尚无已报送的报表，不得分）"), "{row}");
+    assert!(
+        row.contains("佐证材料：0 / 5（尚无已报送的报表，不得分）"),
+        "{row}"
+    );
     assert!(
         row.contains("应报 2 期，已报 0 期；缺报：2018年第一季度、2018年第二季度"),
         "{row}"

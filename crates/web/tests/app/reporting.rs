@@ -146,7 +146,8 @@ async fn the_whole_cycle_through_the_api(app: TestApp) {
         .await
         .json();
     assert_eq!(total(&approved_only, "1.3"), Value::Null);
-    let form_row = |bytes: &[u8]| crate::sheets::value_at(bytes, "全区汇总", "3.与扶贫协作地区学校结对数");
+    let form_row =
+        |bytes: &[u8]| crate::sheets::value_at(bytes, "全区汇总", "3.与扶贫协作地区学校结对数");
     let form = "/api/v1/forms/2018Q1.xlsx?approved_only=true";
     let (status, _, bytes) = crate::sheets::get_bytes(&app, &leader, form).await;
     assert_eq!(status, StatusCode::OK);
