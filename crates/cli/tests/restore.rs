@@ -199,7 +199,11 @@ async fn a_backup_with_a_broken_audit_chain_needs_an_explicit_reason() {
     let target = sqlite_url(target_dir.path());
     // The installation's audit key goes along with a restore elsewhere (it is kept apart from
     // the database): it verifies the backup and signs the entry that accepts it.
-    std::fs::copy(dir.path().join("audit.key"), target_dir.path().join("audit.key")).unwrap();
+    std::fs::copy(
+        dir.path().join("audit.key"),
+        target_dir.path().join("audit.key"),
+    )
+    .unwrap();
 
     let refused = bangfu_async(&["restore", backup.to_str().unwrap()], &target).await;
     assert!(!refused.status.success(), "{}", stdout(&refused));
@@ -284,7 +288,11 @@ async fn backup_of_a_running_database_restores_every_row() {
     let restored_dir = tempfile::tempdir().unwrap();
     let restored_db = sqlite_url(restored_dir.path());
     // The audit key is kept apart from the database; it goes along with a restore elsewhere.
-    std::fs::copy(dir.path().join("audit.key"), restored_dir.path().join("audit.key")).unwrap();
+    std::fs::copy(
+        dir.path().join("audit.key"),
+        restored_dir.path().join("audit.key"),
+    )
+    .unwrap();
     let out = bangfu_async(&["restore", backup_arg], &restored_db).await;
     assert!(out.status.success(), "{}", stderr(&out));
     let original = dump(&dir.path().join("bangfu.db")).await;

@@ -64,10 +64,6 @@ impl<DB: sqlx::Database> WriteTx<DB> {
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
     }
-
-    pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.tx.rollback().await
-    }
 }
 
 impl<DB: sqlx::Database> std::ops::Deref for WriteTx<DB> {

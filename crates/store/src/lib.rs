@@ -10,6 +10,7 @@ mod assessments;
 mod audit;
 mod audit_key;
 mod audit_verify;
+mod conn;
 mod db;
 mod error;
 mod ledger;
@@ -199,6 +200,8 @@ pub trait LedgerStore: Send + Sync {
         actor: &str,
     ) -> Result<Vec<i64>>;
     async fn projects(&self) -> Result<Vec<bangfu_domain::ledger::Project>>;
+    /// The project with this id, if there is one.
+    async fn project(&self, id: i64) -> Result<Option<bangfu_domain::ledger::Project>>;
     /// Checks each transaction against the ledger rules and records all of them, or none
     /// ([`StoreError::Rejected`] lists every refusal). `sources` are the plan's source codes.
     async fn record_transactions(
@@ -217,6 +220,8 @@ pub trait LedgerStore: Send + Sync {
     ) -> Result<()>;
     /// Every transaction, by date.
     async fn transactions(&self) -> Result<Vec<bangfu_domain::ledger::Transaction>>;
+    /// The transaction with this id, if there is one.
+    async fn transaction(&self, id: i64) -> Result<Option<bangfu_domain::ledger::Transaction>>;
     async fn add_project_document(
         &self,
         project: i64,

@@ -159,7 +159,8 @@ fn scaled(q: Quantity) -> Result<i64> {
         .map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
-/// Loads the report row inside a transaction, creating a draft if there is none yet.
+/// Loads the report row inside a transaction, creating a draft if there is none yet. A macro
+/// because its callers' transactions are of either backend's type (`in_write_tx!`).
 macro_rules! report_row_for_update {
     ($tx:ident, $period:expr, $unit:expr) => {{
         let now = Utc::now();
@@ -191,6 +192,127 @@ fn check_version(row: &ReportRow, expected: Option<i64>) -> Result<()> {
         }),
         _ => Ok(()),
     }
+}
+
+/// The changed values of a save, each with its audit entry; unchanged ones write nothing.
+fn value_statements(
+    save: &SaveReport,
+    row: &ReportRow,
+    existing: &[ValueRow],
+    now: DateTime<Utc>,
+) -> Result<Vec<Stmt>> {
+    let key = format!("{}/{}", save.period, save.unit);
+    let mut statements: Vec<Stmt> = Vec::new();
+    for (indicator, entry) in &save.entries {
+        let old = existing.iter().find(|v| &v.indicator_code == indicator);
+        let old_entry = old.map(|o| Entry {
+            value: o.value_scaled.map(Quantity::from_scaled),
+            comment: o.comment.clone(),
+        });
+        if old_entry.as_ref() == Some(entry) || (old.is_none() && *entry == Entry::default()) {
+            continue;
+        }
+        let value = entry.value.map(scaled).transpose()?;
+        statements.push(if old.is_some() {
+            stmt!(
+                "UPDATE report_values SET value_scaled = $1, comment = $2, updated_at = $3, \
+                 updated_by = $4 WHERE report_id = $5 AND indicator_code = $6",
+                Arg::from(value),
+                &entry.comment,
+                now,
+                &save.actor,
+                row.id,
+                indicator
+            )
+        } else {
+            stmt!(
+                "INSERT INTO report_values (report_id, indicator_code, value_scaled, comment, \
+                 updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6)",
+                row.id,
+                indicator,
+                Arg::from(value),
+                &entry.comment,
+                now,
+                &save.actor
+            )
+        });
+        statements.push(audit::append(NewAuditEntry {
+            actor: save.actor.clone(),
+            address: save.address.clone(),
+            action: "report.value".into(),
+            entity: "report_value".into(),
+            entity_key: format!("{key}/{indicator}"),
+            old_value: old_entry.as_ref().map(show_entry),
+            new_value: Some(show_entry(entry)),
+            reason: None,
+        }));
+    }
+    Ok(statements)
+}
+
+/// The narrative of a save, with its audit entry, if it changes the stored one.
+fn narrative_statements(save: &SaveReport, row: &ReportRow) -> Vec<Stmt> {
+    let Some(n) = &save.narrative else {
+        return Vec::new();
+    };
+    let old = Narrative {
+        progress: row.progress.clone(),
+        problems: row.problems.clone(),
+        next_steps: row.next_steps.clone(),
+    };
+    if &old == n {
+        return Vec::new();
+    }
+    vec![
+        stmt!(
+            "UPDATE reports SET progress = $1, problems = $2, next_steps = $3 WHERE id = $4",
+            &n.progress,
+            &n.problems,
+            &n.next_steps,
+            row.id
+        ),
+        audit::append(NewAuditEntry {
+            actor: save.actor.clone(),
+            address: save.address.clone(),
+            action: "report.narrative".into(),
+            entity: "report".into(),
+            entity_key: format!("{}/{}", save.period, save.unit),
+            old_value: Some(old.readable()),
+            new_value: Some(n.readable()),
+            reason: None,
+        }),
+    ]
+}
+
+/// The history event and audit entry of values imported from a spreadsheet (kept as evidence).
+fn import_statements(
+    save: &SaveReport,
+    file: &NewEvidence,
+    row: &ReportRow,
+    status: ReportStatus,
+    now: DateTime<Utc>,
+) -> Vec<Stmt> {
+    let reason = format!("导入 {}（sha256 {}）", file.file_name, file.sha256);
+    vec![
+        stmt!(
+            "INSERT INTO report_events (report_id, occurred_at, actor, action, from_status, \
+             to_status, reason) VALUES ($1, $2, $3, 'import', $4, $4, $5)",
+            row.id,
+            now,
+            &save.actor,
+            status.as_str(),
+            reason.clone()
+        ),
+        audit::append(NewAuditEntry {
+            actor: save.actor.clone(),
+            address: save.address.clone(),
+            action: "report.import".into(),
+            entity: "report".into(),
+            entity_key: format!("{}/{}", save.period, save.unit),
+            new_value: Some(reason),
+            ..Default::default()
+        }),
+    ]
 }
 
 #[async_trait]
@@ -271,7 +393,6 @@ impl ReportStore for SqlStore {
 
     async fn save_report(&self, save: SaveReport) -> Result<i64> {
         let now = Utc::now();
-        let key = format!("{}/{}", save.period, save.unit);
         let version = in_write_tx!(self, |tx| {
             let row = report_row_for_update!(tx, &save.period, &save.unit);
             check_version(&row, save.expected_version)?;
@@ -285,81 +406,9 @@ impl ReportStore for SqlStore {
             .bind(row.id)
             .fetch_all(&mut *tx)
             .await?;
-            let mut statements: Vec<Stmt> = Vec::new();
-            for (indicator, entry) in &save.entries {
-                let old = existing.iter().find(|v| &v.indicator_code == indicator);
-                let old_entry = old.map(|o| Entry {
-                    value: o.value_scaled.map(Quantity::from_scaled),
-                    comment: o.comment.clone(),
-                });
-                if old_entry.as_ref() == Some(entry)
-                    || (old.is_none() && *entry == Entry::default())
-                {
-                    continue;
-                }
-                let value = entry.value.map(scaled).transpose()?;
-                statements.push(if old.is_some() {
-                    stmt!(
-                        "UPDATE report_values SET value_scaled = $1, comment = $2, updated_at = $3, \
-                         updated_by = $4 WHERE report_id = $5 AND indicator_code = $6",
-                        Arg::from(value),
-                        &entry.comment,
-                        now,
-                        &save.actor,
-                        row.id,
-                        indicator
-                    )
-                } else {
-                    stmt!(
-                        "INSERT INTO report_values (report_id, indicator_code, value_scaled, comment, \
-                         updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6)",
-                        row.id,
-                        indicator,
-                        Arg::from(value),
-                        &entry.comment,
-                        now,
-                        &save.actor
-                    )
-                });
-                statements.push(audit::append(NewAuditEntry {
-                    actor: save.actor.clone(),
-                    address: save.address.clone(),
-                    action: "report.value".into(),
-                    entity: "report_value".into(),
-                    entity_key: format!("{key}/{indicator}"),
-                    old_value: old_entry.as_ref().map(show_entry),
-                    new_value: Some(show_entry(entry)),
-                    reason: None,
-                }));
-            }
-            if let Some(n) = &save.narrative {
-                let old = Narrative {
-                    progress: row.progress.clone(),
-                    problems: row.problems.clone(),
-                    next_steps: row.next_steps.clone(),
-                };
-                if &old != n {
-                    statements.push(stmt!(
-                        "UPDATE reports SET progress = $1, problems = $2, next_steps = $3 WHERE id = $4",
-                        &n.progress,
-                        &n.problems,
-                        &n.next_steps,
-                        row.id
-                    ));
-                    statements.push(audit::append(NewAuditEntry {
-                        actor: save.actor.clone(),
-                        address: save.address.clone(),
-                        action: "report.narrative".into(),
-                        entity: "report".into(),
-                        entity_key: key.clone(),
-                        old_value: Some(old.readable()),
-                        new_value: Some(n.readable()),
-                        reason: None,
-                    }));
-                }
-            }
+            let mut statements = value_statements(&save, &row, &existing, now)?;
+            statements.extend(narrative_statements(&save, &row));
             if let Some(file) = &save.imported_from {
-                let reason = format!("导入 {}（sha256 {}）", file.file_name, file.sha256);
                 sqlx::query(
                     "INSERT INTO evidence_files (report_id, file_name, content_type, size_bytes, \
                      sha256, content, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -374,24 +423,7 @@ impl ReportStore for SqlStore {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                statements.push(stmt!(
-                    "INSERT INTO report_events (report_id, occurred_at, actor, action, from_status, \
-                     to_status, reason) VALUES ($1, $2, $3, 'import', $4, $4, $5)",
-                    row.id,
-                    now,
-                    &save.actor,
-                    status.as_str(),
-                    reason.clone()
-                ));
-                statements.push(audit::append(NewAuditEntry {
-                    actor: save.actor.clone(),
-                    address: save.address.clone(),
-                    action: "report.import".into(),
-                    entity: "report".into(),
-                    entity_key: key.clone(),
-                    new_value: Some(reason),
-                    ..Default::default()
-                }));
+                statements.extend(import_statements(&save, file, &row, status, now));
             }
             let version = if statements.is_empty() {
                 row.version

@@ -24,6 +24,8 @@ on_both_backends!(
     projects_documents_and_findings_are_audited,
     sums_are_exact_over_thousands_of_transactions,
     amounts_changed_behind_the_trigger_are_named_by_the_audit_replay,
+    projects_and_transactions_are_found_by_id,
+    override_reasons_are_kept_only_beyond_the_budget,
 );
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -102,6 +104,92 @@ fn rejected(result: Result<Vec<i64>, StoreError>) -> Vec<String> {
         Err(StoreError::Rejected(messages)) => messages,
         other => panic!("expected a refusal, got {other:?}"),
     }
+}
+
+async fn projects_and_transactions_are_found_by_id(store: &SqlStore) {
+    let p = setup(store).await;
+    assert_eq!(store.project(p + 1).await.unwrap(), None);
+    assert_eq!(store.transaction(1).await.unwrap(), None);
+    // A second project, with amounts from two sources, saved out of code order.
+    let mut second = store.project(p).await.unwrap().unwrap();
+    second.id = 0;
+    second.name = "察右前旗卫生院".into();
+    second.approved = vec![
+        ("kfq".into(), yuan("300")),
+        ("district".into(), yuan("200")),
+    ];
+    let q = store.save_projects(&[second], "cz").await.unwrap()[0];
+    let all = store.projects().await.unwrap();
+    assert_eq!(all.len(), 2);
+    for project in &all {
+        assert_eq!(
+            store.project(project.id).await.unwrap().as_ref(),
+            Some(project)
+        );
+    }
+    let found = store.project(q).await.unwrap().unwrap();
+    assert_eq!(found.name, "察右前旗卫生院");
+    assert_eq!(found.approved.len(), 2);
+
+    let ids = store
+        .record_transactions(
+            &[
+                draft(TxKind::Allocation, date(2018, 5, 1), "1000", p),
+                draft(TxKind::Allocation, date(2018, 5, 2), "100", q),
+            ],
+            &finance(),
+            &sources(),
+        )
+        .await
+        .unwrap();
+    let mut reversal = draft(TxKind::Allocation, date(2018, 5, 3), "100", q);
+    reversal.reverses = Some(ids[1]);
+    let rev = store
+        .record_transactions(&[reversal], &finance(), &sources())
+        .await
+        .unwrap()[0];
+    let all = store.transactions().await.unwrap();
+    assert_eq!(all.len(), 3);
+    for tx in &all {
+        assert_eq!(store.transaction(tx.id).await.unwrap().as_ref(), Some(tx));
+    }
+    let found = store.transaction(rev).await.unwrap().unwrap();
+    assert_eq!((found.project, found.reverses), (q, Some(ids[1])));
+    assert_eq!(store.transaction(rev + 1).await.unwrap(), None);
+}
+
+async fn override_reasons_are_kept_only_beyond_the_budget(store: &SqlStore) {
+    let p = setup(store).await;
+    let coordinator = LedgerActor {
+        login: "fgw".into(),
+        may_override: true,
+        ..finance()
+    };
+    let mut within = draft(TxKind::Allocation, date(2018, 5, 1), "6000000", p);
+    within.override_reason = Some("无需说明".into());
+    let mut beyond = draft(TxKind::Allocation, date(2018, 5, 2), "0.01", p);
+    beyond.override_reason = Some("  追加  ".into());
+    let mut disburse = draft(TxKind::Disbursement, date(2018, 5, 3), "1", p);
+    disburse.override_reason = Some("无需说明".into());
+    let ids = store
+        .record_transactions(&[within, beyond, disburse], &coordinator, &sources())
+        .await
+        .unwrap();
+    let mut reasons = Vec::new();
+    for id in ids {
+        reasons.push(
+            store
+                .transaction(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .override_reason,
+        );
+    }
+    assert_eq!(reasons, vec![None, Some("追加".to_string()), None]);
+    let entries = store.audit_entries(3).await.unwrap();
+    let audited: Vec<Option<&str>> = entries.iter().map(|e| e.reason.as_deref()).collect();
+    assert_eq!(audited, vec![None, Some("追加"), None]);
 }
 
 async fn ledger_config_round_trips_with_the_plan(store: &SqlStore) {

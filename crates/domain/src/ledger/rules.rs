@@ -5,11 +5,12 @@
 //! - dates fall within the plan's years;
 //! - allocations (下达) to projects never exceed the year's budget for the project's area and the
 //!   source, unless the coordinator records an override with a reason;
+//! - a budget is never set below what has already been allocated against it;
 //! - net disbursements (拨付 − 退回) never exceed allocations; expenditure (支出) never exceeds
 //!   net disbursements;
 //! - a transaction is corrected only by one reversing entry that cancels it whole.
 
-use super::{Money, Transaction, TxDraft, TxKind};
+use super::{Budget, Money, Transaction, TxDraft, TxKind};
 use crate::report::check_text;
 use chrono::{Datelike, NaiveDate};
 
@@ -94,8 +95,16 @@ pub struct Facts {
     pub may_override: bool,
 }
 
+/// What [`check`] allows a transaction to be recorded with.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Accepted {
+    /// The coordinator's reason (trimmed) when the allocation goes beyond the budget on it;
+    /// `None` within the budget, whatever reason the draft carries.
+    pub override_reason: Option<String>,
+}
+
 /// Every rule a new transaction must meet. Errors are Chinese and name the field.
-pub fn check(draft: &TxDraft, facts: &Facts) -> Result<(), Vec<String>> {
+pub fn check(draft: &TxDraft, facts: &Facts) -> Result<Accepted, Vec<String>> {
     let mut errors = Vec::new();
     if let Err(e) = check_text("凭证号", &draft.voucher, 100) {
         errors.push(e);
@@ -155,29 +164,34 @@ pub fn check(draft: &TxDraft, facts: &Facts) -> Result<(), Vec<String>> {
     if let Some(v) = facts.position.with(draft.kind, signed).violation() {
         return Err(vec![v]);
     }
-    if draft.kind == TxKind::Allocation && signed > 0 {
-        check_budget(draft, facts, signed)?;
-    }
+    let override_reason = if draft.kind == TxKind::Allocation && signed > 0 {
+        check_budget(draft, facts, signed)?
+    } else {
+        None
+    };
     if let Some(reason) = &draft.override_reason {
         if let Err(e) = check_text("超预算说明", reason, 1000) {
             return Err(vec![e]);
         }
     }
-    Ok(())
+    Ok(Accepted { override_reason })
 }
 
-fn check_budget(draft: &TxDraft, facts: &Facts, fen: i64) -> Result<(), Vec<String>> {
+/// An allocation of `fen` against the budget: `Ok(None)` within it, `Ok(Some(reason))` beyond it
+/// on the coordinator's reason, an error otherwise.
+fn check_budget(draft: &TxDraft, facts: &Facts, fen: i64) -> Result<Option<String>, Vec<String>> {
     let budget = facts.budget.map(Money::fen).unwrap_or(0);
     let after = facts.allocated_in_budget + fen;
     if after <= budget {
-        return Ok(());
+        return Ok(None);
     }
-    let overridden = draft
+    let reason = draft
         .override_reason
         .as_deref()
-        .is_some_and(|r| !r.trim().is_empty());
-    if overridden && facts.may_override {
-        return Ok(());
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if let Some(reason) = reason.filter(|_| facts.may_override) {
+        return Ok(Some(reason.to_string()));
     }
     let what = match facts.budget {
         None => format!("{}年该受援地、该资金来源尚无预算", draft.date.year()),
@@ -196,7 +210,25 @@ fn check_budget(draft: &TxDraft, facts: &Facts, fen: i64) -> Result<(), Vec<Stri
     Err(vec![format!("{what}；{how}")])
 }
 
-/// The date a budget check is charged to: the transaction's calendar year.
+/// The budget year a transaction is charged to: its calendar year.
 pub fn budget_year(date: NaiveDate) -> i32 {
     date.year()
+}
+
+/// The first and last day whose transactions are charged to `year`'s budget.
+pub fn budget_dates(year: i32) -> (NaiveDate, NaiveDate) {
+    let day = |m, d| NaiveDate::from_ymd_opt(year, m, d).unwrap_or_default();
+    (day(1, 1), day(12, 31))
+}
+
+/// A budget may not be set below what has already been allocated against it (`allocated`: net
+/// allocations of the budget's year, area and source).
+pub fn check_budget_floor(budget: &Budget, allocated: Money) -> Result<(), String> {
+    if budget.amount < allocated {
+        return Err(format!(
+            "预算金额 {} 元低于该年度已下达的 {} 元，不能调减到已下达金额以下",
+            budget.amount, allocated
+        ));
+    }
+    Ok(())
 }

@@ -1,6 +1,6 @@
 use super::oversight::{anomalies, budget_lines, idle_funds, overdue_projects};
 use super::reconcile::reconcile;
-use super::rules::{check, Facts, Position};
+use super::rules::{check, check_budget_floor, Accepted, Facts, Position};
 use super::*;
 use crate::plan::parse_plan;
 use crate::{PeriodCode, Quantity};
@@ -148,8 +148,13 @@ fn a_plan_naming_a_missing_row_for_a_source_is_refused_with_its_line() {
 
 #[test]
 fn allocations_stay_within_the_budget_unless_the_coordinator_overrides() {
-    let d = draft(TxKind::Allocation, "300000");
-    assert!(check(&d, &facts(Position::default(), Some("6000000"), "5700000")).is_ok());
+    let mut d = draft(TxKind::Allocation, "300000");
+    d.override_reason = Some("不需要".into());
+    let mut within = facts(Position::default(), Some("6000000"), "5700000");
+    within.may_override = true;
+    // Within the budget no override is recorded, whatever reason the draft carries.
+    assert_eq!(check(&d, &within), Ok(Accepted::default()));
+    d.override_reason = None;
     let err = check(
         &d,
         &facts(Position::default(), Some("6000000"), "5700000.01"),
@@ -169,9 +174,57 @@ fn allocations_stay_within_the_budget_unless_the_coordinator_overrides() {
     // A finance user's reason is not enough.
     assert!(check(&over, &f).is_err());
     f.may_override = true;
-    assert!(check(&over, &f).is_ok());
+    assert_eq!(
+        check(&over, &f).unwrap().override_reason.as_deref(),
+        Some("区政府常务会议决定追加")
+    );
+    over.override_reason = Some("  追加  ".into());
+    assert_eq!(
+        check(&over, &f).unwrap().override_reason.as_deref(),
+        Some("追加")
+    );
     over.override_reason = Some("   ".into());
     assert!(check(&over, &f).unwrap_err()[0].contains("请填写超预算说明"));
+}
+
+#[test]
+fn budgets_never_drop_below_what_is_allocated() {
+    let budget = |amount: &str| Budget {
+        year: 2018,
+        area: "cyqq".into(),
+        source: "district".into(),
+        amount: yuan(amount),
+        poverty_amount: Money::ZERO,
+        note: String::new(),
+    };
+    assert!(check_budget_floor(&budget("500000"), yuan("500000")).is_ok());
+    assert!(check_budget_floor(&budget("600000"), yuan("500000")).is_ok());
+    assert!(check_budget_floor(&budget("0"), Money::ZERO).is_ok());
+    let err = check_budget_floor(&budget("499999.99"), yuan("500000")).unwrap_err();
+    assert_eq!(
+        err,
+        "预算金额 499,999.99 元低于该年度已下达的 500,000.00 元，不能调减到已下达金额以下"
+    );
+}
+
+#[test]
+fn reversals_and_other_kinds_record_no_override() {
+    let mut f = facts(
+        Position::default().with(TxKind::Allocation, 100_000),
+        None,
+        "0",
+    );
+    f.may_override = true;
+    let mut d = draft(TxKind::Disbursement, "100");
+    d.override_reason = Some("说明".into());
+    assert_eq!(check(&d, &f), Ok(Accepted::default()));
+    let mut rev = draft(TxKind::Allocation, "100");
+    rev.reverses = Some(3);
+    rev.override_reason = Some("说明".into());
+    let mut original = tx(3, TxKind::Allocation, date(2018, 3, 1), "100", 1);
+    original.override_reason = Some("说明".into());
+    f.original = Some(original);
+    assert_eq!(check(&rev, &f), Ok(Accepted::default()));
 }
 
 #[test]

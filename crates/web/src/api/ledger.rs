@@ -65,7 +65,7 @@ pub async fn save_project(
 ) -> ApiResult {
     actor.require(Action::RecordLedger)?;
     let id = body.id.unwrap_or(0);
-    if id != 0 && !state.store.projects().await?.iter().any(|p| p.id == id) {
+    if id != 0 && state.store.project(id).await?.is_none() {
         return Err(ApiError(AppError::NotFound));
     }
     let mut input = body.input;
@@ -77,10 +77,8 @@ pub async fn save_project(
         .await?;
     let saved = state
         .store
-        .projects()
+        .project(ids[0])
         .await?
-        .into_iter()
-        .find(|p| p.id == ids[0])
         .ok_or(AppError::NotFound)?;
     let status = if id == 0 {
         StatusCode::CREATED

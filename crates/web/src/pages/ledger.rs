@@ -408,10 +408,8 @@ async fn reversal_draft(
     })?;
     let original = state
         .store
-        .transactions()
+        .transaction(id)
         .await?
-        .into_iter()
-        .find(|t| t.id == id)
         .ok_or(AppError::NotFound)?;
     let on = if f.input.date.trim().is_empty() {
         Ok(state.clock.today())

@@ -455,7 +455,7 @@ pub async fn update(
     FormBody(form): FormBody<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     actor.require(Action::RecordLedger)?;
-    if !state.store.projects().await?.iter().any(|p| p.id == id) {
+    if state.store.project(id).await?.is_none() {
         return Err(AppError::NotFound);
     }
     let fields = ProjectFields(form);
@@ -480,7 +480,7 @@ pub async fn upload(
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     actor.require(Action::RecordLedger)?;
-    if !state.store.projects().await?.iter().any(|p| p.id == id) {
+    if state.store.project(id).await?.is_none() {
         return Err(AppError::NotFound);
     }
     let kind_text = q.get("kind").map_or("", String::as_str);
@@ -512,10 +512,8 @@ pub async fn download(
         .ok_or(AppError::NotFound)?;
     let project = state
         .store
-        .projects()
+        .project(meta.project_id)
         .await?
-        .into_iter()
-        .find(|p| p.id == meta.project_id)
         .ok_or(AppError::NotFound)?;
     actor.require(Action::ViewProject {
         unit: &project.unit,
@@ -552,8 +550,7 @@ pub async fn raise_finding(
     FormBody(f): FormBody<FindingForm>,
 ) -> Result<Response, AppError> {
     actor.require(Action::RaiseFinding)?;
-    let ledger = Ledger::load(&state).await?;
-    if ledger.project(id).is_none() {
+    if state.store.project(id).await?.is_none() {
         return Err(AppError::NotFound);
     }
     let text = f.text.trim();
@@ -567,11 +564,8 @@ pub async fn raise_finding(
             let tx: i64 = t
                 .parse()
                 .map_err(|_| AppError::BadRequest(format!("交易编号“{t}”无效")))?;
-            if !ledger
-                .transactions
-                .iter()
-                .any(|x| x.id == tx && x.project == id)
-            {
+            let of_project = state.store.transaction(tx).await?.map(|x| x.project);
+            if of_project != Some(id) {
                 return Err(AppError::BadRequest(format!(
                     "本项目没有编号为 {tx} 的交易"
                 )));
