@@ -121,7 +121,8 @@ pub async fn projects(
 #[serde(default, deny_unknown_fields)]
 pub struct ProjectBody {
     /// 修改已有项目时填其编号；新建时省略
-    #[schema(nullable)]
+    #[serde(deserialize_with = "super::input::optional_integer")]
+    #[schema(nullable, minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
     id: Option<i64>,
     #[schema(max_length = 200)]
     name: String,
@@ -255,7 +256,8 @@ pub struct TxBody {
     /// 超预算下达的说明（仅汇总单位）
     override_reason: String,
     /// 要冲销的交易编号
-    #[schema(nullable)]
+    #[serde(deserialize_with = "super::input::optional_integer")]
+    #[schema(nullable, minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
     reverses: Option<i64>,
 }
 

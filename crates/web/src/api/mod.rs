@@ -469,8 +469,8 @@ pub struct PutValues {
     #[schema(nullable)]
     narrative: Option<NarrativeInput>,
     /// 读取时的 `version`；与当前版本不同则返回 409，不覆盖
-    #[serde(default)]
-    #[schema(nullable)]
+    #[serde(default, deserialize_with = "input::optional_integer")]
+    #[schema(nullable, minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
     version: Option<i64>,
 }
 
@@ -575,8 +575,9 @@ pub struct WorkflowRequest {
     #[serde(default)]
     #[schema(max_length = 5000)]
     reason: String,
-    #[serde(default)]
-    #[schema(nullable)]
+    /// 读取时的 `version`
+    #[serde(default, deserialize_with = "input::optional_integer")]
+    #[schema(nullable, minimum = -9007199254740991_i64, maximum = 9007199254740991_i64)]
     version: Option<i64>,
 }
 

@@ -159,7 +159,7 @@ async fn the_whole_cycle_through_the_api(app: TestApp) {
 
     // Return needs a reason; the reporter sees it.
     let no_reason = post(&app, &fgw, &format!("{REPORT}/return"), json!({})).await;
-    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_reason.body.contains("必须填写原因"));
     let returned = post(
         &app,
