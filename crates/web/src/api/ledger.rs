@@ -1,7 +1,6 @@
 //! The funds ledger in the JSON API: budgets, projects, transactions and the reconciliation of a
 //! period. Amounts travel as decimal strings in 元 (exact to the 分), never as floats.
 
-use super::input::{DateText, DecimalText};
 use super::{ErrorBody, PeriodPath};
 use crate::auth::Actor;
 use crate::error::{ApiError, AppError};
@@ -55,10 +54,11 @@ pub struct BudgetBody {
     area: String,
     /// 资金来源代码或名称
     source: String,
-    /// 预算金额（元）
-    amount: DecimalText,
+    /// 预算金额（元），十进制数字字符串，例如 "1500000.55"
+    #[schema(examples("1500000.55"))]
+    amount: String,
     /// 其中用于扶贫（元），可省略
-    poverty_amount: DecimalText,
+    poverty_amount: String,
     #[schema(max_length = 2000)]
     note: String,
 }
@@ -88,8 +88,8 @@ pub async fn set_budget(
         year: body.year,
         area: body.area,
         source: body.source,
-        amount: body.amount.0,
-        poverty_amount: body.poverty_amount.0,
+        amount: body.amount,
+        poverty_amount: body.poverty_amount,
         note: body.note,
     };
     let budget = input.parse(&state.plan).map_err(refused)?;
@@ -134,16 +134,18 @@ pub struct ProjectBody {
     unit: String,
     /// 是否用于扶贫：是 / 否（或 true / false）
     poverty_relief: String,
-    /// 资金来源（代码或名称）→ 批复金额（元）
-    approved_amounts: BTreeMap<String, DecimalText>,
-    planned_start: DateText,
-    planned_finish: DateText,
-    actual_start: DateText,
-    actual_finish: DateText,
+    /// 资金来源（代码或名称）→ 批复金额（元，十进制数字字符串）
+    approved_amounts: BTreeMap<String, String>,
+    /// 日期 YYYY-MM-DD，可省略
+    #[schema(examples("2018-04-01"))]
+    planned_start: String,
+    planned_finish: String,
+    actual_start: String,
+    actual_finish: String,
     /// 计划、实施中、已完工、已验收（或其英文代码）；默认为计划
     status: String,
-    /// 帮助建档立卡贫困人口脱贫数（人）
-    beneficiaries: DecimalText,
+    /// 帮助建档立卡贫困人口脱贫数（人），整数字符串
+    beneficiaries: String,
     /// 任务编号，以逗号、顿号或空格分隔
     tasks: String,
     #[schema(max_length = 2000)]
@@ -183,17 +185,13 @@ pub async fn save_project(
         sector: body.sector,
         unit: body.unit,
         poverty_relief: body.poverty_relief,
-        approved: body
-            .approved_amounts
-            .into_iter()
-            .map(|(source, amount)| (source, amount.0))
-            .collect(),
-        planned_start: body.planned_start.0,
-        planned_finish: body.planned_finish.0,
-        actual_start: body.actual_start.0,
-        actual_finish: body.actual_finish.0,
+        approved: body.approved_amounts.into_iter().collect(),
+        planned_start: body.planned_start,
+        planned_finish: body.planned_finish,
+        actual_start: body.actual_start,
+        actual_finish: body.actual_finish,
         status: body.status,
-        beneficiaries: body.beneficiaries.0,
+        beneficiaries: body.beneficiaries,
         tasks: body.tasks,
         note: body.note,
     };
@@ -241,10 +239,12 @@ pub async fn transactions(
 pub struct TxBody {
     /// 下达、拨付、支出、退回（或其英文代码）
     kind: String,
-    /// 日期；冲销时省略则为今天
-    date: DateText,
-    /// 金额（元）
-    amount: DecimalText,
+    /// 日期 YYYY-MM-DD；冲销时省略则为今天
+    #[schema(examples("2018-06-30"))]
+    date: String,
+    /// 金额（元），十进制数字字符串
+    #[schema(examples("300000.00"))]
+    amount: String,
     /// 资金来源代码或名称
     source: String,
     /// 项目编号
@@ -284,8 +284,8 @@ pub async fn record_tx(
     actor.require(Action::RecordLedger)?;
     let input = TxInput {
         kind: body.kind,
-        date: body.date.0,
-        amount: body.amount.0,
+        date: body.date,
+        amount: body.amount,
         source: body.source,
         project: body.project,
         voucher: body.voucher,

@@ -432,10 +432,10 @@ pub async fn report(
 pub struct ValueInput {
     /// 指标代码
     indicator: String,
-    /// 数值；null 或空字符串表示清空
+    /// 数值：十进制数字字符串，例如 "12.5"；null 或空字符串表示清空
     #[serde(default)]
-    #[schema(nullable)]
-    value: Option<input::DecimalText>,
+    #[schema(nullable, examples("12.5"))]
+    value: Option<String>,
     /// 说明
     #[serde(default)]
     #[schema(nullable, max_length = 500)]
@@ -525,7 +525,7 @@ pub async fn put_values(
         .into_iter()
         .map(|v| RawEntry {
             indicator: v.indicator,
-            value: v.value.map(|d| d.0),
+            value: v.value,
             comment: v.comment,
         })
         .collect();

@@ -203,10 +203,21 @@ async fn api_refusals_are_json_in_chinese_for_query_path_and_body() {
             Method::POST,
             "/api/v1/budgets",
             Some(&finance),
-            json!({"year": "2018", "area": "cyqq", "source": "district", "amount": "1,000"}),
+            json!({"year": 2018, "area": "cyqq", "source": "district", "amount": "1"}),
         )
         .await;
-    json_refusal(&r, "decimal");
+    json_refusal(&r, "number for text");
+    // A value the rules refuse is a 422 naming the field.
+    let r = app
+        .json(
+            Method::POST,
+            "/api/v1/budgets",
+            Some(&finance),
+            json!({"year": "2018", "area": "cyqq", "source": "district", "amount": "1e3"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.json()["errors"][0].as_str().unwrap().contains("预算金额"));
     // A malformed path segment.
     let r = app.get_as(&leader, "/api/v1/reports/2018Q1/jw/values").await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
