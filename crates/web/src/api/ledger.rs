@@ -329,10 +329,9 @@ pub async fn record_tx(
     params(PeriodPath),
     responses(
         (status = 200, description = "台账与各单位填报数的核对", body = Reconciliation),
-        (status = 400, description = "报送期代码格式不对", body = ErrorBody),
+        (status = 400, description = "报送期代码无效或不在本方案的报送安排内", body = ErrorBody),
         (status = 401, description = "未登录或令牌无效", body = ErrorBody),
         (status = 403, description = "无权查看资金台账", body = ErrorBody),
-        (status = 404, description = "报送期不在本方案的报送安排内", body = ErrorBody),
     )
 )]
 pub async fn reconciliation(

@@ -358,10 +358,10 @@ pub struct ReportPath {
     params(ReportPath),
     responses(
         (status = 200, description = "报表", body = ReportJson),
-        (status = 400, description = "报送期代码格式不对", body = ErrorBody),
+        (status = 400, description = "报送期代码无效或不在本方案的报送安排内", body = ErrorBody),
         (status = 401, description = "未登录或令牌无效", body = ErrorBody),
         (status = 403, description = "无权查看该单位的报表", body = ErrorBody),
-        (status = 404, description = "单位或报送期不存在", body = ErrorBody),
+        (status = 404, description = "单位不存在", body = ErrorBody),
     )
 )]
 pub async fn report(
@@ -505,10 +505,10 @@ pub struct ConflictBody {
     request_body = PutValues,
     responses(
         (status = 200, description = "已保存", body = Saved),
-        (status = 400, description = "请求体不是所要求的 JSON，或报送期代码格式不对", body = ErrorBody),
+        (status = 400, description = "请求体不是所要求的 JSON，或报送期代码无效", body = ErrorBody),
         (status = 401, description = "未登录或令牌无效", body = ErrorBody),
         (status = 403, description = "无权填报该单位的报表，或会话请求缺少 CSRF 令牌", body = ErrorBody),
-        (status = 404, description = "单位或报送期不存在", body = ErrorBody),
+        (status = 404, description = "单位不存在", body = ErrorBody),
         (status = 409, description = "版本冲突（附当前数据），或报表当前状态不能修改", body = ConflictBody),
         (status = 413, description = "请求体过大", body = ErrorBody),
         (status = 422, description = "数据校验未通过，`errors` 逐项说明", body = ErrorBody),
@@ -613,10 +613,10 @@ pub struct WorkflowPath {
     request_body(content = Option<WorkflowRequest>, description = "可省略（审核通过、报送不需要原因）"),
     responses(
         (status = 200, description = "已办理", body = WorkflowResult),
-        (status = 400, description = "请求体不是所要求的 JSON，或报送期代码格式不对", body = ErrorBody),
+        (status = 400, description = "请求体不是所要求的 JSON，或报送期代码无效", body = ErrorBody),
         (status = 401, description = "未登录或令牌无效", body = ErrorBody),
         (status = 403, description = "无权办理，或会话请求缺少 CSRF 令牌", body = ErrorBody),
-        (status = 404, description = "单位、报送期或操作不存在", body = ErrorBody),
+        (status = 404, description = "单位或操作不存在", body = ErrorBody),
         (status = 409, description = "报表当前状态不能办理此操作，或版本冲突", body = ErrorBody),
         (status = 413, description = "请求体过大", body = ErrorBody),
         (status = 422, description = "缺少原因、原因不合要求，或报送时数据校验未通过", body = ErrorBody),
@@ -733,10 +733,9 @@ pub struct PeriodPath {
     params(PeriodPath, SummaryParams),
     responses(
         (status = 200, description = "全区汇总", body = SummaryJson),
-        (status = 400, description = "报送期代码或查询参数无效", body = ErrorBody),
+        (status = 400, description = "报送期代码无效或不在本方案的报送安排内，或查询参数无效", body = ErrorBody),
         (status = 401, description = "未登录或令牌无效", body = ErrorBody),
         (status = 403, description = "无权查看全区数据", body = ErrorBody),
-        (status = 404, description = "报送期不在本方案的报送安排内", body = ErrorBody),
     )
 )]
 pub async fn summary(
@@ -816,17 +815,20 @@ pub async fn completeness(
     actor: Actor,
     QueryParams(q): QueryParams<YearParams>,
 ) -> Result<Json<CompletenessJson>, ApiError> {
+    // Exactly the document's pattern: four digits, or `all`.
     let year = match q.year.as_deref() {
         None => Some(crate::oversight::default_year(&state)),
         Some("all") => None,
-        Some(y) if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(y.parse().map_err(|_| AppError::BadRequest(String::new()))?)
-        }
-        Some(y) => {
-            return Err(ApiError(AppError::BadRequest(format!(
-                "年份“{y}”无效，应为四位数字（例如 2018）或 all"
-            ))))
-        }
+        Some(y) => Some(
+            y.parse::<i32>()
+                .ok()
+                .filter(|_| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| {
+                    AppError::BadRequest(format!(
+                        "年份“{y}”无效，应为四位数字（例如 2018）或 all"
+                    ))
+                })?,
+        ),
     };
     let matrix = reporting::completeness(&state, &actor, year).await?;
     let rows = matrix
