@@ -114,7 +114,10 @@ fn year_schema() -> RefOr<Schema> {
 }
 
 fn delisted_year_schema() -> RefOr<Schema> {
-    integer_or_text("摘帽年份，已摘帽时必填，不晚于 year；未摘帽时为 null 或省略", true)
+    integer_or_text(
+        "摘帽年份，已摘帽时必填，不晚于 year；未摘帽时为 null 或省略",
+        true,
+    )
 }
 
 fn incidence_schema() -> RefOr<Schema> {

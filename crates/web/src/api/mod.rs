@@ -72,20 +72,12 @@ pub struct FieldProblem {
 impl ErrorBody {
     pub fn of(error: &AppError) -> ErrorBody {
         let errors = match error {
-            AppError::Validation(findings) => Some(
-                findings
-                    .iter()
-                    .cloned()
-                    .map(ErrorItem::Finding)
-                    .collect(),
-            ),
-            AppError::Store(bangfu_store::StoreError::Rejected(messages)) => Some(
-                messages
-                    .iter()
-                    .cloned()
-                    .map(ErrorItem::Message)
-                    .collect(),
-            ),
+            AppError::Validation(findings) => {
+                Some(findings.iter().cloned().map(ErrorItem::Finding).collect())
+            }
+            AppError::Store(bangfu_store::StoreError::Rejected(messages)) => {
+                Some(messages.iter().cloned().map(ErrorItem::Message).collect())
+            }
             _ => None,
         };
         ErrorBody {
@@ -534,31 +526,22 @@ pub async fn put_values(
         problems: n.problems,
         next_steps: n.next_steps,
     });
-    let saved = match reporting::save(
-        &state,
-        &actor,
-        &period,
-        &unit,
-        &raw,
-        narrative,
-        req.version,
-    )
-    .await
-    {
-        Err(AppError::Store(e @ bangfu_store::StoreError::VersionConflict { .. })) => {
-            // The caller sees what is stored now, so nothing is overwritten blindly.
-            let r = reporting::load(&state, &actor, &period, &unit).await?;
-            let body = ConflictBody {
-                error: e.to_string(),
-                current: Some(CurrentValues {
-                    version: r.version(),
-                    values: values_json(r.entries()),
-                }),
-            };
-            return Ok((StatusCode::CONFLICT, Json(body)).into_response());
-        }
-        other => other?,
-    };
+    let saved =
+        match reporting::save(&state, &actor, &period, &unit, &raw, narrative, req.version).await {
+            Err(AppError::Store(e @ bangfu_store::StoreError::VersionConflict { .. })) => {
+                // The caller sees what is stored now, so nothing is overwritten blindly.
+                let r = reporting::load(&state, &actor, &period, &unit).await?;
+                let body = ConflictBody {
+                    error: e.to_string(),
+                    current: Some(CurrentValues {
+                        version: r.version(),
+                        values: values_json(r.entries()),
+                    }),
+                };
+                return Ok((StatusCode::CONFLICT, Json(body)).into_response());
+            }
+            other => other?,
+        };
     Ok(Json(Saved {
         version: saved.version,
         warnings: saved.warnings,
@@ -824,9 +807,7 @@ pub async fn completeness(
                 .ok()
                 .filter(|_| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()))
                 .ok_or_else(|| {
-                    AppError::BadRequest(format!(
-                        "年份“{y}”无效，应为四位数字（例如 2018）或 all"
-                    ))
+                    AppError::BadRequest(format!("年份“{y}”无效，应为四位数字（例如 2018）或 all"))
                 })?,
         ),
     };
@@ -835,15 +816,13 @@ pub async fn completeness(
         .rows
         .iter()
         .flat_map(|r| {
-            r.cells
-                .iter()
-                .map(|(period, cell, late)| CompletenessCell {
-                    unit: r.unit.code.clone(),
-                    period: period.clone(),
-                    status: *cell,
-                    status_label: cell.label(),
-                    late: *late,
-                })
+            r.cells.iter().map(|(period, cell, late)| CompletenessCell {
+                unit: r.unit.code.clone(),
+                period: period.clone(),
+                status: *cell,
+                status_label: cell.label(),
+                late: *late,
+            })
         })
         .collect();
     let periods = matrix

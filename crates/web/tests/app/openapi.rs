@@ -65,7 +65,10 @@ async fn openapi_paths_are_the_routers_api_routes_both_ways() {
     assert!(!served.is_empty());
     let undocumented: Vec<_> = served.difference(&documented).collect();
     let unrouted: Vec<_> = documented.difference(&served).collect();
-    assert!(undocumented.is_empty(), "routed, not documented: {undocumented:?}");
+    assert!(
+        undocumented.is_empty(),
+        "routed, not documented: {undocumented:?}"
+    );
     assert!(unrouted.is_empty(), "documented, not routed: {unrouted:?}");
 
     // And the running router agrees: every documented operation reaches a handler (anonymous, so a
@@ -75,12 +78,19 @@ async fn openapi_paths_are_the_routers_api_routes_both_ways() {
     for path in paths {
         for method in METHODS {
             let known = documented.contains(&(method.to_string(), path.clone()));
-            let doc_method = if known { method } else { documented_method(&documented, path) };
+            let doc_method = if known {
+                method
+            } else {
+                documented_method(&documented, path)
+            };
             let address = concrete(&doc, doc_method, path);
             let (status, body) = call(&app, method, &address).await;
             if known {
                 assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {address}");
-                assert!(!body.contains(NO_SUCH_OPERATION), "{method} {address}: {body}");
+                assert!(
+                    !body.contains(NO_SUCH_OPERATION),
+                    "{method} {address}: {body}"
+                );
             } else {
                 assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {address}");
             }
@@ -136,7 +146,14 @@ async fn openapi_names_the_plans_codes_and_every_status_with_a_body() {
         }
     }
     // Request bodies refuse what the server refuses: unknown properties.
-    for name in ["PutValues", "ValueInput", "BudgetBody", "ProjectBody", "TxBody", "StatsRequest"] {
+    for name in [
+        "PutValues",
+        "ValueInput",
+        "BudgetBody",
+        "ProjectBody",
+        "TxBody",
+        "StatsRequest",
+    ] {
         assert_eq!(
             doc["components"]["schemas"][name]["additionalProperties"],
             json!(false),
@@ -166,9 +183,14 @@ async fn api_refusals_are_json_in_chinese_for_query_path_and_body() {
             r.headers
         );
         let message = r.json()["error"].as_str().unwrap().to_string();
-        assert!(!message.contains("Failed to deserialize"), "{part}: {message}");
         assert!(
-            message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            !message.contains("Failed to deserialize"),
+            "{part}: {message}"
+        );
+        assert!(
+            message
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
             "{part}: {message}"
         );
         message
@@ -219,7 +241,9 @@ async fn api_refusals_are_json_in_chinese_for_query_path_and_body() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.json()["errors"][0].as_str().unwrap().contains("预算金额"));
     // A malformed path segment.
-    let r = app.get_as(&leader, "/api/v1/reports/2018Q1/jw/values").await;
+    let r = app
+        .get_as(&leader, "/api/v1/reports/2018Q1/jw/values")
+        .await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     let r = app.get_as(&leader, "/api/v1/summary/2018Q9").await;
     json_refusal(&r, "period");
