@@ -88,6 +88,43 @@ impl Quantity {
     }
 }
 
+/// A decimal as the JSON API writes it: `rust_decimal`'s plain notation, never an exponent.
+pub const DECIMAL_PATTERN: &str = r"^-?[0-9]+(\.[0-9]+)?$";
+
+/// A string schema for a decimal amount, for the OpenAPI document.
+#[cfg(feature = "openapi")]
+pub fn decimal_schema(
+    pattern: &str,
+    description: &str,
+    example: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(pattern))
+        .description(Some(description))
+        .examples([example])
+        .into()
+}
+
+/// In the OpenAPI document: a decimal string, never a JSON number.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Quantity {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        decimal_schema(
+            DECIMAL_PATTERN,
+            "十进制数字字符串（不用浮点数），例如 \"12.5\"",
+            "12.5",
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Quantity {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Decimal".into()
+    }
+}
+
 impl FromStr for Quantity {
     type Err = QuantityError;
 

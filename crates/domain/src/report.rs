@@ -9,6 +9,7 @@ use std::fmt;
 
 /// 草稿 → 已报送 → 退回 → 已报送 → 已审核 (locked; reopened only by the coordinator).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
     Draft,
@@ -61,6 +62,7 @@ impl fmt::Display for ReportStatus {
 
 /// A step of the workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WorkflowAction {
     Submit,
@@ -137,6 +139,7 @@ impl WorkflowAction {
 
 /// The three narrative parts of a report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Narrative {
     /// 进展情况
     #[serde(default)]
@@ -223,6 +226,7 @@ pub struct RawEntry {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Error,
@@ -231,6 +235,7 @@ pub enum Severity {
 
 /// One problem found in a report, naming the row and the rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     pub indicator: String,
     pub rule: &'static str,

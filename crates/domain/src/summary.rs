@@ -114,6 +114,7 @@ pub fn year_to_date(period: PeriodCode) -> Vec<PeriodCode> {
 
 /// One cell of the completeness matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Completeness {
     /// No submission yet, deadline not passed (待报).
@@ -177,6 +178,7 @@ impl Completeness {
 
 /// Counts and rates for one period.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PeriodCounts {
     pub expected: usize,
     pub reported: usize,

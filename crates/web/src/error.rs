@@ -135,14 +135,6 @@ impl<E: Into<AppError>> From<E> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = self.0.status();
-        let mut body = serde_json::json!({ "error": self.0.public_message() });
-        if let AppError::Validation(findings) = &self.0 {
-            body["errors"] = serde_json::to_value(findings).unwrap_or_default();
-        }
-        if let AppError::Store(StoreError::Rejected(messages)) = &self.0 {
-            body["errors"] = serde_json::json!(messages);
-        }
-        (status, Json(body)).into_response()
+        (self.0.status(), Json(crate::api::ErrorBody::of(&self.0))).into_response()
     }
 }

@@ -6,7 +6,7 @@
 use crate::error::{nul_refused, too_large, ApiError, AppError};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, FormRejection, JsonRejection, PathRejection};
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
@@ -141,18 +141,92 @@ pub async fn refuse_nul_in_uri(request: Request, next: Next) -> Response {
     }
 }
 
+/// A refused path segment or query string: JSON under `/api/`, the error page elsewhere.
+pub struct ParamRefusal {
+    error: AppError,
+    api: bool,
+}
+
+impl ParamRefusal {
+    fn new(parts: &Parts, message: String) -> Self {
+        let uri = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or(&parts.uri, |u| &u.0);
+        ParamRefusal {
+            error: AppError::BadRequest(message),
+            api: uri.path().starts_with("/api/"),
+        }
+    }
+}
+
+impl IntoResponse for ParamRefusal {
+    fn into_response(self) -> Response {
+        if self.api {
+            ApiError(self.error).into_response()
+        } else {
+            self.error.into_response()
+        }
+    }
+}
+
 /// Path parameters; a malformed one (a number expected) is a 400, not a framework message.
 pub struct PathParams<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParams<T> {
-    type Rejection = AppError;
+    type Rejection = ParamRefusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Path(v)| PathParams(v))
-            .map_err(|e: PathRejection| {
-                AppError::BadRequest(format!("网址中的参数无效（{}）", e.body_text()))
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(PathParams(v)),
+            Err(e) => {
+                let detail = match &e {
+                    PathRejection::FailedToDeserializePathParams(d) => zh(&d.body_text()),
+                    other => other.body_text(),
+                };
+                Err(ParamRefusal::new(
+                    parts,
+                    format!("网址中的参数无效（{detail}）"),
+                ))
+            }
+        }
+    }
+}
+
+/// The query string; a malformed one (a repeated or mistyped parameter) is a 400 in Chinese.
+pub struct QueryParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ParamRefusal;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|Query(v)| QueryParams(v))
+            .map_err(|e| {
+                let detail = zh(e
+                    .body_text()
+                    .trim_start_matches("Failed to deserialize query string: "));
+                ParamRefusal::new(parts, format!("网址中的查询参数无效：{detail}"))
             })
+    }
+}
+
+/// serde's English for the common mistakes, in Chinese; anything else as it is.
+pub fn zh(message: &str) -> String {
+    let quoted = |m: &str| m.split('`').nth(1).unwrap_or_default().to_string();
+    if message.starts_with("duplicate field") {
+        format!("参数 {} 重复", quoted(message))
+    } else if message.starts_with("missing field") {
+        format!("缺少 {}", quoted(message))
+    } else if message.starts_with("unknown field") {
+        format!("不认识的字段 {}", quoted(message))
+    } else if message.starts_with("unknown variant") {
+        format!("“{}”不是可选的值之一", quoted(message))
+    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        format!("值的类型不对（{message}）")
+    } else if message.contains("provided string was not `true` or `false`") {
+        "应为 true 或 false".to_string()
+    } else {
+        message.to_string()
     }
 }

@@ -1,6 +1,6 @@
 //! The web application of bangfu: axum handlers, askama templates, assets embedded in the binary.
 
-mod api;
+pub mod api;
 mod assets;
 pub mod auth;
 mod charts;
@@ -15,7 +15,7 @@ mod security;
 pub mod sheets;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use axum::Router;
 use bangfu_domain::Plan;
 use bangfu_store::Store;
@@ -242,44 +242,8 @@ pub fn router(state: AppState) -> Router {
             "/admin/users/{login}/password",
             post(pages::admin::reset_password),
         );
-    let api = Router::new()
-        .route("/plan", get(api::plan))
-        .route("/openapi.json", get(api::openapi))
-        .route("/login", post(api::login))
-        .route("/logout", post(api::logout))
-        .route("/me", get(api::me))
-        .route("/reports/{period}/{unit}", get(api::report))
-        .route("/reports/{period}/{unit}/values", put(api::put_values))
-        .route("/reports/{period}/{unit}/{action}", post(api::workflow))
-        .route("/summary/{period}", get(api::summary))
-        .route("/forms/{file}", get(api::sheets::form))
-        .route("/tasks.xlsx", get(api::sheets::tasks))
-        .route(
-            "/reports/{period}/{unit}/import",
-            post(api::sheets::import).layer(DefaultBodyLimit::max(
-                bangfu_xlsx::MAX_IMPORT_BYTES + 64 * 1024,
-            )),
-        )
-        .route("/completeness", get(api::completeness))
-        .route("/audit/head", get(api::audit_head))
-        .route(
-            "/budgets",
-            get(api::ledger::budgets).post(api::ledger::set_budget),
-        )
-        .route(
-            "/projects",
-            get(api::ledger::projects).post(api::ledger::save_project),
-        )
-        .route(
-            "/transactions",
-            get(api::ledger::transactions).post(api::ledger::record_tx),
-        )
-        .route("/reconciliation/{period}", get(api::ledger::reconciliation))
-        .route(
-            "/areas/{code}/stats",
-            get(api::areas::stats).put(api::areas::record),
-        )
-        .fallback(api::not_found);
+    // Every /api/v1 operation and its OpenAPI document, from one list (api::doc).
+    let (api, _) = api::routes(&state.plan);
     Router::new()
         .merge(pages)
         .nest("/api/v1", api)

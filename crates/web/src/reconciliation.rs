@@ -11,14 +11,14 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One unit's reported value on a reconciled row.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitFigure {
     pub unit: String,
     pub unit_name: String,
     pub value: Quantity,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Reconciliation {
     pub period: String,
     pub from: chrono::NaiveDate,

@@ -204,12 +204,13 @@ pub async fn transition(
         _ => actor.require(Action::ReviewReport)?,
     }
     let reason = reason.trim();
-    check_text("原因", reason, MAX_NARRATIVE_CHARS).map_err(AppError::BadRequest)?;
+    // A missing or unfit reason is a rule refused (422), not a malformed request.
+    check_text("原因", reason, MAX_NARRATIVE_CHARS).map_err(|e| AppError::rejected(vec![e]))?;
     if action.needs_reason() && reason.is_empty() {
-        return Err(AppError::BadRequest(format!(
+        return Err(AppError::rejected(vec![format!(
             "{}时必须填写原因",
             action.label()
-        )));
+        )]));
     }
     let report = load(state, actor, period, unit).await?;
     action

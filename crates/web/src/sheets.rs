@@ -173,7 +173,7 @@ pub async fn tasks_bytes(state: &AppState, with_progress: bool) -> Result<Vec<u8
 }
 
 /// One change an import would make.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Change {
     pub indicator: String,
     pub label: String,
@@ -183,7 +183,7 @@ pub struct Change {
 }
 
 /// A problem found in the file or by the report's rules, with its sheet and cell.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Problem {
     pub cell: Option<String>,
     pub indicator: Option<String>,
@@ -191,7 +191,7 @@ pub struct Problem {
 }
 
 /// What an import would do.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ImportPreview {
     pub file_name: String,
     pub sha256: String,

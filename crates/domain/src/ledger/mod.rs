@@ -103,6 +103,25 @@ impl Serialize for Money {
     }
 }
 
+/// In the OpenAPI document: 元 as a string with exactly two decimals, as serialized.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::quantity::decimal_schema(
+            r"^-?[0-9]+\.[0-9]{2}$",
+            "金额（元），两位小数的十进制字符串，例如 \"1200.50\"",
+            "1200.50",
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Money {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Money".into()
+    }
+}
+
 impl std::iter::Sum for Money {
     fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
         Money(iter.map(|m| m.0).sum())
@@ -153,6 +172,7 @@ macro_rules! labelled_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -234,6 +254,7 @@ labelled_enum!(
 
 /// A year's budget for one recipient area from one source, with the part earmarked 用于扶贫.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Budget {
     pub year: i32,
     pub area: String,
@@ -245,6 +266,7 @@ pub struct Budget {
 
 /// An aid project (援建项目) as entered and as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Project {
     /// 0 before it is stored.
     pub id: i64,
@@ -407,6 +429,7 @@ pub struct TxDraft {
 
 /// A recorded transaction. Never edited or deleted: corrected by a reversing entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Transaction {
     pub id: i64,
     pub kind: TxKind,

@@ -21,16 +21,21 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// One form row: the ledger's figure and the district total the units reported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReconRow {
     pub code: String,
     pub label: String,
     pub unit: String,
     /// Exactly as computed, before rounding to the row's decimals.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::Quantity))]
     pub ledger_exact: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::Quantity))]
     pub ledger: Decimal,
     /// None when no unit reported the row.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::Quantity>))]
     pub reported: Option<Decimal>,
     /// reported − ledger; None when nothing was reported.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::Quantity>))]
     pub difference: Option<Decimal>,
 }
 

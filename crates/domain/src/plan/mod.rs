@@ -46,6 +46,7 @@ pub struct Category {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanInfo {
     pub code: String,
     pub title: String,
@@ -62,6 +63,7 @@ pub struct PlanInfo {
 
 /// Whether reported values accumulate from the start of the year or cover one quarter only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ValueBasis {
     /// 年初至本季度末累计
@@ -122,6 +124,7 @@ impl Schedule {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeasureUnit {
     pub name: String,
     /// Decimal places a value in this unit may carry (万元 2, 亿元 4, counts 0).
@@ -129,6 +132,7 @@ pub struct MeasureUnit {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Donor {
     pub code: String,
     pub name: String,
@@ -136,6 +140,7 @@ pub struct Donor {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Unit {
     pub code: String,
     pub name: String,
@@ -147,6 +152,7 @@ pub struct Unit {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitGroup {
     pub code: String,
     pub name: String,
@@ -155,6 +161,7 @@ pub struct UnitGroup {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Area {
     pub code: String,
     pub name: String,
@@ -164,6 +171,7 @@ pub struct Area {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PairingKind {
     pub code: String,
     pub name: String,
@@ -179,6 +187,7 @@ pub struct Pairing {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Section {
     pub code: String,
     /// As printed: "一、" or "1."
@@ -207,6 +216,7 @@ pub struct Task {
 
 /// The time frame a target's quantity applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Calendar {
     Quarter,
@@ -255,6 +265,7 @@ impl Calendar {
 
 /// How the document words the commitment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Comparison {
     /// 不少于 / 至少
@@ -366,6 +377,7 @@ impl Indicator {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RuleKind {
     /// left = sum of right
@@ -392,6 +404,7 @@ impl RuleKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rule {
     pub kind: RuleKind,
     pub left: String,

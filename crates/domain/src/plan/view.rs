@@ -7,6 +7,7 @@ use crate::quantity::Quantity;
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanView<'a> {
     pub plan: &'a PlanInfo,
     pub basis: ValueBasis,
@@ -25,6 +26,7 @@ pub struct PlanView<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PairingView<'a> {
     pub donor: &'a str,
     pub donor_name: &'a str,
@@ -36,6 +38,7 @@ pub struct PairingView<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskView<'a> {
     pub code: &'a str,
     pub section: &'a str,
@@ -50,6 +53,7 @@ pub struct TaskView<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TargetView<'a> {
     pub description: &'a str,
     pub quantity: Quantity,
@@ -62,6 +66,7 @@ pub struct TargetView<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IndicatorView<'a> {
     pub code: &'a str,
     pub label: String,
@@ -81,6 +86,7 @@ pub struct IndicatorView<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PeriodView {
     pub code: String,
     pub label: String,

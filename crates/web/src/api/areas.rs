@@ -1,14 +1,14 @@
 //! `/api/v1/areas/{code}/stats`: a recipient area's yearly poverty figures, read by anyone logged
 //! in and recorded by the coordinator, checked by the same rules as the page.
 
-use super::ApiResult;
+use super::{ApiResult, ErrorBody, ErrorItem, FieldProblem};
 use crate::auth::Actor;
 use crate::error::{ApiError, AppError};
-use crate::extract::JsonBody;
+use crate::extract::{JsonBody, PathParams};
 use crate::pages::areas::year_range;
 use crate::pages::report::beijing_time;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -19,9 +19,13 @@ use bangfu_domain::Quantity;
 use bangfu_store::StoredAreaStats;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Serialize)]
-struct StatsJson {
+/// A recipient area's figures for one year.
+#[derive(Serialize, ToSchema)]
+pub struct StatsJson {
     area: String,
     year: i32,
     poor_households: i64,
@@ -33,6 +37,7 @@ struct StatsJson {
     delisted: bool,
     delisted_year: Option<i32>,
     recorded_by: String,
+    /// 北京时间，例如 "2018-03-10 10:00"
     recorded_at: String,
 }
 
@@ -57,11 +62,31 @@ fn find_area<'a>(state: &'a AppState, code: &str) -> Result<&'a Area, ApiError> 
     state.plan.area(code).ok_or(ApiError(AppError::NotFound))
 }
 
+/// The `{code}` of a recipient area.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct AreaPath {
+    /// 受援地代码
+    code: String,
+}
+
 /// `GET /api/v1/areas/{code}/stats`: the area's figures, by year.
+#[utoipa::path(
+    get,
+    path = "/areas/{code}/stats",
+    tag = "areas",
+    params(AreaPath),
+    responses(
+        (status = 200, description = "各年度的统计数据", body = Vec<StatsJson>),
+        (status = 401, description = "未登录或令牌无效", body = ErrorBody),
+        (status = 403, description = "无权查看", body = ErrorBody),
+        (status = 404, description = "受援地不存在", body = ErrorBody),
+    )
+)]
 pub async fn stats(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    PathParams(AreaPath { code }): PathParams<AreaPath>,
 ) -> ApiResult {
     actor.require(Action::ViewAreas)?;
     let area = find_area(&state, &code)?;
@@ -69,25 +94,77 @@ pub async fn stats(
     Ok(Json(stored.iter().map(stats_json).collect::<Vec<_>>()).into_response())
 }
 
+/// An integer, or the same as text (full-width digits accepted).
+fn integer_or_text(description: &str, nullable: bool) -> RefOr<Schema> {
+    let mut one_of = OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Integer))
+        .item(ObjectBuilder::new().schema_type(Type::String));
+    if nullable {
+        one_of = one_of.item(ObjectBuilder::new().schema_type(Type::Null));
+    }
+    one_of.description(Some(description)).into()
+}
+
+fn count_schema() -> RefOr<Schema> {
+    integer_or_text("不小于 0 的整数，或同样的数字字符串", false)
+}
+
+fn year_schema() -> RefOr<Schema> {
+    integer_or_text("年份，整数或字符串", false)
+}
+
+fn delisted_year_schema() -> RefOr<Schema> {
+    integer_or_text(
+        "摘帽年份，已摘帽时必填，不晚于 year；未摘帽时为 null 或省略",
+        true,
+    )
+}
+
+fn incidence_schema() -> RefOr<Schema> {
+    integer_or_text(
+        "贫困发生率（%），0 到 100，最多两位小数：十进制字符串（如 \"5.25\"）或整数",
+        false,
+    )
+}
+
+fn delisted_schema() -> RefOr<Schema> {
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Boolean))
+        .item(ObjectBuilder::new().schema_type(Type::String))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some("是否摘帽：布尔值，或“是”/“否”；省略或 null 为否"))
+        .into()
+}
+
 /// The body of `PUT`: counts as integers or strings, 贫困发生率 as a decimal string (or an integer),
-/// 是否摘帽 as a boolean.
-#[derive(Deserialize, Default)]
+/// 是否摘帽 as a boolean. Each field is checked by the same rules as the page; a missing one is
+/// named in the 422.
+#[derive(Deserialize, Default, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StatsRequest {
     #[serde(default)]
+    #[schema(schema_with = year_schema)]
     year: Value,
     #[serde(default)]
+    #[schema(schema_with = count_schema)]
     poor_households: Value,
     #[serde(default)]
+    #[schema(schema_with = count_schema)]
     poor_people: Value,
     #[serde(default)]
+    #[schema(schema_with = count_schema)]
     lifted_out: Value,
     #[serde(default)]
+    #[schema(schema_with = incidence_schema)]
     incidence: Value,
     #[serde(default)]
+    #[schema(schema_with = count_schema)]
     poor_villages: Value,
     #[serde(default)]
+    #[schema(schema_with = delisted_schema)]
     delisted: Value,
     #[serde(default)]
+    #[schema(schema_with = delisted_year_schema)]
     delisted_year: Value,
 }
 
@@ -117,23 +194,50 @@ fn text(field: Field, v: &Value, errors: &mut Vec<FieldError>) -> String {
 }
 
 fn refusal(errors: &[FieldError]) -> axum::response::Response {
-    let body = serde_json::json!({
-        "error": errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("；"),
-        "errors": errors.iter().map(|e| serde_json::json!({
-            "field": e.field.as_str(),
-            "label": e.field.label(),
-            "message": e.to_string(),
-        })).collect::<Vec<_>>(),
-    });
+    let body = ErrorBody {
+        error: errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("；"),
+        errors: Some(
+            errors
+                .iter()
+                .map(|e| {
+                    ErrorItem::Field(FieldProblem {
+                        field: e.field.as_str().to_string(),
+                        label: e.field.label().to_string(),
+                        message: e.to_string(),
+                    })
+                })
+                .collect(),
+        ),
+    };
     (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
 
 /// `PUT /api/v1/areas/{code}/stats`: records (or replaces) one year's figures; 422 naming the
 /// field on a mistake, nothing written.
+#[utoipa::path(
+    put,
+    path = "/areas/{code}/stats",
+    tag = "areas",
+    params(AreaPath),
+    request_body = StatsRequest,
+    responses(
+        (status = 200, description = "已记录（同一年度的数据被替换）", body = StatsJson),
+        (status = 400, description = "请求体不是所要求的 JSON", body = ErrorBody),
+        (status = 401, description = "未登录或令牌无效", body = ErrorBody),
+        (status = 403, description = "无权记录，或会话请求缺少 CSRF 令牌", body = ErrorBody),
+        (status = 404, description = "受援地不存在", body = ErrorBody),
+        (status = 413, description = "请求体过大", body = ErrorBody),
+        (status = 422, description = "未通过校验，`errors` 逐项指明字段", body = ErrorBody),
+    )
+)]
 pub async fn record(
     State(state): State<AppState>,
     actor: Actor,
-    Path(code): Path<String>,
+    PathParams(AreaPath { code }): PathParams<AreaPath>,
     JsonBody(req): JsonBody<StatsRequest>,
 ) -> ApiResult {
     let area = find_area(&state, &code)?;

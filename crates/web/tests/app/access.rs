@@ -843,15 +843,19 @@ fn ledger_cases(project: i64, finding: i64, document: i64, pdf: Vec<u8>) -> Vec<
     ]
 }
 
-/// Routes as declared in the router's source: (METHOD, full path).
+/// Routes as declared in the router's source: (METHOD, full path). The `/api/v1` routes are the
+/// API's one list, which also makes its OpenAPI document.
 fn declared_routes() -> BTreeSet<(String, String)> {
     let source = include_str!("../../src/lib.rs");
     let (pages, rest) = source
-        .split_once("let api = Router::new()")
+        .split_once("api::routes(&state.plan)")
         .expect("api router");
-    let (api, tail) = rest.split_once(".merge(pages)").expect("merge");
-    let mut out = BTreeSet::new();
-    for (prefix, block) in [("", pages), ("/api/v1", api), ("", tail)] {
+    let (_, tail) = rest.split_once(".merge(pages)").expect("merge");
+    let mut out: BTreeSet<(String, String)> = bangfu_web::api::api_route_table()
+        .into_iter()
+        .map(|(method, path)| (method, format!("/api/v1{path}")))
+        .collect();
+    for (prefix, block) in [("", pages), ("", tail)] {
         for chunk in block.split(".route(").skip(1) {
             let path = chunk.split('"').nth(1).expect("route path");
             let call = chunk.split(".route(").next().unwrap_or(chunk);

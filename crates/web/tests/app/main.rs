@@ -10,6 +10,7 @@ mod helpers;
 mod hostile;
 mod hostile_sheets;
 mod ledger;
+mod openapi;
 mod oversight;
 mod pages;
 mod peer;

@@ -152,7 +152,7 @@ async fn coordinator_returns_and_approves_through_the_pages() {
             &[("action", "return"), ("reason", "")],
         )
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("退回时必须填写原因"));
     let r = app
         .form(
