@@ -2,11 +2,18 @@
 //! 贫困发生率, 贫困村 and whether the area has been delisted (摘帽). Parsed from the text a clerk
 //! types (full-width digits accepted), with a Chinese message naming the field for every mistake.
 
+use crate::plan::Plan;
 use crate::quantity::Quantity;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::fmt;
 use std::ops::RangeInclusive;
+
+/// Years figures may be entered for: the plan's years and three on either side (建档立卡 began in
+/// 2014; delisting and consolidation follow the plan).
+pub fn figure_years(plan: &Plan) -> RangeInclusive<i32> {
+    plan.info.start_year - 3..=plan.info.end_year + 3
+}
 
 /// Decimal places allowed in 贫困发生率 (%).
 pub const INCIDENCE_PRECISION: u32 = 2;

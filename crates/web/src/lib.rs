@@ -6,6 +6,7 @@ pub mod auth;
 mod charts;
 pub mod error;
 mod extract;
+mod http;
 pub mod ledger;
 pub mod oversight;
 mod pages;

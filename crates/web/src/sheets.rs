@@ -3,7 +3,7 @@
 //! ask the policy; the pages and the API ask it before calling them, the command line is trusted.
 
 use crate::error::AppError;
-use crate::pages::report::beijing_time;
+use crate::http::beijing_time;
 use crate::reporting::{find_period, previous_values, summary_rows};
 use crate::AppState;
 use bangfu_domain::plan::ValueBasis;

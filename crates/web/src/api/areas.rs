@@ -5,8 +5,7 @@ use super::{ApiResult, ErrorBody, ErrorItem, FieldProblem};
 use crate::auth::Actor;
 use crate::error::{ApiError, AppError};
 use crate::extract::{JsonBody, PathParams};
-use crate::pages::areas::year_range;
-use crate::pages::report::beijing_time;
+use crate::http::beijing_time;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -256,7 +255,11 @@ pub async fn record(
     if !errors.is_empty() {
         return Ok(refusal(&errors));
     }
-    let stats = match area_stats::parse(&area.code, &input, year_range(&state.plan)) {
+    let stats = match area_stats::parse(
+        &area.code,
+        &input,
+        bangfu_domain::area_stats::figure_years(&state.plan),
+    ) {
         Ok(s) => s,
         Err(errors) => return Ok(refusal(&errors)),
     };

@@ -12,12 +12,12 @@ pub mod ledger;
 pub mod sheets;
 
 use crate::auth::client::ClientInfo;
+use crate::auth::login::{check_credentials, start_session};
 use crate::auth::session::session_cookie;
 use crate::auth::Actor;
 use crate::error::{ApiError, AppError};
 use crate::extract::{JsonBody, PathParams, QueryParams};
-use crate::pages::auth::{check_credentials, start_session};
-use crate::pages::report::beijing_time;
+use crate::http::beijing_time;
 use crate::reporting;
 use crate::AppState;
 use axum::extract::{Extension, State};

@@ -5,34 +5,19 @@ use super::{ErrorBody, ReportPath, SummaryParams};
 use crate::auth::Actor;
 use crate::error::{ApiError, AppError};
 use crate::extract::{PathParams, QueryParams};
-use crate::sheets::{self, ImportPreview, XLSX_TYPE};
+use crate::http::xlsx_response;
+use crate::sheets::{self, ImportPreview};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bangfu_domain::plan::ValueBasis;
 use bangfu_domain::policy::Action;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-/// An .xlsx download with a safe, UTF-8 file name.
-pub fn xlsx_response(file_name: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, XLSX_TYPE.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                crate::pages::attachment("download.xlsx", file_name),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
-}
 
 /// `?unit=CODE&units=true&basis=ytd|quarter&approved_only=true`
 #[derive(Deserialize, IntoParams)]
@@ -225,7 +210,7 @@ pub async fn import(
 ) -> Result<Response, ApiError> {
     actor.require(Action::EditReport { unit: &unit })?;
     let bytes =
-        body.map_err(|_| crate::pages::too_big("进展情况表文件", bangfu_xlsx::MAX_IMPORT_BYTES))?;
+        body.map_err(|_| crate::http::too_big("进展情况表文件", bangfu_xlsx::MAX_IMPORT_BYTES))?;
     let file_name = q
         .file_name
         .or_else(|| {

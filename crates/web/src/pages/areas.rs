@@ -7,7 +7,7 @@ use crate::auth::Actor;
 use crate::charts::{trend, Point};
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
-use crate::pages::report::beijing_time;
+use crate::http::beijing_time;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -18,13 +18,6 @@ use bangfu_domain::plan::{Area, Plan};
 use bangfu_domain::policy::Action;
 use bangfu_store::StoredAreaStats;
 use serde::Deserialize;
-use std::ops::RangeInclusive;
-
-/// Years figures may be entered for: the plan's years and three on either side (建档立卡 began in
-/// 2014; delisting and consolidation follow the plan).
-pub fn year_range(plan: &Plan) -> RangeInclusive<i32> {
-    plan.info.start_year - 3..=plan.info.end_year + 3
-}
 
 /// The areas some pairing helps, in the plan's order, each once.
 pub fn recipient_areas(plan: &Plan) -> Vec<&Area> {
@@ -232,7 +225,7 @@ async fn render(
             ),
         )
     };
-    let years = year_range(plan);
+    let years = area_stats::figure_years(plan);
     let page = AreaPage {
         nav: Nav::for_actor(Some(actor)),
         code: area.code.clone(),
@@ -284,7 +277,7 @@ pub async fn show(
 ) -> Result<Html<String>, AppError> {
     actor.require(Action::ViewAreas)?;
     let area = find_area(&state.plan, &code)?;
-    let years = year_range(&state.plan);
+    let years = area_stats::figure_years(&state.plan);
     let this_year = state
         .clock
         .today()
@@ -312,7 +305,7 @@ pub async fn record(
 ) -> Result<Response, AppError> {
     let area = find_area(&state.plan, &code)?;
     actor.require(Action::RecordAreaStats)?;
-    match area_stats::parse(&area.code, &input, year_range(&state.plan)) {
+    match area_stats::parse(&area.code, &input, area_stats::figure_years(&state.plan)) {
         Ok(stats) => {
             state.store.record_area_stats(&stats, actor.login()).await?;
             Ok(super::see_other(&format!(

@@ -2,10 +2,10 @@
 //! coordinator adds its own score and comment. A reporter sees its own unit only.
 
 use super::Nav;
-use crate::api::sheets::xlsx_response;
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
+use crate::http::xlsx_response;
 use crate::oversight::{self, UnitAssessment};
 use crate::AppState;
 use askama::Template;

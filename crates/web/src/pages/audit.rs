@@ -3,10 +3,10 @@
 //! system (`/audit/receipt`).
 
 use super::Nav;
-use crate::api::sheets::xlsx_response;
 use crate::auth::Actor;
 use crate::error::AppError;
-use crate::pages::report::beijing_time;
+use crate::http::beijing_time;
+use crate::http::xlsx_response;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -257,7 +257,7 @@ pub async fn receipt(State(state): State<AppState>, actor: Actor) -> Result<Resp
             ),
             (
                 header::CONTENT_DISPOSITION,
-                crate::pages::attachment(
+                crate::http::attachment(
                     &format!("audit-receipt-{}.txt", head.seq),
                     &format!("审计回执-第{}条.txt", head.seq),
                 ),

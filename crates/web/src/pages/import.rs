@@ -31,7 +31,7 @@ pub async fn read_spreadsheet(
     multipart: &mut Multipart,
     what: &str,
 ) -> Result<(String, Vec<u8>), AppError> {
-    let too_big = || super::too_big(what, bangfu_xlsx::MAX_IMPORT_BYTES);
+    let too_big = || crate::http::too_big(what, bangfu_xlsx::MAX_IMPORT_BYTES);
     let mut file = None;
     while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
         if field.name() == Some("file") {

@@ -436,7 +436,7 @@ pub async fn export(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(crate::api::sheets::xlsx_response(
+    Ok(crate::http::xlsx_response(
         &format!("资金台账{year}.xlsx"),
         bytes,
     ))

@@ -69,7 +69,7 @@ pub async fn template(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(crate::api::sheets::xlsx_response(
+    Ok(crate::http::xlsx_response(
         &format!("{}模板.xlsx", kind.label()),
         bytes,
     ))

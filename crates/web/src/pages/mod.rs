@@ -123,24 +123,6 @@ pub fn see_other_with_cookie(to: &str, cookie: String) -> Response {
         .into_response()
 }
 
-/// `Content-Disposition` for a download: always an attachment (never rendered inline), with an
-/// ASCII fallback name and the real name in RFC 5987 encoding.
-pub fn attachment(fallback: &str, name: &str) -> String {
-    let encoded: String = name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
-}
-
-/// The refusal of an upload over `limit` bytes.
-pub fn too_big(what: &str, limit: usize) -> AppError {
-    AppError::TooLarge(format!("{what}过大：不能超过 {} MB", limit / 1024 / 1024))
-}
-
 pub async fn not_found() -> AppError {
     AppError::NotFound
 }

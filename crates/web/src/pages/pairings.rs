@@ -3,9 +3,9 @@
 //! the district's form rows of each category alongside. Exports to xlsx.
 
 use super::Nav;
-use crate::api::sheets::xlsx_response;
 use crate::auth::Actor;
 use crate::error::AppError;
+use crate::http::xlsx_response;
 use crate::oversight;
 use crate::AppState;
 use askama::Template;

@@ -279,5 +279,5 @@ pub async fn export(State(state): State<AppState>, actor: Actor) -> Result<Respo
         .map_err(|e| AppError::Internal(e.to_string()))
     })
     .await?;
-    Ok(crate::api::sheets::xlsx_response("问题台账.xlsx", bytes))
+    Ok(crate::http::xlsx_response("问题台账.xlsx", bytes))
 }

@@ -527,7 +527,7 @@ pub async fn download(
             (header::CONTENT_TYPE, meta.content_type.clone()),
             (
                 header::CONTENT_DISPOSITION,
-                super::attachment(&format!("project-document-{id}.{ext}"), &meta.file_name),
+                crate::http::attachment(&format!("project-document-{id}.{ext}"), &meta.file_name),
             ),
         ],
         content,

@@ -6,6 +6,7 @@ use super::{flash, see_other, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
+use crate::http::beijing_time;
 use crate::pages::audit::AuditLine;
 use crate::reporting::{self, LoadedReport};
 use crate::{AppState, MAX_EVIDENCE_BYTES};
@@ -20,7 +21,6 @@ use bangfu_domain::report::{
 };
 use bangfu_store::AuditFilter;
 use bangfu_store::NewEvidence;
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -91,12 +91,6 @@ struct EvidenceRow {
     size: String,
     uploaded_by: String,
     at: String,
-}
-
-pub fn beijing_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&crate::beijing())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
 }
 
 fn status_label(code: &str) -> &'static str {
@@ -612,7 +606,7 @@ pub fn evidence_type(file_name: &str) -> Result<&'static str, AppError> {
 /// Reads the `file` field of an evidence upload: a clean name, an accepted type whose content
 /// matches its extension, within the size limit.
 pub async fn read_evidence(mut multipart: Multipart) -> Result<NewEvidence, AppError> {
-    let too_big = || super::too_big("佐证材料", MAX_EVIDENCE_BYTES);
+    let too_big = || crate::http::too_big("佐证材料", MAX_EVIDENCE_BYTES);
     while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
         if field.name() != Some("file") {
             continue;
@@ -681,7 +675,8 @@ pub async fn download(
         .rsplit_once('.')
         .map_or("bin", |(_, e)| e)
         .to_ascii_lowercase();
-    let disposition = super::attachment(&format!("evidence-{id}.{ext}"), &file.meta.file_name);
+    let disposition =
+        crate::http::attachment(&format!("evidence-{id}.{ext}"), &file.meta.file_name);
     Ok((
         [
             (header::CONTENT_TYPE, file.meta.content_type.clone()),

@@ -2,10 +2,10 @@
 //! its standing for the year; `/supervision.xlsx`: the 督办 list.
 
 use super::Nav;
-use crate::api::sheets::xlsx_response;
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
+use crate::http::xlsx_response;
 use crate::oversight;
 use crate::AppState;
 use askama::Template;
@@ -546,7 +546,7 @@ pub async fn download(
             (header::CONTENT_TYPE, meta.content_type.clone()),
             (
                 header::CONTENT_DISPOSITION,
-                super::attachment(&format!("task-evidence-{id}.{ext}"), &meta.file_name),
+                crate::http::attachment(&format!("task-evidence-{id}.{ext}"), &meta.file_name),
             ),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],

@@ -2,12 +2,12 @@
 //! hash stored) with an optional expiry date, revoking. Tokens are managed from a logged-in
 //! browser only: a token cannot mint or revoke tokens, so an expiry cannot be escaped.
 
-use super::report::beijing_time;
 use super::{flash, see_other, Nav};
 use crate::auth::session::{random_hex, sha256_hex};
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
+use crate::http::beijing_time;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
