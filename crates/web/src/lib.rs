@@ -16,7 +16,7 @@ mod security;
 pub mod sheets;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use bangfu_domain::Plan;
 use bangfu_store::Store;
@@ -113,136 +113,7 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let pages = Router::new()
-        .route("/", get(pages::plan::show))
-        .route(
-            "/login",
-            get(pages::auth::login_form).post(pages::auth::login),
-        )
-        .route("/logout", post(pages::auth::logout))
-        .route(
-            "/account/password",
-            get(pages::auth::password_form).post(pages::auth::change_password),
-        )
-        .route(
-            "/account/tokens",
-            get(pages::tokens::list).post(pages::tokens::create),
-        )
-        .route("/account/tokens/{id}/revoke", post(pages::tokens::revoke))
-        .route("/home", get(pages::home::show))
-        .route(
-            "/reports/{period}/{unit}",
-            get(pages::report::show).post(pages::report::save),
-        )
-        .route(
-            "/reports/{period}/{unit}/review",
-            post(pages::report::review),
-        )
-        .route(
-            "/reports/{period}/{unit}/evidence",
-            post(pages::report::upload)
-                .layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
-        )
-        .route(
-            "/reports/{period}/{unit}/import",
-            post(pages::import::upload).layer(DefaultBodyLimit::max(
-                bangfu_xlsx::MAX_IMPORT_BYTES + 64 * 1024,
-            )),
-        )
-        .route(
-            "/reports/{period}/{unit}/import/confirm",
-            post(pages::import::confirm),
-        )
-        .route("/evidence/{id}", get(pages::report::download))
-        .route("/completeness", get(pages::district::completeness))
-        .route("/summary/{period}", get(pages::district::summary))
-        .route("/summary", get(pages::district::summary_latest))
-        .route("/tasks", get(pages::tasks::list))
-        .route(
-            "/problems",
-            get(pages::problems::list).post(pages::problems::raise),
-        )
-        .route("/problems/{id}", post(pages::problems::update))
-        .route("/problems.xlsx", get(pages::problems::export))
-        .route("/tasks/{code}", get(pages::tasks::show))
-        .route("/tasks/{code}/progress", post(pages::tasks::record))
-        .route(
-            "/tasks/{code}/evidence",
-            post(pages::tasks::upload).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
-        )
-        .route("/task-evidence/{id}", get(pages::tasks::download))
-        .route("/supervision.xlsx", get(pages::tasks::export))
-        .route("/dashboard", get(pages::dashboard::show))
-        .route("/pairings", get(pages::pairings::show))
-        .route("/pairings.xlsx", get(pages::pairings::export))
-        .route("/areas", get(pages::areas::list))
-        .route("/areas/{code}", get(pages::areas::show))
-        .route("/areas/{code}/stats", post(pages::areas::record))
-        .route("/assessment", get(pages::assessment::show))
-        .route("/assessment.xlsx", get(pages::assessment::export))
-        .route("/assessment/{unit}", post(pages::assessment::set_score))
-        .route("/ledger", get(pages::ledger::show))
-        .route("/ledger.xlsx", get(pages::ledger::export))
-        .route("/ledger/budgets", post(pages::ledger::set_budget))
-        .route(
-            "/ledger/import",
-            get(pages::ledger_import::show)
-                .post(pages::ledger_import::upload)
-                .layer(DefaultBodyLimit::max(
-                    bangfu_xlsx::MAX_IMPORT_BYTES + 64 * 1024,
-                )),
-        )
-        .route(
-            "/ledger/import/confirm",
-            post(pages::ledger_import::confirm),
-        )
-        .route(
-            "/ledger/templates/{kind}",
-            get(pages::ledger_import::template),
-        )
-        .route(
-            "/ledger/transactions",
-            get(pages::ledger::journal).post(pages::ledger::record_tx),
-        )
-        .route(
-            "/ledger/projects",
-            get(pages::projects::list).post(pages::projects::create),
-        )
-        .route(
-            "/ledger/projects/{id}",
-            get(pages::projects::show).post(pages::projects::update),
-        )
-        .route(
-            "/ledger/projects/{id}/documents",
-            post(pages::projects::upload)
-                .layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
-        )
-        .route(
-            "/ledger/projects/{id}/findings",
-            post(pages::projects::raise_finding),
-        )
-        .route(
-            "/ledger/findings/{id}",
-            post(pages::projects::update_finding),
-        )
-        .route("/ledger/documents/{id}", get(pages::projects::download))
-        .route("/reconciliation", get(pages::reconciliation::latest))
-        .route("/reconciliation/{period}", get(pages::reconciliation::show))
-        .route("/audit", get(pages::audit::show))
-        .route("/audit.xlsx", get(pages::audit::export))
-        .route("/audit/receipt", get(pages::audit::receipt))
-        .route(
-            "/admin/users",
-            get(pages::admin::users).post(pages::admin::add_user),
-        )
-        .route(
-            "/admin/users/{login}/active",
-            post(pages::admin::set_active),
-        )
-        .route(
-            "/admin/users/{login}/password",
-            post(pages::admin::reset_password),
-        );
+    let pages = pages::routes::router();
     // Every /api/v1 operation and its OpenAPI document, from one list (api::doc).
     let (api, _) = api::routes(&state.plan);
     Router::new()

@@ -17,6 +17,7 @@ pub mod problems;
 pub mod projects;
 pub mod reconciliation;
 pub mod report;
+pub mod routes;
 pub mod tasks;
 pub mod tokens;
 

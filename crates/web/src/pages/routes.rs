@@ -1,0 +1,152 @@
+//! The pages' routes, one router per area, merged in [`router`]. Every route's permission is
+//! asked of the policy (`bangfu_domain::policy`) by its handler; the access test walks this file.
+
+use super::*;
+use crate::{AppState, MAX_EVIDENCE_BYTES};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+
+/// Every page route.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(account())
+        .merge(reporting())
+        .merge(district())
+        .merge(supervision())
+        .merge(areas())
+        .merge(ledger())
+        .merge(oversight())
+}
+
+/// The published plan, logging in and out, one's own password and API tokens.
+fn account() -> Router<AppState> {
+    Router::new()
+        .route("/", get(plan::show))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route(
+            "/account/password",
+            get(auth::password_form).post(auth::change_password),
+        )
+        .route("/account/tokens", get(tokens::list).post(tokens::create))
+        .route("/account/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/home", get(home::show))
+}
+
+/// The quarterly report: the form, review, evidence (佐证材料) and spreadsheet import.
+fn reporting() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/reports/{period}/{unit}",
+            get(report::show).post(report::save),
+        )
+        .route("/reports/{period}/{unit}/review", post(report::review))
+        .route(
+            "/reports/{period}/{unit}/evidence",
+            post(report::upload).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
+        )
+        .route(
+            "/reports/{period}/{unit}/import",
+            post(import::upload).layer(DefaultBodyLimit::max(
+                bangfu_xlsx::MAX_IMPORT_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
+            "/reports/{period}/{unit}/import/confirm",
+            post(import::confirm),
+        )
+        .route("/evidence/{id}", get(report::download))
+}
+
+/// The district's view: 报送情况, 全区汇总, the dashboard and the annual assessment.
+fn district() -> Router<AppState> {
+    Router::new()
+        .route("/completeness", get(district::completeness))
+        .route("/summary/{period}", get(district::summary))
+        .route("/summary", get(district::summary_latest))
+        .route("/dashboard", get(dashboard::show))
+        .route("/assessment", get(assessment::show))
+        .route("/assessment.xlsx", get(assessment::export))
+        .route("/assessment/{unit}", post(assessment::set_score))
+}
+
+/// Supervision (督办): tasks and their progress, problems, pairings.
+fn supervision() -> Router<AppState> {
+    Router::new()
+        .route("/tasks", get(tasks::list))
+        .route("/problems", get(problems::list).post(problems::raise))
+        .route("/problems/{id}", post(problems::update))
+        .route("/problems.xlsx", get(problems::export))
+        .route("/tasks/{code}", get(tasks::show))
+        .route("/tasks/{code}/progress", post(tasks::record))
+        .route(
+            "/tasks/{code}/evidence",
+            post(tasks::upload).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
+        )
+        .route("/task-evidence/{id}", get(tasks::download))
+        .route("/supervision.xlsx", get(tasks::export))
+        .route("/pairings", get(pairings::show))
+        .route("/pairings.xlsx", get(pairings::export))
+}
+
+/// The recipient areas and their yearly figures.
+fn areas() -> Router<AppState> {
+    Router::new()
+        .route("/areas", get(areas::list))
+        .route("/areas/{code}", get(areas::show))
+        .route("/areas/{code}/stats", post(areas::record))
+}
+
+/// The funds ledger (资金台账) and its reconciliation with the reports.
+fn ledger() -> Router<AppState> {
+    Router::new()
+        .route("/ledger", get(ledger::show))
+        .route("/ledger.xlsx", get(ledger::export))
+        .route("/ledger/budgets", post(ledger::set_budget))
+        .route(
+            "/ledger/import",
+            get(ledger_import::show)
+                .post(ledger_import::upload)
+                .layer(DefaultBodyLimit::max(
+                    bangfu_xlsx::MAX_IMPORT_BYTES + 64 * 1024,
+                )),
+        )
+        .route("/ledger/import/confirm", post(ledger_import::confirm))
+        .route("/ledger/templates/{kind}", get(ledger_import::template))
+        .route(
+            "/ledger/transactions",
+            get(ledger::journal).post(ledger::record_tx),
+        )
+        .route(
+            "/ledger/projects",
+            get(projects::list).post(projects::create),
+        )
+        .route(
+            "/ledger/projects/{id}",
+            get(projects::show).post(projects::update),
+        )
+        .route(
+            "/ledger/projects/{id}/documents",
+            post(projects::upload).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
+        )
+        .route(
+            "/ledger/projects/{id}/findings",
+            post(projects::raise_finding),
+        )
+        .route("/ledger/findings/{id}", post(projects::update_finding))
+        .route("/ledger/documents/{id}", get(projects::download))
+        .route("/reconciliation", get(reconciliation::latest))
+        .route("/reconciliation/{period}", get(reconciliation::show))
+}
+
+/// The audit trail and user administration.
+fn oversight() -> Router<AppState> {
+    Router::new()
+        .route("/audit", get(audit::show))
+        .route("/audit.xlsx", get(audit::export))
+        .route("/audit/receipt", get(audit::receipt))
+        .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route("/admin/users/{login}/active", post(admin::set_active))
+        .route("/admin/users/{login}/password", post(admin::reset_password))
+}
