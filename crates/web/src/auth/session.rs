@@ -1,5 +1,14 @@
 //! Sessions (cookie) and API tokens (Bearer), resolved once per request by [`authenticate`],
 //! which also refuses cross-site request forgery on every state-changing request.
+//!
+//! Why our own and not tower-sessions / axum-login: a session here is one row of the audited store
+//! (created, ended and revoked in the same transaction as its audit entry, on SQLite and
+//! PostgreSQL alike, with the server's injectable clock for the 2-hour idle and 12-hour absolute
+//! limits), and the same lookup serves Bearer tokens with expiry and revocation. tower-sessions
+//! would add a second session table with its own expiry and no audit, and axum-login's
+//! `AuthUser` model does not cover tokens. What a library would have caught — the session's own
+//! `created_at` read as the account's — is pinned by tests on both backends
+//! (`auth::sessions_last_twelve_hours_from_their_own_start_*`, `sessions::*`).
 
 use super::client::{self, ClientInfo};
 use crate::error::AppError;

@@ -2,6 +2,10 @@
 //! attacker's wrong passwords block the attacker's address, never the owner's correct password from
 //! an address that has not been failing. Counted by the login as typed, so the answer reveals
 //! nothing about which accounts exist.
+//!
+//! Why our own and not governor / tower_governor: those limit request rates per key, while this
+//! counts only failed logins, keyed by (account, address), by address and by account together,
+//! lets a correct password from a fresh address through, and reports blocks to the audit log.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
