@@ -2,7 +2,7 @@
 //! (level, parents, pairings, yearly figures with trend charts) where the coordinator records a
 //! year's figures.
 
-use super::Nav;
+use super::{MsgQuery, Nav};
 use crate::auth::Actor;
 use crate::charts::{trend, Point};
 use crate::error::AppError;
@@ -17,7 +17,6 @@ use bangfu_domain::area_stats::{self, AreaStatsInput, FieldError};
 use bangfu_domain::plan::{Area, Plan};
 use bangfu_domain::policy::Action;
 use bangfu_store::StoredAreaStats;
-use serde::Deserialize;
 use std::ops::RangeInclusive;
 
 /// Years figures may be entered for: the plan's years and three on either side (建档立卡 began in
@@ -168,11 +167,6 @@ struct AreaPage {
     delisted_checked: bool,
     first_year: i32,
     last_year: i32,
-}
-
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 fn find_area<'a>(plan: &'a Plan, code: &str) -> Result<&'a Area, AppError> {

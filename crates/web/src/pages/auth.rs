@@ -1,6 +1,6 @@
 //! Login, logout and changing one's own password.
 
-use super::{see_other, see_other_with_cookie, Nav};
+use super::{see_other, see_other_with_cookie, MsgQuery, Nav};
 use crate::auth::client::ClientInfo;
 use crate::auth::password::{hash_password, verify_password};
 use crate::auth::session::{random_hex, session_cookie, sha256_hex};
@@ -247,11 +247,6 @@ struct PasswordPage {
     nav: Nav,
     error: Option<String>,
     message: Option<&'static str>,
-}
-
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 pub async fn password_form(

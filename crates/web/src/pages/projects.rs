@@ -1,7 +1,7 @@
 //! `/ledger/projects` (援建项目): the list, a project's page with its money, transactions,
 //! documents (批复, 合同, 验收) and audit findings (审计意见), and the forms that change them.
 
-use super::{flash, see_other, Nav};
+use super::{flash, see_other, MsgQuery, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
@@ -429,11 +429,6 @@ async fn render_project(
         message: flash(msg),
     };
     Ok(page.render()?)
-}
-
-#[derive(Deserialize, Default)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 pub async fn show(

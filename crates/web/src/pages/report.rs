@@ -2,7 +2,7 @@
 //! submitting, review by the coordinator, evidence files and the report's history.
 
 use super::plan::form_rows;
-use super::{flash, see_other, Nav};
+use super::{flash, see_other, MsgQuery, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
@@ -313,11 +313,6 @@ fn typed_narrative(typed: Option<&Typed>, stored: Narrative) -> Narrative {
         },
         None => stored,
     }
-}
-
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 pub async fn show(
