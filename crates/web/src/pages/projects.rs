@@ -499,7 +499,6 @@ pub async fn download(
     actor: Actor,
     PathParams(id): PathParams<i64>,
 ) -> Result<Response, AppError> {
-    use axum::http::header;
     let (meta, content) = state
         .store
         .project_document(id)
@@ -513,21 +512,14 @@ pub async fn download(
     actor.require(Action::ViewProject {
         unit: &project.unit,
     })?;
-    let ext = meta
-        .file_name
-        .rsplit_once('.')
-        .map_or("bin".to_string(), |(_, e)| e.to_ascii_lowercase());
-    Ok((
-        [
-            (header::CONTENT_TYPE, meta.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                super::attachment(&format!("project-document-{id}.{ext}"), &meta.file_name),
-            ),
-        ],
+    Ok(super::Download {
+        stem: format!("project-document-{id}"),
+        file_name: &meta.file_name,
+        content_type: meta.content_type,
         content,
-    )
-        .into_response())
+        no_store: false,
+    }
+    .into_response())
 }
 
 #[derive(Deserialize)]

@@ -11,7 +11,7 @@ use crate::reporting::{self, LoadedReport};
 use crate::{AppState, MAX_EVIDENCE_BYTES};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::period::DeadlineStatus;
 use bangfu_domain::policy::Action;
@@ -734,22 +734,14 @@ pub async fn download(
 ) -> Result<Response, AppError> {
     let file = state.store.evidence(id).await?.ok_or(AppError::NotFound)?;
     actor.require(Action::ViewReport { unit: &file.unit })?;
-    let ext = file
-        .meta
-        .file_name
-        .rsplit_once('.')
-        .map_or("bin", |(_, e)| e)
-        .to_ascii_lowercase();
-    let disposition = super::attachment(&format!("evidence-{id}.{ext}"), &file.meta.file_name);
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.meta.content_type.clone()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        file.content,
-    )
-        .into_response())
+    Ok(super::Download {
+        stem: format!("evidence-{id}"),
+        file_name: &file.meta.file_name,
+        content_type: file.meta.content_type,
+        content: file.content,
+        no_store: true,
+    }
+    .into_response())
 }
 
 /// The ledger's figures for the funding rows among `own`, so the unit sees what the ledger says.
