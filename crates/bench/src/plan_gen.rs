@@ -110,12 +110,12 @@ fn add_donors(doc: &mut Table, scale: Scale) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// (original unit code, copy code) pairs.
+type Copies = Vec<(String, String)>;
+
 /// Copies of the built-in units, round after round, until there are `scale.units`. Returns all
 /// unit codes in order and the (original code, copy code) pairs.
-fn add_unit_copies(
-    doc: &mut Table,
-    scale: Scale,
-) -> anyhow::Result<(Vec<String>, Vec<(String, String)>)> {
+fn add_unit_copies(doc: &mut Table, scale: Scale) -> anyhow::Result<(Vec<String>, Copies)> {
     let originals: Vec<Table> = array(doc, "units")?
         .iter()
         .filter_map(|v| v.as_table().cloned())
@@ -130,7 +130,7 @@ fn add_unit_copies(
             originals.len()
         ));
     }
-    let mut copies: Vec<(String, String)> = Vec::new();
+    let mut copies: Copies = Vec::new();
     let mut new_units: Vec<Value> = Vec::new();
     let mut k = 1usize;
     while codes.len() < scale.units {
