@@ -174,138 +174,161 @@ pub async fn generate(
 ) -> anyhow::Result<Generated> {
     let mut rng = Rng::new(seed);
     let users = create_users(db, plan).await?;
-    let units: Vec<&str> = plan.units.iter().map(|u| u.code.as_str()).collect();
     let history: Vec<Period> = plan
         .periods()
         .into_iter()
         .filter(|p| p.code < rush.code)
         .collect();
+    let ReportHistory {
+        rows,
+        planned,
+        ytd_before_rush,
+    } = ReportHistory::plan(plan, forms, &history, rush, &mut rng);
+    let value_count = insert_reports(db, rows, &planned).await?;
 
-    // Values year by year: each quarter's year-to-date totals.
-    let mut reports: Vec<Vec<V>> = Vec::new();
-    type Planned = (
-        String,
-        String,
-        BTreeMap<String, i64>,
-        &'static str,
-        DateTime<Utc>,
-    );
-    let mut planned: Vec<Planned> = Vec::new();
-    let mut ytd_before_rush = HashMap::new();
-    for unit in &units {
-        let mut ytd: BTreeMap<String, i64> = BTreeMap::new();
-        let mut year = 0;
-        for p in &history {
-            if p.code.year() != year {
-                year = p.code.year();
-                ytd.clear();
+    let progress = task_progress(db, plan, &history, &mut rng).await?;
+    // The funds ledger (资金台账): budgets, projects and their transactions for every area and year.
+    let ledger_transactions = ledger_entries(db, plan, &history, &mut rng).await?;
+
+    db.analyze().await?;
+    Ok(Generated {
+        reports: planned.len(),
+        values: value_count,
+        progress,
+        ledger_transactions,
+        users,
+        ytd_before_rush,
+    })
+}
+
+/// A report of the history: its period, unit, year-to-date values, status and submission time.
+struct PlannedReport {
+    period: String,
+    unit: String,
+    ytd: BTreeMap<String, i64>,
+    status: &'static str,
+    submitted: DateTime<Utc>,
+}
+
+/// Every unit's reports of the history: the report rows and what their values and events need.
+struct ReportHistory {
+    rows: Vec<Vec<V>>,
+    planned: Vec<PlannedReport>,
+    ytd_before_rush: HashMap<String, BTreeMap<String, i64>>,
+}
+
+impl ReportHistory {
+    /// Values year by year: each quarter's year-to-date totals.
+    fn plan(
+        plan: &Plan,
+        forms: &Forms,
+        history: &[Period],
+        rush: &Period,
+        rng: &mut Rng,
+    ) -> ReportHistory {
+        let mut reports = ReportHistory {
+            rows: Vec::new(),
+            planned: Vec::new(),
+            ytd_before_rush: HashMap::new(),
+        };
+        for unit in plan.units.iter().map(|u| u.code.as_str()) {
+            let mut ytd: BTreeMap<String, i64> = BTreeMap::new();
+            let mut year = 0;
+            for p in history {
+                if p.code.year() != year {
+                    year = p.code.year();
+                    ytd.clear();
+                }
+                add(&mut ytd, &forms.increments(unit, rng));
+                if p.code.year() == rush.code.year() {
+                    reports
+                        .ytd_before_rush
+                        .insert(unit.to_string(), ytd.clone());
+                }
+                // 2% never reported (缺报); the rest submitted, mostly approved.
+                if rng.chance(2) {
+                    continue;
+                }
+                let recent = p.code.year() == rush.code.year();
+                reports.add(plan, p, unit, &ytd, recent, rng);
             }
-            add(&mut ytd, &forms.increments(unit, &mut rng));
-            if p.code.year() == rush.code.year() {
-                ytd_before_rush.insert(unit.to_string(), ytd.clone());
-            }
-            // 2% never reported (缺报); the rest submitted, mostly approved.
-            if rng.chance(2) {
-                continue;
-            }
-            let recent = p.code.year() == rush.code.year();
-            let status = match rng.below(100) {
-                0..=1 => "returned",
-                2..=9 => "submitted",
-                _ if recent && rng.chance(30) => "submitted",
-                _ => "approved",
-            };
-            let late = rng.chance(8);
-            let submitted = if late {
-                at_beijing(p.deadline, 10) + Duration::days(1 + rng.below(10) as i64)
-            } else {
-                at_beijing(p.deadline, 10) - Duration::days(rng.below(15) as i64)
-            };
-            let events = match status {
-                "approved" | "returned" => 3,
-                _ => 2,
-            };
-            let name = plan.unit(unit).map_or("", |u| u.name.as_str());
-            reports.push(vec![
-                V::S(p.code.to_string()),
-                V::S(unit.to_string()),
-                V::S(status.into()),
-                V::I(events),
-                V::OT(Some(submitted)),
-                V::B(late),
-                V::S(format!("{name}填报人")),
-                V::S(format!("010-6{:07}", rng.below(10_000_000))),
-                V::S(format!("{name}：{PROGRESS_TEXT}")),
-                V::S(PROBLEMS_TEXT.into()),
-                V::S(NEXT_TEXT.into()),
-                V::T(submitted - Duration::days(2)),
-                V::T(submitted),
-            ]);
-            planned.push((
-                p.code.to_string(),
-                unit.to_string(),
-                ytd.clone(),
-                status,
-                submitted,
-            ));
         }
+        reports
     }
+
+    /// One submitted report of `unit` for `p`, with its status, time and reporter.
+    fn add(
+        &mut self,
+        plan: &Plan,
+        p: &Period,
+        unit: &str,
+        ytd: &BTreeMap<String, i64>,
+        recent: bool,
+        rng: &mut Rng,
+    ) {
+        let status = match rng.below(100) {
+            0..=1 => "returned",
+            2..=9 => "submitted",
+            _ if recent && rng.chance(30) => "submitted",
+            _ => "approved",
+        };
+        let late = rng.chance(8);
+        let submitted = if late {
+            at_beijing(p.deadline, 10) + Duration::days(1 + rng.below(10) as i64)
+        } else {
+            at_beijing(p.deadline, 10) - Duration::days(rng.below(15) as i64)
+        };
+        let events = match status {
+            "approved" | "returned" => 3,
+            _ => 2,
+        };
+        let name = plan.unit(unit).map_or("", |u| u.name.as_str());
+        self.rows.push(vec![
+            V::S(p.code.to_string()),
+            V::S(unit.to_string()),
+            V::S(status.into()),
+            V::I(events),
+            V::OT(Some(submitted)),
+            V::B(late),
+            V::S(format!("{name}填报人")),
+            V::S(format!("010-6{:07}", rng.below(10_000_000))),
+            V::S(format!("{name}：{PROGRESS_TEXT}")),
+            V::S(PROBLEMS_TEXT.into()),
+            V::S(NEXT_TEXT.into()),
+            V::T(submitted - Duration::days(2)),
+            V::T(submitted),
+        ]);
+        self.planned.push(PlannedReport {
+            period: p.code.to_string(),
+            unit: unit.to_string(),
+            ytd: ytd.clone(),
+            status,
+            submitted,
+        });
+    }
+}
+
+/// Writes the reports, their values and workflow events; returns the number of values.
+async fn insert_reports(
+    db: &Db,
+    rows: Vec<Vec<V>>,
+    planned: &[PlannedReport],
+) -> anyhow::Result<usize> {
     db.insert_rows(
         "reports",
         "period_code, unit_code, status, version, submitted_at, late, reporter_name, \
          reporter_phone, progress, problems, next_steps, created_at, updated_at",
-        reports,
+        rows,
     )
     .await
     .context("insert reports")?;
     let ids = db.report_ids().await?;
-
     let mut values = Vec::new();
     let mut events = Vec::new();
-    for (period, unit, ytd, status, at) in &planned {
-        let id = ids[&(period.clone(), unit.clone())];
-        let login = reporter_login(unit);
-        let at = *at;
-        for (code, v) in ytd {
-            values.push(vec![
-                V::I(id),
-                V::S(code.clone()),
-                V::OI(Some(*v)),
-                V::S(String::new()),
-                V::T(at),
-                V::S(login.clone()),
-            ]);
-        }
-        events.push(vec![
-            V::I(id),
-            V::T(at),
-            V::S(login.clone()),
-            V::S("submit".into()),
-            V::S("draft".into()),
-            V::S("submitted".into()),
-            V::S(String::new()),
-        ]);
-        match *status {
-            "approved" => events.push(vec![
-                V::I(id),
-                V::T(at),
-                V::S(COORDINATOR_LOGIN.into()),
-                V::S("approve".into()),
-                V::S("submitted".into()),
-                V::S("approved".into()),
-                V::S(String::new()),
-            ]),
-            "returned" => events.push(vec![
-                V::I(id),
-                V::T(at),
-                V::S(COORDINATOR_LOGIN.into()),
-                V::S("return".into()),
-                V::S("submitted".into()),
-                V::S("returned".into()),
-                V::S("请补充佐证材料并核对资金数".into()),
-            ]),
-            _ => {}
-        }
+    for r in planned {
+        let id = ids[&(r.period.clone(), r.unit.clone())];
+        values.extend(value_rows(id, r));
+        events.extend(event_rows(id, r));
     }
     let value_count = values.len();
     db.insert_rows(
@@ -322,20 +345,56 @@ pub async fn generate(
     )
     .await
     .context("insert report events")?;
+    Ok(value_count)
+}
 
-    let progress = task_progress(db, plan, &history, &mut rng).await?;
-    // The funds ledger (资金台账): budgets, projects and their transactions for every area and year.
-    let ledger_transactions = ledger_entries(db, plan, &history, &mut rng).await?;
+/// The `report_values` rows of report `id`.
+fn value_rows(id: i64, r: &PlannedReport) -> Vec<Vec<V>> {
+    let login = reporter_login(&r.unit);
+    r.ytd
+        .iter()
+        .map(|(code, v)| {
+            vec![
+                V::I(id),
+                V::S(code.clone()),
+                V::OI(Some(*v)),
+                V::S(String::new()),
+                V::T(r.submitted),
+                V::S(login.clone()),
+            ]
+        })
+        .collect()
+}
 
-    db.analyze().await?;
-    Ok(Generated {
-        reports: planned.len(),
-        values: value_count,
-        progress,
-        ledger_transactions,
-        users,
-        ytd_before_rush,
-    })
+/// The `report_events` rows of report `id`: its submission, then its approval or return.
+fn event_rows(id: i64, r: &PlannedReport) -> Vec<Vec<V>> {
+    let at = r.submitted;
+    let mut events = vec![vec![
+        V::I(id),
+        V::T(at),
+        V::S(reporter_login(&r.unit)),
+        V::S("submit".into()),
+        V::S("draft".into()),
+        V::S("submitted".into()),
+        V::S(String::new()),
+    ]];
+    let review = match r.status {
+        "approved" => Some(("approve", "approved", "")),
+        "returned" => Some(("return", "returned", "请补充佐证材料并核对资金数")),
+        _ => None,
+    };
+    if let Some((action, to, reason)) = review {
+        events.push(vec![
+            V::I(id),
+            V::T(at),
+            V::S(COORDINATOR_LOGIN.into()),
+            V::S(action.into()),
+            V::S("submitted".into()),
+            V::S(to.into()),
+            V::S(reason.into()),
+        ]);
+    }
+    events
 }
 
 /// Per recipient area and year of history: a budget from the first source with a form row, three
@@ -354,113 +413,144 @@ async fn ledger_entries(
     areas.dedup();
     let mut years: Vec<i32> = history.iter().map(|p| p.code.year()).collect();
     years.dedup();
-    let unit = plan
-        .units
-        .first()
-        .map(|u| u.code.clone())
-        .unwrap_or_default();
-    let recorded = at_beijing(
-        history
+    let ledger = LedgerSetting {
+        source: &source.code,
+        unit: plan
+            .units
             .first()
-            .map_or_else(Default::default, |p| p.starts_on),
-        9,
-    );
-    let (mut budgets, mut projects, mut planned) = (Vec::new(), Vec::new(), Vec::new());
+            .map(|u| u.code.clone())
+            .unwrap_or_default(),
+        recorded: at_beijing(
+            history
+                .first()
+                .map_or_else(Default::default, |p| p.starts_on),
+            9,
+        ),
+    };
+    let mut rows = LedgerRows::default();
     for &year in &years {
         for &area in &areas {
-            let budget_fen: i64 = 300_000_000;
-            budgets.push(vec![
-                V::I(year.into()),
+            ledger.area_year(&mut rows, year, area, rng);
+        }
+    }
+    ledger.insert(db, rows).await
+}
+
+/// What every synthetic ledger row shares: the funding source, implementing unit and time.
+struct LedgerSetting<'a> {
+    source: &'a str,
+    unit: String,
+    recorded: DateTime<Utc>,
+}
+
+/// Budget and project rows, and each project's planned flows by name:
+/// (name, year, allocated, disbursed, spent) in 分.
+#[derive(Default)]
+struct LedgerRows {
+    budgets: Vec<Vec<V>>,
+    projects: Vec<Vec<V>>,
+    flows: Vec<(String, i32, i64, i64, i64)>,
+}
+
+impl LedgerSetting<'_> {
+    /// The area's budget of the year and its three projects.
+    fn area_year(&self, rows: &mut LedgerRows, year: i32, area: &str, rng: &mut Rng) {
+        let budget_fen: i64 = 300_000_000;
+        rows.budgets.push(vec![
+            V::I(year.into()),
+            V::S(area.into()),
+            V::S(self.source.to_string()),
+            V::I(budget_fen),
+            V::I(budget_fen / 2),
+            V::S(String::new()),
+            V::S("bench".into()),
+            V::T(self.recorded),
+        ]);
+        for n in 0..3 {
+            let name = format!("{year}年{area}援建项目{n}");
+            let start = chrono::NaiveDate::from_ymd_opt(year, 3, 1).unwrap_or_default();
+            let finish = chrono::NaiveDate::from_ymd_opt(year, 11, 30).unwrap_or_default();
+            rows.projects.push(vec![
+                V::S(name.clone()),
                 V::S(area.into()),
-                V::S(source.code.clone()),
-                V::I(budget_fen),
-                V::I(budget_fen / 2),
+                V::S("education".into()),
+                V::S(self.unit.clone()),
+                V::B(n != 2),
+                V::OD(Some(start)),
+                V::OD(Some(finish)),
+                V::OD(Some(start)),
+                V::OD(None),
+                V::S("in_progress".into()),
+                V::I(100 + rng.below(900) as i64),
+                V::S(String::new()),
                 V::S(String::new()),
                 V::S("bench".into()),
-                V::T(recorded),
+                V::T(self.recorded),
             ]);
-            for n in 0..3 {
-                let name = format!("{year}年{area}援建项目{n}");
-                let start = chrono::NaiveDate::from_ymd_opt(year, 3, 1).unwrap_or_default();
-                let finish = chrono::NaiveDate::from_ymd_opt(year, 11, 30).unwrap_or_default();
-                projects.push(vec![
-                    V::S(name.clone()),
-                    V::S(area.into()),
-                    V::S("education".into()),
-                    V::S(unit.clone()),
-                    V::B(n != 2),
-                    V::OD(Some(start)),
-                    V::OD(Some(finish)),
-                    V::OD(Some(start)),
-                    V::OD(None),
-                    V::S("in_progress".into()),
-                    V::I(100 + rng.below(900) as i64),
+            // Up to a third of the budget each, in 分.
+            let allocated = 1 + rng.below(budget_fen as u64 / 3) as i64;
+            let disbursed = allocated * (50 + rng.below(51) as i64) / 100;
+            let spent = disbursed * (rng.below(101) as i64) / 100;
+            rows.flows.push((name, year, allocated, disbursed, spent));
+        }
+    }
+
+    /// Writes budgets, projects and their transactions; returns the number of transactions.
+    async fn insert(&self, db: &Db, rows: LedgerRows) -> anyhow::Result<usize> {
+        db.insert_rows(
+            "budgets",
+            "year, area_code, source_code, amount_fen, poverty_fen, note, updated_by, updated_at",
+            rows.budgets,
+        )
+        .await
+        .context("insert budgets")?;
+        db.insert_rows(
+            "projects",
+            "name, area_code, sector, unit_code, poverty_relief, planned_start, planned_finish, \
+             actual_start, actual_finish, status, beneficiaries, task_codes, note, updated_by, updated_at",
+            rows.projects,
+        )
+        .await
+        .context("insert projects")?;
+        let ids = db.project_ids().await?;
+        let mut transactions = Vec::new();
+        for (name, year, allocated, disbursed, spent) in rows.flows {
+            let id = *ids.get(&name).context("project just inserted")?;
+            let day = |m: u32| chrono::NaiveDate::from_ymd_opt(year, m, 15).unwrap_or_default();
+            for (kind, month, fen) in [
+                ("allocation", 3, allocated),
+                ("disbursement", 5, disbursed),
+                ("expenditure", 9, spent),
+            ] {
+                if fen == 0 {
+                    continue;
+                }
+                transactions.push(vec![
+                    V::S(kind.into()),
+                    V::D(day(month)),
+                    V::I(fen),
+                    V::S(self.source.to_string()),
+                    V::I(id),
+                    V::S(format!("记-{year}-{id}")),
                     V::S(String::new()),
-                    V::S(String::new()),
+                    V::OI(None),
+                    V::OS(None),
                     V::S("bench".into()),
-                    V::T(recorded),
+                    V::T(self.recorded),
                 ]);
-                // Up to a third of the budget each, in 分.
-                let allocated = 1 + rng.below(budget_fen as u64 / 3) as i64;
-                let disbursed = allocated * (50 + rng.below(51) as i64) / 100;
-                let spent = disbursed * (rng.below(101) as i64) / 100;
-                planned.push((name, year, allocated, disbursed, spent));
             }
         }
+        let n = transactions.len();
+        db.insert_rows(
+            "ledger_transactions",
+            "kind, tx_date, amount_fen, source_code, project_id, voucher, note, reverses, \
+             override_reason, recorded_by, recorded_at",
+            transactions,
+        )
+        .await
+        .context("insert ledger transactions")?;
+        Ok(n)
     }
-    db.insert_rows(
-        "budgets",
-        "year, area_code, source_code, amount_fen, poverty_fen, note, updated_by, updated_at",
-        budgets,
-    )
-    .await
-    .context("insert budgets")?;
-    db.insert_rows(
-        "projects",
-        "name, area_code, sector, unit_code, poverty_relief, planned_start, planned_finish, \
-         actual_start, actual_finish, status, beneficiaries, task_codes, note, updated_by, updated_at",
-        projects,
-    )
-    .await
-    .context("insert projects")?;
-    let ids = db.project_ids().await?;
-    let mut transactions = Vec::new();
-    for (name, year, allocated, disbursed, spent) in planned {
-        let id = *ids.get(&name).context("project just inserted")?;
-        let day = |m: u32| chrono::NaiveDate::from_ymd_opt(year, m, 15).unwrap_or_default();
-        for (kind, month, fen) in [
-            ("allocation", 3, allocated),
-            ("disbursement", 5, disbursed),
-            ("expenditure", 9, spent),
-        ] {
-            if fen == 0 {
-                continue;
-            }
-            transactions.push(vec![
-                V::S(kind.into()),
-                V::D(day(month)),
-                V::I(fen),
-                V::S(source.code.clone()),
-                V::I(id),
-                V::S(format!("记-{year}-{id}")),
-                V::S(String::new()),
-                V::OI(None),
-                V::OS(None),
-                V::S("bench".into()),
-                V::T(recorded),
-            ]);
-        }
-    }
-    let n = transactions.len();
-    db.insert_rows(
-        "ledger_transactions",
-        "kind, tx_date, amount_fen, source_code, project_id, voucher, note, reverses, \
-         override_reason, recorded_by, recorded_at",
-        transactions,
-    )
-    .await
-    .context("insert ledger transactions")?;
-    Ok(n)
 }
 
 /// One reporter per unit, one coordinator and one viewer; the same argon2 hash for all

@@ -200,6 +200,68 @@ fn copy_sqlite(from: &Path, to: &Path) -> anyhow::Result<()> {
 }
 
 async fn run(args: Args) -> anyhow::Result<bool> {
+    let (bangfu, bare) = binaries(&args)?;
+    let work = prepare_work(&args.work)?;
+    let Synthetic {
+        plan,
+        setup,
+        previous,
+    } = synthetic(&args, &work)?;
+    let rush = setup.rush.clone();
+    let load = rush::Load {
+        clients: args.clients,
+        saves: args.saves,
+        think_ms: args.think_ms,
+        period: rush.code.to_string(),
+        units: setup.units.clone(),
+        seed: args.seed,
+    };
+
+    let mut results = serde_json::Map::new();
+    results.insert(
+        "scale".into(),
+        json!({
+            "units": plan.units.len(),
+            "years": args.years,
+            "districts": args.districts,
+            "periods": plan.periods().len(),
+            "rush_period": rush.code.to_string(),
+            "read_period": previous.code.to_string(),
+            "clients": args.clients,
+            "saves_per_client": args.saves,
+            "think_ms": args.think_ms,
+        }),
+    );
+    let bench = Bench {
+        args: &args,
+        bangfu,
+        bare,
+        work,
+        setup,
+        load,
+        read_period: previous,
+    };
+    bench.sqlite(&mut results).await?;
+    if !args.no_postgres {
+        bench.postgres(&mut results).await?;
+    }
+
+    let results = serde_json::Value::Object(results);
+    let ok = if args.check {
+        let problems = check_bounds(&results);
+        for p in &problems {
+            log(format!("BOUND BROKEN: {p}"));
+        }
+        problems.is_empty()
+    } else {
+        true
+    };
+    println!("{}", serde_json::to_string(&results)?);
+    Ok(ok)
+}
+
+/// The bangfu and bare binaries: as given, or next to this one; both must exist.
+fn binaries(args: &Args) -> anyhow::Result<(PathBuf, PathBuf)> {
     let bangfu = match &args.bangfu {
         Some(p) => p.clone(),
         None => sibling("bangfu")?,
@@ -216,13 +278,29 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             );
         }
     }
-    std::fs::create_dir_all(&args.work)?;
-    let work = args.work.canonicalize()?;
+    Ok((bangfu, bare))
+}
+
+/// The working directory, created, with the audit key the databases share.
+fn prepare_work(work: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(work)?;
+    let work = work.canonicalize()?;
     // One audit key for the template databases and their copies (PostgreSQL needs one named).
     if std::env::var_os("BANGFU_AUDIT_KEY_FILE").is_none() {
         std::env::set_var("BANGFU_AUDIT_KEY_FILE", work.join("audit.key"));
     }
+    Ok(work)
+}
 
+/// The synthetic plan written to the working directory, and the periods the bench uses.
+struct Synthetic {
+    plan: bangfu_domain::Plan,
+    setup: Setup,
+    /// The period before the rush: the read side's.
+    previous: Period,
+}
+
+fn synthetic(args: &Args, work: &Path) -> anyhow::Result<Synthetic> {
     let today = Utc::now().with_timezone(&beijing()).date_naive();
     let last_year = if today.format("%m-%d").to_string().as_str() > "12-20" {
         chrono::Datelike::year(&today) + 1
@@ -257,91 +335,163 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     let setup = Setup {
         plan_file,
         forms: Arc::new(Forms::new(&plan)),
-        rush: rush.clone(),
+        rush,
         units,
     };
-    let load = rush::Load {
-        clients: args.clients,
-        saves: args.saves,
-        think_ms: args.think_ms,
-        period: rush.code.to_string(),
-        units: setup.units.clone(),
-        seed: args.seed,
-    };
+    Ok(Synthetic {
+        plan,
+        setup,
+        previous,
+    })
+}
 
-    let mut results = serde_json::Map::new();
-    results.insert(
-        "scale".into(),
-        json!({
-            "units": plan.units.len(),
-            "years": args.years,
-            "districts": args.districts,
-            "periods": plan.periods().len(),
-            "rush_period": rush.code.to_string(),
-            "read_period": previous.code.to_string(),
-            "clients": args.clients,
-            "saves_per_client": args.saves,
-            "think_ms": args.think_ms,
-        }),
-    );
+/// What every backend's run shares.
+struct Bench<'a> {
+    args: &'a Args,
+    bangfu: PathBuf,
+    bare: PathBuf,
+    work: PathBuf,
+    setup: Setup,
+    load: rush::Load,
+    read_period: Period,
+}
 
-    // ---- SQLite
-    let tpl = work.join("template.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", tpl.display()));
+impl Bench<'_> {
+    async fn sqlite(
+        &self,
+        results: &mut serde_json::Map<String, serde_json::Value>,
+    ) -> anyhow::Result<()> {
+        let tpl = self.work.join("template.db");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", tpl.display()));
+        }
+        let tpl_url = format!("sqlite://{}", tpl.display());
+        let (figures, ytd) = prepare_db(self.args, &self.bangfu, &self.setup, &tpl_url).await?;
+        results.insert("dataset_sqlite".into(), figures);
+        let sqlite = self
+            .backend_run(ytd, Backend::Sqlite { template: tpl })
+            .await?;
+        results.insert("sqlite".into(), sqlite);
+        Ok(())
     }
-    let tpl_url = format!("sqlite://{}", tpl.display());
-    let (figures, ytd) = prepare_db(&args, &bangfu, &setup, &tpl_url).await?;
-    results.insert("dataset_sqlite".into(), figures);
-    let sqlite = backend_run(
-        &args,
-        &bangfu,
-        &bare,
-        &work,
-        &setup,
-        &load,
-        ytd,
-        &previous,
-        Backend::Sqlite { template: tpl },
-    )
-    .await?;
-    results.insert("sqlite".into(), sqlite);
 
-    // ---- PostgreSQL
-    if !args.no_postgres {
-        let tpl_url = db::pg_url(&args.postgres, "bench_template");
+    async fn postgres(
+        &self,
+        results: &mut serde_json::Map<String, serde_json::Value>,
+    ) -> anyhow::Result<()> {
+        let tpl_url = db::pg_url(&self.args.postgres, "bench_template");
         db::recreate_pg(&tpl_url, None).await?;
-        let (figures, ytd) = prepare_db(&args, &bangfu, &setup, &tpl_url).await?;
+        let (figures, ytd) = prepare_db(self.args, &self.bangfu, &self.setup, &tpl_url).await?;
         results.insert("dataset_postgres".into(), figures);
-        let pg = backend_run(
-            &args,
-            &bangfu,
-            &bare,
-            &work,
-            &setup,
-            &load,
-            ytd,
-            &previous,
-            Backend::Postgres {
-                template: db::pg_name(&tpl_url)?,
-            },
+        let pg = self
+            .backend_run(
+                ytd,
+                Backend::Postgres {
+                    template: db::pg_name(&tpl_url)?,
+                },
+            )
+            .await?;
+        results.insert("postgres".into(), pg);
+        Ok(())
+    }
+
+    async fn backend_run(
+        &self,
+        ytd: Arc<HashMap<String, BTreeMap<String, i64>>>,
+        backend: Backend,
+    ) -> anyhow::Result<serde_json::Value> {
+        let Bench {
+            args,
+            bangfu,
+            bare,
+            work,
+            setup,
+            load,
+            read_period,
+        } = self;
+        let name = backend.name();
+        // The limit first, on its own copy of the same data.
+        let url = backend.fresh(args, work, "bare").await?;
+        let server =
+            Server::start(bare, &["--db", &url], work.join(format!("{name}-bare.log"))).await?;
+        log(format!(
+            "{name}: rush against bangfu-bare ({} clients)",
+            load.clients
+        ));
+        let limit = rush::run(
+            &server,
+            rush::Target::Bare,
+            load,
+            setup.forms.clone(),
+            ytd.clone(),
         )
         .await?;
-        results.insert("postgres".into(), pg);
-    }
+        server.stop();
+        log(format!(
+            "{name}: bare {:.0} saves/s, p99 {} ms, errors {}",
+            limit.saves_per_s, limit.save.p99_ms, limit.errors
+        ));
 
-    let results = serde_json::Value::Object(results);
-    let ok = if args.check {
-        let problems = check_bounds(&results);
-        for p in &problems {
-            log(format!("BOUND BROKEN: {p}"));
+        let url = backend.fresh(args, work, "bangfu").await?;
+        let server = Server::start(
+            bangfu,
+            &["serve", "--db", &url],
+            work.join(format!("{name}-bangfu.log")),
+        )
+        .await?;
+        log(format!(
+            "{name}: rush against bangfu serve ({} clients)",
+            load.clients
+        ));
+        let real = rush::run(
+            &server,
+            rush::Target::Bangfu,
+            load,
+            setup.forms.clone(),
+            ytd,
+        )
+        .await?;
+        log(format!(
+            "{name}: bangfu {:.0} saves/s, p99 {} ms, errors {} {:?}",
+            real.saves_per_s, real.save.p99_ms, real.errors, real.first_errors
+        ));
+        log(format!(
+            "{name}: read side ({} requests per page)",
+            args.read_requests
+        ));
+        let read_side =
+            read::run(&server, &read_period.code.to_string(), args.read_requests).await?;
+        let (hwm_end, rss_end) = server.memory_mb();
+        server.stop();
+
+        // Cold start on the existing database.
+        let mut cold = Vec::new();
+        for _ in 0..3 {
+            let s = Server::start(
+                bangfu,
+                &["serve", "--db", &url],
+                work.join(format!("{name}-cold.log")),
+            )
+            .await?;
+            cold.push(s.start.as_secs_f64() * 1000.0);
+            s.stop();
         }
-        problems.is_empty()
-    } else {
-        true
-    };
-    println!("{}", serde_json::to_string(&results)?);
-    Ok(ok)
+        cold.sort_by(f64::total_cmp);
+        let ratio = if limit.saves_per_s > 0.0 {
+            real.saves_per_s / limit.saves_per_s
+        } else {
+            0.0
+        };
+        Ok(json!({
+            "ratio_to_limit": rush::round3(ratio),
+            "bangfu": real,
+            "bare": limit,
+            "read": read_side,
+            "server_vmhwm_end_mb": hwm_end,
+            "server_rss_end_mb": rss_end,
+            "cold_start_ms": { "min": rush::round3(cold[0]), "median": rush::round3(cold[cold.len() / 2]) },
+        }))
+    }
 }
 
 enum Backend {
@@ -372,101 +522,6 @@ impl Backend {
             Backend::Postgres { .. } => "postgres",
         }
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn backend_run(
-    args: &Args,
-    bangfu: &Path,
-    bare: &Path,
-    work: &Path,
-    setup: &Setup,
-    load: &rush::Load,
-    ytd: Arc<HashMap<String, BTreeMap<String, i64>>>,
-    read_period: &Period,
-    backend: Backend,
-) -> anyhow::Result<serde_json::Value> {
-    let name = backend.name();
-    // The limit first, on its own copy of the same data.
-    let url = backend.fresh(args, work, "bare").await?;
-    let server =
-        Server::start(bare, &["--db", &url], work.join(format!("{name}-bare.log"))).await?;
-    log(format!(
-        "{name}: rush against bangfu-bare ({} clients)",
-        load.clients
-    ));
-    let limit = rush::run(
-        &server,
-        rush::Target::Bare,
-        load,
-        setup.forms.clone(),
-        ytd.clone(),
-    )
-    .await?;
-    server.stop();
-    log(format!(
-        "{name}: bare {:.0} saves/s, p99 {} ms, errors {}",
-        limit.saves_per_s, limit.save.p99_ms, limit.errors
-    ));
-
-    let url = backend.fresh(args, work, "bangfu").await?;
-    let server = Server::start(
-        bangfu,
-        &["serve", "--db", &url],
-        work.join(format!("{name}-bangfu.log")),
-    )
-    .await?;
-    log(format!(
-        "{name}: rush against bangfu serve ({} clients)",
-        load.clients
-    ));
-    let real = rush::run(
-        &server,
-        rush::Target::Bangfu,
-        load,
-        setup.forms.clone(),
-        ytd,
-    )
-    .await?;
-    log(format!(
-        "{name}: bangfu {:.0} saves/s, p99 {} ms, errors {} {:?}",
-        real.saves_per_s, real.save.p99_ms, real.errors, real.first_errors
-    ));
-    log(format!(
-        "{name}: read side ({} requests per page)",
-        args.read_requests
-    ));
-    let read_side = read::run(&server, &read_period.code.to_string(), args.read_requests).await?;
-    let (hwm_end, rss_end) = server.memory_mb();
-    server.stop();
-
-    // Cold start on the existing database.
-    let mut cold = Vec::new();
-    for _ in 0..3 {
-        let s = Server::start(
-            bangfu,
-            &["serve", "--db", &url],
-            work.join(format!("{name}-cold.log")),
-        )
-        .await?;
-        cold.push(s.start.as_secs_f64() * 1000.0);
-        s.stop();
-    }
-    cold.sort_by(f64::total_cmp);
-    let ratio = if limit.saves_per_s > 0.0 {
-        real.saves_per_s / limit.saves_per_s
-    } else {
-        0.0
-    };
-    Ok(json!({
-        "ratio_to_limit": rush::round3(ratio),
-        "bangfu": real,
-        "bare": limit,
-        "read": read_side,
-        "server_vmhwm_end_mb": hwm_end,
-        "server_rss_end_mb": rss_end,
-        "cold_start_ms": { "min": rush::round3(cold[0]), "median": rush::round3(cold[cold.len() / 2]) },
-    }))
 }
 
 /// The CI guard (`--quick`): no errors, and fixed bounds about 10× what the quick run measures on

@@ -38,42 +38,65 @@ fn str_of<'a>(t: &'a Table, key: &str) -> &'a str {
 /// Returns the plan file's text and the unit codes in order (originals first, then copies).
 pub fn synthetic_plan(scale: Scale) -> anyhow::Result<(String, Vec<String>)> {
     let mut doc: Table = toml::from_str(BUILT_IN_PLAN).context("parse built-in plan")?;
+    let (first, last) = (scale.first_year(), scale.last_year);
+    set_plan_info(&mut doc, scale)?;
+    set_schedule(&mut doc, scale)?;
+    add_donors(&mut doc, scale)?;
+    let (codes, copies) = add_unit_copies(&mut doc, scale)?;
+    join_copies_to_groups(&mut doc, &copies)?;
+    let text = format!(
+        "# Synthetic plan for the benchmark (crates/bench), derived from plans/daxing-2017-2020.toml:\n\
+         # {} units over {} district(s), quarters {first}Q1..{last}Q4.\n\n{}",
+        codes.len(),
+        scale.districts,
+        toml::to_string(&doc).context("serialise synthetic plan")?
+    );
+    Ok((text, codes))
+}
+
+fn table<'a>(doc: &'a mut Table, key: &str) -> anyhow::Result<&'a mut Table> {
+    doc.get_mut(key)
+        .and_then(Value::as_table_mut)
+        .ok_or_else(|| anyhow!("no [{key}]"))
+}
+
+/// `[plan]`: a code and title of its own, and the scale's years.
+fn set_plan_info(doc: &mut Table, scale: Scale) -> anyhow::Result<()> {
     let first = scale.first_year();
-    let last = scale.last_year;
-    {
-        let plan = doc
-            .get_mut("plan")
-            .and_then(Value::as_table_mut)
-            .ok_or_else(|| anyhow!("no [plan]"))?;
-        plan.insert(
-            "code".into(),
-            Value::String(format!(
-                "bench-u{}-y{}-d{}",
-                scale.units, scale.years, scale.districts
-            )),
-        );
-        let title = str_of(plan, "title").to_string();
-        plan.insert(
-            "title".into(),
-            Value::String(format!("{title}（基准测试）")),
-        );
-        plan.insert("start_year".into(), Value::Integer(first as i64));
-        plan.insert("end_year".into(), Value::Integer(last as i64));
-        plan.insert(
-            "issued_on".into(),
-            Value::String(format!("{}-12-20", first - 1)),
-        );
-    }
-    {
-        let schedule = doc
-            .get_mut("schedule")
-            .and_then(Value::as_table_mut)
-            .ok_or_else(|| anyhow!("no [schedule]"))?;
-        schedule.insert("first_period".into(), Value::String(format!("{first}Q1")));
-        schedule.insert("last_period".into(), Value::String(format!("{last}Q4")));
-    }
-    // One donor per extra district.
-    let donors = array(&mut doc, "donors")?;
+    let plan = table(doc, "plan")?;
+    plan.insert(
+        "code".into(),
+        Value::String(format!(
+            "bench-u{}-y{}-d{}",
+            scale.units, scale.years, scale.districts
+        )),
+    );
+    let title = str_of(plan, "title").to_string();
+    plan.insert(
+        "title".into(),
+        Value::String(format!("{title}（基准测试）")),
+    );
+    plan.insert("start_year".into(), Value::Integer(first as i64));
+    plan.insert("end_year".into(), Value::Integer(scale.last_year as i64));
+    plan.insert(
+        "issued_on".into(),
+        Value::String(format!("{}-12-20", first - 1)),
+    );
+    Ok(())
+}
+
+/// `[schedule]`: every quarter of the scale's years.
+fn set_schedule(doc: &mut Table, scale: Scale) -> anyhow::Result<()> {
+    let (first, last) = (scale.first_year(), scale.last_year);
+    let schedule = table(doc, "schedule")?;
+    schedule.insert("first_period".into(), Value::String(format!("{first}Q1")));
+    schedule.insert("last_period".into(), Value::String(format!("{last}Q4")));
+    Ok(())
+}
+
+/// One donor per extra district.
+fn add_donors(doc: &mut Table, scale: Scale) -> anyhow::Result<()> {
+    let donors = array(doc, "donors")?;
     for d in 1..scale.districts {
         let mut t = Table::new();
         t.insert("code".into(), Value::String(format!("bd{d}")));
@@ -84,8 +107,16 @@ pub fn synthetic_plan(scale: Scale) -> anyhow::Result<(String, Vec<String>)> {
         t.insert("short_name".into(), Value::String(format!("第{}区", d + 1)));
         donors.push(Value::Table(t));
     }
+    Ok(())
+}
 
-    let originals: Vec<Table> = array(&mut doc, "units")?
+/// (original unit code, copy code) pairs.
+type Copies = Vec<(String, String)>;
+
+/// Copies of the built-in units, round after round, until there are `scale.units`. Returns all
+/// unit codes in order and the (original code, copy code) pairs.
+fn add_unit_copies(doc: &mut Table, scale: Scale) -> anyhow::Result<(Vec<String>, Copies)> {
+    let originals: Vec<Table> = array(doc, "units")?
         .iter()
         .filter_map(|v| v.as_table().cloned())
         .collect();
@@ -99,8 +130,7 @@ pub fn synthetic_plan(scale: Scale) -> anyhow::Result<(String, Vec<String>)> {
             originals.len()
         ));
     }
-    // copies[i] = (original code, copy code)
-    let mut copies: Vec<(String, String)> = Vec::new();
+    let mut copies: Copies = Vec::new();
     let mut new_units: Vec<Value> = Vec::new();
     let mut k = 1usize;
     while codes.len() < scale.units {
@@ -110,35 +140,38 @@ pub fn synthetic_plan(scale: Scale) -> anyhow::Result<(String, Vec<String>)> {
             }
             let code = str_of(orig, "code").to_string();
             let copy = format!("{code}_{k}");
-            let mut t = Table::new();
-            t.insert("code".into(), Value::String(copy.clone()));
-            let name = str_of(orig, "name");
-            t.insert("name".into(), Value::String(format!("{name}（{k}）")));
-            let sort = orig.get("sort").and_then(Value::as_integer).unwrap_or(0);
-            t.insert("sort".into(), Value::Integer(sort + 10_000 * k as i64));
-            let district = k % scale.districts.max(1);
-            let donor = if district == 0 {
-                str_of(orig, "donor").to_string()
-            } else {
-                format!("bd{district}")
-            };
-            t.insert("donor".into(), Value::String(donor));
-            new_units.push(Value::Table(t));
+            new_units.push(Value::Table(unit_copy(orig, &copy, k, scale.districts)));
             codes.push(copy.clone());
             copies.push((code, copy));
         }
         k += 1;
     }
-    array(&mut doc, "units")?.extend(new_units);
+    array(doc, "units")?.extend(new_units);
+    Ok((codes, copies))
+}
 
-    // Copies belong to the same groups and merged cells as their originals.
-    for key in ["groups", "cells"] {
-        let field = if key == "groups" {
-            "members"
-        } else {
-            "parties"
-        };
-        for item in array(&mut doc, key)?.iter_mut() {
+/// The `k`th copy of unit `orig`, coded `copy`, its donor by turns over the districts.
+fn unit_copy(orig: &Table, copy: &str, k: usize, districts: usize) -> Table {
+    let mut t = Table::new();
+    t.insert("code".into(), Value::String(copy.to_string()));
+    let name = str_of(orig, "name");
+    t.insert("name".into(), Value::String(format!("{name}（{k}）")));
+    let sort = orig.get("sort").and_then(Value::as_integer).unwrap_or(0);
+    t.insert("sort".into(), Value::Integer(sort + 10_000 * k as i64));
+    let district = k % districts.max(1);
+    let donor = if district == 0 {
+        str_of(orig, "donor").to_string()
+    } else {
+        format!("bd{district}")
+    };
+    t.insert("donor".into(), Value::String(donor));
+    t
+}
+
+/// Copies belong to the same groups and merged cells as their originals.
+fn join_copies_to_groups(doc: &mut Table, copies: &[(String, String)]) -> anyhow::Result<()> {
+    for (key, field) in [("groups", "members"), ("cells", "parties")] {
+        for item in array(doc, key)?.iter_mut() {
             let Some(list) = item.get_mut(field).and_then(Value::as_array_mut) else {
                 continue;
             };
@@ -146,21 +179,14 @@ pub fn synthetic_plan(scale: Scale) -> anyhow::Result<(String, Vec<String>)> {
                 .iter()
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect();
-            for (orig, copy) in &copies {
+            for (orig, copy) in copies {
                 if present.contains(orig) {
                     list.push(Value::String(copy.clone()));
                 }
             }
         }
     }
-    let text = format!(
-        "# Synthetic plan for the benchmark (crates/bench), derived from plans/daxing-2017-2020.toml:\n\
-         # {} units over {} district(s), quarters {first}Q1..{last}Q4.\n\n{}",
-        codes.len(),
-        scale.districts,
-        toml::to_string(&doc).context("serialise synthetic plan")?
-    );
-    Ok((text, codes))
+    Ok(())
 }
 
 #[cfg(test)]

@@ -120,18 +120,16 @@ pub async fn run(
         let (a, b, c) = (logged_in.clone(), done_login.clone(), start_rush.clone());
         handles.push(tokio::spawn(async move {
             let mut rng = Rng::new(load.seed ^ ((i as u64 + 1) * 0x9E37_79B9));
-            one_client(
-                &client,
-                &base,
+            let me = Client {
+                http: &client,
+                base: &base,
                 target,
-                &load,
-                &unit,
-                &forms,
-                ytd.get(&unit),
-                &mut rng,
-                [a, b, c],
-            )
-            .await
+                load: &load,
+                unit: &unit,
+                forms: &forms,
+                ytd: ytd.get(&unit),
+            };
+            me.run(&mut rng, [a, b, c]).await
         }));
     }
     let login_start = Instant::now();
@@ -213,37 +211,62 @@ pub fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn one_client(
-    client: &HttpClient,
-    base: &str,
+/// One simulated reporter: its unit, the server and the load it takes part in.
+struct Client<'a> {
+    http: &'a HttpClient,
+    base: &'a str,
     target: Target,
-    load: &Load,
-    unit: &str,
-    forms: &Forms,
-    ytd: Option<&BTreeMap<String, i64>>,
-    rng: &mut Rng,
-    barriers: [Arc<Barrier>; 3],
-) -> ClientOutcome {
-    let [logged_in, done_login, start_rush] = barriers;
-    let mut out = ClientOutcome {
-        login: None,
-        saves: Vec::new(),
-        submits: Vec::new(),
-        errors: Vec::new(),
-    };
-    // Log in (the real server only).
-    let mut auth: Vec<(String, String)> = Vec::new();
-    let mut ok = true;
-    if target == Target::Bangfu {
+    load: &'a Load,
+    unit: &'a str,
+    forms: &'a Forms,
+    ytd: Option<&'a BTreeMap<String, i64>>,
+}
+
+impl Client<'_> {
+    /// Logs in with everyone, waits for the rush, then saves `load.saves` times and submits.
+    async fn run(&self, rng: &mut Rng, barriers: [Arc<Barrier>; 3]) -> ClientOutcome {
+        let [logged_in, done_login, start_rush] = barriers;
+        let mut out = ClientOutcome {
+            login: None,
+            saves: Vec::new(),
+            submits: Vec::new(),
+            errors: Vec::new(),
+        };
+        // Log in (the real server only).
+        let auth = if self.target == Target::Bangfu {
+            self.login(&mut out).await
+        } else {
+            Some(Vec::new())
+        };
+        logged_in.wait().await;
+        done_login.wait().await;
+        start_rush.wait().await;
+        let Some(auth) = auth else {
+            return out;
+        };
+        let headers: Vec<(&str, &str)> =
+            auth.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let report = format!(
+            "{}/api/v1/reports/{}/{}",
+            self.base, self.load.period, self.unit
+        );
+        if let Some(version) = self.save_rounds(&report, &headers, rng, &mut out).await {
+            self.submit(&report, &headers, version, &mut out).await;
+        }
+        out
+    }
+
+    /// The session cookie and CSRF header, or `None` (and the error noted) when login fails.
+    async fn login(&self, out: &mut ClientOutcome) -> Option<Vec<(String, String)>> {
+        let unit = self.unit;
         let body = serde_json::json!({
             "login": dataset::reporter_login(unit),
             "password": dataset::PASSWORD,
         });
         match http::send(
-            client,
+            self.http,
             Method::POST,
-            &format!("{base}/api/v1/login"),
+            &format!("{}/api/v1/login", self.base),
             &[],
             Some(serde_json::to_vec(&body).expect("JSON")),
         )
@@ -263,79 +286,97 @@ async fn one_client(
                     .ok()
                     .and_then(|j| j["csrf_token"].as_str().map(str::to_string))
                     .unwrap_or_default();
-                auth.push(("cookie".into(), cookie));
-                auth.push(("x-csrf-token".into(), csrf));
+                Some(vec![
+                    ("cookie".into(), cookie),
+                    ("x-csrf-token".into(), csrf),
+                ])
             }
             Ok(resp) => {
                 out.errors
                     .push(format!("login {unit}: {}", resp.describe()));
-                ok = false;
+                None
             }
             Err(e) => {
                 out.errors.push(format!("login {unit}: {e:#}"));
-                ok = false;
+                None
             }
         }
     }
-    logged_in.wait().await;
-    done_login.wait().await;
-    start_rush.wait().await;
-    if !ok {
-        return out;
+
+    /// A pause of up to twice the think time, or none without one.
+    fn think(&self, rng: &mut Rng) -> Option<Duration> {
+        let think_ms = self.load.think_ms;
+        (think_ms > 0).then(|| Duration::from_millis(rng.below(2 * think_ms + 1)))
     }
-    let headers: Vec<(&str, &str)> = auth.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let report = format!("{base}/api/v1/reports/{}/{unit}", load.period);
-    let mut version: Option<i64> = None;
-    let think = |rng: &mut Rng| {
-        (load.think_ms > 0).then(|| Duration::from_millis(rng.below(2 * load.think_ms + 1)))
-    };
-    // Spread the first requests over the first think interval, as people do not click at once.
-    if let Some(d) = think(rng) {
-        tokio::time::sleep(d).await;
+
+    /// The saves, thinking between them; the last version saved, or `None` after a failed save.
+    async fn save_rounds(
+        &self,
+        report: &str,
+        headers: &[(&str, &str)],
+        rng: &mut Rng,
+        out: &mut ClientOutcome,
+    ) -> Option<Option<i64>> {
+        let unit = self.unit;
+        let mut version: Option<i64> = None;
+        // Spread the first requests over the first think interval, as people do not click at once.
+        if let Some(d) = self.think(rng) {
+            tokio::time::sleep(d).await;
+        }
+        for round in 1..=self.load.saves {
+            let body = save_body(self.forms, unit, self.ytd, rng, version, round);
+            match http::send(
+                self.http,
+                Method::PUT,
+                &format!("{report}/values"),
+                headers,
+                Some(body),
+            )
+            .await
+            {
+                Ok(resp) if resp.ok() => {
+                    out.saves.push(resp.elapsed);
+                    version = resp.json().ok().and_then(|j| j["version"].as_i64());
+                }
+                Ok(resp) => {
+                    out.errors.push(format!("save {unit}: {}", resp.describe()));
+                    return None;
+                }
+                Err(e) => {
+                    out.errors.push(format!("save {unit}: {e:#}"));
+                    return None;
+                }
+            }
+            if let Some(d) = self.think(rng) {
+                tokio::time::sleep(d).await;
+            }
+        }
+        Some(version)
     }
-    for round in 1..=load.saves {
-        let body = save_body(forms, unit, ytd, rng, version, round);
+
+    async fn submit(
+        &self,
+        report: &str,
+        headers: &[(&str, &str)],
+        version: Option<i64>,
+        out: &mut ClientOutcome,
+    ) {
+        let unit = self.unit;
+        let body = serde_json::to_vec(&serde_json::json!({ "version": version })).expect("JSON");
         match http::send(
-            client,
-            Method::PUT,
-            &format!("{report}/values"),
-            &headers,
+            self.http,
+            Method::POST,
+            &format!("{report}/submit"),
+            headers,
             Some(body),
         )
         .await
         {
-            Ok(resp) if resp.ok() => {
-                out.saves.push(resp.elapsed);
-                version = resp.json().ok().and_then(|j| j["version"].as_i64());
-            }
-            Ok(resp) => {
-                out.errors.push(format!("save {unit}: {}", resp.describe()));
-                return out;
-            }
-            Err(e) => {
-                out.errors.push(format!("save {unit}: {e:#}"));
-                return out;
-            }
-        }
-        if let Some(d) = think(rng) {
-            tokio::time::sleep(d).await;
+            Ok(resp) if resp.ok() => out.submits.push(resp.elapsed),
+            Ok(resp) => out
+                .errors
+                .push(format!("submit {unit}: {}", resp.describe())),
+            Err(e) => out.errors.push(format!("submit {unit}: {e:#}")),
         }
     }
-    let body = serde_json::to_vec(&serde_json::json!({ "version": version })).expect("JSON");
-    match http::send(
-        client,
-        Method::POST,
-        &format!("{report}/submit"),
-        &headers,
-        Some(body),
-    )
-    .await
-    {
-        Ok(resp) if resp.ok() => out.submits.push(resp.elapsed),
-        Ok(resp) => out
-            .errors
-            .push(format!("submit {unit}: {}", resp.describe())),
-        Err(e) => out.errors.push(format!("submit {unit}: {e:#}")),
-    }
-    out
 }

@@ -111,11 +111,7 @@ pub async fn import(
             match store.check_transactions(drafts, &actor, &sources).await {
                 Ok(()) => {}
                 Err(StoreError::Rejected(messages)) => {
-                    let located = sheet.locate(&messages);
-                    for m in &located {
-                        eprintln!("{m}");
-                    }
-                    return Ok(refused(file, located.len()));
+                    return Ok(rejected(file, &sheet, &messages));
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -131,13 +127,7 @@ pub async fn import(
     };
     let ids = match written {
         Ok(ids) => ids,
-        Err(StoreError::Rejected(messages)) => {
-            let located = sheet.locate(&messages);
-            for m in &located {
-                eprintln!("{m}");
-            }
-            return Ok(refused(file, located.len()));
-        }
+        Err(StoreError::Rejected(messages)) => return Ok(rejected(file, &sheet, &messages)),
         Err(e) => return Err(e.into()),
     };
     let ids_text = ids
@@ -150,6 +140,15 @@ pub async fn import(
         LedgerKind::Transactions => println!("已登记 {} 笔交易，交易编号：{ids_text}", ids.len()),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The store's refusal of the sheet, each message at its row.
+fn rejected(file: &Path, sheet: &LedgerSheet, messages: &[String]) -> ExitCode {
+    let located = sheet.locate(messages);
+    for m in &located {
+        eprintln!("{m}");
+    }
+    refused(file, located.len())
 }
 
 fn refused(file: &Path, count: usize) -> ExitCode {

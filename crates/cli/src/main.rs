@@ -346,33 +346,11 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     open::set_audit_key_file(cli.audit_key.clone());
+    let db = &cli.db;
     match cli.command {
-        Command::Serve { addr, plan, web } => {
-            let init::Prepared {
-                mut state,
-                describe_db,
-                settings,
-                lock,
-            } = init::prepare(&cli.db, plan.as_deref()).await?;
-            web.apply(&mut state)?;
-            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-                anyhow::anyhow!("无法监听 {addr}：{e}（端口被占用？可用 --addr 换一个）")
-            })?;
-            let local = listener.local_addr()?;
-            if let Some(settings) = settings {
-                println!("SQLite 设置：{settings}");
-            }
-            println!(
-                "bangfu 已启动：http://{local}/ （数据库：{describe_db}，方案：{}）",
-                state.plan.info.title
-            );
-            bangfu_web::serve(listener, state).await?;
-            // Held until the server has stopped: `restore` waits for it.
-            drop(lock);
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Serve { addr, plan, web } => serve(db, addr, plan.as_deref(), web).await,
         Command::Init { plan } => {
-            let prepared = init::prepare(&cli.db, plan.as_deref()).await?;
+            let prepared = init::prepare(db, plan.as_deref()).await?;
             println!(
                 "数据库已就绪：{}（方案：{}）",
                 prepared.describe_db, prepared.state.plan.info.title
@@ -380,14 +358,75 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Plan(PlanCommand::Check { file }) => Ok(plan_cmd::check(&file)),
-        Command::Plan(PlanCommand::Show { json }) => plan_cmd::show(&cli.db, json).await,
-        Command::User(UserCommand::Add {
+        Command::Plan(PlanCommand::Show { json }) => plan_cmd::show(db, json).await,
+        Command::User(command) => user(db, command).await,
+        Command::Token(command) => token(db, command).await,
+        Command::Form(command) => form(db, command).await,
+        Command::Assess { year, json } => {
+            sheets_cmd::assess(db, year, json).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { file } => {
+            backup::backup(db, &file).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore {
+            file,
+            force,
+            accept_broken_audit,
+        } => {
+            backup::restore(db, &file, force, accept_broken_audit.as_deref()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(command) => audit(db, command).await,
+        Command::Tasks(TasksCommand::Export { output }) => {
+            sheets_cmd::export_tasks(db, &output).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ledger(command) => ledger(db, command).await,
+    }
+}
+
+/// `bangfu serve`: runs the web server until it stops, holding the database lock.
+async fn serve(
+    db: &str,
+    addr: SocketAddr,
+    plan: Option<&std::path::Path>,
+    web: WebSettings,
+) -> anyhow::Result<ExitCode> {
+    let init::Prepared {
+        mut state,
+        describe_db,
+        settings,
+        lock,
+    } = init::prepare(db, plan).await?;
+    web.apply(&mut state)?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("无法监听 {addr}：{e}（端口被占用？可用 --addr 换一个）"))?;
+    let local = listener.local_addr()?;
+    if let Some(settings) = settings {
+        println!("SQLite 设置：{settings}");
+    }
+    println!(
+        "bangfu 已启动：http://{local}/ （数据库：{describe_db}，方案：{}）",
+        state.plan.info.title
+    );
+    bangfu_web::serve(listener, state).await?;
+    // Held until the server has stopped: `restore` waits for it.
+    drop(lock);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn user(db: &str, command: UserCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        UserCommand::Add {
             login,
             role,
             unit,
             name,
             phone,
-        }) => {
+        } => {
             let args = accounts::UserArgs {
                 login,
                 role,
@@ -395,26 +434,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 name,
                 phone,
             };
-            accounts::add_user(&cli.db, args).await?;
-            Ok(ExitCode::SUCCESS)
+            accounts::add_user(db, args).await?;
         }
-        Command::Token(TokenCommand::Create {
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn token(db: &str, command: TokenCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        TokenCommand::Create {
             login,
             label,
             expires_in_days,
-        }) => {
-            accounts::create_token(&cli.db, &login, &label, expires_in_days).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Form(FormCommand::Export {
+        } => accounts::create_token(db, &login, &label, expires_in_days).await?,
+        TokenCommand::Revoke { id } => accounts::revoke_token(db, id).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn form(db: &str, command: FormCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        FormCommand::Export {
             period,
             unit,
             basis,
             approved_only,
             output,
-        }) => {
+        } => {
             sheets_cmd::export_form(
-                &cli.db,
+                db,
                 &period,
                 unit.as_deref(),
                 basis.as_deref(),
@@ -424,54 +472,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Form(FormCommand::Import {
+        FormCommand::Import {
             file,
             period,
             unit,
             dry_run,
-        }) => sheets_cmd::import_form(&cli.db, &file, &period, &unit, dry_run).await,
-        Command::Assess { year, json } => {
-            sheets_cmd::assess(&cli.db, year, json).await?;
+        } => sheets_cmd::import_form(db, &file, &period, &unit, dry_run).await,
+    }
+}
+
+async fn audit(db: &str, command: AuditCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AuditCommand::Verify { expect_head } => audit_cmd::verify(db, expect_head.as_deref()).await,
+        AuditCommand::Head => {
+            audit_cmd::head(db).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Backup { file } => {
-            backup::backup(&cli.db, &file).await?;
+        AuditCommand::Seal => {
+            audit_cmd::seal(db).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Restore {
-            file,
-            force,
-            accept_broken_audit,
-        } => {
-            backup::restore(&cli.db, &file, force, accept_broken_audit.as_deref()).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Audit(AuditCommand::Verify { expect_head }) => {
-            audit_cmd::verify(&cli.db, expect_head.as_deref()).await
-        }
-        Command::Audit(AuditCommand::Head) => {
-            audit_cmd::head(&cli.db).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Audit(AuditCommand::Seal) => {
-            audit_cmd::seal(&cli.db).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Tasks(TasksCommand::Export { output }) => {
-            sheets_cmd::export_tasks(&cli.db, &output).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Ledger(LedgerCommand::Import {
+    }
+}
+
+async fn ledger(db: &str, command: LedgerCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        LedgerCommand::Import {
             file,
             as_login,
             dry_run,
-        }) => ledger_cmd::import(&cli.db, &file, as_login.as_deref(), dry_run).await,
-        Command::Ledger(LedgerCommand::Template { kind, output }) => {
-            ledger_cmd::template(&cli.db, &kind, &output).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Token(TokenCommand::Revoke { id }) => {
-            accounts::revoke_token(&cli.db, id).await?;
+        } => ledger_cmd::import(db, &file, as_login.as_deref(), dry_run).await,
+        LedgerCommand::Template { kind, output } => {
+            ledger_cmd::template(db, &kind, &output).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

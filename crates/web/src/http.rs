@@ -41,6 +41,43 @@ pub fn xlsx_response(file_name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// A stored file sent for download: always an attachment (see [`attachment`]).
+pub struct Download<'a> {
+    /// The ASCII fallback name before its extension, such as `evidence-12`.
+    pub stem: String,
+    /// The name the file was uploaded with.
+    pub file_name: &'a str,
+    pub content_type: String,
+    pub content: Vec<u8>,
+    /// Tell caches on the way not to keep a copy.
+    pub no_store: bool,
+}
+
+impl IntoResponse for Download<'_> {
+    fn into_response(self) -> Response {
+        let ext = self
+            .file_name
+            .rsplit_once('.')
+            .map_or("bin".to_string(), |(_, e)| e.to_ascii_lowercase());
+        let disposition = attachment(&format!("{}.{ext}", self.stem), self.file_name);
+        let mut response = (
+            [
+                (header::CONTENT_TYPE, self.content_type),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            self.content,
+        )
+            .into_response();
+        if self.no_store {
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("private, no-store"),
+            );
+        }
+        response
+    }
+}
+
 /// A moment as shown to people: Beijing time to the minute.
 pub fn beijing_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&crate::beijing())

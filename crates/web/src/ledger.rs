@@ -185,107 +185,63 @@ pub fn workbook(
     today: NaiveDate,
     idle_days: i64,
 ) -> Vec<Sheet> {
-    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let budget_rows = ledger
-        .budget_lines(year)
-        .into_iter()
-        .map(|l| {
-            vec![
-                text(plan.area_name(&l.area)),
-                text(source_name(plan, &l.source)),
-                yuan(l.budget),
-                yuan(l.poverty_budget),
-                yuan(l.allocated),
-                yuan(l.disbursed),
-                yuan(l.spent),
-            ]
-        })
-        .collect();
-    let project_rows = ledger
-        .project_lines()
-        .into_iter()
-        .filter_map(|l| {
-            let p = ledger.project(l.project)?;
-            Some(vec![
-                text(p.id.to_string()),
-                text(&p.name),
-                text(plan.area_name(&p.area)),
-                text(p.sector.label()),
-                text(plan.party_name(&p.unit)),
-                text(p.status.label()),
-                text(source_name(plan, &l.source)),
-                yuan(l.approved),
-                yuan(l.allocated),
-                yuan(l.disbursed),
-                yuan(l.spent),
-            ])
-        })
-        .collect();
-    let reversed = ledger.reversed_ids();
-    let tx_rows = ledger
-        .transactions_of(year)
-        .into_iter()
-        .map(|t| {
-            let mark = reversal_mark(&t, &reversed);
-            vec![
-                text(t.id.to_string()),
-                text(t.date.to_string()),
-                text(t.kind.label()),
-                Cell::Yuan(Money::from_fen(t.signed_fen()).yuan()),
-                text(source_name(plan, &t.source)),
-                text(ledger.project_name(t.project)),
-                text(&t.voucher),
-                text(mark),
-                text(t.override_reason.clone().unwrap_or_default()),
-                text(&t.note),
-                text(&t.recorded_by),
-            ]
-        })
-        .collect();
-    let idle_rows = ledger
-        .idle(today, idle_days)
-        .into_iter()
-        .map(|i| {
-            vec![
-                text(ledger.project_name(i.project)),
-                text(source_name(plan, &i.source)),
-                yuan(i.amount),
-                text(i.since.to_string()),
-                text(i.days.to_string()),
-            ]
-        })
-        .collect();
-    let overdue_rows = oversight::overdue_projects(&ledger.projects, today)
-        .into_iter()
-        .map(|(p, days)| {
-            vec![
-                text(&p.name),
-                text(plan.area_name(&p.area)),
-                text(p.status.label()),
-                text(p.planned_finish.map(|d| d.to_string()).unwrap_or_default()),
-                text(days.to_string()),
-            ]
-        })
-        .collect();
-    let anomaly_rows = ledger
-        .anomalies(plan, today)
-        .into_iter()
-        .map(|a| {
-            vec![
-                text(
-                    a.project
-                        .map(|p| ledger.project_name(p))
-                        .unwrap_or_default(),
-                ),
-                text(a.transaction.map(|t| t.to_string()).unwrap_or_default()),
-                text(a.text),
-            ]
-        })
-        .collect();
+    let book = Workbook {
+        plan,
+        ledger,
+        year,
+        today,
+        idle_days,
+    };
     vec![
-        Sheet {
-            title: format!("{year}年预算执行"),
-            headers: strings(&[
+        book.budget_sheet(),
+        book.project_sheet(),
+        book.transaction_sheet(),
+        book.idle_sheet(),
+        book.overdue_sheet(),
+        book.anomaly_sheet(),
+    ]
+}
+
+fn sheet(title: String, headers: &[&str], widths: Vec<f64>, rows: Vec<Vec<Cell>>) -> Sheet {
+    Sheet {
+        title,
+        headers: headers.iter().map(|s| s.to_string()).collect(),
+        widths,
+        rows,
+    }
+}
+
+/// What every sheet of the [`workbook`] is drawn from.
+struct Workbook<'a> {
+    plan: &'a Plan,
+    ledger: &'a Ledger,
+    year: i32,
+    today: NaiveDate,
+    idle_days: i64,
+}
+
+impl Workbook<'_> {
+    fn budget_sheet(&self) -> Sheet {
+        let plan = self.plan;
+        let rows = self
+            .ledger
+            .budget_lines(self.year)
+            .into_iter()
+            .map(|l| {
+                vec![
+                    text(plan.area_name(&l.area)),
+                    text(source_name(plan, &l.source)),
+                    yuan(l.budget),
+                    yuan(l.poverty_budget),
+                    yuan(l.allocated),
+                    yuan(l.disbursed),
+                    yuan(l.spent),
+                ]
+            })
+            .collect();
+        sheet(
+            format!("{}年预算执行", self.year),
+            &[
                 "受援地",
                 "资金来源",
                 "预算（元）",
@@ -293,13 +249,37 @@ pub fn workbook(
                 "已下达（元）",
                 "已拨付（元）",
                 "已支出（元）",
-            ]),
-            widths: vec![14.0, 24.0, 16.0, 18.0, 16.0, 16.0, 16.0],
-            rows: budget_rows,
-        },
-        Sheet {
-            title: "项目资金".into(),
-            headers: strings(&[
+            ],
+            vec![14.0, 24.0, 16.0, 18.0, 16.0, 16.0, 16.0],
+            rows,
+        )
+    }
+
+    fn project_sheet(&self) -> Sheet {
+        let (plan, ledger) = (self.plan, self.ledger);
+        let rows = ledger
+            .project_lines()
+            .into_iter()
+            .filter_map(|l| {
+                let p = ledger.project(l.project)?;
+                Some(vec![
+                    text(p.id.to_string()),
+                    text(&p.name),
+                    text(plan.area_name(&p.area)),
+                    text(p.sector.label()),
+                    text(plan.party_name(&p.unit)),
+                    text(p.status.label()),
+                    text(source_name(plan, &l.source)),
+                    yuan(l.approved),
+                    yuan(l.allocated),
+                    yuan(l.disbursed),
+                    yuan(l.spent),
+                ])
+            })
+            .collect();
+        sheet(
+            "项目资金".into(),
+            &[
                 "编号",
                 "项目名称",
                 "受援地",
@@ -311,15 +291,40 @@ pub fn workbook(
                 "已下达（元）",
                 "已拨付（元）",
                 "已支出（元）",
-            ]),
-            widths: vec![
+            ],
+            vec![
                 6.0, 30.0, 12.0, 10.0, 14.0, 8.0, 22.0, 14.0, 14.0, 14.0, 14.0,
             ],
-            rows: project_rows,
-        },
-        Sheet {
-            title: format!("{year}年资金流水"),
-            headers: strings(&[
+            rows,
+        )
+    }
+
+    fn transaction_sheet(&self) -> Sheet {
+        let (plan, ledger) = (self.plan, self.ledger);
+        let reversed = ledger.reversed_ids();
+        let rows = ledger
+            .transactions_of(self.year)
+            .into_iter()
+            .map(|t| {
+                let mark = reversal_mark(&t, &reversed);
+                vec![
+                    text(t.id.to_string()),
+                    text(t.date.to_string()),
+                    text(t.kind.label()),
+                    Cell::Yuan(Money::from_fen(t.signed_fen()).yuan()),
+                    text(source_name(plan, &t.source)),
+                    text(ledger.project_name(t.project)),
+                    text(&t.voucher),
+                    text(mark),
+                    text(t.override_reason.clone().unwrap_or_default()),
+                    text(&t.note),
+                    text(&t.recorded_by),
+                ]
+            })
+            .collect();
+        sheet(
+            format!("{}年资金流水", self.year),
+            &[
                 "编号",
                 "日期",
                 "类型",
@@ -331,35 +336,87 @@ pub fn workbook(
                 "超预算说明",
                 "备注",
                 "录入人",
-            ]),
-            widths: vec![
+            ],
+            vec![
                 6.0, 12.0, 6.0, 16.0, 22.0, 28.0, 12.0, 12.0, 20.0, 20.0, 10.0,
             ],
-            rows: tx_rows,
-        },
-        Sheet {
-            title: format!("闲置资金（超过{idle_days}天）"),
-            headers: strings(&[
+            rows,
+        )
+    }
+
+    fn idle_sheet(&self) -> Sheet {
+        let (plan, ledger) = (self.plan, self.ledger);
+        let rows = ledger
+            .idle(self.today, self.idle_days)
+            .into_iter()
+            .map(|i| {
+                vec![
+                    text(ledger.project_name(i.project)),
+                    text(source_name(plan, &i.source)),
+                    yuan(i.amount),
+                    text(i.since.to_string()),
+                    text(i.days.to_string()),
+                ]
+            })
+            .collect();
+        sheet(
+            format!("闲置资金（超过{}天）", self.idle_days),
+            &[
                 "项目",
                 "资金来源",
                 "未拨付金额（元）",
                 "最早下达日期",
                 "天数",
-            ]),
-            widths: vec![30.0, 22.0, 16.0, 14.0, 8.0],
-            rows: idle_rows,
-        },
-        Sheet {
-            title: "逾期项目".into(),
-            headers: strings(&["项目", "受援地", "状态", "计划完工日期", "逾期天数"]),
-            widths: vec![30.0, 12.0, 10.0, 14.0, 10.0],
-            rows: overdue_rows,
-        },
-        Sheet {
-            title: "异常情况".into(),
-            headers: strings(&["项目", "交易编号", "情况"]),
-            widths: vec![30.0, 10.0, 80.0],
-            rows: anomaly_rows,
-        },
-    ]
+            ],
+            vec![30.0, 22.0, 16.0, 14.0, 8.0],
+            rows,
+        )
+    }
+
+    fn overdue_sheet(&self) -> Sheet {
+        let plan = self.plan;
+        let rows = oversight::overdue_projects(&self.ledger.projects, self.today)
+            .into_iter()
+            .map(|(p, days)| {
+                vec![
+                    text(&p.name),
+                    text(plan.area_name(&p.area)),
+                    text(p.status.label()),
+                    text(p.planned_finish.map(|d| d.to_string()).unwrap_or_default()),
+                    text(days.to_string()),
+                ]
+            })
+            .collect();
+        sheet(
+            "逾期项目".into(),
+            &["项目", "受援地", "状态", "计划完工日期", "逾期天数"],
+            vec![30.0, 12.0, 10.0, 14.0, 10.0],
+            rows,
+        )
+    }
+
+    fn anomaly_sheet(&self) -> Sheet {
+        let ledger = self.ledger;
+        let rows = ledger
+            .anomalies(self.plan, self.today)
+            .into_iter()
+            .map(|a| {
+                vec![
+                    text(
+                        a.project
+                            .map(|p| ledger.project_name(p))
+                            .unwrap_or_default(),
+                    ),
+                    text(a.transaction.map(|t| t.to_string()).unwrap_or_default()),
+                    text(a.text),
+                ]
+            })
+            .collect();
+        sheet(
+            "异常情况".into(),
+            &["项目", "交易编号", "情况"],
+            vec![30.0, 10.0, 80.0],
+            rows,
+        )
+    }
 }

@@ -1,6 +1,6 @@
 //! `/admin/users`: accounts. Adding, disabling, re-enabling, resetting passwords.
 
-use super::{flash, see_other, Nav};
+use super::{flash, see_other, MsgQuery, Nav};
 use crate::auth::password::{generate_password, hash_password};
 use crate::auth::Actor;
 use crate::error::AppError;
@@ -36,11 +36,6 @@ struct UserRow {
     unit: String,
     phone: String,
     active: bool,
-}
-
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 async fn page(

@@ -2,7 +2,7 @@
 //! (level, parents, pairings, yearly figures with trend charts) where the coordinator records a
 //! year's figures.
 
-use super::Nav;
+use super::{MsgQuery, Nav};
 use crate::auth::Actor;
 use crate::charts::{trend, Point};
 use crate::error::AppError;
@@ -17,7 +17,6 @@ use bangfu_domain::area_stats::{self, AreaStatsInput, FieldError};
 use bangfu_domain::plan::{Area, Plan};
 use bangfu_domain::policy::Action;
 use bangfu_store::StoredAreaStats;
-use serde::Deserialize;
 
 /// The areas some pairing helps, in the plan's order, each once.
 pub fn recipient_areas(plan: &Plan) -> Vec<&Area> {
@@ -161,11 +160,6 @@ struct AreaPage {
     delisted_checked: bool,
     first_year: i32,
     last_year: i32,
-}
-
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 fn find_area<'a>(plan: &'a Plan, code: &str) -> Result<&'a Area, AppError> {

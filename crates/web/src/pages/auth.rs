@@ -1,6 +1,6 @@
 //! Login, logout and changing one's own password.
 
-use super::{see_other, see_other_with_cookie, Nav};
+use super::{see_other, see_other_with_cookie, MsgQuery, Nav};
 use crate::auth::client::ClientInfo;
 use crate::auth::login::{check_credentials, start_session};
 use crate::auth::password::{hash_password, verify_password};
@@ -145,11 +145,6 @@ struct PasswordPage {
     nav: Nav,
     error: Option<String>,
     message: Option<&'static str>,
-}
-
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 pub async fn password_form(

@@ -15,8 +15,11 @@ use axum::response::Html;
 use bangfu_domain::policy::Action;
 use bangfu_domain::summary::Completeness;
 use bangfu_domain::supervision::{evaluate, TargetStatus};
+use bangfu_domain::{Plan, Quantity};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// Rows shown as key figures: funds, projects, people lifted out of poverty, pairings, training.
 const KEY_ROWS: [&str; 9] = [
@@ -82,13 +85,45 @@ pub async fn show(
     Query(q): Query<DashQuery>,
 ) -> Result<Html<String>, AppError> {
     actor.require(Action::ViewDistrict)?;
-    let plan = &state.plan;
     let year = oversight::parse_year(&state, q.year.as_deref())?;
     let today = state.clock.today();
     let (period, totals) = oversight::year_totals(&state, year).await?;
     let period = period.ok_or(AppError::NotFound)?;
 
-    let key_figures = KEY_ROWS
+    let key_figures = key_figures(&state.plan, &totals);
+    let funds_chart = funds_chart(&state, year).await?;
+    let area_funds_chart = area_funds(&state, year).await?;
+    let targets = targets_chart(&state, year, today, &totals).await?;
+    let heat_chart = heat_chart(&state, &actor, year).await?;
+    let next = NextDeadline::gather(&state, today).await?;
+    let problems = ProblemCounts::gather(&state, today).await?;
+    let area_figures = area_figures(&state).await?;
+    let page = DashboardPage {
+        area_figures,
+        problems_open: problems.open,
+        problems_overdue: problems.overdue,
+        nav: Nav::for_actor(Some(&actor)),
+        year,
+        years: oversight::years(&state),
+        period_code: period.code.to_string(),
+        period_label: period.label(),
+        key_figures,
+        funds_chart,
+        area_funds_chart,
+        targets_chart: targets.chart,
+        behind_count: targets.behind_count,
+        heat_chart,
+        next_label: next.label,
+        next_deadline: next.deadline,
+        next_status: next.status,
+        missing: next.missing,
+    };
+    Ok(Html(page.render()?))
+}
+
+/// The key figures of the plan's [`KEY_ROWS`] in the year's totals.
+fn key_figures(plan: &Plan, totals: &BTreeMap<String, Quantity>) -> Vec<KeyFigure> {
+    KEY_ROWS
         .iter()
         .filter_map(|code| {
             let row = plan.indicator(code)?;
@@ -102,12 +137,14 @@ pub async fn show(
                 unit,
             })
         })
-        .collect();
+        .collect()
+}
 
-    // Funds by year: the year-end (or latest) total of 一、1.
+/// Funds by year: the year-end (or latest) total of 一、1, the selected `year` darker.
+async fn funds_chart(state: &AppState, year: i32) -> Result<String, AppError> {
     let mut fund_bars = Vec::new();
-    for y in oversight::years(&state) {
-        let (_, t) = oversight::year_totals(&state, y).await?;
+    for y in oversight::years(state) {
+        let (_, t) = oversight::year_totals(state, y).await?;
         let value = t.get("1.1").copied().unwrap_or_default();
         fund_bars.push(Bar {
             label: format!("{y}年"),
@@ -117,21 +154,32 @@ pub async fn show(
             mark: None,
         });
     }
-    let funds_chart = bars(
+    Ok(bars(
         "funds",
         "东西部扶贫协作、对口支援财政援助资金（万元，各年累计）",
         "各年度全区报送的财政援助资金累计数，当前选中年份以深色显示。",
         &fund_bars,
-    );
+    ))
+}
 
-    let area_funds_chart = area_funds(&state, year).await?;
+/// The year's target completion chart and how many measured targets are behind.
+struct TargetsChart {
+    chart: String,
+    behind_count: usize,
+}
 
+async fn targets_chart(
+    state: &AppState,
+    year: i32,
+    today: NaiveDate,
+    totals: &BTreeMap<String, Quantity>,
+) -> Result<TargetsChart, AppError> {
     let progress = evaluate(
-        plan,
+        &state.plan,
         year,
         today,
-        &totals,
-        &oversight::progress_updates(&state).await?,
+        totals,
+        &oversight::progress_updates(state).await?,
     );
     let measured: Vec<_> = progress
         .iter()
@@ -151,7 +199,7 @@ pub async fn show(
             }
         })
         .collect();
-    let targets_chart = bars(
+    let chart = bars(
         "targets",
         &format!("{year}年目标完成率（%）"),
         "每个可由进展情况表衡量的目标的完成百分比；竖线为按已过报送期应达到的进度；红色为滞后，绿色为已完成。",
@@ -161,8 +209,15 @@ pub async fn show(
         .iter()
         .filter(|p| p.status == TargetStatus::Behind)
         .count();
+    Ok(TargetsChart {
+        chart,
+        behind_count,
+    })
+}
 
-    let matrix = reporting::completeness(&state, &actor, Some(year)).await?;
+/// Each reporting unit's status per period of the year, every cell linking to its report.
+async fn heat_chart(state: &AppState, actor: &Actor, year: i32) -> Result<String, AppError> {
+    let matrix = reporting::completeness(state, actor, Some(year)).await?;
     let columns: Vec<String> = matrix.periods.iter().map(|p| p.code.to_string()).collect();
     let heat_rows: Vec<(String, Vec<Cell>)> = matrix
         .rows
@@ -181,46 +236,80 @@ pub async fn show(
             )
         })
         .collect();
-    let heat_chart = heatmap(
+    Ok(heatmap(
         "timeliness",
         &format!("{year}年各单位报送情况"),
         "各填报单位各季度的报送状态：已审核、按时报送、迟报、退回、缺报、待报。",
         &columns,
         &heat_rows,
-    );
+    ))
+}
 
-    // The next deadline (or the plan's last), and who has not reported for it.
-    let periods = plan.periods();
-    let next = periods
-        .iter()
-        .find(|p| p.deadline >= today)
-        .or(periods.last())
-        .ok_or(AppError::NotFound)?;
-    let next_code = next.code.to_string();
-    let states = state.store.report_states(Some(next.code.year())).await?;
-    let missing = bangfu_domain::summary::reporting_units(plan)
-        .into_iter()
-        .filter(|u| {
-            !states.iter().any(|s| {
-                s.period_code == next_code
-                    && s.unit_code == u.code
-                    && matches!(s.status.as_str(), "submitted" | "approved")
+/// The next deadline (or the plan's last), and who has not reported for it.
+struct NextDeadline {
+    label: String,
+    deadline: String,
+    status: String,
+    missing: Vec<String>,
+}
+
+impl NextDeadline {
+    async fn gather(state: &AppState, today: NaiveDate) -> Result<Self, AppError> {
+        let plan = &state.plan;
+        let periods = plan.periods();
+        let next = periods
+            .iter()
+            .find(|p| p.deadline >= today)
+            .or(periods.last())
+            .ok_or(AppError::NotFound)?;
+        let next_code = next.code.to_string();
+        let states = state.store.report_states(Some(next.code.year())).await?;
+        let missing = bangfu_domain::summary::reporting_units(plan)
+            .into_iter()
+            .filter(|u| {
+                !states.iter().any(|s| {
+                    s.period_code == next_code
+                        && s.unit_code == u.code
+                        && matches!(s.status.as_str(), "submitted" | "approved")
+                })
             })
+            .map(|u| u.name.clone())
+            .collect();
+        Ok(NextDeadline {
+            label: next.label(),
+            deadline: next.deadline.format("%Y年%-m月%-d日").to_string(),
+            status: next.deadline_status(today).to_string(),
+            missing,
         })
-        .map(|u| u.name.clone())
-        .collect();
+    }
+}
 
-    let problems = state.store.problems().await?;
-    let problems_open = problems
-        .iter()
-        .filter(|p| p.status != bangfu_domain::problem::ProblemStatus::Resolved)
-        .count();
-    let problems_overdue = problems
-        .iter()
-        .filter(|p| bangfu_domain::problem::is_overdue(p.status, p.due, today))
-        .count();
+/// Problems still open, and those past their due date.
+struct ProblemCounts {
+    open: usize,
+    overdue: usize,
+}
+
+impl ProblemCounts {
+    async fn gather(state: &AppState, today: NaiveDate) -> Result<Self, AppError> {
+        let problems = state.store.problems().await?;
+        let open = problems
+            .iter()
+            .filter(|p| p.status != bangfu_domain::problem::ProblemStatus::Resolved)
+            .count();
+        let overdue = problems
+            .iter()
+            .filter(|p| bangfu_domain::problem::is_overdue(p.status, p.due, today))
+            .count();
+        Ok(ProblemCounts { open, overdue })
+    }
+}
+
+/// Each pairing's recipient area with its latest poverty figures.
+async fn area_figures(state: &AppState) -> Result<Vec<AreaFigures>, AppError> {
+    let plan = &state.plan;
     let latest = state.store.latest_area_stats().await?;
-    let area_figures = plan
+    Ok(plan
         .pairings
         .iter()
         .map(|p| AreaFigures {
@@ -239,28 +328,7 @@ pub async fn show(
                 .find(|s| s.stats.area == p.area)
                 .map(crate::pages::areas::figure_row),
         })
-        .collect();
-    let page = DashboardPage {
-        area_figures,
-        problems_open,
-        problems_overdue,
-        nav: Nav::for_actor(Some(&actor)),
-        year,
-        years: oversight::years(&state),
-        period_code: period.code.to_string(),
-        period_label: period.label(),
-        key_figures,
-        funds_chart,
-        area_funds_chart,
-        targets_chart,
-        behind_count,
-        heat_chart,
-        next_label: next.label(),
-        next_deadline: next.deadline.format("%Y年%-m月%-d日").to_string(),
-        next_status: next.deadline_status(today).to_string(),
-        missing,
-    };
-    Ok(Html(page.render()?))
+        .collect())
 }
 
 /// Per recipient area, from the funds ledger: the year's allocations against its budget (万元).

@@ -2,7 +2,7 @@
 //! upload, preview with every problem named by cell and every ledger rule checked, then confirm; all
 //! rows or none. The upload waits in memory between preview and confirmation.
 
-use super::{flash, see_other, Nav};
+use super::{flash, see_other, MsgQuery, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
@@ -30,11 +30,6 @@ struct ImportPage {
     errors: Vec<String>,
     token: String,
     message: Option<&'static str>,
-}
-
-#[derive(Deserialize, Default)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 fn page(actor: &Actor) -> ImportPage {

@@ -79,6 +79,12 @@ impl Nav {
     }
 }
 
+/// The `?msg=` a page takes after a redirect; see [`flash`].
+#[derive(serde::Deserialize, Default)]
+pub struct MsgQuery {
+    pub msg: Option<String>,
+}
+
 /// The fixed messages a redirect may carry (`?msg=`); never user text, so nothing is reflected.
 pub fn flash(code: Option<&str>) -> Option<&'static str> {
     Some(match code? {

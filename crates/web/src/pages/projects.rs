@@ -1,7 +1,7 @@
 //! `/ledger/projects` (援建项目): the list, a project's page with its money, transactions,
 //! documents (批复, 合同, 验收) and audit findings (审计意见), and the forms that change them.
 
-use super::{flash, see_other, Nav};
+use super::{flash, see_other, MsgQuery, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
@@ -431,11 +431,6 @@ async fn render_project(
     Ok(page.render()?)
 }
 
-#[derive(Deserialize, Default)]
-pub struct MsgQuery {
-    msg: Option<String>,
-}
-
 pub async fn show(
     State(state): State<AppState>,
     actor: Actor,
@@ -504,7 +499,6 @@ pub async fn download(
     actor: Actor,
     PathParams(id): PathParams<i64>,
 ) -> Result<Response, AppError> {
-    use axum::http::header;
     let (meta, content) = state
         .store
         .project_document(id)
@@ -518,21 +512,14 @@ pub async fn download(
     actor.require(Action::ViewProject {
         unit: &project.unit,
     })?;
-    let ext = meta
-        .file_name
-        .rsplit_once('.')
-        .map_or("bin".to_string(), |(_, e)| e.to_ascii_lowercase());
-    Ok((
-        [
-            (header::CONTENT_TYPE, meta.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                crate::http::attachment(&format!("project-document-{id}.{ext}"), &meta.file_name),
-            ),
-        ],
+    Ok(crate::http::Download {
+        stem: format!("project-document-{id}"),
+        file_name: &meta.file_name,
+        content_type: meta.content_type,
         content,
-    )
-        .into_response())
+        no_store: true,
+    }
+    .into_response())
 }
 
 #[derive(Deserialize)]

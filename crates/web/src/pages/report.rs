@@ -2,7 +2,7 @@
 //! submitting, review by the coordinator, evidence files and the report's history.
 
 use super::plan::form_rows;
-use super::{flash, see_other, Nav};
+use super::{flash, see_other, MsgQuery, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams};
@@ -12,7 +12,7 @@ use crate::reporting::{self, LoadedReport};
 use crate::{AppState, MAX_EVIDENCE_BYTES};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::period::DeadlineStatus;
 use bangfu_domain::policy::Action;
@@ -20,7 +20,7 @@ use bangfu_domain::report::{
     check_report, CheckMode, Finding, Narrative, RawEntry, ReportStatus, Severity, WorkflowAction,
 };
 use bangfu_store::AuditFilter;
-use bangfu_store::NewEvidence;
+use bangfu_store::{NewEvidence, StoredReport};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -109,8 +109,73 @@ async fn render(
     message: Option<&'static str>,
     problem: Option<String>,
 ) -> Result<String, AppError> {
-    // Who changed each value, and when: the report's entries in the audit log.
-    let changes: Vec<AuditLine> = state
+    let changes = report_changes(state, report).await?;
+    let rows = entry_rows(state, report, typed, findings).await?;
+    let plan = &state.plan;
+    let unit = &report.unit.code;
+    let stored = report.stored.as_ref();
+    let submitted = stored.filter(|r| r.submitted_at.is_some());
+    let deadline_status = report.period.deadline_status(state.clock.today());
+    let page = ReportPage {
+        nav: Nav::for_actor(Some(actor)),
+        csrf: actor.csrf_token().to_string(),
+        form_title: plan.info.form_title.clone(),
+        period_code: report.period.code.to_string(),
+        period_label: report.period.label(),
+        unit_code: unit.clone(),
+        unit_name: report.unit.name.clone(),
+        status: report.status(),
+        version: report.version(),
+        deadline: report.period.deadline.format("%Y年%-m月%-d日").to_string(),
+        deadline_status: deadline_status.to_string(),
+        overdue: matches!(deadline_status, DeadlineStatus::Overdue(_)),
+        late: report.late(),
+        reporter_name: submitted.map_or(actor_name_if_editor(actor, unit), |r| {
+            r.reporter_name.clone()
+        }),
+        reporter_phone: submitted.map_or(actor_phone_if_editor(actor, unit), |r| {
+            r.reporter_phone.clone()
+        }),
+        submitted_at: stored
+            .and_then(|r| r.submitted_at)
+            .map(beijing_time)
+            .unwrap_or_default(),
+        return_reason: report.return_reason(),
+        rows,
+        narrative: typed_narrative(
+            typed,
+            stored.map(|r| r.narrative.clone()).unwrap_or_default(),
+        ),
+        can_edit: actor.may(Action::EditReport { unit }) && report.status().editable(),
+        can_review: actor.may(Action::ReviewReport),
+        message,
+        problem,
+        findings: findings
+            .iter()
+            .map(|f| (f.severity == Severity::Error, f.message.clone()))
+            .collect(),
+        events: stored.map(event_rows).unwrap_or_default(),
+        evidence: stored.map(evidence_rows).unwrap_or_default(),
+        changes,
+        problem_sentences: if actor.may(Action::RaiseProblem) {
+            bangfu_domain::problem::sentences(
+                &stored
+                    .map(|r| r.narrative.problems.clone())
+                    .unwrap_or_default(),
+            )
+        } else {
+            Vec::new()
+        },
+    };
+    Ok(page.render()?)
+}
+
+/// Who changed each value, and when: the report's entries in the audit log.
+async fn report_changes(
+    state: &AppState,
+    report: &LoadedReport,
+) -> Result<Vec<AuditLine>, AppError> {
+    Ok(state
         .store
         .search_audit(&AuditFilter {
             key_like: format!("{}/{}/%", report.period.code, report.unit.code),
@@ -128,18 +193,26 @@ async fn render(
                 .map_or(row, |i| state.plan.row_ref(i));
             line
         })
-        .collect();
+        .collect())
+}
+
+/// The form's rows: what was typed (when shown again) or stored, with the ledger's figures.
+async fn entry_rows(
+    state: &AppState,
+    report: &LoadedReport,
+    typed: Option<&Typed>,
+    findings: &[Finding],
+) -> Result<Vec<EntryRow>, AppError> {
     let plan = &state.plan;
-    let unit = &report.unit.code;
     let own: Vec<String> = plan
-        .indicators_for_unit(unit)
+        .indicators_for_unit(&report.unit.code)
         .iter()
         .map(|i| i.code.clone())
         .collect();
     let entries = report.entries();
     let flagged: Vec<&str> = findings.iter().map(|f| f.indicator.as_str()).collect();
     let ledger_rows = ledger_figures(state, &report.period, &own).await?;
-    let rows = form_rows(plan)
+    Ok(form_rows(plan)
         .into_iter()
         .map(|r| {
             let (value, comment) = match typed.and_then(|t| t.get(&r.code)) {
@@ -169,95 +242,41 @@ async fn render(
                 covered: r.covered,
             }
         })
-        .collect();
-    let stored = report.stored.as_ref();
-    let deadline_status = report.period.deadline_status(state.clock.today());
-    let page = ReportPage {
-        nav: Nav::for_actor(Some(actor)),
-        csrf: actor.csrf_token().to_string(),
-        form_title: plan.info.form_title.clone(),
-        period_code: report.period.code.to_string(),
-        period_label: report.period.label(),
-        unit_code: unit.clone(),
-        unit_name: report.unit.name.clone(),
-        status: report.status(),
-        version: report.version(),
-        deadline: report.period.deadline.format("%Y年%-m月%-d日").to_string(),
-        deadline_status: deadline_status.to_string(),
-        overdue: matches!(deadline_status, DeadlineStatus::Overdue(_)),
-        late: report.late(),
-        reporter_name: stored
-            .filter(|r| r.submitted_at.is_some())
-            .map_or(actor_name_if_editor(actor, unit), |r| {
-                r.reporter_name.clone()
-            }),
-        reporter_phone: stored
-            .filter(|r| r.submitted_at.is_some())
-            .map_or(actor_phone_if_editor(actor, unit), |r| {
-                r.reporter_phone.clone()
-            }),
-        submitted_at: stored
-            .and_then(|r| r.submitted_at)
-            .map(beijing_time)
-            .unwrap_or_default(),
-        return_reason: report.return_reason(),
-        rows,
-        narrative: typed_narrative(
-            typed,
-            stored.map(|r| r.narrative.clone()).unwrap_or_default(),
-        ),
-        can_edit: actor.may(Action::EditReport { unit }) && report.status().editable(),
-        can_review: actor.may(Action::ReviewReport),
-        message,
-        problem,
-        findings: findings
-            .iter()
-            .map(|f| (f.severity == Severity::Error, f.message.clone()))
-            .collect(),
-        events: stored
-            .map(|r| {
-                r.events
-                    .iter()
-                    .map(|e| EventRow {
-                        at: beijing_time(e.occurred_at),
-                        actor: e.actor.clone(),
-                        action: WorkflowAction::parse(&e.action).map_or("-", |a| a.label()),
-                        change: format!(
-                            "{} → {}",
-                            status_label(&e.from_status),
-                            status_label(&e.to_status)
-                        ),
-                        reason: e.reason.clone(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        evidence: stored
-            .map(|r| {
-                r.evidence
-                    .iter()
-                    .map(|e| EvidenceRow {
-                        id: e.id,
-                        name: e.file_name.clone(),
-                        size: format!("{:.1} KB", e.size_bytes as f64 / 1024.0),
-                        uploaded_by: e.uploaded_by.clone(),
-                        at: beijing_time(e.uploaded_at),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        changes,
-        problem_sentences: if actor.may(Action::RaiseProblem) {
-            bangfu_domain::problem::sentences(
-                &stored
-                    .map(|r| r.narrative.problems.clone())
-                    .unwrap_or_default(),
-            )
-        } else {
-            Vec::new()
-        },
-    };
-    Ok(page.render()?)
+        .collect())
+}
+
+/// The report's workflow history.
+fn event_rows(stored: &StoredReport) -> Vec<EventRow> {
+    stored
+        .events
+        .iter()
+        .map(|e| EventRow {
+            at: beijing_time(e.occurred_at),
+            actor: e.actor.clone(),
+            action: WorkflowAction::parse(&e.action).map_or("-", |a| a.label()),
+            change: format!(
+                "{} → {}",
+                status_label(&e.from_status),
+                status_label(&e.to_status)
+            ),
+            reason: e.reason.clone(),
+        })
+        .collect()
+}
+
+/// The report's evidence files.
+fn evidence_rows(stored: &StoredReport) -> Vec<EvidenceRow> {
+    stored
+        .evidence
+        .iter()
+        .map(|e| EvidenceRow {
+            id: e.id,
+            name: e.file_name.clone(),
+            size: format!("{:.1} KB", e.size_bytes as f64 / 1024.0),
+            uploaded_by: e.uploaded_by.clone(),
+            at: beijing_time(e.uploaded_at),
+        })
+        .collect()
 }
 
 /// Before submission the header shows the person filling the form, from their profile.
@@ -288,11 +307,6 @@ fn typed_narrative(typed: Option<&Typed>, stored: Narrative) -> Narrative {
         },
         None => stored,
     }
-}
-
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 pub async fn show(
@@ -333,43 +347,71 @@ fn report_url(period: &str, unit: &str, msg: &str) -> String {
     format!("/reports/{period}/{unit}?msg={msg}")
 }
 
+/// The report form as posted: the unit's entries and narrative, and the same as typed.
+struct SaveForm {
+    version: Option<i64>,
+    submit: bool,
+    raw: Vec<RawEntry>,
+    narrative: Narrative,
+    typed: Typed,
+}
+
+impl SaveForm {
+    fn parse(plan: &bangfu_domain::Plan, unit: &str, fields: &[(String, String)]) -> SaveForm {
+        let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
+        let version: Option<i64> = get("version").and_then(|v| v.parse().ok());
+        let submit = get("intent").as_deref() == Some("submit");
+        let mut typed: Typed = HashMap::new();
+        let raw: Vec<RawEntry> = plan
+            .indicators_for_unit(unit)
+            .iter()
+            .filter_map(|i| {
+                let value = get(&format!("v.{}", i.code))?;
+                let comment = get(&format!("c.{}", i.code)).unwrap_or_default();
+                typed.insert(i.code.clone(), (value.clone(), comment.clone()));
+                Some(RawEntry {
+                    indicator: i.code.clone(),
+                    value: Some(value),
+                    comment: Some(comment),
+                })
+            })
+            .collect();
+        let narrative = Narrative {
+            progress: get("progress").unwrap_or_default(),
+            problems: get("problems").unwrap_or_default(),
+            next_steps: get("next_steps").unwrap_or_default(),
+        };
+        for (k, v) in [
+            ("progress", &narrative.progress),
+            ("problems", &narrative.problems),
+            ("next_steps", &narrative.next_steps),
+        ] {
+            typed.insert(k.to_string(), (v.clone(), String::new()));
+        }
+        SaveForm {
+            version,
+            submit,
+            raw,
+            narrative,
+            typed,
+        }
+    }
+}
+
 pub async fn save(
     State(state): State<AppState>,
     actor: Actor,
     Path((period, unit)): Path<(String, String)>,
     FormBody(fields): FormBody<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
-    let version: Option<i64> = get("version").and_then(|v| v.parse().ok());
-    let submit = get("intent").as_deref() == Some("submit");
-    let mut typed: Typed = HashMap::new();
-    let raw: Vec<RawEntry> = state
-        .plan
-        .indicators_for_unit(&unit)
-        .iter()
-        .filter_map(|i| {
-            let value = get(&format!("v.{}", i.code))?;
-            let comment = get(&format!("c.{}", i.code)).unwrap_or_default();
-            typed.insert(i.code.clone(), (value.clone(), comment.clone()));
-            Some(RawEntry {
-                indicator: i.code.clone(),
-                value: Some(value),
-                comment: Some(comment),
-            })
-        })
-        .collect();
-    let narrative = Narrative {
-        progress: get("progress").unwrap_or_default(),
-        problems: get("problems").unwrap_or_default(),
-        next_steps: get("next_steps").unwrap_or_default(),
-    };
-    for (k, v) in [
-        ("progress", &narrative.progress),
-        ("problems", &narrative.problems),
-        ("next_steps", &narrative.next_steps),
-    ] {
-        typed.insert(k.to_string(), (v.clone(), String::new()));
-    }
+    let SaveForm {
+        version,
+        submit,
+        raw,
+        narrative,
+        typed,
+    } = SaveForm::parse(&state.plan, &unit, &fields);
+    let typed = &typed;
     match reporting::save(
         &state,
         &actor,
@@ -384,45 +426,19 @@ pub async fn save(
         Err(AppError::Validation(findings)) => {
             let report = reporting::load(&state, &actor, &period, &unit).await?;
             let problem = "未保存：请按提示改正后再保存。";
-            rejected(&state, &actor, &report, &findings, problem, Some(&typed)).await
+            rejected(&state, &actor, &report, &findings, problem, Some(typed)).await
         }
         Err(AppError::Store(bangfu_store::StoreError::VersionConflict { expected, current })) => {
-            // Someone saved in between: show what they changed, keep what this person typed.
             let report = reporting::load(&state, &actor, &period, &unit).await?;
-            let stored = report.entries();
-            let differences: Vec<String> = typed
-                .iter()
-                .filter_map(|(code, (value, _))| {
-                    let theirs = stored.get(code).and_then(|e| e.value);
-                    let mine: Option<bangfu_domain::Quantity> = value.trim().parse().ok();
-                    let row = state.plan.indicator(code)?;
-                    (theirs != mine && (theirs.is_some() || mine.is_some())).then(|| {
-                        format!(
-                            "{}：现为 {}（您填写的是 {}）",
-                            state.plan.row_ref(row),
-                            theirs.map_or("空".to_string(), |v| v.to_string()),
-                            if value.trim().is_empty() {
-                                "空"
-                            } else {
-                                value.trim()
-                            }
-                        )
-                    })
-                })
-                .collect();
             let problem = format!(
                 "未保存：在您编辑期间，其他人保存了本报表（第 {expected} 版 → 第 {current} 版）。{}请核对后再次保存。",
-                if differences.is_empty() {
-                    String::new()
-                } else {
-                    format!("对方修改后的数据：{}。", differences.join("；"))
-                }
+                conflict_differences(&state.plan, &report, typed)
             );
             let html = render(
                 &state,
                 &actor,
                 &report,
-                Some(&typed),
+                Some(typed),
                 &[],
                 None,
                 Some(problem),
@@ -431,29 +447,72 @@ pub async fn save(
             Ok((StatusCode::CONFLICT, Html(html)).into_response())
         }
         Err(e) => Err(e),
-        Ok(saved) if submit => {
-            match reporting::transition(
-                &state,
-                &actor,
-                &period,
-                &unit,
-                WorkflowAction::Submit,
-                "",
-                Some(saved.version),
-            )
-            .await
-            {
-                Err(AppError::Validation(findings)) => {
-                    let report = reporting::load(&state, &actor, &period, &unit).await?;
-                    let problem = "已保存为草稿，但还不能报送：";
-                    return rejected(&state, &actor, &report, &findings, problem, None).await;
-                }
-                Err(e) => return Err(e),
-                Ok(()) => {}
-            }
-            Ok(see_other(&report_url(&period, &unit, "submitted")))
-        }
+        Ok(saved) if submit => submit_saved(&state, &actor, &period, &unit, saved.version).await,
         Ok(_) => Ok(see_other(&report_url(&period, &unit, "saved"))),
+    }
+}
+
+/// Someone saved in between: what they changed against what this person typed, as a sentence
+/// (empty when nothing differs).
+fn conflict_differences(
+    plan: &bangfu_domain::Plan,
+    report: &LoadedReport,
+    typed: &Typed,
+) -> String {
+    let stored = report.entries();
+    let differences: Vec<String> = typed
+        .iter()
+        .filter_map(|(code, (value, _))| {
+            let theirs = stored.get(code).and_then(|e| e.value);
+            let mine: Option<bangfu_domain::Quantity> = value.trim().parse().ok();
+            let row = plan.indicator(code)?;
+            (theirs != mine && (theirs.is_some() || mine.is_some())).then(|| {
+                format!(
+                    "{}：现为 {}（您填写的是 {}）",
+                    plan.row_ref(row),
+                    theirs.map_or("空".to_string(), |v| v.to_string()),
+                    if value.trim().is_empty() {
+                        "空"
+                    } else {
+                        value.trim()
+                    }
+                )
+            })
+        })
+        .collect();
+    if differences.is_empty() {
+        String::new()
+    } else {
+        format!("对方修改后的数据：{}。", differences.join("；"))
+    }
+}
+
+/// Submits the report just saved as `version`; refused checks show the form again.
+async fn submit_saved(
+    state: &AppState,
+    actor: &Actor,
+    period: &str,
+    unit: &str,
+    version: i64,
+) -> Result<Response, AppError> {
+    match reporting::transition(
+        state,
+        actor,
+        period,
+        unit,
+        WorkflowAction::Submit,
+        "",
+        Some(version),
+    )
+    .await
+    {
+        Err(AppError::Validation(findings)) => {
+            let report = reporting::load(state, actor, period, unit).await?;
+            let problem = "已保存为草稿，但还不能报送：";
+            rejected(state, actor, &report, &findings, problem, None).await
+        }
+        Err(e) => Err(e),
+        Ok(()) => Ok(see_other(&report_url(period, unit, "submitted"))),
     }
 }
 
@@ -669,23 +728,14 @@ pub async fn download(
 ) -> Result<Response, AppError> {
     let file = state.store.evidence(id).await?.ok_or(AppError::NotFound)?;
     actor.require(Action::ViewReport { unit: &file.unit })?;
-    let ext = file
-        .meta
-        .file_name
-        .rsplit_once('.')
-        .map_or("bin", |(_, e)| e)
-        .to_ascii_lowercase();
-    let disposition =
-        crate::http::attachment(&format!("evidence-{id}.{ext}"), &file.meta.file_name);
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.meta.content_type.clone()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        file.content,
-    )
-        .into_response())
+    Ok(crate::http::Download {
+        stem: format!("evidence-{id}"),
+        file_name: &file.meta.file_name,
+        content_type: file.meta.content_type,
+        content: file.content,
+        no_store: true,
+    }
+    .into_response())
 }
 
 /// The ledger's figures for the funding rows among `own`, so the unit sees what the ledger says.

@@ -524,7 +524,6 @@ pub async fn download(
     actor: Actor,
     PathParams(id): PathParams<i64>,
 ) -> Result<Response, AppError> {
-    use axum::http::header;
     use axum::response::IntoResponse;
     let (meta, content) = state
         .store
@@ -537,20 +536,12 @@ pub async fn download(
     actor.require(Action::ViewTaskProgress {
         unit: &meta.unit_code,
     })?;
-    let ext = meta
-        .file_name
-        .rsplit_once('.')
-        .map_or("bin".to_string(), |(_, e)| e.to_ascii_lowercase());
-    Ok((
-        [
-            (header::CONTENT_TYPE, meta.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                crate::http::attachment(&format!("task-evidence-{id}.{ext}"), &meta.file_name),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
+    Ok(crate::http::Download {
+        stem: format!("task-evidence-{id}"),
+        file_name: &meta.file_name,
+        content_type: meta.content_type,
         content,
-    )
-        .into_response())
+        no_store: true,
+    }
+    .into_response())
 }

@@ -2,7 +2,7 @@
 //! hash stored) with an optional expiry date, revoking. Tokens are managed from a logged-in
 //! browser only: a token cannot mint or revoke tokens, so an expiry cannot be escaped.
 
-use super::{flash, see_other, Nav};
+use super::{flash, see_other, MsgQuery, Nav};
 use crate::auth::session::{random_hex, sha256_hex};
 use crate::auth::Actor;
 use crate::error::AppError;
@@ -36,11 +36,6 @@ struct TokenRow {
     expires: String,
     status: &'static str,
     revocable: bool,
-}
-
-#[derive(Deserialize)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 fn session_only(actor: &Actor) -> Result<(), AppError> {
