@@ -1,10 +1,10 @@
 //! `bangfu user add` and `bangfu token create|revoke`.
 
 use anyhow::bail;
+use bangfu_app::{random_hex, sha256_hex};
 use bangfu_domain::user::{Login, Role};
 use bangfu_store::{NewApiToken, NewUser};
 use bangfu_store::{SessionStore, SqlStore, UserStore};
-use bangfu_web::auth::session::{random_hex, sha256_hex};
 
 async fn open(db_url: &str) -> anyhow::Result<(SqlStore, bangfu_domain::Plan)> {
     let store = crate::open::open(db_url).await?;
@@ -98,7 +98,7 @@ pub async fn create_token(
     match expires_at {
         Some(at) => println!(
             "有效期至：{}（北京时间）",
-            at.with_timezone(&bangfu_web::beijing())
+            at.with_timezone(&bangfu_app::beijing())
                 .format("%Y-%m-%d %H:%M")
         ),
         None => println!("有效期：一直有效，直到吊销（bangfu token revoke {id}）"),

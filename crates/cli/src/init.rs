@@ -1,18 +1,19 @@
 //! Preparing a database for use: migrations, the plan, the first administrator.
 
 use anyhow::{bail, Context};
+use bangfu_app::password::{generate_password, hash_password};
+use bangfu_app::Context as UseCases;
 use bangfu_domain::plan::parse_plan;
 use bangfu_domain::user::{check_password_strength, Login, Role};
 use bangfu_store::{NewUser, PlanStore, SqlStore, Store, UserStore};
-use bangfu_web::auth::password::{generate_password, hash_password};
-use bangfu_web::AppState;
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::{BUILT_IN_PLAN, BUILT_IN_PLAN_NAME};
 
 pub struct Prepared {
-    pub state: AppState,
+    /// What the use cases need; `serve` wraps it in the web state.
+    pub state: UseCases,
     pub describe_db: String,
     /// What a live SQLite connection of the store reports; `None` on PostgreSQL.
     pub settings: Option<bangfu_store::SqliteSettings>,
@@ -67,7 +68,7 @@ pub async fn prepare(db_url: &str, plan_file: Option<&Path>) -> anyhow::Result<P
 
     let describe_db = format!("{} {}", store.backend().name(), redact(db_url));
     Ok(Prepared {
-        state: AppState::new(Arc::new(store), Arc::new(plan)),
+        state: UseCases::new(Arc::new(store), Arc::new(plan)),
         describe_db,
         settings,
         lock,

@@ -395,11 +395,13 @@ async fn serve(
     web: WebSettings,
 ) -> anyhow::Result<ExitCode> {
     let init::Prepared {
-        mut state,
+        state: context,
         describe_db,
         settings,
         lock,
     } = init::prepare(db, plan).await?;
+    // The one place the CLI builds the web state: to serve it.
+    let mut state = bangfu_web::AppState::from(context);
     web.apply(&mut state)?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await

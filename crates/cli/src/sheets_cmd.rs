@@ -1,23 +1,23 @@
 //! `bangfu form export|import` and `bangfu tasks export`.
 
 use anyhow::{bail, Context};
+use bangfu_app::sheets;
+use bangfu_app::Context as UseCases;
 use bangfu_domain::plan::ValueBasis;
 use bangfu_store::PlanStore;
-use bangfu_web::sheets;
-use bangfu_web::AppState;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-async fn state(db_url: &str) -> anyhow::Result<AppState> {
+async fn state(db_url: &str) -> anyhow::Result<UseCases> {
     let store = crate::open::open(db_url).await?;
     let Some(plan) = store.plan().await? else {
         bail!("数据库 {db_url} 中还没有载入方案，先运行 `bangfu init`");
     };
-    Ok(AppState::new(Arc::new(store), Arc::new(plan)))
+    Ok(UseCases::new(Arc::new(store), Arc::new(plan)))
 }
 
-fn basis(text: Option<&str>, state: &AppState) -> anyhow::Result<ValueBasis> {
+fn basis(text: Option<&str>, state: &UseCases) -> anyhow::Result<ValueBasis> {
     match text {
         None => Ok(state.plan.schedule.basis),
         Some(b) => ValueBasis::parse(b)
@@ -107,8 +107,8 @@ pub async fn import_form(
 
 pub async fn assess(db_url: &str, year: i32, json: bool) -> anyhow::Result<()> {
     let state = state(db_url).await?;
-    let year = bangfu_web::oversight::parse_year(&state, Some(&year.to_string()))?;
-    let rows = bangfu_web::oversight::assessments(&state, year).await?;
+    let year = bangfu_app::oversight::parse_year(&state, Some(&year.to_string()))?;
+    let rows = bangfu_app::oversight::assessments(&state, year).await?;
     if json {
         let out: Vec<serde_json::Value> = rows
             .iter()

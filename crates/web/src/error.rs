@@ -33,6 +33,22 @@ pub enum AppError {
     Internal(String),
 }
 
+/// A use case's answer in HTTP terms (same variants, same messages).
+impl From<bangfu_app::AppError> for AppError {
+    fn from(e: bangfu_app::AppError) -> Self {
+        use bangfu_app::AppError as E;
+        match e {
+            E::NotFound => AppError::NotFound,
+            E::Forbidden => AppError::Forbidden,
+            E::BadRequest(m) => AppError::BadRequest(m),
+            E::TooLarge(m) => AppError::TooLarge(m),
+            E::Validation(f) => AppError::Validation(f),
+            E::Store(s) => AppError::Store(s),
+            E::Internal(m) => AppError::Internal(m),
+        }
+    }
+}
+
 /// A body over `limit` bytes.
 pub fn too_large(limit: usize) -> AppError {
     AppError::TooLarge(format!(

@@ -5,7 +5,6 @@ use crate::error::AppError;
 use crate::sheets::XLSX_TYPE;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 
 /// `Content-Disposition` for a download: always an attachment (never rendered inline), with an
 /// ASCII fallback name and the real name in RFC 5987 encoding.
@@ -78,9 +77,4 @@ impl IntoResponse for Download<'_> {
     }
 }
 
-/// A moment as shown to people: Beijing time to the minute.
-pub fn beijing_time(t: DateTime<Utc>) -> String {
-    t.with_timezone(&crate::beijing())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
+pub use bangfu_app::beijing_time;

@@ -7,22 +7,21 @@ mod charts;
 pub mod error;
 mod extract;
 mod http;
-pub mod ledger;
-pub mod oversight;
 mod pages;
-pub mod reconciliation;
-mod reporting;
 mod security;
-pub mod sheets;
+
+// The use cases live in `bangfu_app`; the handlers name them as before.
+pub use bangfu_app::{
+    beijing, ledger, oversight, reconciliation, reporting, sheets, Clock, Context,
+};
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
 use bangfu_domain::Plan;
 use bangfu_store::Store;
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Largest request body, except uploads (which have their own limits): JSON and forms.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -30,59 +29,12 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// Largest evidence file (佐证材料) accepted.
 pub const MAX_EVIDENCE_BYTES: usize = 20 * 1024 * 1024;
 
-/// China Standard Time (UTC+8), where the deadlines fall and dates are shown.
-pub fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
-}
-
-/// Where "now" comes from: the system clock, a fixed instant, or (in tests) an instant that can be
-/// moved while the server runs, shared by every clone of the state.
-#[derive(Clone, Debug)]
-pub enum Clock {
-    System,
-    Fixed(DateTime<Utc>),
-    Manual(Arc<Mutex<DateTime<Utc>>>),
-}
-
-impl Clock {
-    /// A clock standing at `at` until [`Clock::set`] or [`Clock::advance`] moves it.
-    pub fn manual(at: DateTime<Utc>) -> Clock {
-        Clock::Manual(Arc::new(Mutex::new(at)))
-    }
-
-    pub fn now(&self) -> DateTime<Utc> {
-        match self {
-            Clock::System => Utc::now(),
-            Clock::Fixed(t) => *t,
-            Clock::Manual(t) => *t.lock().unwrap_or_else(|p| p.into_inner()),
-        }
-    }
-
-    /// Moves a manual clock to `at`; any other clock becomes fixed there.
-    pub fn set(&mut self, at: DateTime<Utc>) {
-        match self {
-            Clock::Manual(t) => *t.lock().unwrap_or_else(|p| p.into_inner()) = at,
-            other => *other = Clock::Fixed(at),
-        }
-    }
-
-    pub fn advance(&mut self, by: chrono::Duration) {
-        let at = self.now() + by;
-        self.set(at);
-    }
-
-    /// Today's date in China Standard Time (UTC+8), where the deadlines fall.
-    pub fn today(&self) -> NaiveDate {
-        self.now().with_timezone(&beijing()).date_naive()
-    }
-}
-
-/// What every handler can reach: the storage, the plan as loaded at start, the clock.
+/// What every handler can reach: the use cases' context (storage, plan, clock, pending imports)
+/// and the HTTP settings. Dereferences to the context, so `state.store` reads as before and a
+/// `&AppState` is passed wherever a use case wants `&Context`.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub plan: Arc<Plan>,
-    pub clock: Clock,
+    pub context: Context,
     /// Mark the session cookie `Secure` (served over HTTPS). Requests that a trusted proxy
     /// forwarded with `X-Forwarded-Proto: https` get a `Secure` cookie in any case.
     pub secure_cookies: bool,
@@ -92,23 +44,37 @@ pub struct AppState {
     /// The address users reach the site at (`https://bangfu.example.gov.cn`), when set: its host
     /// is accepted as the origin of forms besides the request's own host.
     pub public_url: Option<String>,
-    /// Spreadsheets uploaded on the report page, waiting for confirmation.
-    pub pending_imports: sheets::PendingImports,
     pub login_throttle: auth::throttle::LoginThrottle,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, plan: Arc<Plan>) -> Self {
+        AppState::from(Context::new(store, plan))
+    }
+}
+
+impl From<Context> for AppState {
+    fn from(context: Context) -> Self {
         AppState {
-            store,
-            plan,
-            clock: Clock::System,
+            context,
             secure_cookies: false,
             trusted_proxies: Arc::new(Vec::new()),
             public_url: None,
-            pending_imports: sheets::PendingImports::default(),
             login_throttle: auth::throttle::LoginThrottle::default(),
         }
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Context;
+    fn deref(&self) -> &Context {
+        &self.context
+    }
+}
+
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut Context {
+        &mut self.context
     }
 }
 

@@ -526,22 +526,24 @@ pub async fn put_values(
         problems: n.problems,
         next_steps: n.next_steps,
     });
-    let saved =
-        match reporting::save(&state, &actor, &period, &unit, &raw, narrative, req.version).await {
-            Err(AppError::Store(e @ bangfu_store::StoreError::VersionConflict { .. })) => {
-                // The caller sees what is stored now, so nothing is overwritten blindly.
-                let r = reporting::load(&state, &actor, &period, &unit).await?;
-                let body = ConflictBody {
-                    error: e.to_string(),
-                    current: Some(CurrentValues {
-                        version: r.version(),
-                        values: values_json(r.entries()),
-                    }),
-                };
-                return Ok((StatusCode::CONFLICT, Json(body)).into_response());
-            }
-            other => other?,
-        };
+    let saved = match reporting::save(&state, &actor, &period, &unit, &raw, narrative, req.version)
+        .await
+        .map_err(AppError::from)
+    {
+        Err(AppError::Store(e @ bangfu_store::StoreError::VersionConflict { .. })) => {
+            // The caller sees what is stored now, so nothing is overwritten blindly.
+            let r = reporting::load(&state, &actor, &period, &unit).await?;
+            let body = ConflictBody {
+                error: e.to_string(),
+                current: Some(CurrentValues {
+                    version: r.version(),
+                    values: values_json(r.entries()),
+                }),
+            };
+            return Ok((StatusCode::CONFLICT, Json(body)).into_response());
+        }
+        other => other?,
+    };
     Ok(Json(Saved {
         version: saved.version,
         warnings: saved.warnings,

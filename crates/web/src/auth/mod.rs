@@ -2,7 +2,8 @@
 
 pub mod client;
 pub mod login;
-pub mod password;
+/// Password hashing lives with the use cases (the CLI sets passwords too).
+pub use bangfu_app::password;
 pub mod session;
 pub mod throttle;
 

@@ -13,17 +13,14 @@
 use super::client::{self, ClientInfo};
 use crate::error::AppError;
 use crate::AppState;
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use bangfu_domain::policy::{self, Action, Subject};
-use bangfu_store::User;
+use bangfu_domain::policy::Action;
 use chrono::Duration;
-use sha2::{Digest, Sha256};
 
 pub const SESSION_COOKIE: &str = "bangfu_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -35,45 +32,32 @@ pub const ABSOLUTE_TIMEOUT_HOURS: i64 = 12;
 /// Form bodies are small; files go through multipart with the token in the query string.
 const FORM_LIMIT: usize = crate::MAX_BODY_BYTES;
 
-/// The logged-in person and how they authenticated.
+/// The logged-in person and how they authenticated. Dereferences to the use cases' actor (the
+/// user and the address), so `&actor` is passed wherever a use case wants one.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub user: User,
+    pub acting: bangfu_app::Actor,
     /// The session's cookie hash and CSRF token; `None` for a Bearer token.
     pub session: Option<(String, String)>,
-    pub address: String,
     /// The request came over HTTPS (as a trusted proxy says): its cookies are `Secure`.
     pub https: bool,
 }
 
+impl std::ops::Deref for Actor {
+    type Target = bangfu_app::Actor;
+    fn deref(&self) -> &bangfu_app::Actor {
+        &self.acting
+    }
+}
+
 impl Actor {
-    pub fn subject(&self) -> Subject<'_> {
-        Subject {
-            login: &self.user.login,
-            role: self.user.role,
-            unit: self.user.unit_code.as_deref(),
-        }
-    }
-
-    pub fn may(&self, action: Action<'_>) -> bool {
-        policy::allows(Some(self.subject()), action)
-    }
-
     /// Asks the policy; a refusal is a 403 with a Chinese message.
     pub fn require(&self, action: Action<'_>) -> Result<(), AppError> {
-        if self.may(action) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
+        Ok(self.acting.require(action)?)
     }
 
     pub fn csrf_token(&self) -> &str {
         self.session.as_ref().map_or("", |(_, csrf)| csrf.as_str())
-    }
-
-    pub fn login(&self) -> &str {
-        &self.user.login
     }
 }
 
@@ -115,18 +99,7 @@ impl FromRequestParts<AppState> for Actor {
     }
 }
 
-pub fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    OsRng.fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use bangfu_app::{random_hex, sha256_hex};
 
 fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -215,9 +188,11 @@ async fn actor_of(
 ) -> Result<Option<Actor>, AppError> {
     let now = state.clock.now();
     let actor = |user, session| Actor {
-        user,
+        acting: bangfu_app::Actor {
+            user,
+            address: client.address.clone(),
+        },
         session,
-        address: client.address.clone(),
         https: client.https,
     };
     if let Some(token) = bearer(headers) {

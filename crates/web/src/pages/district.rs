@@ -44,24 +44,14 @@ struct CountRow {
     on_time_rate: String,
 }
 
-/// `?year=` as a year, or all years when empty; anything else is the user's mistake.
-pub fn parse_year(text: Option<&str>) -> Result<Option<i32>, AppError> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(None),
-        Some(t) => t
-            .parse()
-            .map(Some)
-            .map_err(|_| AppError::BadRequest(format!("年份“{t}”无效，应为四位数字，例如 2018"))),
-    }
-}
-
 /// The completeness matrix's year: this year by default (the one the coordinator chases), every
 /// year with `all` — ten years of 500 units is 20 000 cells, too many for a default.
 pub fn completeness_year(state: &AppState, text: Option<&str>) -> Result<Option<i32>, AppError> {
     match text.map(str::trim) {
         Some("all") | Some("全部") => Ok(None),
         other => Ok(Some(
-            parse_year(other)?.unwrap_or_else(|| crate::oversight::default_year(state)),
+            crate::oversight::year_in_text(other)?
+                .unwrap_or_else(|| crate::oversight::default_year(state)),
         )),
     }
 }

@@ -378,7 +378,10 @@ pub async fn record_tx(
     };
     let errors = match draft {
         Err(errors) => errors,
-        Ok(draft) => match record(&state, &actor, std::slice::from_ref(&draft)).await {
+        Ok(draft) => match record(&state, &actor, std::slice::from_ref(&draft))
+            .await
+            .map_err(AppError::from)
+        {
             Ok(_) => {
                 let sep = if back.contains('?') { '&' } else { '?' };
                 return Ok(see_other(&format!("{back}{sep}msg=tx_recorded")));

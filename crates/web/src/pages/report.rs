@@ -422,6 +422,7 @@ pub async fn save(
         version,
     )
     .await
+    .map_err(AppError::from)
     {
         Err(AppError::Validation(findings)) => {
             let report = reporting::load(&state, &actor, &period, &unit).await?;
@@ -505,6 +506,7 @@ async fn submit_saved(
         Some(version),
     )
     .await
+    .map_err(AppError::from)
     {
         Err(AppError::Validation(findings)) => {
             let report = reporting::load(state, actor, period, unit).await?;

@@ -1,9 +1,9 @@
 //! What the ledger pages and the API share: loading the ledger, naming its codes, recording
 //! entries under the policy, and the spreadsheet export.
 
-use crate::auth::Actor;
-use crate::error::AppError;
-use crate::AppState;
+use crate::Actor;
+use crate::AppError;
+use crate::Context;
 use bangfu_domain::ledger::oversight::{self, Anomaly, BudgetLine, IdleFunds, ProjectLine};
 use bangfu_domain::ledger::{Budget, DocumentKind, Finding, Money, Project, Transaction, TxDraft};
 use bangfu_domain::policy::Action;
@@ -26,7 +26,7 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    pub async fn load(state: &AppState) -> Result<Ledger, AppError> {
+    pub async fn load(state: &Context) -> Result<Ledger, AppError> {
         let store = &state.store;
         Ok(Ledger {
             budgets: store.budgets().await?,
@@ -133,7 +133,7 @@ pub fn recipient_areas(plan: &Plan) -> Vec<(String, String)> {
 
 /// Records transactions as `actor`, under the policy; refusals come back as 422 with every reason.
 pub async fn record(
-    state: &AppState,
+    state: &Context,
     actor: &Actor,
     drafts: &[TxDraft],
 ) -> Result<Vec<i64>, AppError> {

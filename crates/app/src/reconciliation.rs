@@ -1,9 +1,9 @@
 //! The form's funding and project rows computed from the ledger, next to the units' reports:
 //! shared by the reconciliation page and the API.
 
-use crate::error::AppError;
 use crate::ledger::Ledger;
-use crate::AppState;
+use crate::AppError;
+use crate::Context;
 use bangfu_domain::ledger::reconcile::{reconcile, window, ReconRow};
 use bangfu_domain::period::Period;
 use bangfu_domain::Quantity;
@@ -29,7 +29,7 @@ pub struct Reconciliation {
     pub differences: usize,
 }
 
-pub async fn compute(state: &AppState, period: &Period) -> Result<Reconciliation, AppError> {
+pub async fn compute(state: &Context, period: &Period) -> Result<Reconciliation, AppError> {
     let plan = &state.plan;
     let code = period.code.to_string();
     let ledger = Ledger::load(state).await?;

@@ -1,9 +1,9 @@
 //! The reporting cycle as the web pages and the JSON API both use it: every rule is asked of the
 //! domain (validation, workflow, policy), every change goes through the store.
 
-use crate::auth::Actor;
-use crate::error::AppError;
-use crate::AppState;
+use crate::Actor;
+use crate::AppError;
+use crate::Context;
 use bangfu_domain::period::{DeadlineStatus, Period, PeriodCode};
 use bangfu_domain::plan::{Unit, ValueBasis};
 use bangfu_domain::policy::Action;
@@ -62,7 +62,7 @@ impl LoadedReport {
     }
 }
 
-pub fn find_period(state: &AppState, code: &str) -> Result<Period, AppError> {
+pub fn find_period(state: &Context, code: &str) -> Result<Period, AppError> {
     let code: PeriodCode = code
         .parse()
         .map_err(|e: bangfu_domain::period::PeriodCodeError| AppError::BadRequest(e.to_string()))?;
@@ -74,12 +74,12 @@ pub fn find_period(state: &AppState, code: &str) -> Result<Period, AppError> {
         .ok_or_else(|| AppError::BadRequest(format!("报送期 {code} 不在本方案的报送安排内")))
 }
 
-fn find_unit(state: &AppState, code: &str) -> Result<Unit, AppError> {
+fn find_unit(state: &Context, code: &str) -> Result<Unit, AppError> {
     state.plan.unit(code).cloned().ok_or(AppError::NotFound)
 }
 
 pub async fn load(
-    state: &AppState,
+    state: &Context,
     actor: &Actor,
     period: &str,
     unit: &str,
@@ -100,7 +100,7 @@ pub async fn load(
 
 /// The same unit's values of the previous quarter in the same year (for the decrease warning).
 pub async fn previous_values(
-    state: &AppState,
+    state: &Context,
     period: &Period,
     unit: &str,
 ) -> Result<BTreeMap<String, Quantity>, AppError> {
@@ -131,7 +131,7 @@ pub struct Saved {
 
 /// Validates and saves values and narrative. On any error nothing is written.
 pub async fn save(
-    state: &AppState,
+    state: &Context,
     actor: &Actor,
     period: &str,
     unit: &str,
@@ -191,7 +191,7 @@ pub async fn save(
 
 /// Submits, returns, approves or reopens a report, as the policy and the workflow allow.
 pub async fn transition(
-    state: &AppState,
+    state: &Context,
     actor: &Actor,
     period: &str,
     unit: &str,
@@ -251,7 +251,7 @@ pub async fn transition(
 
 /// The district summary of a period: per row the total and each unit's value.
 pub async fn summary(
-    state: &AppState,
+    state: &Context,
     actor: &Actor,
     period: &str,
     basis: ValueBasis,
@@ -264,7 +264,7 @@ pub async fn summary(
 /// The district summary without the policy check (for the command line and other callers that
 /// have checked it).
 pub async fn summary_rows(
-    state: &AppState,
+    state: &Context,
     period: &str,
     basis: ValueBasis,
     approved_only: bool,
@@ -311,7 +311,7 @@ pub struct Matrix {
 }
 
 pub async fn completeness(
-    state: &AppState,
+    state: &Context,
     actor: &Actor,
     year: Option<i32>,
 ) -> Result<Matrix, AppError> {

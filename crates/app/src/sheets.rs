@@ -2,10 +2,10 @@
 //! filled form becomes a report (preview first, then all or nothing). The functions here do not
 //! ask the policy; the pages and the API ask it before calling them, the command line is trusted.
 
-use crate::error::AppError;
-use crate::http::beijing_time;
+use crate::beijing_time;
 use crate::reporting::{find_period, previous_values, summary_rows};
-use crate::AppState;
+use crate::AppError;
+use crate::Context;
 use bangfu_domain::plan::ValueBasis;
 use bangfu_domain::report::{check_report, CheckMode, Entry, Finding, Severity};
 use bangfu_domain::Quantity;
@@ -22,7 +22,7 @@ fn subtitle(label: &str, basis: ValueBasis) -> String {
 
 /// A unit's report as one sheet, year-to-date or the quarter's own increment.
 pub async fn unit_sheet(
-    state: &AppState,
+    state: &Context,
     period: &str,
     unit: &str,
     basis: ValueBasis,
@@ -76,7 +76,7 @@ pub async fn unit_sheet(
 
 /// The district's form: the totals first, then (if asked) one sheet per unit that has values.
 pub async fn district_sheets(
-    state: &AppState,
+    state: &Context,
     period: &str,
     basis: ValueBasis,
     approved_only: bool,
@@ -111,17 +111,18 @@ pub async fn district_sheets(
 }
 
 /// Runs spreadsheet work (CPU-bound: XML and zip) on the blocking pool, off the async threads.
-pub async fn off_runtime<T, F>(work: F) -> Result<T, AppError>
+pub async fn off_runtime<T, E, F>(work: F) -> Result<T, E>
 where
-    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<AppError> + Send + 'static,
 {
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| AppError::Internal(format!("表格生成失败：{e}")))?
 }
 
-pub async fn form_bytes(state: &AppState, sheets: Vec<FormSheet>) -> Result<Vec<u8>, AppError> {
+pub async fn form_bytes(state: &Context, sheets: Vec<FormSheet>) -> Result<Vec<u8>, AppError> {
     let plan = state.plan.clone();
     off_runtime(move || {
         form_workbook(&plan, &sheets).map_err(|e| AppError::Internal(e.to_string()))
@@ -130,7 +131,7 @@ pub async fn form_bytes(state: &AppState, sheets: Vec<FormSheet>) -> Result<Vec<
 }
 
 /// The 任务分解表, with each task's latest district figures where a target names a form row.
-pub async fn tasks_bytes(state: &AppState, with_progress: bool) -> Result<Vec<u8>, AppError> {
+pub async fn tasks_bytes(state: &Context, with_progress: bool) -> Result<Vec<u8>, AppError> {
     let mut progress = TaskProgress::new();
     if with_progress {
         let today = state.clock.today();
@@ -223,7 +224,7 @@ fn with_cell(f: Finding, cells: &BTreeMap<String, String>) -> Problem {
 
 /// Reads a filled form and checks it with the same rules as data entry. Writes nothing.
 pub async fn preview_import(
-    state: &AppState,
+    state: &Context,
     period: &str,
     unit: &str,
     file_name: &str,
@@ -306,7 +307,7 @@ pub async fn preview_import(
 /// Applies a clean preview in one transaction: the values, the file kept as evidence, and an
 /// entry in the report's history. Refused if anything changed since the preview.
 pub async fn apply_import(
-    state: &AppState,
+    state: &Context,
     period: &str,
     unit: &str,
     preview: ImportPreview,
@@ -365,7 +366,7 @@ impl PendingImports {
         file_name: &str,
         bytes: Vec<u8>,
     ) -> String {
-        let token = crate::auth::session::random_hex(16);
+        let token = crate::random_hex(16);
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
         map.retain(|_, p| p.created.elapsed() < PENDING_TTL);
         while map.len() >= PENDING_MAX {

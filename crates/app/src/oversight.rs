@@ -1,7 +1,7 @@
 //! Supervision and the leaders' page: which commitments are on track, who has not reported.
 
-use crate::error::AppError;
-use crate::AppState;
+use crate::AppError;
+use crate::Context;
 use bangfu_domain::period::Period;
 use bangfu_domain::Quantity;
 use chrono::Datelike;
@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// Every progress update the units recorded on their tasks.
 pub async fn progress_updates(
-    state: &AppState,
+    state: &Context,
 ) -> Result<Vec<bangfu_domain::supervision::ProgressUpdate>, AppError> {
     Ok(state
         .store
@@ -21,14 +21,14 @@ pub async fn progress_updates(
 }
 
 /// The plan's years that have reporting periods.
-pub fn years(state: &AppState) -> Vec<i32> {
+pub fn years(state: &Context) -> Vec<i32> {
     let mut years: Vec<i32> = state.plan.periods().iter().map(|p| p.code.year()).collect();
     years.dedup();
     years
 }
 
 /// The year to show by default: this year if the plan covers it, else the plan's nearest year.
-pub fn default_year(state: &AppState) -> i32 {
+pub fn default_year(state: &Context) -> i32 {
     let this = state.clock.today().year();
     let ys = years(state);
     match (ys.first(), ys.last()) {
@@ -38,7 +38,7 @@ pub fn default_year(state: &AppState) -> i32 {
 }
 
 /// The latest period of `year` that has begun (the year's last one once it is over).
-pub fn latest_period(state: &AppState, year: i32) -> Option<Period> {
+pub fn latest_period(state: &Context, year: i32) -> Option<Period> {
     let today = state.clock.today();
     let periods: Vec<Period> = state
         .plan
@@ -56,7 +56,7 @@ pub fn latest_period(state: &AppState, year: i32) -> Option<Period> {
 
 /// The district's year-to-date totals at the year's latest period.
 pub async fn year_totals(
-    state: &AppState,
+    state: &Context,
     year: i32,
 ) -> Result<(Option<Period>, BTreeMap<String, Quantity>), AppError> {
     let Some(period) = latest_period(state, year) else {
@@ -69,9 +69,20 @@ pub async fn year_totals(
     Ok((Some(period), totals))
 }
 
+/// `?year=` as a year, or all years when empty; anything else is the user's mistake.
+pub fn year_in_text(text: Option<&str>) -> Result<Option<i32>, AppError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => t
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(format!("年份“{t}”无效，应为四位数字，例如 2018"))),
+    }
+}
+
 /// `?year=` checked against the plan's years.
-pub fn parse_year(state: &AppState, text: Option<&str>) -> Result<i32, AppError> {
-    match crate::pages::district::parse_year(text)? {
+pub fn parse_year(state: &Context, text: Option<&str>) -> Result<i32, AppError> {
+    match year_in_text(text)? {
         None => Ok(default_year(state)),
         Some(y) if years(state).contains(&y) => Ok(y),
         Some(y) => Err(AppError::BadRequest(format!(
@@ -88,7 +99,7 @@ pub struct UnitAssessment {
 }
 
 /// Every reporting unit's assessment for `year`, highest total first.
-pub async fn assessments(state: &AppState, year: i32) -> Result<Vec<UnitAssessment>, AppError> {
+pub async fn assessments(state: &Context, year: i32) -> Result<Vec<UnitAssessment>, AppError> {
     use bangfu_domain::assessment::{score, Facts};
     use bangfu_domain::supervision::{evaluate, TargetStatus};
     let plan = &state.plan;
