@@ -74,6 +74,15 @@ pub fn find_period(state: &Context, code: &str) -> Result<Period, AppError> {
         .ok_or_else(|| AppError::BadRequest(format!("报送期 {code} 不在本方案的报送安排内")))
 }
 
+/// The latest period that has begun by today (the first one before the plan starts): where the
+/// summary and reconciliation pages open.
+pub fn latest_begun_period(state: &Context) -> Result<Period, AppError> {
+    let today = state.clock.today();
+    let periods = state.plan.periods();
+    let latest = periods.iter().rev().find(|p| p.starts_on <= today).or(periods.first());
+    latest.cloned().ok_or(AppError::NotFound)
+}
+
 fn find_unit(state: &Context, code: &str) -> Result<Unit, AppError> {
     state.plan.unit(code).cloned().ok_or(AppError::NotFound)
 }

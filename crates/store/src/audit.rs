@@ -102,25 +102,26 @@ pub struct BrokenLink {
     pub reason: String,
 }
 
+/// An entry as the verifier reads it: the entry itself and its place in the chain.
 #[derive(sqlx::FromRow)]
 pub(crate) struct ChainRow {
-    pub id: i64,
+    #[sqlx(flatten)]
+    pub entry: AuditEntry,
     pub seq: Option<i64>,
-    pub occurred_at: DateTime<Utc>,
-    pub actor: String,
-    pub address: String,
-    pub action: String,
-    pub entity: String,
-    pub entity_key: String,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
-    pub reason: Option<String>,
     pub prev_hash: Option<String>,
     pub hash: Option<String>,
 }
 
-impl ChainRow {
-    pub(crate) fn entry(&self) -> NewAuditEntry {
+impl std::ops::Deref for ChainRow {
+    type Target = AuditEntry;
+    fn deref(&self) -> &AuditEntry {
+        &self.entry
+    }
+}
+
+impl AuditEntry {
+    /// The fields the chain's hash covers, as they were appended.
+    pub(crate) fn hashed_fields(&self) -> NewAuditEntry {
         NewAuditEntry {
             actor: self.actor.clone(),
             address: self.address.clone(),

@@ -100,7 +100,7 @@ fn problem(kind: ProblemKind, seq: Option<i64>, id: Option<i64>, message: String
     }
 }
 
-const CHAIN_SQL: &str = "SELECT id, seq, occurred_at, actor, address, action, entity, entity_key, \
+pub(crate) const CHAIN_SQL: &str = "SELECT id, seq, occurred_at, actor, address, action, entity, entity_key, \
      old_value, new_value, reason, prev_hash, hash FROM audit_log ORDER BY id";
 
 async fn chain_rows(store: &SqlStore) -> Result<Vec<ChainRow>> {
@@ -192,7 +192,7 @@ fn check_chain(rows: &[ChainRow], head: &HeadRow, key: Option<&AuditKey>) -> Vec
             seq,
             prev_stored,
             r.occurred_at,
-            &r.entry(),
+            &r.hashed_fields(),
         );
         if computed.is_some() && computed != r.hash {
             broken("：内容与哈希不符（记录被修改，或链被不知道密钥的人重新计算过）");

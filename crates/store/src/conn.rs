@@ -92,6 +92,7 @@ where
     NaiveDate: Encode<'q, DB> + Type<DB>,
     Option<NaiveDate>: Encode<'q, DB> + Type<DB>,
     DateTime<Utc>: Encode<'q, DB> + Type<DB>,
+    Vec<u8>: Encode<'q, DB> + Type<DB>,
 {
     let mut out = DB::Arguments::default();
     for arg in args {
@@ -105,6 +106,7 @@ where
             Arg::Date(v) => out.add(v),
             Arg::OptDate(v) => out.add(v),
             Arg::Time(v) => out.add(v),
+            Arg::Bytes(v) => out.add(v),
         }
         .map_err(sqlx::Error::Encode)?;
     }

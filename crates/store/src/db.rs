@@ -45,6 +45,12 @@ pub struct SqlStore {
 
 /// A write transaction that carries the store's audit key to the audit append. Dereferences to
 /// the connection, so statements run on it as `&mut *tx`.
+///
+/// Why a second write transaction beside [`crate::conn::WriteTx`]: this one is typed by backend
+/// (`in_write_tx!` expands a body once per backend), so the body may bind and fetch with sqlx
+/// directly; `conn::WriteTx` is one runtime type that plain generic functions take (the ledger's
+/// fact gathering). New code should prefer `conn::WriteTx`; the older writes move to it as they
+/// are touched, and the audit append serves both through `audit::append_to_chain!`.
 pub(crate) struct WriteTx<DB: sqlx::Database> {
     tx: sqlx::Transaction<'static, DB>,
     pub(crate) audit_key: Option<std::sync::Arc<crate::AuditKey>>,

@@ -2,7 +2,7 @@
 
 use crate::audit::{self, NewAuditEntry};
 use crate::db::{in_write_tx, on_pool};
-use crate::stmt::{execute_all, stmt};
+use crate::stmt::{execute_all, insert_file, insert_returning_id, stmt};
 use crate::{ProgressStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use bangfu_domain::period::PeriodCode;
@@ -66,22 +66,18 @@ impl ProgressStore for SqlStore {
             ..Default::default()
         });
         Ok(in_write_tx!(self, |tx| {
-            let id: i64 = sqlx::query_scalar(
+            let id = insert_returning_id!(
+                tx,
+                insert_file(
                 "INSERT INTO task_evidence (task_code, unit_code, file_name, content_type, size_bytes, \
                  sha256, content, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                  RETURNING id",
-            )
-            .bind(task)
-            .bind(unit)
-            .bind(&file.file_name)
-            .bind(&file.content_type)
-            .bind(file.content.len() as i64)
-            .bind(&file.sha256)
-            .bind(&file.content)
-            .bind(actor)
-            .bind(Utc::now())
-            .fetch_one(&mut *tx)
-            .await?;
+                    vec![task.into(), unit.into()],
+                    &file,
+                    actor,
+                    Utc::now(),
+                )
+            );
             execute_all!(tx, [entry]);
             id
         }))

@@ -5,7 +5,7 @@
 use crate::audit::{self, NewAuditEntry};
 use crate::audit_verify::show_entry;
 use crate::db::{in_write_tx, on_pool};
-use crate::stmt::{execute_all, stmt, Arg, Stmt};
+use crate::stmt::{bind_args, execute_all, insert_file, insert_returning_id, stmt, Arg, Stmt};
 use crate::{ReportStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use bangfu_domain::report::{Entry, Narrative, ReportStatus, WorkflowAction};
@@ -409,20 +409,10 @@ impl ReportStore for SqlStore {
             let mut statements = value_statements(&save, &row, &existing, now)?;
             statements.extend(narrative_statements(&save, &row));
             if let Some(file) = &save.imported_from {
-                sqlx::query(
-                    "INSERT INTO evidence_files (report_id, file_name, content_type, size_bytes, \
+                let stored = insert_file(                    "INSERT INTO evidence_files (report_id, file_name, content_type, size_bytes, \
                      sha256, content, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(row.id)
-                .bind(&file.file_name)
-                .bind(&file.content_type)
-                .bind(file.content.len() as i64)
-                .bind(&file.sha256)
-                .bind(&file.content)
-                .bind(&save.actor)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                    vec![row.id.into()], file, &save.actor, now);
+                bind_args!(sqlx::query(stored.sql), stored.args).execute(&mut *tx).await?;
                 statements.extend(import_statements(&save, file, &row, status, now));
             }
             let version = if statements.is_empty() {
@@ -570,20 +560,12 @@ impl ReportStore for SqlStore {
                 now,
                 row.id
             );
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO evidence_files (report_id, file_name, content_type, size_bytes, sha256, \
+            let id = insert_returning_id!(
+                tx,
+                insert_file(                "INSERT INTO evidence_files (report_id, file_name, content_type, size_bytes, sha256, \
                  content, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(row.id)
-            .bind(&file.file_name)
-            .bind(&file.content_type)
-            .bind(size)
-            .bind(&file.sha256)
-            .bind(&file.content)
-            .bind(actor)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
+                    vec![row.id.into()], &file, actor, now)
+            );
             execute_all!(tx, [bump, entry]);
             Ok(id)
         })

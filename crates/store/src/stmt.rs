@@ -13,6 +13,7 @@ pub(crate) enum Arg {
     Date(NaiveDate),
     OptDate(Option<NaiveDate>),
     Time(DateTime<Utc>),
+    Bytes(Vec<u8>),
 }
 
 pub(crate) struct Stmt {
@@ -88,6 +89,74 @@ impl From<DateTime<Utc>> for Arg {
     }
 }
 
+/// An insert of a stored file: `owner` binds the table's own columns ($1 …), the file's
+/// columns follow.
+pub(crate) fn insert_file(
+    sql: &'static str,
+    owner: Vec<Arg>,
+    file: &crate::NewEvidence,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Stmt {
+    let mut args = owner;
+    args.extend(stored_file_args(file, actor, now));
+    Stmt::new(sql, args)
+}
+
+/// The arguments every stored file ends with, in this column order: `file_name, content_type,
+/// size_bytes, sha256, content, uploaded_by, uploaded_at`. Evidence, task evidence and project
+/// documents share them; each table puts its owner's columns first.
+fn stored_file_args(
+    file: &crate::NewEvidence,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Vec<Arg> {
+    vec![
+        Arg::Text(file.file_name.clone()),
+        Arg::Text(file.content_type.clone()),
+        Arg::I64(file.content.len() as i64),
+        Arg::Text(file.sha256.clone()),
+        Arg::Bytes(file.content.clone()),
+        Arg::Text(actor.to_string()),
+        Arg::Time(now),
+    ]
+}
+
+/// Binds each [`Arg`] to a query of either backend, in order. Why beside `conn::arguments`, which
+/// does the same generically: inside `in_write_tx!` the backend has no type name to give it.
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                $crate::stmt::Arg::Text(v) => query.bind(v),
+                $crate::stmt::Arg::OptText(v) => query.bind(v),
+                $crate::stmt::Arg::I32(v) => query.bind(v),
+                $crate::stmt::Arg::I64(v) => query.bind(v),
+                $crate::stmt::Arg::OptI64(v) => query.bind(v),
+                $crate::stmt::Arg::Bool(v) => query.bind(v),
+                $crate::stmt::Arg::Date(v) => query.bind(v),
+                $crate::stmt::Arg::OptDate(v) => query.bind(v),
+                $crate::stmt::Arg::Time(v) => query.bind(v),
+                $crate::stmt::Arg::Bytes(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
+/// Runs an `INSERT … RETURNING id` statement on a write transaction of either backend.
+macro_rules! insert_returning_id {
+    ($tx:ident, $stmt:expr) => {{
+        let stmt: $crate::stmt::Stmt = $stmt;
+        let id: i64 =
+            $crate::stmt::bind_args!(sqlx::query_scalar(stmt.sql), stmt.args)
+                .fetch_one(&mut *$tx)
+                .await?;
+        id
+    }};
+}
+
 /// `stmt!(SQL, a, b, c)` builds a [`Stmt`], converting each argument with `Arg::from`.
 macro_rules! stmt {
     ($sql:expr $(, $arg:expr)* $(,)?) => {
@@ -106,24 +175,11 @@ macro_rules! execute_all {
                 $crate::audit::append_to_chain!($tx, head, entry);
                 continue;
             }
-            let mut query = sqlx::query(stmt.sql);
-            for arg in stmt.args {
-                query = match arg {
-                    $crate::stmt::Arg::Text(v) => query.bind(v),
-                    $crate::stmt::Arg::OptText(v) => query.bind(v),
-                    $crate::stmt::Arg::I32(v) => query.bind(v),
-                    $crate::stmt::Arg::I64(v) => query.bind(v),
-                    $crate::stmt::Arg::OptI64(v) => query.bind(v),
-                    $crate::stmt::Arg::Bool(v) => query.bind(v),
-                    $crate::stmt::Arg::Date(v) => query.bind(v),
-                    $crate::stmt::Arg::OptDate(v) => query.bind(v),
-                    $crate::stmt::Arg::Time(v) => query.bind(v),
-                };
-            }
+            let query = $crate::stmt::bind_args!(sqlx::query(stmt.sql), stmt.args);
             query.execute(&mut *$tx).await?;
         }
         $crate::audit::write_head!($tx, head);
     }};
 }
 
-pub(crate) use {execute_all, stmt};
+pub(crate) use {bind_args, execute_all, insert_returning_id, stmt};

@@ -179,8 +179,7 @@ impl SqlStore {
         use crate::audit::{entry_hash, ChainRow};
         self.drop_append_only_triggers().await;
         let rows: Vec<ChainRow> = crate::db::on_pool!(self, |pool| sqlx::query_as(
-            "SELECT id, seq, occurred_at, actor, address, action, entity, entity_key, \
-             old_value, new_value, reason, prev_hash, hash FROM audit_log ORDER BY id"
+            crate::audit_verify::CHAIN_SQL
         )
         .fetch_all(pool)
         .await
@@ -192,7 +191,7 @@ impl SqlStore {
             seq += 1;
             let keyed_from = key.and(head.keyed_from);
             let hash =
-                entry_hash(key, keyed_from, seq, &prev, r.occurred_at, &r.entry()).expect("hash");
+                entry_hash(key, keyed_from, seq, &prev, r.occurred_at, &r.hashed_fields()).expect("hash");
             crate::db::on_pool!(self, |pool| sqlx::query(
                 "UPDATE audit_log SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4"
             )

@@ -8,6 +8,9 @@ use axum::Json;
 use bangfu_domain::report::Finding;
 use bangfu_store::StoreError;
 
+/// Why the use-case variants stand here again (instead of one `App(bangfu_app::AppError)`
+/// variant): handlers name them directly (`AppError::NotFound`) beside the HTTP-only ones
+/// (unauthenticated, CSRF, template); the exhaustive `From` below keeps the two in step.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("页面或数据不存在")]

@@ -2,6 +2,10 @@
 //! of the deadline rush (`PUT …/values`, `POST …/submit`), parses the same JSON and writes the
 //! same rows into the same database with the same durability (SQLite WAL + synchronous=FULL, the
 //! same pool sizes), but without authentication, validation, version checks or audit.
+//!
+//! Why its SQL repeats the store's (report upsert, connection options): the limit must stay the
+//! bare minimum written out in plain sqlx; calling `bangfu_store` would measure bangfu against
+//! itself. When the store's statements change, change these with them.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

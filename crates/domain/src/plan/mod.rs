@@ -444,6 +444,22 @@ impl Plan {
         self.sections.iter().find(|s| s.code == code)
     }
 
+    /// A section as headings write it: "一、结对帮扶"; empty if unknown.
+    pub fn section_label(&self, code: &str) -> String {
+        self.section(code)
+            .map(|s| format!("{}{}", s.number, s.title))
+            .unwrap_or_default()
+    }
+
+    /// The display names of codes joined as a list in Chinese text: "察右前旗、和田县".
+    pub fn joined_names(&self, codes: &[String]) -> String {
+        codes
+            .iter()
+            .map(|c| self.party_name(c))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+
     /// The display name of a unit, group, donor or area code; the code itself if unknown.
     pub fn party_name<'a>(&'a self, code: &'a str) -> &'a str {
         self.unit(code)

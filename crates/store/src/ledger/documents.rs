@@ -3,7 +3,7 @@
 use crate::audit::{self, NewAuditEntry};
 use crate::conn::Conn;
 use crate::db::in_write_tx;
-use crate::stmt::execute_all;
+use crate::stmt::{execute_all, insert_file, insert_returning_id};
 use crate::{NewEvidence, Result, SqlStore};
 use bangfu_domain::ledger::DocumentKind;
 use chrono::{DateTime, Utc};
@@ -32,8 +32,7 @@ impl ProjectDocument {
 const SELECT_META: &str = "SELECT id, project_id, kind, file_name, content_type, size_bytes, \
      sha256, uploaded_by, uploaded_at";
 
-/// Stores a document with its audit entry. The content is bound straight to sqlx (the neutral
-/// statement arguments carry no bytes), hence the per-backend `in_write_tx!`.
+/// Stores a document with its audit entry, in one transaction that returns the new id.
 pub(super) async fn add(
     store: &SqlStore,
     project: i64,
@@ -55,22 +54,18 @@ pub(super) async fn add(
         ..Default::default()
     });
     Ok(in_write_tx!(store, |tx| {
-        let id: i64 = sqlx::query_scalar(
+        let id = insert_returning_id!(
+            tx,
+            insert_file(
             "INSERT INTO project_documents (project_id, kind, file_name, content_type, \
              size_bytes, sha256, content, uploaded_by, uploaded_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(project)
-        .bind(kind.as_str())
-        .bind(&file.file_name)
-        .bind(&file.content_type)
-        .bind(file.content.len() as i64)
-        .bind(&file.sha256)
-        .bind(&file.content)
-        .bind(actor)
-        .bind(Utc::now())
-        .fetch_one(&mut *tx)
-        .await?;
+                vec![project.into(), kind.as_str().into()],
+                &file,
+                actor,
+                Utc::now(),
+            )
+        );
         execute_all!(tx, [entry]);
         id
     }))

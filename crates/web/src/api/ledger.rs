@@ -297,10 +297,8 @@ pub async fn record_tx(
         Some(id) => {
             let original = state
                 .store
-                .transactions()
+                .transaction(id)
                 .await?
-                .into_iter()
-                .find(|t| t.id == id)
                 .ok_or_else(|| refused(vec![format!("要冲销的交易 {id} 不存在")]))?;
             let on = if input.date.trim().is_empty() {
                 state.clock.today()
@@ -313,10 +311,8 @@ pub async fn record_tx(
     let ids = record(&state, &actor, std::slice::from_ref(&draft)).await?;
     let saved = state
         .store
-        .transactions()
+        .transaction(ids[0])
         .await?
-        .into_iter()
-        .find(|t| t.id == ids[0])
         .ok_or(AppError::NotFound)?;
     Ok((StatusCode::CREATED, Json(saved)))
 }

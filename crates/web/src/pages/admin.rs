@@ -4,10 +4,10 @@ use super::{flash, see_other, MsgQuery, Nav};
 use crate::auth::password::{generate_password, hash_password};
 use crate::auth::Actor;
 use crate::error::AppError;
-use crate::extract::FormBody;
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::policy::Action;
@@ -82,7 +82,7 @@ async fn page(
 pub async fn users(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<MsgQuery>,
+    QueryParams(q): QueryParams<MsgQuery>,
 ) -> Result<Html<String>, AppError> {
     Ok(Html(
         page(&state, &actor, flash(q.msg.as_deref()), None, None).await?,
@@ -214,7 +214,7 @@ pub struct ActiveForm {
 pub async fn set_active(
     State(state): State<AppState>,
     actor: Actor,
-    Path(login): Path<String>,
+    PathParams(login): PathParams<String>,
     FormBody(form): FormBody<ActiveForm>,
 ) -> Result<Response, AppError> {
     actor.require(Action::ManageUsers)?;
@@ -239,7 +239,7 @@ pub async fn set_active(
 pub async fn reset_password(
     State(state): State<AppState>,
     actor: Actor,
-    Path(login): Path<String>,
+    PathParams(login): PathParams<String>,
 ) -> Result<Response, AppError> {
     actor.require(Action::ManageUsers)?;
     let password = generate_password();

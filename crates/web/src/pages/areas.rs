@@ -6,11 +6,11 @@ use super::{MsgQuery, Nav};
 use crate::auth::Actor;
 use crate::charts::{trend, Point};
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::http::beijing_time;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::area_stats::{self, AreaStatsInput, FieldError};
@@ -267,7 +267,7 @@ pub async fn show(
     State(state): State<AppState>,
     actor: Actor,
     PathParams(code): PathParams<String>,
-    Query(q): Query<MsgQuery>,
+    QueryParams(q): QueryParams<MsgQuery>,
 ) -> Result<Html<String>, AppError> {
     actor.require(Action::ViewAreas)?;
     let area = find_area(&state.plan, &code)?;

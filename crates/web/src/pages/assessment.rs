@@ -4,12 +4,12 @@
 use super::Nav;
 use crate::auth::Actor;
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::http::xlsx_response;
 use crate::oversight::{self, UnitAssessment};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, Response};
 use bangfu_domain::policy::Action;
 use bangfu_domain::Quantity;
@@ -47,7 +47,7 @@ async fn visible(
 pub async fn show(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<YearQuery>,
+    QueryParams(q): QueryParams<YearQuery>,
 ) -> Result<Html<String>, AppError> {
     let year = oversight::parse_year(&state, q.year.as_deref())?;
     let rows = visible(&state, &actor, year).await?;
@@ -66,7 +66,7 @@ pub async fn show(
 pub async fn export(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<YearQuery>,
+    QueryParams(q): QueryParams<YearQuery>,
 ) -> Result<Response, AppError> {
     let year = oversight::parse_year(&state, q.year.as_deref())?;
     let rows: Vec<Vec<String>> = visible(&state, &actor, year)

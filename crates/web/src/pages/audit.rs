@@ -3,13 +3,14 @@
 //! system (`/audit/receipt`).
 
 use super::Nav;
+use crate::extract::{QueryParams};
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::http::beijing_time;
 use crate::http::xlsx_response;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::policy::Action;
@@ -169,7 +170,7 @@ struct AuditPage {
 pub async fn show(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<AuditQuery>,
+    QueryParams(q): QueryParams<AuditQuery>,
 ) -> Result<Html<String>, AppError> {
     actor.require(Action::ViewAuditTrail)?;
     let filter = q.filter(&state)?;
@@ -194,7 +195,7 @@ pub async fn show(
 pub async fn export(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<AuditQuery>,
+    QueryParams(q): QueryParams<AuditQuery>,
 ) -> Result<Response, AppError> {
     actor.require(Action::ViewAuditTrail)?;
     let filter = q.filter(&state)?;

@@ -7,10 +7,10 @@ use crate::auth::password::{hash_password, verify_password};
 use crate::auth::session::session_cookie;
 use crate::auth::{Actor, MaybeActor};
 use crate::error::AppError;
-use crate::extract::FormBody;
+use crate::extract::{FormBody, QueryParams};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::user::check_password_strength;
@@ -80,7 +80,7 @@ fn percent_decoded(text: &str) -> String {
 
 pub async fn login_form(
     MaybeActor(actor): MaybeActor,
-    Query(q): Query<NextQuery>,
+    QueryParams(q): QueryParams<NextQuery>,
 ) -> Result<Response, AppError> {
     if actor.is_some() {
         return Ok(see_other("/home"));
@@ -149,7 +149,7 @@ struct PasswordPage {
 
 pub async fn password_form(
     actor: Actor,
-    Query(q): Query<MsgQuery>,
+    QueryParams(q): QueryParams<MsgQuery>,
 ) -> Result<Html<String>, AppError> {
     let page = PasswordPage {
         nav: Nav::for_actor(Some(&actor)),

@@ -2,6 +2,7 @@
 //! the table behind it.
 
 use super::Nav;
+use crate::extract::{QueryParams};
 use crate::auth::Actor;
 use crate::charts::{bars, heatmap, Bar, Cell};
 use crate::error::AppError;
@@ -10,7 +11,7 @@ use crate::pages::tasks::status_fill;
 use crate::reporting;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Html;
 use bangfu_domain::policy::Action;
 use bangfu_domain::summary::Completeness;
@@ -82,7 +83,7 @@ fn cell_fill(c: Completeness) -> &'static str {
 pub async fn show(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<DashQuery>,
+    QueryParams(q): QueryParams<DashQuery>,
 ) -> Result<Html<String>, AppError> {
     actor.require(Action::ViewDistrict)?;
     let year = oversight::parse_year(&state, q.year.as_deref())?;

@@ -2,12 +2,13 @@
 //! district summary of a period with each unit's share.
 
 use super::Nav;
+use crate::extract::{PathParams, QueryParams};
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::reporting;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::plan::ValueBasis;
 use bangfu_domain::summary::Completeness;
@@ -59,7 +60,7 @@ pub fn completeness_year(state: &AppState, text: Option<&str>) -> Result<Option<
 pub async fn completeness(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<YearQuery>,
+    QueryParams(q): QueryParams<YearQuery>,
 ) -> Result<Html<String>, AppError> {
     let year = completeness_year(&state, q.year.as_deref())?;
     let matrix = reporting::completeness(&state, &actor, year).await?;
@@ -163,22 +164,15 @@ pub async fn summary_latest(
     actor: Actor,
 ) -> Result<Response, AppError> {
     actor.require(bangfu_domain::policy::Action::ViewDistrict)?;
-    let today = state.clock.today();
-    let periods = state.plan.periods();
-    let latest = periods
-        .iter()
-        .rev()
-        .find(|p| p.starts_on <= today)
-        .or(periods.first())
-        .ok_or(AppError::NotFound)?;
+    let latest = reporting::latest_begun_period(&state)?;
     Ok(super::see_other(&format!("/summary/{}", latest.code)))
 }
 
 pub async fn summary(
     State(state): State<AppState>,
     actor: Actor,
-    Path(period): Path<String>,
-    Query(q): Query<SummaryQuery>,
+    PathParams(period): PathParams<String>,
+    QueryParams(q): QueryParams<SummaryQuery>,
 ) -> Result<Response, AppError> {
     let basis = q.basis(state.plan.schedule.basis)?;
     let approved_only = q.approved_only();

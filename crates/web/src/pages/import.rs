@@ -4,11 +4,11 @@
 use super::{see_other, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
-use crate::extract::FormBody;
+use crate::extract::{FormBody, PathParams};
 use crate::sheets::{self, ImportPreview};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::policy::Action;
@@ -50,7 +50,7 @@ pub async fn read_spreadsheet(
 pub async fn upload(
     State(state): State<AppState>,
     actor: Actor,
-    Path((period, unit)): Path<(String, String)>,
+    PathParams((period, unit)): PathParams<(String, String)>,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     actor.require(Action::EditReport { unit: &unit })?;
@@ -80,15 +80,16 @@ pub async fn upload(
     Ok((status, Html(page.render()?)).into_response())
 }
 
+/// The confirm step of an import preview (report sheet or ledger sheet): the pending file's token.
 #[derive(Deserialize)]
 pub struct ConfirmForm {
-    token: String,
+    pub token: String,
 }
 
 pub async fn confirm(
     State(state): State<AppState>,
     actor: Actor,
-    Path((period, unit)): Path<(String, String)>,
+    PathParams((period, unit)): PathParams<(String, String)>,
     FormBody(form): FormBody<ConfirmForm>,
 ) -> Result<Response, AppError> {
     actor.require(Action::EditReport { unit: &unit })?;

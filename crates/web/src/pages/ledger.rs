@@ -4,14 +4,14 @@
 use super::{flash, see_other, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
-use crate::extract::FormBody;
+use crate::extract::{FormBody, QueryParams};
 use crate::ledger::{
     recipient_areas, record, reversal_mark, reversal_of, source_choices, source_name, Ledger,
     DEFAULT_IDLE_DAYS,
 };
 use crate::{oversight, AppState};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::ledger::input::{parse_date, BudgetInput, TxInput};
@@ -185,7 +185,7 @@ fn percent(part: Money, whole: Money) -> String {
 pub async fn show(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<LedgerQuery>,
+    QueryParams(q): QueryParams<LedgerQuery>,
 ) -> Result<Html<String>, AppError> {
     let form = BudgetInput {
         year: oversight::parse_year(&state, q.year.as_deref())?.to_string(),
@@ -336,7 +336,7 @@ async fn render_journal(
 pub async fn journal(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<JournalQuery>,
+    QueryParams(q): QueryParams<JournalQuery>,
 ) -> Result<Html<String>, AppError> {
     let form = TxInput {
         date: state.clock.today().to_string(),
@@ -428,7 +428,7 @@ async fn reversal_draft(
 pub async fn export(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<LedgerQuery>,
+    QueryParams(q): QueryParams<LedgerQuery>,
 ) -> Result<Response, AppError> {
     actor.require(Action::ViewLedger)?;
     let year = oversight::parse_year(&state, q.year.as_deref())?;

@@ -5,17 +5,16 @@
 use super::{flash, see_other, MsgQuery, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::ledger::{source_codes, Ledger};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::policy::Action;
 use bangfu_store::{LedgerActor, StoreError};
 use bangfu_xlsx::{read_ledger_sheet, LedgerKind, LedgerSheet};
-use serde::Deserialize;
 
 /// What `PendingImports` files ledger uploads under, in place of a period.
 const PENDING_KIND: &str = "ledger";
@@ -44,7 +43,7 @@ fn page(actor: &Actor) -> ImportPage {
     }
 }
 
-pub async fn show(actor: Actor, Query(q): Query<MsgQuery>) -> Result<Html<String>, AppError> {
+pub async fn show(actor: Actor, QueryParams(q): QueryParams<MsgQuery>) -> Result<Html<String>, AppError> {
     actor.require(Action::RecordLedger)?;
     let mut p = page(&actor);
     p.message = flash(q.msg.as_deref());
@@ -138,16 +137,11 @@ pub async fn upload(
     Ok((status, Html(p.render()?)).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct ConfirmForm {
-    token: String,
-}
-
 /// `POST /ledger/import/confirm`: writes every row of the previewed sheet, or none.
 pub async fn confirm(
     State(state): State<AppState>,
     actor: Actor,
-    FormBody(f): FormBody<ConfirmForm>,
+    FormBody(f): FormBody<super::import::ConfirmForm>,
 ) -> Result<Response, AppError> {
     actor.require(Action::RecordLedger)?;
     let pending = state

@@ -3,13 +3,14 @@
 //! the district's form rows of each category alongside. Exports to xlsx.
 
 use super::Nav;
+use crate::extract::{QueryParams};
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::http::xlsx_response;
 use crate::oversight;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, Response};
 use bangfu_domain::plan::Plan;
 use bangfu_domain::policy::Action;
@@ -156,7 +157,7 @@ struct PairingsData {
 pub async fn show(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<YearQuery>,
+    QueryParams(q): QueryParams<YearQuery>,
 ) -> Result<Html<String>, AppError> {
     actor.require(Action::ViewDistrict)?;
     let year = oversight::parse_year(&state, q.year.as_deref())?;
@@ -174,7 +175,7 @@ pub async fn show(
 pub async fn export(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<YearQuery>,
+    QueryParams(q): QueryParams<YearQuery>,
 ) -> Result<Response, AppError> {
     actor.require(Action::ViewDistrict)?;
     let year = oversight::parse_year(&state, q.year.as_deref())?;

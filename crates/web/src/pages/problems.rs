@@ -3,10 +3,10 @@
 use super::{flash, see_other, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, Response};
 use bangfu_domain::policy::Action;
 use bangfu_domain::problem::{is_overdue, ProblemDraft, ProblemStatus};
@@ -55,7 +55,7 @@ struct ProblemsPage {
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<ListQuery>,
+    QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Html<String>, AppError> {
     let today = state.clock.today();
     let plan = &state.plan;

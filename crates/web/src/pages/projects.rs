@@ -4,11 +4,11 @@
 use super::{flash, see_other, MsgQuery, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::ledger::{recipient_areas, reversal_mark, source_choices, source_name, Ledger};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::ledger::input::ProjectInput;
@@ -210,7 +210,7 @@ async fn render_list(
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<ProjectsQuery>,
+    QueryParams(q): QueryParams<ProjectsQuery>,
 ) -> Result<Html<String>, AppError> {
     Ok(Html(
         render_list(&state, &actor, &q, ProjectFields::default(), Vec::new()).await?,
@@ -435,7 +435,7 @@ pub async fn show(
     State(state): State<AppState>,
     actor: Actor,
     PathParams(id): PathParams<i64>,
-    Query(q): Query<MsgQuery>,
+    QueryParams(q): QueryParams<MsgQuery>,
 ) -> Result<Html<String>, AppError> {
     Ok(Html(
         render_project(&state, &actor, id, None, Vec::new(), q.msg.as_deref()).await?,
@@ -471,7 +471,7 @@ pub async fn upload(
     State(state): State<AppState>,
     actor: Actor,
     PathParams(id): PathParams<i64>,
-    Query(q): Query<HashMap<String, String>>,
+    QueryParams(q): QueryParams<HashMap<String, String>>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     actor.require(Action::RecordLedger)?;

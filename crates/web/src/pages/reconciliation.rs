@@ -2,6 +2,7 @@
 //! to what the units reported, every difference highlighted.
 
 use super::Nav;
+use crate::extract::QueryParams;
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::reconciliation::{compute, Reconciliation};
@@ -29,7 +30,7 @@ pub struct PeriodQuery {
 pub async fn latest(
     State(state): State<AppState>,
     actor: Actor,
-    axum::extract::Query(q): axum::extract::Query<PeriodQuery>,
+    QueryParams(q): QueryParams<PeriodQuery>,
 ) -> Result<Response, AppError> {
     actor.require(Action::ViewLedger)?;
     if let Some(code) = q.period.as_deref() {
@@ -39,14 +40,7 @@ pub async fn latest(
             period.code
         )));
     }
-    let today = state.clock.today();
-    let periods = state.plan.periods();
-    let latest = periods
-        .iter()
-        .rev()
-        .find(|p| p.starts_on <= today)
-        .or(periods.first())
-        .ok_or(AppError::NotFound)?;
+    let latest = reporting::latest_begun_period(&state)?;
     Ok(super::see_other(&format!(
         "/reconciliation/{}",
         latest.code

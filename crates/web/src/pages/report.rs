@@ -5,13 +5,13 @@ use super::plan::form_rows;
 use super::{flash, see_other, MsgQuery, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::http::beijing_time;
 use crate::pages::audit::AuditLine;
 use crate::reporting::{self, LoadedReport};
 use crate::{AppState, MAX_EVIDENCE_BYTES};
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::period::DeadlineStatus;
@@ -312,8 +312,8 @@ fn typed_narrative(typed: Option<&Typed>, stored: Narrative) -> Narrative {
 pub async fn show(
     State(state): State<AppState>,
     actor: Actor,
-    Path((period, unit)): Path<(String, String)>,
-    Query(q): Query<MsgQuery>,
+    PathParams((period, unit)): PathParams<(String, String)>,
+    QueryParams(q): QueryParams<MsgQuery>,
 ) -> Result<Html<String>, AppError> {
     let report = reporting::load(&state, &actor, &period, &unit).await?;
     // Warnings (such as a year-to-date decrease) stay visible until explained.
@@ -401,7 +401,7 @@ impl SaveForm {
 pub async fn save(
     State(state): State<AppState>,
     actor: Actor,
-    Path((period, unit)): Path<(String, String)>,
+    PathParams((period, unit)): PathParams<(String, String)>,
     FormBody(fields): FormBody<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let SaveForm {
@@ -551,7 +551,7 @@ pub struct ReviewForm {
 pub async fn review(
     State(state): State<AppState>,
     actor: Actor,
-    Path((period, unit)): Path<(String, String)>,
+    PathParams((period, unit)): PathParams<(String, String)>,
     FormBody(form): FormBody<ReviewForm>,
 ) -> Result<Response, AppError> {
     let action = match WorkflowAction::parse(&form.action) {
@@ -709,7 +709,7 @@ pub async fn read_evidence(mut multipart: Multipart) -> Result<NewEvidence, AppE
 pub async fn upload(
     State(state): State<AppState>,
     actor: Actor,
-    Path((period, unit)): Path<(String, String)>,
+    PathParams((period, unit)): PathParams<(String, String)>,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     actor.require(Action::EditReport { unit: &unit })?;

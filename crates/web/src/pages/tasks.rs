@@ -4,12 +4,12 @@
 use super::Nav;
 use crate::auth::Actor;
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::http::xlsx_response;
 use crate::oversight;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, Response};
 use bangfu_domain::plan::Task;
 use bangfu_domain::policy::Action;
@@ -86,14 +86,6 @@ fn target_lines(progress: &[TargetProgress], task: &str, with_status: bool) -> V
 }
 
 /// Display names of units, groups or areas, joined as the document writes them.
-fn names(plan: &bangfu_domain::Plan, codes: &[String]) -> String {
-    codes
-        .iter()
-        .map(|c| plan.party_name(c))
-        .collect::<Vec<_>>()
-        .join("、")
-}
-
 fn figures(p: &TargetProgress) -> String {
     let unit = &p.target.unit;
     match (p.actual, p.percent) {
@@ -121,7 +113,7 @@ fn role_of(state: &AppState, task: &Task, unit: &str) -> &'static str {
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<TaskQuery>,
+    QueryParams(q): QueryParams<TaskQuery>,
 ) -> Result<Html<String>, AppError> {
     let year = oversight::parse_year(&state, q.year.as_deref())?;
     let with_status = actor.may(Action::ViewDistrict);
@@ -165,18 +157,10 @@ pub async fn list(
         .map(|t| TaskLine {
             code: t.code.clone(),
             title: t.title.clone(),
-            section: plan
-                .section(&t.section)
-                .map(|s| format!("{}{}", s.number, s.title))
-                .unwrap_or_default(),
-            areas: t
-                .areas
-                .iter()
-                .map(|a| plan.area(a).map_or(a.as_str(), |x| x.name.as_str()))
-                .collect::<Vec<_>>()
-                .join("、"),
+            section: plan.section_label(&t.section),
+            areas: plan.joined_names(&t.areas),
             lead: plan.lead_names(t).join("、"),
-            cooperating: names(plan, &t.cooperating),
+            cooperating: plan.joined_names(&t.cooperating),
             my_role: role_of(&state, t, &my_unit),
             targets: target_lines(&progress, &t.code, with_status),
         })
@@ -219,7 +203,7 @@ pub struct YearOnly {
 pub async fn export(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<YearOnly>,
+    QueryParams(q): QueryParams<YearOnly>,
 ) -> Result<Response, AppError> {
     actor.require(Action::ViewDistrict)?;
     let year = oversight::parse_year(&state, q.year.as_deref())?;
@@ -323,7 +307,7 @@ pub async fn show(
     State(state): State<AppState>,
     actor: Actor,
     PathParams(code): PathParams<String>,
-    Query(q): Query<YearOnly>,
+    QueryParams(q): QueryParams<YearOnly>,
 ) -> Result<Html<String>, AppError> {
     let plan = &state.plan;
     let task = plan
@@ -352,18 +336,10 @@ pub async fn show(
         nav: Nav::for_actor(Some(&actor)),
         csrf: actor.csrf_token().to_string(),
         year,
-        section: plan
-            .section(&task.section)
-            .map(|s| format!("{}{}", s.number, s.title))
-            .unwrap_or_default(),
-        areas: task
-            .areas
-            .iter()
-            .map(|a| plan.party_name(a))
-            .collect::<Vec<_>>()
-            .join("、"),
+        section: plan.section_label(&task.section),
+        areas: plan.joined_names(&task.areas),
         lead: plan.lead_names(task).join("、"),
-        cooperating: names(plan, &task.cooperating),
+        cooperating: plan.joined_names(&task.cooperating),
         targets: target_lines(&progress, &task.code, with_status),
         with_status,
         updates: entries

@@ -6,11 +6,11 @@ use super::{flash, see_other, MsgQuery, Nav};
 use crate::auth::session::{random_hex, sha256_hex};
 use crate::auth::Actor;
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams};
+use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::http::beijing_time;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::policy::Action;
@@ -94,7 +94,7 @@ async fn render(
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
-    Query(q): Query<MsgQuery>,
+    QueryParams(q): QueryParams<MsgQuery>,
 ) -> Result<Html<String>, AppError> {
     session_only(&actor)?;
     Ok(Html(
