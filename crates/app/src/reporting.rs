@@ -155,19 +155,24 @@ pub async fn save(
             report.status().label().into(),
         )));
     }
-    let parsed = parse_entries(&state.plan, unit, raw).map_err(|findings| {
+    // Every mistake in one round: the cells that are not numbers and the narrative's.
+    let mut problems = Vec::new();
+    let parsed = match parse_entries(&state.plan, unit, raw) {
+        Ok(parsed) => parsed,
         // Rows of another unit are a permission matter, not a typing mistake.
-        if findings.iter().any(|f| f.rule == "not_owned") {
-            AppError::Forbidden
-        } else {
-            AppError::Validation(findings)
+        Err(findings) if findings.iter().any(|f| f.rule == "not_owned") => {
+            return Err(AppError::Forbidden)
         }
-    })?;
+        Err(findings) => {
+            problems.extend(findings);
+            BTreeMap::new()
+        }
+    };
     if let Some(n) = &narrative {
-        let problems = check_narrative(n);
-        if !problems.is_empty() {
-            return Err(AppError::Validation(problems));
-        }
+        problems.extend(check_narrative(n));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Validation(problems));
     }
     let mut merged = report.entries();
     merged.extend(parsed.clone());

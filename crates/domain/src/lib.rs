@@ -5,6 +5,8 @@
 
 pub mod area_stats;
 pub mod assessment;
+pub mod date;
+pub mod evidence;
 pub mod ledger;
 pub mod period;
 pub mod plan;

@@ -419,9 +419,10 @@ pub fn parse_entries(
     }
 }
 
-/// Checks a unit's whole set of entries: the plan's rules between rows, the year-to-date
-/// decrease warning (against `previous`, the same unit's previous quarter of the same year), and
-/// on submit that every row is filled and every warning explained in a comment.
+/// Checks a unit's whole set of entries: the plan's rules between rows (warnings on a draft's
+/// save, errors on submit), the year-to-date decrease warning (against `previous`, the same
+/// unit's previous quarter of the same year), and on submit that every row is filled and every
+/// warning explained in a comment.
 pub fn check_report(
     plan: &Plan,
     unit: &str,
@@ -438,6 +439,16 @@ pub fn check_report(
     };
     let mine = plan.indicators_for_unit(unit);
     let owns = |code: &str| mine.iter().any(|i| i.code == code);
+    // A draft keeps what was typed: the rules between rows warn on save and refuse only 报送.
+    let between_rows = |indicator: &str, rule: &'static str, message: String| match mode {
+        CheckMode::Submit => Finding::error(indicator, rule, message),
+        CheckMode::Save => Finding {
+            indicator: indicator.to_string(),
+            rule,
+            severity: Severity::Warning,
+            message: format!("{message}（草稿已保存，报送前须改正）"),
+        },
+    };
 
     for rule in &plan.rules {
         // A rule binds this report only where the unit fills every row it names.
@@ -456,7 +467,7 @@ pub fn check_report(
             RuleKind::AtMost => {
                 let right = rights[0];
                 if left > right {
-                    findings.push(Finding::error(
+                    findings.push(between_rows(
                         &rule.left,
                         "at_most",
                         format!(
@@ -476,7 +487,7 @@ pub fn check_report(
                         .zip(&rights)
                         .map(|(r, q)| format!("{} ({q})", name(r)))
                         .collect();
-                    findings.push(Finding::error(
+                    findings.push(between_rows(
                         &rule.left,
                         "sum",
                         format!(

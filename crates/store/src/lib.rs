@@ -125,6 +125,8 @@ pub trait ReportStore: Send + Sync {
         address: &str,
     ) -> Result<i64>;
     async fn evidence(&self, id: i64) -> Result<Option<EvidenceFile>>;
+    /// Removes a file its uploader no longer wants, while the report is not approved.
+    async fn remove_evidence(&self, id: i64, actor: &str, address: &str) -> Result<()>;
 }
 
 #[async_trait]

@@ -539,7 +539,7 @@ impl ReportStore for SqlStore {
         in_write_tx!(self, |tx| {
             let row = report_row_for_update!(tx, period, unit);
             let status = status_of(&row.status)?;
-            if !status.editable() {
+            if !bangfu_domain::evidence::report_takes_evidence(status) {
                 return Err(StoreError::NotEditable(status.label().to_string()));
             }
             let size = file.content.len() as i64;
@@ -594,5 +594,45 @@ impl ReportStore for SqlStore {
             unit: r.unit_code,
             content: r.content,
         }))
+    }
+
+    async fn remove_evidence(&self, id: i64, actor: &str, address: &str) -> Result<()> {
+        let now = Utc::now();
+        in_write_tx!(self, |tx| {
+            let found: Option<(String, String, String, String)> = sqlx::query_as(
+                "SELECT r.period_code, r.unit_code, e.uploaded_by, e.file_name \
+                 FROM evidence_files e JOIN reports r ON r.id = e.report_id WHERE e.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((period, unit, uploaded_by, file_name)) = found else {
+                return Err(StoreError::Invalid("佐证材料不存在或已删除".into()));
+            };
+            // The report row is locked before the rule is asked, so an approval cannot slip in.
+            let row = report_row_for_update!(tx, &period, &unit);
+            bangfu_domain::evidence::may_remove_evidence(status_of(&row.status)?, &uploaded_by, actor)
+                .map_err(|m| StoreError::Rejected(vec![m]))?;
+            let entry = audit::append(NewAuditEntry {
+                actor: actor.to_string(),
+                address: address.to_string(),
+                action: "report.evidence.remove".into(),
+                entity: "report".into(),
+                entity_key: format!("{period}/{unit}"),
+                old_value: Some(file_name),
+                ..Default::default()
+            });
+            let statements = [
+                stmt!("DELETE FROM evidence_files WHERE id = $1", id),
+                stmt!(
+                    "UPDATE reports SET version = version + 1, updated_at = $1 WHERE id = $2",
+                    now,
+                    row.id
+                ),
+                entry,
+            ];
+            execute_all!(tx, statements);
+            Ok(())
+        })
     }
 }

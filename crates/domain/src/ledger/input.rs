@@ -4,7 +4,6 @@
 
 use super::{Budget, Money, Project, ProjectStatus, Sector, TxDraft, TxKind};
 use crate::plan::Plan;
-use chrono::NaiveDate;
 use serde::Deserialize;
 
 /// Collects field errors while parsing.
@@ -33,24 +32,9 @@ impl Errors {
     }
 }
 
-/// `2018-06-30`, `2018/6/30`, `2018.6.30` or `2018年6月30日`.
-pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate, String> {
-    let t = text.trim();
-    let normalized: String = t
-        .replace(['年', '月', '/', '.'], "-")
-        .trim_end_matches('日')
-        .to_string();
-    NaiveDate::parse_from_str(&normalized, "%Y-%m-%d")
-        .map_err(|_| format!("{field}“{t}”无效，应写成 YYYY-MM-DD，例如 2018-06-30"))
-}
+pub use crate::date::parse_date;
+use crate::date::parse_optional_date as optional_date;
 
-fn optional_date(field: &str, text: &str) -> Result<Option<NaiveDate>, String> {
-    if text.trim().is_empty() {
-        Ok(None)
-    } else {
-        parse_date(field, text).map(Some)
-    }
-}
 
 fn optional_money(field: &str, text: &str) -> Result<Money, String> {
     if text.trim().is_empty() {

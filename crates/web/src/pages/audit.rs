@@ -16,7 +16,7 @@ use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::policy::Action;
 use bangfu_domain::report::Narrative;
 use bangfu_store::{AuditEntry, AuditFilter, AuditReceipt};
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -41,11 +41,7 @@ fn day(field: &str, text: &str, next: bool) -> Result<Option<chrono::DateTime<Ut
     if text.is_empty() {
         return Ok(None);
     }
-    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        AppError::BadRequest(format!(
-            "{field}“{text}”无效，应写成 YYYY-MM-DD，例如 2018-03-20"
-        ))
-    })?;
+    let date = bangfu_domain::date::parse_date(field, text).map_err(AppError::BadRequest)?;
     let date = if next {
         date.succ_opt().unwrap_or(date)
     } else {

@@ -37,7 +37,7 @@ pub async fn read_spreadsheet(
         if field.name() == Some("file") {
             let name = field
                 .file_name()
-                .map(super::report::clean_file_name)
+                .map(bangfu_domain::evidence::clean_file_name)
                 .unwrap_or_default();
             let bytes = field.bytes().await.map_err(|_| too_big())?;
             file = Some((name, bytes.to_vec()));

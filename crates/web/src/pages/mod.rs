@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod dashboard;
 pub mod district;
+pub mod evidence;
 pub mod home;
 pub mod import;
 pub mod ledger;
@@ -94,6 +95,7 @@ pub fn flash(code: Option<&str>) -> Option<&'static str> {
         "approved" => "已审核通过，报表已锁定。",
         "reopened" => "已重新打开，报表退回填报单位修改。",
         "uploaded" => "佐证材料已上传。",
+        "evidence_removed" => "佐证材料已删除。",
         "imported" => "已从 Excel 导入，文件已作为佐证材料保存。",
         "problem_raised" => "问题已登记。",
         "problem_updated" => "问题已更新。",

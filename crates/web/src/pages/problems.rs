@@ -125,16 +125,7 @@ fn optional(text: &str) -> Option<String> {
 }
 
 fn due_date(text: &str) -> Result<Option<NaiveDate>, AppError> {
-    match optional(text) {
-        None => Ok(None),
-        Some(t) => NaiveDate::parse_from_str(&t, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| {
-                AppError::BadRequest(format!(
-                    "办结期限“{t}”无效，应写成 YYYY-MM-DD，例如 2018-06-30"
-                ))
-            }),
-    }
+    bangfu_domain::date::parse_optional_date("办结期限", text).map_err(AppError::BadRequest)
 }
 
 #[derive(Deserialize)]

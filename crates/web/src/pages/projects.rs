@@ -485,7 +485,7 @@ pub async fn upload(
             DocumentKind::labels()
         ))
     })?;
-    let file = super::report::read_evidence(multipart).await?;
+    let file = super::evidence::read_evidence(multipart).await?;
     state
         .store
         .add_project_document(id, kind, file, actor.login())

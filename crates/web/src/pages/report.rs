@@ -9,9 +9,9 @@ use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::http::beijing_time;
 use crate::pages::audit::AuditLine;
 use crate::reporting::{self, LoadedReport};
-use crate::{AppState, MAX_EVIDENCE_BYTES};
+use crate::AppState;
 use askama::Template;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::period::DeadlineStatus;
@@ -20,9 +20,8 @@ use bangfu_domain::report::{
     check_report, CheckMode, Finding, Narrative, RawEntry, ReportStatus, Severity, WorkflowAction,
 };
 use bangfu_store::AuditFilter;
-use bangfu_store::{NewEvidence, StoredReport};
+use bangfu_store::StoredReport;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
 #[derive(Template)]
@@ -48,6 +47,10 @@ struct ReportPage {
     rows: Vec<EntryRow>,
     narrative: Narrative,
     can_edit: bool,
+    /// Evidence may be added (until approval), also after 报送.
+    can_attach: bool,
+    /// What the figures are: 年初至本季度末累计数 or 本季度数, from the plan.
+    basis: &'static str,
     can_review: bool,
     message: Option<&'static str>,
     problem: Option<String>,
@@ -91,6 +94,8 @@ struct EvidenceRow {
     size: String,
     uploaded_by: String,
     at: String,
+    /// The person looking uploaded it and the report is not approved: a 删除 button.
+    removable: bool,
 }
 
 fn status_label(code: &str) -> &'static str {
@@ -100,7 +105,7 @@ fn status_label(code: &str) -> &'static str {
 /// Values as typed, when a rejected form is shown again.
 type Typed = HashMap<String, (String, String)>;
 
-async fn render(
+pub(super) async fn render(
     state: &AppState,
     actor: &Actor,
     report: &LoadedReport,
@@ -116,6 +121,7 @@ async fn render(
     let stored = report.stored.as_ref();
     let submitted = stored.filter(|r| r.submitted_at.is_some());
     let deadline_status = report.period.deadline_status(state.clock.today());
+    let may_edit = actor.may(Action::EditReport { unit });
     let page = ReportPage {
         nav: Nav::for_actor(Some(actor)),
         csrf: actor.csrf_token().to_string(),
@@ -146,7 +152,9 @@ async fn render(
             typed,
             stored.map(|r| r.narrative.clone()).unwrap_or_default(),
         ),
-        can_edit: actor.may(Action::EditReport { unit }) && report.status().editable(),
+        can_edit: may_edit && report.status().editable(),
+        can_attach: may_edit && bangfu_domain::evidence::report_takes_evidence(report.status()),
+        basis: plan.schedule.basis.label(),
         can_review: actor.may(Action::ReviewReport),
         message,
         problem,
@@ -155,7 +163,9 @@ async fn render(
             .map(|f| (f.severity == Severity::Error, f.message.clone()))
             .collect(),
         events: stored.map(event_rows).unwrap_or_default(),
-        evidence: stored.map(evidence_rows).unwrap_or_default(),
+        evidence: stored
+            .map(|r| evidence_rows(r, may_edit.then(|| actor.login())))
+            .unwrap_or_default(),
         changes,
         problem_sentences: if actor.may(Action::RaiseProblem) {
             bangfu_domain::problem::sentences(
@@ -265,7 +275,8 @@ fn event_rows(stored: &StoredReport) -> Vec<EventRow> {
 }
 
 /// The report's evidence files.
-fn evidence_rows(stored: &StoredReport) -> Vec<EvidenceRow> {
+fn evidence_rows(stored: &StoredReport, viewer: Option<&str>) -> Vec<EvidenceRow> {
+    let status = stored.status;
     stored
         .evidence
         .iter()
@@ -275,6 +286,9 @@ fn evidence_rows(stored: &StoredReport) -> Vec<EvidenceRow> {
             size: format!("{:.1} KB", e.size_bytes as f64 / 1024.0),
             uploaded_by: e.uploaded_by.clone(),
             at: beijing_time(e.uploaded_at),
+            removable: viewer.is_some_and(|login| {
+                bangfu_domain::evidence::may_remove_evidence(status, &e.uploaded_by, login).is_ok()
+            }),
         })
         .collect()
 }
@@ -316,8 +330,9 @@ pub async fn show(
     QueryParams(q): QueryParams<MsgQuery>,
 ) -> Result<Html<String>, AppError> {
     let report = reporting::load(&state, &actor, &period, &unit).await?;
-    // Warnings (such as a year-to-date decrease) stay visible until explained.
-    let findings = if report.status().editable() && report.stored.is_some() {
+    // Warnings (such as a year-to-date decrease) stay visible until explained, and the reviewer
+    // sees the same ones the reporter saw.
+    let findings = if report.status() != ReportStatus::Approved && report.stored.is_some() {
         let previous = reporting::previous_values(&state, &report.period, &unit).await?;
         check_report(
             &state.plan,
@@ -343,7 +358,7 @@ pub async fn show(
     ))
 }
 
-fn report_url(period: &str, unit: &str, msg: &str) -> String {
+pub(super) fn report_url(period: &str, unit: &str, msg: &str) -> String {
     format!("/reports/{period}/{unit}?msg={msg}")
 }
 
@@ -579,165 +594,6 @@ pub async fn review(
         _ => "reopened",
     };
     Ok(see_other(&report_url(&period, &unit, msg)))
-}
-
-/// File types accepted as evidence (佐证材料), by extension, with the type they are served as.
-const EVIDENCE_TYPES: &[(&str, &str)] = &[
-    ("pdf", "application/pdf"),
-    ("ofd", "application/ofd"),
-    ("jpg", "image/jpeg"),
-    ("jpeg", "image/jpeg"),
-    ("png", "image/png"),
-    ("gif", "image/gif"),
-    ("bmp", "image/bmp"),
-    ("tif", "image/tiff"),
-    ("tiff", "image/tiff"),
-    ("doc", "application/msword"),
-    (
-        "docx",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ),
-    ("xls", "application/vnd.ms-excel"),
-    (
-        "xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ),
-    ("ppt", "application/vnd.ms-powerpoint"),
-    (
-        "pptx",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ),
-    ("wps", "application/vnd.ms-works"),
-    ("et", "application/vnd.ms-excel"),
-    ("dps", "application/vnd.ms-powerpoint"),
-];
-
-/// Whether the first bytes are what the extension says: a file is never trusted by its name.
-fn content_matches(ext: &str, bytes: &[u8]) -> bool {
-    const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    match ext {
-        "pdf" => bytes.starts_with(b"%PDF-"),
-        "jpg" | "jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
-        "png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-        "gif" => bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a"),
-        "bmp" => bytes.starts_with(b"BM"),
-        "tif" | "tiff" => bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*"),
-        "docx" | "xlsx" | "pptx" | "ofd" => bytes.starts_with(b"PK\x03\x04"),
-        "doc" | "xls" | "ppt" | "wps" | "et" | "dps" => bytes.starts_with(OLE),
-        _ => false,
-    }
-}
-
-/// A file name fit to store and show: no path, no control characters, a sane length.
-pub fn clean_file_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let cleaned: String = base
-        .chars()
-        .filter(|c| bangfu_domain::report::check_text("", &c.to_string(), 1).is_ok())
-        .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
-    if cleaned.chars().count() > 120 {
-        let ext = cleaned
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_string())
-            .unwrap_or_default();
-        let stem: String = cleaned.chars().take(100).collect();
-        format!("{stem}….{ext}")
-    } else {
-        cleaned
-    }
-}
-
-pub fn evidence_type(file_name: &str) -> Result<&'static str, AppError> {
-    let ext = file_name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    EVIDENCE_TYPES
-        .iter()
-        .find(|(e, _)| *e == ext)
-        .map(|(_, t)| *t)
-        .ok_or_else(|| {
-            AppError::BadRequest(format!(
-                "佐证材料“{file_name}”的类型不支持：请上传 PDF、图片或 Office/WPS 文件"
-            ))
-        })
-}
-
-/// Reads the `file` field of an evidence upload: a clean name, an accepted type whose content
-/// matches its extension, within the size limit.
-pub async fn read_evidence(mut multipart: Multipart) -> Result<NewEvidence, AppError> {
-    let too_big = || crate::http::too_big("佐证材料", MAX_EVIDENCE_BYTES);
-    while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().map(clean_file_name).unwrap_or_default();
-        if name.is_empty() {
-            return Err(AppError::BadRequest("请选择要上传的佐证材料文件".into()));
-        }
-        let content_type = evidence_type(&name)?;
-        let bytes = field.bytes().await.map_err(|_| too_big())?;
-        if bytes.is_empty() {
-            return Err(AppError::BadRequest(format!("文件“{name}”是空的")));
-        }
-        if bytes.len() > MAX_EVIDENCE_BYTES {
-            return Err(too_big());
-        }
-        let ext = name
-            .rsplit_once('.')
-            .map_or(String::new(), |(_, e)| e.to_ascii_lowercase());
-        if !content_matches(&ext, &bytes) {
-            return Err(AppError::BadRequest(format!(
-                "文件“{name}”的内容与扩展名 .{ext} 不符，请上传原始文件"
-            )));
-        }
-        let sha256 = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        return Ok(NewEvidence {
-            file_name: name,
-            content_type: content_type.to_string(),
-            sha256,
-            content: bytes.to_vec(),
-        });
-    }
-    Err(AppError::BadRequest("请选择要上传的佐证材料文件".into()))
-}
-
-pub async fn upload(
-    State(state): State<AppState>,
-    actor: Actor,
-    PathParams((period, unit)): PathParams<(String, String)>,
-    multipart: Multipart,
-) -> Result<Response, AppError> {
-    actor.require(Action::EditReport { unit: &unit })?;
-    let period = reporting::find_period(&state, &period)?.code.to_string();
-    let file = read_evidence(multipart).await?;
-    state
-        .store
-        .add_evidence(&period, &unit, file, actor.login(), &actor.address)
-        .await?;
-    Ok(see_other(&report_url(&period, &unit, "uploaded")))
-}
-
-/// Evidence is always downloaded as an attachment, never rendered inline.
-pub async fn download(
-    State(state): State<AppState>,
-    actor: Actor,
-    PathParams(id): PathParams<i64>,
-) -> Result<Response, AppError> {
-    let file = state.store.evidence(id).await?.ok_or(AppError::NotFound)?;
-    actor.require(Action::ViewReport { unit: &file.unit })?;
-    Ok(crate::http::Download {
-        stem: format!("evidence-{id}"),
-        file_name: &file.meta.file_name,
-        content_type: file.meta.content_type,
-        content: file.content,
-        no_store: true,
-    }
-    .into_response())
 }
 
 /// The ledger's figures for the funding rows among `own`, so the unit sees what the ledger says.

@@ -44,7 +44,7 @@ fn reporting() -> Router<AppState> {
         .route("/reports/{period}/{unit}/review", post(report::review))
         .route(
             "/reports/{period}/{unit}/evidence",
-            post(report::upload).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
+            post(evidence::upload).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
         )
         .route(
             "/reports/{period}/{unit}/import",
@@ -56,7 +56,8 @@ fn reporting() -> Router<AppState> {
             "/reports/{period}/{unit}/import/confirm",
             post(import::confirm),
         )
-        .route("/evidence/{id}", get(report::download))
+        .route("/evidence/{id}", get(evidence::download))
+        .route("/evidence/{id}/delete", post(evidence::remove))
 }
 
 /// The district's view: 报送情况, 全区汇总, the dashboard and the annual assessment.

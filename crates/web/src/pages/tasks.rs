@@ -485,7 +485,7 @@ pub async fn upload(
     let (lead, coop) = party_units(&state, task);
     let all_units: Vec<&str> = lead.iter().chain(&coop).copied().collect();
     actor.require(Action::RecordTaskProgress { units: &all_units })?;
-    let file = super::report::read_evidence(multipart).await?;
+    let file = super::evidence::read_evidence(multipart).await?;
     let unit = actor.user.unit_code.clone().unwrap_or_default();
     state
         .store

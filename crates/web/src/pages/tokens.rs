@@ -115,8 +115,7 @@ pub fn expiry_from_date(text: &str, today: NaiveDate) -> Result<Option<DateTime<
     if text.is_empty() {
         return Ok(None);
     }
-    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| format!("有效期“{text}”不是日期（格式：2018-12-31）"))?;
+    let day = bangfu_domain::date::parse_date("有效期", text)?;
     if day < today {
         return Err(format!("有效期 {day} 已经过去，请选今天或以后的日期"));
     }

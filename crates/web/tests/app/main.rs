@@ -17,4 +17,5 @@ mod peer;
 mod reporting;
 mod sheets;
 mod tokens;
+mod evidence;
 mod web_pages;

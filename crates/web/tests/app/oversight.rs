@@ -155,7 +155,8 @@ async fn problems_go_from_a_report_sentence_to_resolution() {
                 ("unit", "czj"),
                 ("source", "2018Q3 区财政局 存在问题"),
                 ("owner", "李四"),
-                ("due", "2018-07-01"),
+                // Written as people write it: the one date parser reads it.
+                ("due", "2018年7月1日"),
             ],
         )
         .await;

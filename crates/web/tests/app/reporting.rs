@@ -7,12 +7,12 @@ use serde_json::{json, Value};
 
 const REPORT: &str = "/api/v1/reports/2018Q1/jw";
 
-fn values(pairs: &[(&str, &str)]) -> Value {
+pub(crate) fn values(pairs: &[(&str, &str)]) -> Value {
     json!({ "values": pairs.iter().map(|(i, v)| json!({"indicator": i, "value": v})).collect::<Vec<_>>() })
 }
 
 /// Every row 区教委 fills, consistent with the plan's rules.
-const JW_COMPLETE: &[(&str, &str)] = &[
+pub(crate) const JW_COMPLETE: &[(&str, &str)] = &[
     ("1.3", "3"),
     ("1.7", "0"),
     ("4.2", "12"),

@@ -296,7 +296,8 @@ async fn bad_files_get_clear_errors_and_change_nothing() {
     let huge = import(&app, &jw, path, vec![0u8; 12 * 1024 * 1024]).await;
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(huge.body.contains("文件过大"), "{}", huge.body);
-    // A rule violation inside an otherwise fine file: the cell is named, nothing written.
+    // A rule between rows broken inside an otherwise fine file: a draft may hold it, so the
+    // import names the cell as a warning that 报送 will refuse, and keeps the draft.
     let sheet = bangfu_xlsx::FormSheet {
         sheet_name: "区教委".into(),
         subtitle: String::new(),
@@ -308,22 +309,25 @@ async fn bad_files_get_clear_errors_and_change_nothing() {
     };
     let bytes = bangfu_xlsx::form_workbook(&app.state.plan, &[sheet]).unwrap();
     let rule = import(&app, &jw, path, bytes).await;
-    assert_eq!(rule.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let message = rule.json()["preview"]["errors"][0]["message"]
+    assert_eq!(rule.status, StatusCode::OK, "{}", rule.body);
+    assert_eq!(rule.json()["preview"]["errors"], serde_json::json!([]));
+    let message = rule.json()["preview"]["warnings"][0]["message"]
         .as_str()
         .unwrap()
         .to_string();
     assert!(
-        message.starts_with("区教委!C") && message.contains("应等于"),
+        message.starts_with("区教委!C") && message.contains("应等于") && message.contains("报送前须改正"),
         "{message}"
     );
-    assert!(app
+    let draft = app
         .state
         .store
         .report("2018Q2", "jw")
         .await
         .unwrap()
-        .is_none());
+        .expect("imported as a draft");
+    assert_eq!(draft.status, bangfu_domain::report::ReportStatus::Draft);
+    assert_eq!(draft.entries["4.2.1"].value, Some("5".parse().unwrap()));
 }
 
 #[tokio::test]

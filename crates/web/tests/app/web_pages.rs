@@ -65,10 +65,45 @@ async fn reporter_sees_what_is_due_and_fills_the_form() {
         "other units' rows are not"
     );
 
-    // A rule violation: the page comes back with the typed values and the message; nothing saved.
+    // Not a number: the page comes back with every typed value and each bad cell named; nothing
+    // saved. All the mistakes in one round.
     let bad = app
         .form(
             "/reports/2018Q1/jw",
+            Some(&jw),
+            &[
+                ("version", "0"),
+                ("intent", "save"),
+                ("v.4.2", "两批"),
+                ("v.4.2.1", "4"),
+                ("v.4.2.2", "-2"),
+                ("progress", "已选派两批教师"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("未保存"));
+    assert!(bad.body.contains("value=\"两批\""), "typed value kept");
+    assert!(bad.body.contains("value=\"-2\""), "typed value kept");
+    assert!(bad.body.contains("已选派两批教师"), "typed narrative kept");
+    assert!(bad.body.contains("四、2"), "first bad row named: {}", bad.body);
+    assert_eq!(
+        bad.body.matches("<li class=\"error\">").count(),
+        2,
+        "both bad cells in one round"
+    );
+    assert!(app
+        .state
+        .store
+        .report("2018Q1", "jw")
+        .await
+        .unwrap()
+        .is_none());
+
+    // A broken sum on a draft (another quarter) saves, with a warning that 报送 will refuse it.
+    let half = app
+        .form(
+            "/reports/2018Q2/jw",
             Some(&jw),
             &[
                 ("version", "0"),
@@ -79,17 +114,28 @@ async fn reporter_sees_what_is_due_and_fills_the_form() {
             ],
         )
         .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("未保存"));
-    assert!(bad.body.contains("应等于"));
-    assert!(bad.body.contains("value=\"5\""), "typed value kept");
-    assert!(app
+    assert_eq!(half.status, StatusCode::SEE_OTHER, "{}", half.body);
+    let page = app.get_as(&jw, half.location()).await;
+    assert!(page.body.contains("应等于"), "the broken sum is shown");
+    assert!(page.body.contains("报送前须改正"));
+    let submit = app
+        .form(
+            "/reports/2018Q2/jw",
+            Some(&jw),
+            &[("version", "1"), ("intent", "submit"), ("v.4.2", "5")],
+        )
+        .await;
+    assert_eq!(submit.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(submit.body.contains("还不能报送"));
+    assert!(submit.body.contains("应等于"));
+    let draft = app
         .state
         .store
-        .report("2018Q1", "jw")
+        .report("2018Q2", "jw")
         .await
         .unwrap()
-        .is_none());
+        .expect("the draft was kept");
+    assert_eq!(draft.status, bangfu_domain::report::ReportStatus::Draft);
 
     let saved = app
         .form(

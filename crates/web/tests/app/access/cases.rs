@@ -135,6 +135,15 @@ pub(super) fn cases(ids: &Ids) -> Vec<Case> {
             Payload::None,
             ViewA,
         ),
+        // Uploaded by another person: allowed callers pass the policy and meet the rule.
+        case(
+            M::POST,
+            "/evidence/{id}/delete",
+            &format!("/evidence/{evidence_id}/delete"),
+            form(&[]),
+            EditA,
+        )
+        .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
         case(
             M::GET,
             "/completeness",
