@@ -64,7 +64,10 @@ pub async fn year_totals(
     };
     let totals = state
         .store
-        .district_totals(&period.code.to_string(), false)
+        .district_totals(
+            &period.code.to_string(),
+            bangfu_domain::summary::ReportScope::WithDrafts,
+        )
         .await?;
     Ok((Some(period), totals))
 }

@@ -33,7 +33,10 @@ pub async fn compute(state: &Context, period: &Period) -> Result<Reconciliation,
     let plan = &state.plan;
     let code = period.code.to_string();
     let ledger = Ledger::load(state).await?;
-    let reported = state.store.district_totals(&code, false).await?;
+    let reported = state
+        .store
+        .district_totals(&code, bangfu_domain::summary::ReportScope::WithDrafts)
+        .await?;
     let rows = reconcile(
         plan,
         period,
@@ -42,7 +45,11 @@ pub async fn compute(state: &Context, period: &Period) -> Result<Reconciliation,
         &reported,
     );
     let mut by_unit: BTreeMap<String, Vec<UnitFigure>> = BTreeMap::new();
-    for v in state.store.unit_values(&code, false).await? {
+    for v in state
+        .store
+        .unit_values(&code, bangfu_domain::summary::ReportScope::WithDrafts)
+        .await?
+    {
         if rows.iter().any(|r| r.code == v.indicator_code) {
             by_unit
                 .entry(v.indicator_code.clone())

@@ -11,6 +11,7 @@ use bangfu_domain::report::{
     check_narrative, check_report, check_text, has_errors, parse_entries, CheckMode, Entry,
     Finding, Narrative, RawEntry, ReportStatus, Severity, WorkflowAction, MAX_NARRATIVE_CHARS,
 };
+use bangfu_domain::summary::ReportScope;
 use bangfu_domain::summary::{
     district_summary, is_late, periods_of_year, reporting_units, year_to_date, Completeness,
     PeriodCounts, SummaryRow, UnitValues,
@@ -79,7 +80,11 @@ pub fn find_period(state: &Context, code: &str) -> Result<Period, AppError> {
 pub fn latest_begun_period(state: &Context) -> Result<Period, AppError> {
     let today = state.clock.today();
     let periods = state.plan.periods();
-    let latest = periods.iter().rev().find(|p| p.starts_on <= today).or(periods.first());
+    let latest = periods
+        .iter()
+        .rev()
+        .find(|p| p.starts_on <= today)
+        .or(periods.first());
     latest.cloned().ok_or(AppError::NotFound)
 }
 
@@ -269,10 +274,10 @@ pub async fn summary(
     actor: &Actor,
     period: &str,
     basis: ValueBasis,
-    approved_only: bool,
+    scope: ReportScope,
 ) -> Result<(Period, Vec<SummaryRow>), AppError> {
     actor.require(Action::ViewDistrict)?;
-    summary_rows(state, period, basis, approved_only).await
+    summary_rows(state, period, basis, scope).await
 }
 
 /// The district summary without the policy check (for the command line and other callers that
@@ -281,7 +286,7 @@ pub async fn summary_rows(
     state: &Context,
     period: &str,
     basis: ValueBasis,
-    approved_only: bool,
+    scope: ReportScope,
 ) -> Result<(Period, Vec<SummaryRow>), AppError> {
     let period = find_period(state, period)?;
     let wanted_quarters: Vec<PeriodCode> = match (state.plan.schedule.basis, basis) {
@@ -299,9 +304,9 @@ pub async fn summary_rows(
     let mut series = Vec::with_capacity(wanted_quarters.len());
     for code in wanted_quarters {
         let code = code.to_string();
-        let totals = state.store.district_totals(&code, approved_only).await?;
+        let totals = state.store.district_totals(&code, scope).await?;
         let mut by_row: UnitValues = BTreeMap::new();
-        for v in state.store.unit_values(&code, approved_only).await? {
+        for v in state.store.unit_values(&code, scope).await? {
             by_row
                 .entry(v.indicator_code)
                 .or_default()

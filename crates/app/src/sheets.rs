@@ -8,6 +8,7 @@ use crate::AppError;
 use crate::Context;
 use bangfu_domain::plan::ValueBasis;
 use bangfu_domain::report::{check_report, CheckMode, Entry, Finding, Severity};
+use bangfu_domain::summary::ReportScope;
 use bangfu_domain::Quantity;
 use bangfu_store::{NewEvidence, SaveReport};
 use bangfu_xlsx::{form_workbook, read_form, tasks_workbook, FormHeader, FormSheet, TaskProgress};
@@ -79,13 +80,13 @@ pub async fn district_sheets(
     state: &Context,
     period: &str,
     basis: ValueBasis,
-    approved_only: bool,
+    scope: ReportScope,
     per_unit: bool,
     reporter: (&str, &str),
     today: &str,
 ) -> Result<Vec<FormSheet>, AppError> {
-    let (period, rows) = summary_rows(state, period, basis, approved_only).await?;
-    let scope = if approved_only { "，仅已审核" } else { "" };
+    let (period, rows) = summary_rows(state, period, basis, scope).await?;
+    let scope = format!("，{}", scope.label());
     let mut sheets = vec![FormSheet {
         sheet_name: "全区汇总".into(),
         subtitle: format!("{}{scope}", subtitle(&period.label(), basis)),
@@ -143,7 +144,10 @@ pub async fn tasks_bytes(state: &Context, with_progress: bool) -> Result<Vec<u8>
             .find(|p| p.starts_on <= today);
         if let Some(latest) = latest {
             let code = latest.code.to_string();
-            let totals = state.store.district_totals(&code, false).await?;
+            let totals = state
+                .store
+                .district_totals(&code, ReportScope::WithDrafts)
+                .await?;
             for task in &state.plan.tasks {
                 let lines: Vec<String> = task
                     .targets

@@ -189,6 +189,9 @@ enum FormCommand {
         #[arg(help = "只计已审核的报表（全区表）")]
         #[arg(long)]
         approved_only: bool,
+        #[arg(help = "也计入未报送的草稿和被退回的报表（全区表；默认只计已报送和已审核的）")]
+        #[arg(long)]
+        include_drafts: bool,
         #[arg(short = 'o', long = "output", help = "输出的 .xlsx 文件")]
         output: PathBuf,
     },
@@ -461,6 +464,7 @@ async fn form(db: &str, command: FormCommand) -> anyhow::Result<ExitCode> {
             unit,
             basis,
             approved_only,
+            include_drafts,
             output,
         } => {
             sheets_cmd::export_form(
@@ -468,7 +472,7 @@ async fn form(db: &str, command: FormCommand) -> anyhow::Result<ExitCode> {
                 &period,
                 unit.as_deref(),
                 basis.as_deref(),
-                approved_only,
+                bangfu_domain::summary::ReportScope::from_switches(approved_only, include_drafts),
                 &output,
             )
             .await?;

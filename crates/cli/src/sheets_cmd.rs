@@ -36,7 +36,7 @@ pub async fn export_form(
     period: &str,
     unit: Option<&str>,
     basis_text: Option<&str>,
-    approved_only: bool,
+    scope: bangfu_domain::summary::ReportScope,
     out: &Path,
 ) -> anyhow::Result<()> {
     let state = state(db_url).await?;
@@ -45,8 +45,7 @@ pub async fn export_form(
         Some(u) => vec![sheets::unit_sheet(&state, period, u, basis).await?],
         None => {
             let today = state.clock.today().format("%Y-%m-%d").to_string();
-            sheets::district_sheets(&state, period, basis, approved_only, true, ("", ""), &today)
-                .await?
+            sheets::district_sheets(&state, period, basis, scope, true, ("", ""), &today).await?
         }
     };
     write(out, &sheets::form_bytes(&state, sheets).await?)

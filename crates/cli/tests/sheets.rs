@@ -81,12 +81,28 @@ fn forms_export_and_import_from_the_command_line() {
     assert!(imported.status.success(), "{}", stderr(&imported));
     assert!(stdout(&imported).contains("已导入：1 处修改"));
 
+    // The import is a draft: the district form leaves it out unless drafts are asked for.
+    let without = bangfu(
+        &[
+            "form",
+            "export",
+            "--period",
+            "2018Q2",
+            "-o",
+            &path("s.xlsx"),
+        ],
+        &db,
+    );
+    assert!(without.status.success(), "{}", stderr(&without));
+    assert_eq!(book(&path("s.xlsx")).sheet_names(), ["全区汇总"]);
+    assert_eq!(value_at(&path("s.xlsx"), "全区汇总", SCHOOLS), Data::Empty);
     let district = bangfu(
         &[
             "form",
             "export",
             "--period",
             "2018Q2",
+            "--include-drafts",
             "-o",
             &path("d.xlsx"),
         ],

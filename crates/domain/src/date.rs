@@ -31,7 +31,13 @@ mod tests {
     #[test]
     fn every_usual_way_of_writing_a_date_is_read() {
         let day = NaiveDate::from_ymd_opt(2020, 12, 31).unwrap();
-        for text in ["2020-12-31", "2020/12/31", "2020年12月31日", "2020.12.31", " 2020-12-31 "] {
+        for text in [
+            "2020-12-31",
+            "2020/12/31",
+            "2020年12月31日",
+            "2020.12.31",
+            " 2020-12-31 ",
+        ] {
             assert_eq!(parse_date("办结期限", text), Ok(day), "{text}");
         }
         assert_eq!(

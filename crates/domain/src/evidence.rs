@@ -10,7 +10,11 @@ pub fn report_takes_evidence(status: ReportStatus) -> bool {
 }
 
 /// A file may be removed by the person who uploaded it, until the report is approved.
-pub fn may_remove_evidence(status: ReportStatus, uploaded_by: &str, actor: &str) -> Result<(), String> {
+pub fn may_remove_evidence(
+    status: ReportStatus,
+    uploaded_by: &str,
+    actor: &str,
+) -> Result<(), String> {
     if status == ReportStatus::Approved {
         return Err("报表已审核通过，佐证材料不能再删除".into());
     }
@@ -97,7 +101,9 @@ pub fn evidence_type(file_name: &str) -> Result<&'static str, String> {
         .iter()
         .find(|(e, _)| *e == ext)
         .map(|(_, t)| *t)
-        .ok_or_else(|| format!("佐证材料“{file_name}”的类型不支持：请上传 PDF、图片或 Office/WPS 文件"))
+        .ok_or_else(|| {
+            format!("佐证材料“{file_name}”的类型不支持：请上传 PDF、图片或 Office/WPS 文件")
+        })
 }
 
 #[cfg(test)]
@@ -121,7 +127,9 @@ mod tests {
     #[test]
     fn types_are_known_by_extension_and_checked_by_content() {
         assert_eq!(evidence_type("报告.PDF").unwrap(), "application/pdf");
-        assert!(evidence_type("脚本.exe").unwrap_err().contains("类型不支持"));
+        assert!(evidence_type("脚本.exe")
+            .unwrap_err()
+            .contains("类型不支持"));
         assert!(content_matches("pdf", b"%PDF-1.7"));
         assert!(!content_matches("pdf", b"MZ\x90"));
         assert_eq!(clean_file_name("C:\\Users\\a\\..\\证明.pdf"), "证明.pdf");

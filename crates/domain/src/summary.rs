@@ -9,6 +9,47 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Which reports a district figure counts. By default what units have 报送 (submitted or
+/// approved): a draft is not a figure yet. A switch takes only approved ones, another adds the
+/// drafts (and returned reports), marked as such wherever they are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReportScope {
+    Approved,
+    #[default]
+    Submitted,
+    WithDrafts,
+}
+
+impl ReportScope {
+    /// From the two switches people see; "approved only" wins when both are set.
+    pub fn from_switches(approved_only: bool, include_drafts: bool) -> Self {
+        match (approved_only, include_drafts) {
+            (true, _) => ReportScope::Approved,
+            (false, true) => ReportScope::WithDrafts,
+            (false, false) => ReportScope::Submitted,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportScope::Approved => "approved",
+            ReportScope::Submitted => "submitted",
+            ReportScope::WithDrafts => "with_drafts",
+        }
+    }
+
+    /// How a page or a file says what it counts.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportScope::Approved => "仅统计已审核的报表",
+            ReportScope::Submitted => "统计已报送和已审核的报表（不含草稿）",
+            ReportScope::WithDrafts => "含未报送的草稿和被退回的报表（草稿数据尚未报送，仅供参考）",
+        }
+    }
+}
+
 /// Per row code, per unit code, a value.
 pub type UnitValues = BTreeMap<String, BTreeMap<String, Quantity>>;
 
@@ -112,13 +153,16 @@ pub fn year_to_date(period: PeriodCode) -> Vec<PeriodCode> {
         .collect()
 }
 
-/// One cell of the completeness matrix.
+/// One cell of the completeness matrix, in the one vocabulary every page uses: 未填报 before the
+/// deadline, 草稿 once something was saved, 缺报 after the deadline without 报送.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Completeness {
-    /// No submission yet, deadline not passed (待报).
+    /// Nothing saved yet, deadline not passed (未填报).
     Pending,
+    /// Saved but not submitted, deadline not passed (草稿).
+    Draft,
     /// Deadline passed without a submission (缺报).
     Missing,
     /// Sent back for correction (退回).
@@ -138,16 +182,16 @@ impl Completeness {
             Some(ReportStatus::Returned) => Completeness::Returned,
             Some(ReportStatus::Submitted) if late => Completeness::Late,
             Some(ReportStatus::Submitted) => Completeness::OnTime,
-            Some(ReportStatus::Draft) | None => match deadline {
-                DeadlineStatus::Overdue(_) => Completeness::Missing,
-                _ => Completeness::Pending,
-            },
+            _ if matches!(deadline, DeadlineStatus::Overdue(_)) => Completeness::Missing,
+            Some(ReportStatus::Draft) => Completeness::Draft,
+            None => Completeness::Pending,
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
-            Completeness::Pending => "待报",
+            Completeness::Pending => "未填报",
+            Completeness::Draft => "草稿",
             Completeness::Missing => "缺报",
             Completeness::Returned => "退回",
             Completeness::OnTime => "按时报送",
@@ -159,6 +203,7 @@ impl Completeness {
     pub fn as_str(self) -> &'static str {
         match self {
             Completeness::Pending => "pending",
+            Completeness::Draft => "draft",
             Completeness::Missing => "missing",
             Completeness::Returned => "returned",
             Completeness::OnTime => "on_time",
@@ -301,6 +346,12 @@ mod tests {
             Completeness::of(None, false, DueIn(3)),
             Completeness::Pending
         );
+        assert_eq!(
+            Completeness::of(Some(ReportStatus::Draft), false, DueIn(3)),
+            Completeness::Draft
+        );
+        assert_eq!(Completeness::Draft.label(), "草稿");
+        assert_eq!(Completeness::Pending.label(), "未填报");
         assert_eq!(
             Completeness::of(None, false, Overdue(1)),
             Completeness::Missing

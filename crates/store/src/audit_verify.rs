@@ -100,7 +100,8 @@ fn problem(kind: ProblemKind, seq: Option<i64>, id: Option<i64>, message: String
     }
 }
 
-pub(crate) const CHAIN_SQL: &str = "SELECT id, seq, occurred_at, actor, address, action, entity, entity_key, \
+pub(crate) const CHAIN_SQL: &str =
+    "SELECT id, seq, occurred_at, actor, address, action, entity, entity_key, \
      old_value, new_value, reason, prev_hash, hash FROM audit_log ORDER BY id";
 
 async fn chain_rows(store: &SqlStore) -> Result<Vec<ChainRow>> {

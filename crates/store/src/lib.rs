@@ -107,12 +107,16 @@ pub trait ReportStore: Send + Sync {
     async fn save_report(&self, save: SaveReport) -> Result<i64>;
     async fn transition(&self, transition: Transition) -> Result<()>;
     /// Every unit's filled values of a period.
-    async fn unit_values(&self, period: &str, approved_only: bool) -> Result<Vec<UnitValue>>;
+    async fn unit_values(
+        &self,
+        period: &str,
+        scope: bangfu_domain::summary::ReportScope,
+    ) -> Result<Vec<UnitValue>>;
     /// Per row, the sum over all units, computed by the database.
     async fn district_totals(
         &self,
         period: &str,
-        approved_only: bool,
+        scope: bangfu_domain::summary::ReportScope,
     ) -> Result<BTreeMap<String, Quantity>>;
     /// The state of every existing report, optionally of one year.
     async fn report_states(&self, year: Option<i32>) -> Result<Vec<ReportState>>;

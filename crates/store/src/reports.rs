@@ -9,6 +9,7 @@ use crate::stmt::{bind_args, execute_all, insert_file, insert_returning_id, stmt
 use crate::{ReportStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use bangfu_domain::report::{Entry, Narrative, ReportStatus, WorkflowAction};
+use bangfu_domain::summary::ReportScope;
 use bangfu_domain::Quantity;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -412,7 +413,9 @@ impl ReportStore for SqlStore {
                 let stored = insert_file(                    "INSERT INTO evidence_files (report_id, file_name, content_type, size_bytes, \
                      sha256, content, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                     vec![row.id.into()], file, &save.actor, now);
-                bind_args!(sqlx::query(stored.sql), stored.args).execute(&mut *tx).await?;
+                bind_args!(sqlx::query(stored.sql), stored.args)
+                    .execute(&mut *tx)
+                    .await?;
                 statements.extend(import_statements(&save, file, &row, status, now));
             }
             let version = if statements.is_empty() {
@@ -482,14 +485,14 @@ impl ReportStore for SqlStore {
         Ok(())
     }
 
-    async fn unit_values(&self, period: &str, approved_only: bool) -> Result<Vec<UnitValue>> {
+    async fn unit_values(&self, period: &str, scope: ReportScope) -> Result<Vec<UnitValue>> {
         const SQL: &str = "SELECT r.unit_code, v.indicator_code, v.value_scaled \
              FROM report_values v JOIN reports r ON r.id = v.report_id \
              WHERE r.period_code = $1 AND v.value_scaled IS NOT NULL \
-             AND ($2 = FALSE OR r.status = 'approved')";
+             AND ($2 = 'with_drafts' OR r.status = 'approved' OR ($2 = 'submitted' AND r.status = 'submitted'))";
         Ok(on_pool!(self, |pool| sqlx::query_as::<_, UnitValue>(SQL)
             .bind(period)
-            .bind(approved_only)
+            .bind(scope.as_str())
             .fetch_all(pool)
             .await?))
     }
@@ -497,17 +500,18 @@ impl ReportStore for SqlStore {
     async fn district_totals(
         &self,
         period: &str,
-        approved_only: bool,
+        scope: ReportScope,
     ) -> Result<BTreeMap<String, Quantity>> {
         // CAST: PostgreSQL's SUM(bigint) is NUMERIC; the scaled integers stay exact either way.
         const SQL: &str =
             "SELECT v.indicator_code, CAST(SUM(v.value_scaled) AS BIGINT) AS total_scaled \
              FROM report_values v JOIN reports r ON r.id = v.report_id \
              WHERE r.period_code = $1 AND v.value_scaled IS NOT NULL \
-             AND ($2 = FALSE OR r.status = 'approved') GROUP BY v.indicator_code";
+             AND ($2 = 'with_drafts' OR r.status = 'approved' OR ($2 = 'submitted' AND r.status = 'submitted')) \
+             GROUP BY v.indicator_code";
         let rows = on_pool!(self, |pool| sqlx::query_as::<_, TotalRow>(SQL)
             .bind(period)
-            .bind(approved_only)
+            .bind(scope.as_str())
             .fetch_all(pool)
             .await?);
         Ok(rows
@@ -611,8 +615,12 @@ impl ReportStore for SqlStore {
             };
             // The report row is locked before the rule is asked, so an approval cannot slip in.
             let row = report_row_for_update!(tx, &period, &unit);
-            bangfu_domain::evidence::may_remove_evidence(status_of(&row.status)?, &uploaded_by, actor)
-                .map_err(|m| StoreError::Rejected(vec![m]))?;
+            bangfu_domain::evidence::may_remove_evidence(
+                status_of(&row.status)?,
+                &uploaded_by,
+                actor,
+            )
+            .map_err(|m| StoreError::Rejected(vec![m]))?;
             let entry = audit::append(NewAuditEntry {
                 actor: actor.to_string(),
                 address: address.to_string(),

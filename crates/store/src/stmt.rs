@@ -106,11 +106,7 @@ pub(crate) fn insert_file(
 /// The arguments every stored file ends with, in this column order: `file_name, content_type,
 /// size_bytes, sha256, content, uploaded_by, uploaded_at`. Evidence, task evidence and project
 /// documents share them; each table puts its owner's columns first.
-fn stored_file_args(
-    file: &crate::NewEvidence,
-    actor: &str,
-    now: DateTime<Utc>,
-) -> Vec<Arg> {
+fn stored_file_args(file: &crate::NewEvidence, actor: &str, now: DateTime<Utc>) -> Vec<Arg> {
     vec![
         Arg::Text(file.file_name.clone()),
         Arg::Text(file.content_type.clone()),
@@ -149,10 +145,9 @@ macro_rules! bind_args {
 macro_rules! insert_returning_id {
     ($tx:ident, $stmt:expr) => {{
         let stmt: $crate::stmt::Stmt = $stmt;
-        let id: i64 =
-            $crate::stmt::bind_args!(sqlx::query_scalar(stmt.sql), stmt.args)
-                .fetch_one(&mut *$tx)
-                .await?;
+        let id: i64 = $crate::stmt::bind_args!(sqlx::query_scalar(stmt.sql), stmt.args)
+            .fetch_one(&mut *$tx)
+            .await?;
         id
     }};
 }

@@ -178,20 +178,26 @@ impl SqlStore {
     pub async fn rechain_audit_unchecked(&self, key: Option<&AuditKey>) {
         use crate::audit::{entry_hash, ChainRow};
         self.drop_append_only_triggers().await;
-        let rows: Vec<ChainRow> = crate::db::on_pool!(self, |pool| sqlx::query_as(
-            crate::audit_verify::CHAIN_SQL
-        )
-        .fetch_all(pool)
-        .await
-        .expect("read the log"));
+        let rows: Vec<ChainRow> =
+            crate::db::on_pool!(self, |pool| sqlx::query_as(crate::audit_verify::CHAIN_SQL)
+                .fetch_all(pool)
+                .await
+                .expect("read the log"));
         let head = self.audit_head_row().await.expect("head");
         let mut prev = "0".repeat(64);
         let mut seq = 0;
         for r in rows {
             seq += 1;
             let keyed_from = key.and(head.keyed_from);
-            let hash =
-                entry_hash(key, keyed_from, seq, &prev, r.occurred_at, &r.hashed_fields()).expect("hash");
+            let hash = entry_hash(
+                key,
+                keyed_from,
+                seq,
+                &prev,
+                r.occurred_at,
+                &r.hashed_fields(),
+            )
+            .expect("hash");
             crate::db::on_pool!(self, |pool| sqlx::query(
                 "UPDATE audit_log SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4"
             )

@@ -6,6 +6,7 @@ mod support;
 use bangfu_domain::area_stats::AreaYearStats;
 use bangfu_domain::plan::{parse_plan, Calendar, Plan};
 use bangfu_domain::report::{Entry, Narrative, ReportStatus, WorkflowAction};
+use bangfu_domain::summary::ReportScope;
 use bangfu_domain::user::{Login, Role};
 use bangfu_domain::Quantity;
 use bangfu_store::testing::TestDatabase;
@@ -389,14 +390,38 @@ async fn district_totals_are_exact_sums(store: &SqlStore) {
         .transition(step("2019Q1", "gzw", WorkflowAction::Approve, ""))
         .await
         .unwrap();
-    let all = store.district_totals("2019Q1", false).await.unwrap();
+    store
+        .transition(step("2019Q1", "tqw", WorkflowAction::Submit, ""))
+        .await
+        .unwrap();
+    // xcb's draft counts only when drafts are asked for; tqw's submitted report by default.
+    let all = store
+        .district_totals("2019Q1", ReportScope::WithDrafts)
+        .await
+        .unwrap();
     assert_eq!(all["5.1"].to_string(), "0.63");
-    let approved = store.district_totals("2019Q1", true).await.unwrap();
+    let submitted = store
+        .district_totals("2019Q1", ReportScope::Submitted)
+        .await
+        .unwrap();
+    assert_eq!(submitted["5.1"].to_string(), "0.53");
+    let approved = store
+        .district_totals("2019Q1", ReportScope::Approved)
+        .await
+        .unwrap();
     assert_eq!(approved["5.1"].to_string(), "0.2");
-    let by_unit = store.unit_values("2019Q1", false).await.unwrap();
+    let by_unit = store
+        .unit_values("2019Q1", ReportScope::WithDrafts)
+        .await
+        .unwrap();
     assert_eq!(by_unit.len(), 3);
+    let by_unit = store
+        .unit_values("2019Q1", ReportScope::Submitted)
+        .await
+        .unwrap();
+    assert_eq!(by_unit.len(), 2);
     assert!(store
-        .district_totals("2019Q2", false)
+        .district_totals("2019Q2", ReportScope::WithDrafts)
         .await
         .unwrap()
         .is_empty());

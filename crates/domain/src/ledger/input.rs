@@ -35,7 +35,6 @@ impl Errors {
 pub use crate::date::parse_date;
 use crate::date::parse_optional_date as optional_date;
 
-
 fn optional_money(field: &str, text: &str) -> Result<Money, String> {
     if text.trim().is_empty() {
         Ok(Money::ZERO)

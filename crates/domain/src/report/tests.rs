@@ -50,7 +50,10 @@ fn rows_are_named_as_printed() {
 
 /// Only the findings of the rules between rows (on submit, empty rows are findings too).
 fn between_rows(findings: Vec<Finding>) -> Vec<Finding> {
-    findings.into_iter().filter(|f| f.rule != "required").collect()
+    findings
+        .into_iter()
+        .filter(|f| f.rule != "required")
+        .collect()
 }
 
 #[test]

@@ -57,7 +57,7 @@ pub(super) async fn add(
         let id = insert_returning_id!(
             tx,
             insert_file(
-            "INSERT INTO project_documents (project_id, kind, file_name, content_type, \
+                "INSERT INTO project_documents (project_id, kind, file_name, content_type, \
              size_bytes, sha256, content, uploaded_by, uploaded_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                 vec![project.into(), kind.as_str().into()],

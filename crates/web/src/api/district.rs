@@ -1,8 +1,9 @@
 //! The district's figures in the JSON API: the summary of a period and the completeness matrix.
 
 use super::*;
+use bangfu_domain::summary::ReportScope;
 
-/// `?basis=ytd|quarter&approved_only=true|false`
+/// `?basis=ytd|quarter&approved_only=true|false&include_drafts=true|false`
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryParams {
@@ -11,6 +12,8 @@ pub struct SummaryParams {
     pub basis: Option<String>,
     /// 只计已审核的报表（默认 false）
     pub approved_only: Option<bool>,
+    /// 也计入未报送的草稿和被退回的报表（默认 false：只计已报送和已审核的）
+    pub include_drafts: Option<bool>,
 }
 
 impl SummaryParams {
@@ -25,8 +28,11 @@ impl SummaryParams {
         }
     }
 
-    pub fn approved_only(&self) -> bool {
-        self.approved_only.unwrap_or(false)
+    pub fn scope(&self) -> ReportScope {
+        ReportScope::from_switches(
+            self.approved_only.unwrap_or(false),
+            self.include_drafts.unwrap_or(false),
+        )
     }
 }
 
@@ -50,6 +56,9 @@ pub struct SummaryJson {
     #[schema(inline)]
     basis: ValueBasis,
     approved_only: bool,
+    /// 统计范围：approved 仅已审核，submitted 已报送和已审核（默认），with_drafts 含草稿
+    #[schema(inline)]
+    scope: ReportScope,
     rows: Vec<SummaryRowJson>,
 }
 
@@ -81,8 +90,8 @@ pub async fn summary(
     QueryParams(q): QueryParams<SummaryParams>,
 ) -> Result<Json<SummaryJson>, ApiError> {
     let basis = q.basis(&state)?;
-    let approved_only = q.approved_only();
-    let (period, rows) = reporting::summary(&state, &actor, &period, basis, approved_only).await?;
+    let scope = q.scope();
+    let (period, rows) = reporting::summary(&state, &actor, &period, basis, scope).await?;
     let rows = rows
         .into_iter()
         .map(|r| {
@@ -99,7 +108,8 @@ pub async fn summary(
     Ok(Json(SummaryJson {
         period: period.code.to_string(),
         basis,
-        approved_only,
+        approved_only: scope == ReportScope::Approved,
+        scope,
         rows,
     }))
 }

@@ -19,7 +19,7 @@ use bangfu_domain::policy::Action;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-/// `?unit=CODE&units=true&basis=ytd|quarter&approved_only=true`
+/// `?unit=CODE&units=true&basis=ytd|quarter&approved_only=true&include_drafts=true`
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FormParams {
@@ -32,6 +32,8 @@ pub struct FormParams {
     basis: Option<String>,
     /// 只计已审核的报表（默认 false）
     approved_only: Option<bool>,
+    /// 也计入未报送的草稿和被退回的报表（默认 false）
+    include_drafts: Option<bool>,
 }
 
 impl FormParams {
@@ -39,6 +41,7 @@ impl FormParams {
         SummaryParams {
             basis: self.basis.clone(),
             approved_only: self.approved_only,
+            include_drafts: self.include_drafts,
         }
     }
 }
@@ -98,7 +101,7 @@ pub async fn form(
                 &state,
                 period,
                 basis,
-                summary.approved_only(),
+                summary.scope(),
                 per_unit,
                 (&actor.user.display_name, &actor.user.phone),
                 &today,

@@ -3,9 +3,9 @@
 //! system (`/audit/receipt`).
 
 use super::Nav;
-use crate::extract::{QueryParams};
 use crate::auth::Actor;
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::http::beijing_time;
 use crate::http::xlsx_response;
 use crate::AppState;

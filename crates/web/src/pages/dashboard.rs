@@ -2,10 +2,10 @@
 //! the table behind it.
 
 use super::Nav;
-use crate::extract::{QueryParams};
 use crate::auth::Actor;
 use crate::charts::{bars, heatmap, Bar, Cell};
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::oversight;
 use crate::pages::tasks::status_fill;
 use crate::reporting;
@@ -77,6 +77,7 @@ fn cell_fill(c: Completeness) -> &'static str {
         Completeness::Missing => "#f4c7c3",
         Completeness::Returned => "#f9d6c9",
         Completeness::Pending => "#eef0f2",
+        Completeness::Draft => "#e3e7ec",
     }
 }
 
@@ -240,7 +241,7 @@ async fn heat_chart(state: &AppState, actor: &Actor, year: i32) -> Result<String
     Ok(heatmap(
         "timeliness",
         &format!("{year}年各单位报送情况"),
-        "各填报单位各季度的报送状态：已审核、按时报送、迟报、退回、缺报、待报。",
+        "各填报单位各季度的报送状态：已审核、按时报送、迟报、退回、缺报、草稿、未填报。",
         &columns,
         &heat_rows,
     ))

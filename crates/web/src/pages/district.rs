@@ -2,9 +2,9 @@
 //! district summary of a period with each unit's share.
 
 use super::Nav;
-use crate::extract::{PathParams, QueryParams};
 use crate::auth::Actor;
 use crate::error::AppError;
+use crate::extract::{PathParams, QueryParams};
 use crate::reporting;
 use crate::AppState;
 use askama::Template;
@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::plan::ValueBasis;
 use bangfu_domain::summary::Completeness;
+use bangfu_domain::summary::ReportScope;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -118,6 +119,7 @@ pub async fn completeness(
 pub struct SummaryQuery {
     basis: Option<String>,
     approved_only: Option<String>,
+    include_drafts: Option<String>,
 }
 
 impl SummaryQuery {
@@ -132,8 +134,9 @@ impl SummaryQuery {
         }
     }
 
-    pub fn approved_only(&self) -> bool {
-        matches!(self.approved_only.as_deref(), Some("true" | "1" | "on"))
+    pub fn scope(&self) -> ReportScope {
+        let on = |v: &Option<String>| matches!(v.as_deref(), Some("true" | "1" | "on"));
+        ReportScope::from_switches(on(&self.approved_only), on(&self.include_drafts))
     }
 }
 
@@ -146,6 +149,9 @@ struct SummaryPage {
     periods: Vec<(String, String)>,
     ytd: bool,
     approved_only: bool,
+    include_drafts: bool,
+    /// What the figures count, said above the table.
+    scope_label: &'static str,
     rows: Vec<SummaryLine>,
 }
 
@@ -175,8 +181,8 @@ pub async fn summary(
     QueryParams(q): QueryParams<SummaryQuery>,
 ) -> Result<Response, AppError> {
     let basis = q.basis(state.plan.schedule.basis)?;
-    let approved_only = q.approved_only();
-    let (period, rows) = reporting::summary(&state, &actor, &period, basis, approved_only).await?;
+    let scope = q.scope();
+    let (period, rows) = reporting::summary(&state, &actor, &period, basis, scope).await?;
     let plan = &state.plan;
     let lines = rows
         .into_iter()
@@ -188,10 +194,10 @@ pub async fn summary(
                 label: ind.label(),
                 indent: plan.depth(ind),
                 unit: ind.unit.clone().unwrap_or_default(),
+                // No unit reported the row: "—", never a 0 nobody wrote.
                 total: r
                     .total
-                    .map(|t| t.format_fixed(precision))
-                    .unwrap_or_default(),
+                    .map_or("—".to_string(), |t| t.format_fixed(precision)),
                 by_unit: plan
                     .units_sorted()
                     .into_iter()
@@ -214,7 +220,9 @@ pub async fn summary(
             .map(|p| (p.code.to_string(), p.label()))
             .collect(),
         ytd: basis == ValueBasis::Ytd,
-        approved_only,
+        approved_only: scope == ReportScope::Approved,
+        include_drafts: scope == ReportScope::WithDrafts,
+        scope_label: scope.label(),
         rows: lines,
     };
     Ok(Html(page.render()?).into_response())

@@ -103,7 +103,11 @@ pub async fn remove(
         .store
         .remove_evidence(id, actor.login(), &actor.address)
         .await?;
-    Ok(see_other(&report_url(&file.period, &file.unit, "evidence_removed")))
+    Ok(see_other(&report_url(
+        &file.period,
+        &file.unit,
+        "evidence_removed",
+    )))
 }
 
 /// Evidence is always downloaded as an attachment, never rendered inline.
@@ -123,4 +127,3 @@ pub async fn download(
     }
     .into_response())
 }
-

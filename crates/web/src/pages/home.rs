@@ -46,17 +46,23 @@ pub async fn show(State(state): State<AppState>, actor: Actor) -> Result<Html<St
         let found = states
             .iter()
             .find(|s| s.period_code == code && s.unit_code == unit);
-        let status = found
-            .and_then(|s| ReportStatus::parse(&s.status))
-            .unwrap_or(ReportStatus::Draft);
+        let stored = found.and_then(|s| ReportStatus::parse(&s.status));
+        let status = stored.unwrap_or(ReportStatus::Draft);
         let deadline_status = period.deadline_status(today);
+        // The words of 报送情况: 未填报 until something is saved, 缺报 once overdue.
+        let label = bangfu_domain::summary::Completeness::of(
+            stored,
+            found.is_some_and(|s| s.late),
+            deadline_status,
+        )
+        .label();
         (
             status,
             DueRow {
                 href: format!("/reports/{code}/{unit}"),
                 period: period.label(),
                 unit: state.plan.party_name(unit).to_string(),
-                status: status.label(),
+                status: label,
                 deadline: period.deadline.format("%Y年%-m月%-d日").to_string(),
                 deadline_status: deadline_status.to_string(),
                 overdue: matches!(

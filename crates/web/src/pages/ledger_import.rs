@@ -43,7 +43,10 @@ fn page(actor: &Actor) -> ImportPage {
     }
 }
 
-pub async fn show(actor: Actor, QueryParams(q): QueryParams<MsgQuery>) -> Result<Html<String>, AppError> {
+pub async fn show(
+    actor: Actor,
+    QueryParams(q): QueryParams<MsgQuery>,
+) -> Result<Html<String>, AppError> {
     actor.require(Action::RecordLedger)?;
     let mut p = page(&actor);
     p.message = flash(q.msg.as_deref());

@@ -3,9 +3,9 @@
 //! the district's form rows of each category alongside. Exports to xlsx.
 
 use super::Nav;
-use crate::extract::{QueryParams};
 use crate::auth::Actor;
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::http::xlsx_response;
 use crate::oversight;
 use crate::AppState;

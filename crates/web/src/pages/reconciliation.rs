@@ -2,9 +2,9 @@
 //! to what the units reported, every difference highlighted.
 
 use super::Nav;
-use crate::extract::QueryParams;
 use crate::auth::Actor;
 use crate::error::AppError;
+use crate::extract::QueryParams;
 use crate::reconciliation::{compute, Reconciliation};
 use crate::{reporting, AppState};
 use askama::Template;

@@ -52,6 +52,8 @@ struct ReportPage {
     /// What the figures are: 年初至本季度末累计数 or 本季度数, from the plan.
     basis: &'static str,
     can_review: bool,
+    /// The next report waiting for review (address, "2018年第一季度 区民政局"), for the reviewer.
+    next_review: Option<(String, String)>,
     message: Option<&'static str>,
     problem: Option<String>,
     findings: Vec<(bool, String)>,
@@ -156,6 +158,11 @@ pub(super) async fn render(
         can_attach: may_edit && bangfu_domain::evidence::report_takes_evidence(report.status()),
         basis: plan.schedule.basis.label(),
         can_review: actor.may(Action::ReviewReport),
+        next_review: if actor.may(Action::ReviewReport) {
+            next_waiting(state, report).await?
+        } else {
+            None
+        },
         message,
         problem,
         findings: findings
@@ -178,6 +185,49 @@ pub(super) async fn render(
         },
     };
     Ok(page.render()?)
+}
+
+/// The next submitted report after this one (by period, then the plan's unit order), wrapping
+/// around to the first: the reviewer goes from one to the next without the list.
+async fn next_waiting(
+    state: &AppState,
+    report: &LoadedReport,
+) -> Result<Option<(String, String)>, AppError> {
+    let order: Vec<String> = state
+        .plan
+        .units_sorted()
+        .into_iter()
+        .map(|u| u.code.clone())
+        .collect();
+    let rank = |period: &str, unit: &str| {
+        let at = order.iter().position(|u| u == unit).unwrap_or(usize::MAX);
+        (period.to_string(), at)
+    };
+    let here = rank(&report.period.code.to_string(), &report.unit.code);
+    let mut waiting: Vec<_> = state
+        .store
+        .report_states(None)
+        .await?
+        .into_iter()
+        .filter(|s| s.status == ReportStatus::Submitted.as_str())
+        .map(|s| (rank(&s.period_code, &s.unit_code), s))
+        .filter(|(r, _)| *r != here)
+        .collect();
+    waiting.sort_by(|a, b| a.0.cmp(&b.0));
+    let next = waiting
+        .iter()
+        .find(|(r, _)| *r > here)
+        .or(waiting.first())
+        .map(|(_, s)| s);
+    Ok(next.map(|s| {
+        let label = reporting::find_period(state, &s.period_code)
+            .map(|p| p.label())
+            .unwrap_or_else(|_| s.period_code.clone());
+        (
+            format!("/reports/{}/{}#review", s.period_code, s.unit_code),
+            format!("{label} {}", state.plan.party_name(&s.unit_code)),
+        )
+    }))
 }
 
 /// Who changed each value, and when: the report's entries in the audit log.

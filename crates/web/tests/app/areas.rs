@@ -52,6 +52,11 @@ async fn the_coordinator_records_figures_that_everyone_sees_with_a_trend() {
     assert!(page.body.contains("察右前旗"));
     assert!(page.body.contains("内蒙古自治区") && page.body.contains("乌兰察布市"));
     assert!(page.body.contains("东西部扶贫协作结对帮扶"));
+    let hetian = app.get_as(&fgw, "/areas/htx").await;
+    assert!(
+        hetian.body.contains("对口支援（援疆）") && !hetian.body.contains("东西部扶贫协作结对帮扶"),
+        "the Xinjiang pairings are 对口支援"
+    );
     assert!(page.body.contains("data-year=\"2017\"") && page.body.contains("data-year=\"2018\""));
     assert!(page.body.contains("6.10") && page.body.contains("已摘帽（2018年）"));
     assert!(
@@ -75,8 +80,12 @@ async fn the_coordinator_records_figures_that_everyone_sees_with_a_trend() {
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains("href=\"/areas/cyqq\""));
     assert!(
-        list.body.contains("href=\"/areas/hlj\""),
+        list.body.contains("href=\"/areas/shenyang\""),
         "every pairing's area"
+    );
+    assert!(
+        !list.body.contains("href=\"/areas/hlj\""),
+        "黑龙江 is a task's area (尝试合作对接), not a pairing"
     );
     assert!(
         list.body.contains("8800") && !list.body.contains("12000"),

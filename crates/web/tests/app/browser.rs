@@ -370,6 +370,19 @@ mod cycle {
             .await
             .unwrap();
         screenshot("report-filled.png", c.screenshot().await.unwrap());
+        // Evidence uploaded before saving: what was typed is saved first, nothing is lost.
+        let scan = tempfile::Builder::new().suffix(".pdf").tempfile().unwrap();
+        std::fs::write(scan.path(), b"%PDF-1.4 scan").unwrap();
+        el(c, Locator::Id("evidence-file"))
+            .await
+            .send_keys(&scan.path().display().to_string())
+            .await
+            .unwrap();
+        click_to(c, "evidence-upload", "msg=uploaded").await;
+        let kept = el(c, Locator::Css("input[name='v.4.2.1']")).await;
+        assert_eq!(kept.prop("value").await.unwrap().as_deref(), Some("10"));
+        assert!(text(c, "#progress").await.contains("选派支教教师2批"));
+        assert!(text(c, "#evidence").await.contains(".pdf"));
         click_to(c, "submit", "msg=submitted").await;
         assert_eq!(text(c, "#report-status").await, "已报送");
         logout(c).await;
@@ -405,7 +418,7 @@ mod cycle {
 
         // The coordinator approves; the district total (approved reports only) changes.
         login(c, &base, "fgw-office").await;
-        assert_eq!(district_total(c, &base, "?approved_only=true").await, "");
+        assert_eq!(district_total(c, &base, "?approved_only=true").await, "—");
         c.goto(&format!("{base}/reports/2018Q1/jw")).await.unwrap();
         click_to(c, "approve", "msg=approved").await;
         assert_eq!(text(c, "#report-status").await, "已审核");

@@ -23,7 +23,10 @@ async fn evidence_is_added_until_approval_and_removed_by_its_uploader() {
     assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
     assert!(wrong.body.contains("佐证材料未上传"), "{}", wrong.body);
     assert!(wrong.body.contains("类型不支持"));
-    assert!(wrong.body.contains("id=\"report-form\""), "the report page itself");
+    assert!(
+        wrong.body.contains("id=\"report-form\""),
+        "the report page itself"
+    );
     assert!(wrong.body.contains("退出"), "the signed-in header");
 
     let first = app
@@ -38,33 +41,59 @@ async fn evidence_is_added_until_approval_and_removed_by_its_uploader() {
     let mut complete = values(JW_COMPLETE);
     complete["narrative"] = json!({"progress": "选派教师", "problems": "", "next_steps": ""});
     let saved = app
-        .json(Method::PUT, &format!("{report}/values"), Some(&jw), complete)
+        .json(
+            Method::PUT,
+            &format!("{report}/values"),
+            Some(&jw),
+            complete,
+        )
         .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     let submitted = app
-        .json(Method::POST, &format!("{report}/submit"), Some(&jw), json!({}))
+        .json(
+            Method::POST,
+            &format!("{report}/submit"),
+            Some(&jw),
+            json!({}),
+        )
         .await;
     assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
     let later = app
         .upload(&evidence_url, &jw, "照片.png", b"\x89PNG\r\n\x1a\nrest")
         .await;
     assert_eq!(later.status, StatusCode::SEE_OTHER, "{}", later.body);
-    let stored = app.state.store.report("2018Q1", "jw").await.unwrap().unwrap();
+    let stored = app
+        .state
+        .store
+        .report("2018Q1", "jw")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.evidence.len(), 2);
     let (first_id, photo_id) = (stored.evidence[0].id, stored.evidence[1].id);
 
     // The uploader removes one; the file is gone and the removal is in the audit log.
     let page = app.get_as(&jw, PAGE).await;
-    assert!(page.body.contains(&format!("id=\"remove-evidence-{photo_id}\"")));
+    assert!(page
+        .body
+        .contains(&format!("id=\"remove-evidence-{photo_id}\"")));
     let removed = app
         .form(&format!("/evidence/{photo_id}/delete"), Some(&jw), &[])
         .await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
     assert!(removed.location().ends_with("msg=evidence_removed"));
-    let stored = app.state.store.report("2018Q1", "jw").await.unwrap().unwrap();
+    let stored = app
+        .state
+        .store
+        .report("2018Q1", "jw")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.evidence.len(), 1);
     assert_eq!(
-        app.get_as(&jw, &format!("/evidence/{photo_id}")).await.status,
+        app.get_as(&jw, &format!("/evidence/{photo_id}"))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     let trail = app

@@ -54,18 +54,23 @@ async fn the_whole_cycle_through_the_api(app: TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["version"], 1);
 
-    // An invalid save is refused with every message and changes nothing.
+    // A save with values that are not numbers is refused with every message and changes nothing.
     let bad = put(
         &app,
         &jw,
         &format!("{REPORT}/values"),
-        values(&[("1.3", "9"), ("4.2", "5"), ("4.2.1", "4"), ("4.2.2", "2")]),
+        values(&[("1.3", "9"), ("4.2", "五"), ("4.2.1", "4"), ("4.2.2", "-2")]),
     )
     .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     let errors = bad.json()["errors"].clone();
-    assert_eq!(errors[0]["indicator"], "4.2");
-    assert_eq!(errors[0]["rule"], "sum");
+    let named: Vec<&str> = errors
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["indicator"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, ["4.2", "4.2.2"], "every bad cell in one round");
     assert!(errors[0]["message"]
         .as_str()
         .unwrap()
@@ -540,10 +545,28 @@ async fn quarter_increment_and_decrease_warning() {
             .status,
         StatusCode::OK
     );
-    let inc = app
+    // Q1 is still a draft: by default the quarter's increment does not subtract it.
+    let submitted_only = app
         .get_as(&leader, "/api/v1/summary/2018Q2?basis=quarter")
         .await
         .json();
+    assert_eq!(submitted_only["scope"], "submitted");
+    let row = submitted_only["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "1.3")
+        .unwrap()
+        .clone();
+    assert_eq!(row["total"], "2");
+    let inc = app
+        .get_as(
+            &leader,
+            "/api/v1/summary/2018Q2?basis=quarter&include_drafts=true",
+        )
+        .await
+        .json();
+    assert_eq!(inc["scope"], "with_drafts");
     let row = inc["rows"]
         .as_array()
         .unwrap()

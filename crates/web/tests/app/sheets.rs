@@ -121,8 +121,12 @@ async fn with_reports(app: &TestApp) -> (Client, Client, Client) {
 async fn district_and_unit_forms_download_with_their_values() {
     let app = spawn_app().await;
     let (jw, _wjw, fgw) = with_reports(&app).await;
-    let (status, headers, bytes) =
-        get_bytes(&app, &fgw, "/api/v1/forms/2018Q2.xlsx?units=true").await;
+    let (status, headers, bytes) = get_bytes(
+        &app,
+        &fgw,
+        "/api/v1/forms/2018Q2.xlsx?units=true&include_drafts=true",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers[header::CONTENT_TYPE]
         .to_str()
@@ -316,7 +320,9 @@ async fn bad_files_get_clear_errors_and_change_nothing() {
         .unwrap()
         .to_string();
     assert!(
-        message.starts_with("区教委!C") && message.contains("应等于") && message.contains("报送前须改正"),
+        message.starts_with("区教委!C")
+            && message.contains("应等于")
+            && message.contains("报送前须改正"),
         "{message}"
     );
     let draft = app
@@ -453,7 +459,7 @@ async fn libreoffice_opens_every_export() {
         (
             "district.xlsx",
             &fgw,
-            "/api/v1/forms/2018Q2.xlsx?units=true",
+            "/api/v1/forms/2018Q2.xlsx?units=true&include_drafts=true",
             "3.与扶贫协作地区学校结对数,所,3,区教委\n4.与扶贫协作地区医院结对数,所,2,区卫计委\n",
         ),
         (

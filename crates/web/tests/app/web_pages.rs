@@ -86,7 +86,11 @@ async fn reporter_sees_what_is_due_and_fills_the_form() {
     assert!(bad.body.contains("value=\"两批\""), "typed value kept");
     assert!(bad.body.contains("value=\"-2\""), "typed value kept");
     assert!(bad.body.contains("已选派两批教师"), "typed narrative kept");
-    assert!(bad.body.contains("四、2"), "first bad row named: {}", bad.body);
+    assert!(
+        bad.body.contains("四、2"),
+        "first bad row named: {}",
+        bad.body
+    );
     assert_eq!(
         bad.body.matches("<li class=\"error\">").count(),
         2,
