@@ -3,6 +3,7 @@
 //! results and [`AppError`]. The web pages, the JSON API and the command line all call these;
 //! none of them holds a rule or a query of its own.
 
+pub mod coordination;
 pub mod error;
 pub mod ledger;
 pub mod oversight;

@@ -1,5 +1,7 @@
-//! `/home`: what is due. A reporter sees its open reports with their deadlines first; the
-//! coordinator sees the reports waiting for review.
+//! `/home`: what is due, by role. A reporter sees its open reports with their deadlines first;
+//! the coordinator this quarter's progress, who has not reported (with the people to call), the
+//! reports waiting for review and the problems coming due. A leader lands on the dashboard, the
+//! finance office on the ledger's budget execution.
 
 use super::Nav;
 use crate::auth::Actor;
@@ -7,9 +9,11 @@ use crate::error::AppError;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
-use axum::response::Html;
+use axum::response::{Html, IntoResponse, Response};
+use bangfu_app::coordination::{self, DueProblem, QuarterProgress};
 use bangfu_domain::policy::Action;
 use bangfu_domain::report::ReportStatus;
+use bangfu_domain::user::Role;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -24,6 +28,9 @@ struct HomePage {
     can_view_district: bool,
     /// Audit findings on the unit's projects waiting for its answer: (project id, project, text).
     findings: Vec<(i64, String, String)>,
+    /// For the coordinator: this quarter's reporting and the problems due within a week.
+    quarter: Option<QuarterProgress>,
+    problems_due: Vec<DueProblem>,
 }
 
 struct DueRow {
@@ -37,7 +44,13 @@ struct DueRow {
     late: bool,
 }
 
-pub async fn show(State(state): State<AppState>, actor: Actor) -> Result<Html<String>, AppError> {
+pub async fn show(State(state): State<AppState>, actor: Actor) -> Result<Response, AppError> {
+    // A leader wants the one page of charts; the finance office the budget execution.
+    match actor.user.role {
+        Role::Viewer => return Ok(super::see_other("/dashboard")),
+        Role::Finance => return Ok(super::see_other("/ledger")),
+        _ => {}
+    }
     let today = state.clock.today();
     let states = state.store.report_states(None).await?;
     let periods = state.plan.periods();
@@ -137,6 +150,16 @@ pub async fn show(State(state): State<AppState>, actor: Actor) -> Result<Html<St
         can_review,
         can_view_district: actor.may(Action::ViewDistrict),
         findings,
+        quarter: if can_review {
+            Some(coordination::quarter_progress(&state).await?)
+        } else {
+            None
+        },
+        problems_due: if can_review {
+            coordination::problems_due(&state, 7).await?
+        } else {
+            Vec::new()
+        },
     };
-    Ok(Html(page.render()?))
+    Ok(Html(page.render()?).into_response())
 }

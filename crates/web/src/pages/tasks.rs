@@ -373,9 +373,11 @@ pub async fn show(
             .enumerate()
             .map(|(i, t)| (i, format!("{}（{}）", t.description, t.unit)))
             .collect(),
+        // Newest first: the current quarter is the one chosen unless the user picks another.
         period_options: plan
             .periods()
             .iter()
+            .rev()
             .filter(|p| p.starts_on <= today)
             .map(|p| (p.code.to_string(), p.label()))
             .collect(),

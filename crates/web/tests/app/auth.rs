@@ -33,7 +33,7 @@ async fn sessions_last_twelve_hours_from_their_own_start(mut app: TestApp) {
         StatusCode::OK,
         "an account three days old must be able to use its new session"
     );
-    let page = app.get_as(&viewer, "/home").await;
+    let page = app.get_as(&viewer, "/account/password").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     for hour in 1..=12 {
         app.state.clock.advance(Duration::hours(1));
@@ -49,7 +49,7 @@ async fn sessions_last_twelve_hours_from_their_own_start(mut app: TestApp) {
         StatusCode::UNAUTHORIZED,
         "a session 13 hours old is refused"
     );
-    let page = app.get_as(&viewer, "/home").await;
+    let page = app.get_as(&viewer, "/account/password").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert!(page.location().starts_with("/login"));
     // A fresh login works at once.

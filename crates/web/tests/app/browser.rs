@@ -173,7 +173,19 @@ mod cycle {
             .send_keys(PASSWORD)
             .await
             .unwrap();
-        click_to(c, "login-button", "/home").await;
+        // Each role lands on its own first page (/home, /dashboard, /ledger).
+        el(c, Locator::Id("login-button"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        for _ in 0..200 {
+            if !c.current_url().await.unwrap().path().starts_with("/login") {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{login} did not get past the login page");
     }
 
     async fn logout(c: &Client) {

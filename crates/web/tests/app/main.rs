@@ -8,6 +8,7 @@ mod browser;
 mod evidence;
 mod guard;
 mod helpers;
+mod home;
 mod hostile;
 mod hostile_sheets;
 mod ledger;

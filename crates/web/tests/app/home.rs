@@ -1,0 +1,78 @@
+//! Each role's first page: the coordinator's quarter (who has not reported and whom to call, the
+//! problems coming due), the leader's dashboard, the finance office's ledger.
+
+use crate::helpers::spawn_app;
+use crate::reporting::{values, JW_COMPLETE};
+use axum::http::{Method, StatusCode};
+use bangfu_domain::user::Role;
+use serde_json::json;
+
+#[tokio::test]
+async fn each_role_lands_where_its_work_is() {
+    let app = spawn_app().await;
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    app.add_user("wjw-clerk", Role::Reporter, Some("wjw")).await;
+    let fgw = app.user("coordinator", Role::Coordinator, None).await;
+    let leader = app.user("leader", Role::Viewer, None).await;
+    let finance = app.user("czj-cw", Role::Finance, None).await;
+
+    let to = |r: &crate::helpers::TestResponse| (r.status, r.location().to_string());
+    assert_eq!(
+        to(&app.get_as(&leader, "/home").await),
+        (StatusCode::SEE_OTHER, "/dashboard".to_string())
+    );
+    assert_eq!(
+        to(&app.get_as(&finance, "/home").await),
+        (StatusCode::SEE_OTHER, "/ledger".to_string())
+    );
+
+    // 区教委 submits 2018Q1; 区卫计委 has not: the coordinator sees whom to call.
+    let report = "/api/v1/reports/2018Q1/jw";
+    let saved = app
+        .json(
+            Method::PUT,
+            &format!("{report}/values"),
+            Some(&jw),
+            values(JW_COMPLETE),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let sent = app
+        .json(
+            Method::POST,
+            &format!("{report}/submit"),
+            Some(&jw),
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    let problem = app
+        .form(
+            "/problems",
+            Some(&fgw),
+            &[
+                ("description", "交通不便影响支教"),
+                ("unit", "jw"),
+                ("source", "督查"),
+                ("due", "2018/3/12"),
+            ],
+        )
+        .await;
+    assert_eq!(problem.status, StatusCode::SEE_OTHER, "{}", problem.body);
+
+    let home = app.get_as(&fgw, "/home").await;
+    assert_eq!(home.status, StatusCode::OK);
+    let body = &home.body;
+    assert!(body.contains("本季度报送：2018年第一季度"), "{body}");
+    assert!(body.contains("已报送 <strong id=\"reported-count\">1</strong> 个"));
+    let waiting = body.split("id=\"not-reported\"").nth(1).unwrap();
+    let waiting = waiting.split("</table>").next().unwrap();
+    assert!(waiting.contains("区卫计委") && waiting.contains("未填报"));
+    assert!(waiting.contains("wjw-clerk的姓名") && waiting.contains("tel:010-69200000"));
+    assert!(
+        !waiting.contains("区教委"),
+        "a unit that reported is not chased"
+    );
+    let due = body.split("id=\"problems-due\"").nth(1).unwrap();
+    assert!(due.contains("交通不便影响支教") && due.contains("2018年3月12日"));
+}
