@@ -100,6 +100,24 @@ impl ProblemDraft {
     }
 }
 
+/// A change of a problem's standing as typed: every mistake as (field, message).
+pub fn check_update(
+    status: ProblemStatus,
+    resolution: &str,
+    owner: Option<&str>,
+) -> Vec<(&'static str, String)> {
+    let mut errors = Vec::new();
+    if let Err(e) = check_text("处理情况", resolution, 2000) {
+        errors.push(("resolution", e));
+    } else if status == ProblemStatus::Resolved && resolution.trim().is_empty() {
+        errors.push(("resolution", "标记为已解决时请填写处理情况".to_string()));
+    }
+    if let Some(Err(e)) = owner.map(|o| check_text("责任人", o, 50)) {
+        errors.push(("owner", e));
+    }
+    errors
+}
+
 /// The sentences of a narrative, each a candidate problem (split at 。；; and line breaks).
 pub fn sentences(text: &str) -> Vec<String> {
     text.split(['。', '；', ';', '\n', '！', '？'])

@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod ledger_import;
 pub mod pairings;
 pub mod plan;
+pub mod problem;
 pub mod problems;
 pub mod projects;
 pub mod reconciliation;

@@ -3,14 +3,13 @@
 use super::{flash, see_other, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
-use crate::extract::{FormBody, PathParams, QueryParams};
+use crate::extract::{FormBody, QueryParams};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, Response};
 use bangfu_domain::policy::Action;
 use bangfu_domain::problem::{is_overdue, ProblemDraft, ProblemStatus};
-use bangfu_store::ProblemUpdate;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
@@ -167,56 +166,6 @@ pub async fn raise(
         .raise_problem(draft, state.clock.today(), actor.login())
         .await?;
     Ok(see_other("/problems?msg=problem_raised"))
-}
-
-#[derive(Deserialize)]
-pub struct UpdateForm {
-    status: String,
-    #[serde(default)]
-    resolution: String,
-    owner: Option<String>,
-    due: Option<String>,
-}
-
-pub async fn update(
-    State(state): State<AppState>,
-    actor: Actor,
-    PathParams(id): PathParams<i64>,
-    FormBody(f): FormBody<UpdateForm>,
-) -> Result<Response, AppError> {
-    let problem = state.store.problem(id).await?.ok_or(AppError::NotFound)?;
-    actor.require(Action::WorkOnProblem {
-        unit: &problem.unit,
-    })?;
-    let status = ProblemStatus::parse(&f.status)
-        .ok_or_else(|| AppError::BadRequest(format!("状态“{}”无效", f.status)))?;
-    bangfu_domain::report::check_text("处理情况", &f.resolution, 2000)
-        .map_err(AppError::BadRequest)?;
-    if status == ProblemStatus::Resolved && f.resolution.trim().is_empty() {
-        return Err(AppError::BadRequest("标记为已解决时请填写处理情况".into()));
-    }
-    // Only the coordinator reassigns the owner and the due date.
-    let owner_and_due = if actor.may(Action::RaiseProblem) {
-        match (f.owner, f.due) {
-            (Some(o), Some(d)) => Some((o.trim().to_string(), due_date(&d)?)),
-            _ => None,
-        }
-    } else {
-        None
-    };
-    state
-        .store
-        .update_problem(
-            id,
-            ProblemUpdate {
-                status,
-                resolution: f.resolution.trim().to_string(),
-                owner_and_due,
-            },
-            actor.login(),
-        )
-        .await?;
-    Ok(see_other("/problems?msg=problem_updated"))
 }
 
 /// `/problems.xlsx`: the problems the caller may see.

@@ -77,7 +77,7 @@ fn supervision() -> Router<AppState> {
     Router::new()
         .route("/tasks", get(tasks::list))
         .route("/problems", get(problems::list).post(problems::raise))
-        .route("/problems/{id}", post(problems::update))
+        .route("/problems/{id}", get(problem::show).post(problem::update))
         .route("/problems.xlsx", get(problems::export))
         .route("/tasks/{code}", get(tasks::show))
         .route("/tasks/{code}/progress", post(tasks::record))

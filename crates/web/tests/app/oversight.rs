@@ -201,7 +201,53 @@ async fn problems_go_from_a_report_sentence_to_resolution() {
             &[("status", "resolved"), ("resolution", "")],
         )
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "resolution needed");
+    // Refused on the problem's own page, the error beside the field, the choice kept.
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "resolution needed"
+    );
+    assert!(r
+        .body
+        .contains("id=\"resolution-error\">标记为已解决时请填写处理情况"));
+    assert!(r.body.contains("<option value=\"resolved\" selected>"));
+    assert!(r.body.contains("退出"), "the signed-in header");
+    // The coordinator reassigns with a date as people write it; a wrong one is named.
+    let r = app
+        .form(
+            &format!("/problems/{id}"),
+            Some(&fgw),
+            &[
+                ("status", "in_progress"),
+                ("resolution", "已催办"),
+                ("owner", "王五"),
+                ("due", "年底"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"due-error\">办结期限“年底”无效"));
+    assert!(r.body.contains("value=\"王五\"") && r.body.contains("已催办"));
+    let r = app
+        .form(
+            &format!("/problems/{id}"),
+            Some(&fgw),
+            &[
+                ("status", "in_progress"),
+                ("resolution", "已催办"),
+                ("owner", "李四"),
+                ("due", "2018年7月1日"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get_as(&czj, r.location()).await;
+    assert!(page.body.contains("问题已更新"));
+    assert!(page.body.contains("id=\"problem-history\""));
+    assert!(
+        page.body.contains("处理中；已催办"),
+        "the history shows the change"
+    );
     let r = app
         .form(
             &format!("/problems/{id}"),

@@ -18,10 +18,10 @@ async fn form_login(app: &TestApp, login: &str) -> Client {
     let set_cookie = r.headers[header::SET_COOKIE].to_str().unwrap();
     assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"));
     let cookie = set_cookie.split(';').next().unwrap().to_string();
-    // The CSRF token is in every page's forms.
+    // The CSRF token is in every page's forms (the password page is every role's).
     let home = app
         .send(
-            Request::get("/home")
+            Request::get("/account/password")
                 .header(header::COOKIE, &cookie)
                 .body(Body::empty())
                 .unwrap(),

@@ -284,6 +284,13 @@ pub(super) fn cases(ids: &Ids) -> Vec<Case> {
             Review,
         ),
         case(
+            M::GET,
+            "/problems/{id}",
+            &format!("/problems/{problem_id}"),
+            Payload::None,
+            ViewA,
+        ),
+        case(
             M::POST,
             "/problems/{id}",
             &format!("/problems/{problem_id}"),
