@@ -10,11 +10,13 @@ use crate::oversight;
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
-use axum::response::{Html, Response};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::plan::Task;
 use bangfu_domain::policy::Action;
 use bangfu_domain::supervision::{behind, evaluate, TargetProgress, TargetStatus};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 #[derive(Deserialize, Default)]
 pub struct TaskQuery {
@@ -301,6 +303,10 @@ struct TaskPage {
     target_options: Vec<(usize, String)>,
     period_options: Vec<(String, String)>,
     area_options: Vec<(String, String)>,
+    /// The progress form as typed, when it was refused.
+    typed: ProgressForm,
+    /// Per field of the progress form, the error to show beside it.
+    errors: BTreeMap<&'static str, String>,
 }
 
 pub async fn show(
@@ -309,23 +315,47 @@ pub async fn show(
     PathParams(code): PathParams<String>,
     QueryParams(q): QueryParams<YearOnly>,
 ) -> Result<Html<String>, AppError> {
-    let plan = &state.plan;
-    let task = plan
+    let task = find_task(&state, &code)?;
+    let year = oversight::parse_year(&state, q.year.as_deref())?;
+    let page = task_page(
+        &state,
+        &actor,
+        task,
+        year,
+        ProgressForm::default(),
+        BTreeMap::new(),
+    );
+    Ok(Html(page.await?.render()?))
+}
+
+fn find_task<'a>(state: &'a AppState, code: &str) -> Result<&'a Task, AppError> {
+    state
+        .plan
         .tasks
         .iter()
         .find(|t| t.code == code)
-        .ok_or(AppError::NotFound)?;
-    let year = oversight::parse_year(&state, q.year.as_deref())?;
+        .ok_or(AppError::NotFound)
+}
+
+async fn task_page(
+    state: &AppState,
+    actor: &Actor,
+    task: &Task,
+    year: i32,
+    typed: ProgressForm,
+    errors: BTreeMap<&'static str, String>,
+) -> Result<TaskPage, AppError> {
+    let plan = &state.plan;
     let with_status = actor.may(Action::ViewDistrict);
     // Everyone on the task's page sees each target's total; the rows behind it follow the policy.
-    let (_, totals) = oversight::year_totals(&state, year).await?;
+    let (_, totals) = oversight::year_totals(state, year).await?;
     let entries = state.store.task_progress().await?;
     let updates: Vec<_> = entries.iter().map(|e| e.update.clone()).collect();
     let progress = evaluate(plan, year, state.clock.today(), &totals, &updates);
-    let (lead, coop) = party_units(&state, task);
+    let (lead, coop) = party_units(state, task);
     let all_units: Vec<&str> = lead.iter().chain(&coop).copied().collect();
     let today = state.clock.today();
-    let page = TaskPage {
+    Ok(TaskPage {
         evidence: state
             .store
             .task_evidence(&task.code)
@@ -333,7 +363,7 @@ pub async fn show(
             .into_iter()
             .filter(|e| actor.may(Action::ViewTaskProgress { unit: &e.unit_code }))
             .collect(),
-        nav: Nav::for_actor(Some(&actor)),
+        nav: Nav::for_actor(Some(actor)),
         csrf: actor.csrf_token().to_string(),
         year,
         section: plan.section_label(&task.section),
@@ -387,11 +417,12 @@ pub async fn show(
             .map(|a| (a.clone(), plan.party_name(a).to_string()))
             .collect(),
         task: task.clone(),
-    };
-    Ok(Html(page.render()?))
+        typed,
+        errors,
+    })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct ProgressForm {
     target: String,
     period: String,
@@ -402,6 +433,8 @@ pub struct ProgressForm {
     note: String,
 }
 
+/// `POST /tasks/{code}/progress`. Refused entries show the task page again with each error
+/// beside its field and everything typed kept.
 pub async fn record(
     State(state): State<AppState>,
     actor: Actor,
@@ -409,41 +442,47 @@ pub async fn record(
     FormBody(f): FormBody<ProgressForm>,
 ) -> Result<Response, AppError> {
     let plan = &state.plan;
-    let task = plan
-        .tasks
-        .iter()
-        .find(|t| t.code == code)
-        .ok_or(AppError::NotFound)?;
+    let task = find_task(&state, &code)?;
     let (lead, coop) = party_units(&state, task);
     let all_units: Vec<&str> = lead.iter().chain(&coop).copied().collect();
     actor.require(Action::RecordTaskProgress { units: &all_units })?;
     let unit = actor.user.unit_code.clone().unwrap_or_default();
-    let index: usize = f
+    let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
+    let index = f
         .target
-        .parse()
+        .parse::<usize>()
         .ok()
-        .filter(|i| *i < task.targets.len())
-        .ok_or_else(|| AppError::BadRequest("请选择目标".into()))?;
-    let target = &task.targets[index];
-    let period = crate::reporting::find_period(&state, &f.period)?;
-    let area = Some(f.area.trim().to_string()).filter(|a| !a.is_empty());
-    if let Some(a) = &area {
-        if !task.areas.contains(a) {
-            return Err(AppError::BadRequest(format!(
-                "受援地“{a}”不是本任务的受援地"
-            )));
-        }
-    } else if target.per_area {
-        return Err(AppError::BadRequest(
-            "该目标按受援地分别计算，请选择受援地".into(),
-        ));
+        .filter(|i| *i < task.targets.len());
+    if index.is_none() {
+        errors.insert("target", "请选择目标".into());
     }
-    let quantity = bangfu_domain::Quantity::parse_non_negative(
-        &f.quantity,
-        plan.precision(&target.unit).max(2),
-    )
-    .map_err(|e| AppError::BadRequest(format!("数量：{e}")))?;
-    bangfu_domain::report::check_text("进展说明", &f.note, 2000).map_err(AppError::BadRequest)?;
+    let period = crate::reporting::find_period(&state, &f.period)
+        .map_err(|e| errors.insert("period", AppError::from(e).public_message()))
+        .ok();
+    let area = Some(f.area.trim().to_string()).filter(|a| !a.is_empty());
+    match (&area, index.map(|i| &task.targets[i])) {
+        (Some(a), _) if !task.areas.contains(a) => {
+            errors.insert("area", format!("受援地“{a}”不是本任务的受援地"));
+        }
+        (None, Some(target)) if target.per_area => {
+            errors.insert("area", "该目标按受援地分别计算，请选择受援地".into());
+        }
+        _ => {}
+    }
+    let precision = index.map_or(2, |i| plan.precision(&task.targets[i].unit).max(2));
+    let quantity = bangfu_domain::Quantity::parse_non_negative(&f.quantity, precision)
+        .map_err(|e| errors.insert("quantity", format!("数量：{e}")))
+        .ok();
+    if let Err(e) = bangfu_domain::report::check_text("进展说明", &f.note, 2000) {
+        errors.insert("note", e);
+    }
+    let (Some(index), Some(period), Some(quantity), true) =
+        (index, period, quantity, errors.is_empty())
+    else {
+        let year = oversight::parse_year(&state, None)?;
+        let page = task_page(&state, &actor, task, year, f, errors).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+    };
     state
         .store
         .record_progress(

@@ -377,11 +377,24 @@ async fn lead_units_record_progress_that_measures_their_targets() {
         .form(
             "/tasks/1.2-6/progress",
             Some(&jw),
-            &[("target", "0"), ("period", "2018Q1"), ("quantity", "两批")],
+            &[
+                ("target", "0"),
+                ("period", "2018Q1"),
+                ("quantity", "两批"),
+                ("note", "第三批已出发"),
+            ],
         )
         .await;
-    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    assert!(bad.body.contains("数量"));
+    // The task page again: the error beside 数量, everything typed kept, signed in.
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("id=\"quantity-error\">数量："),
+        "{}",
+        bad.body
+    );
+    assert!(bad.body.contains("value=\"两批\"") && bad.body.contains("第三批已出发"));
+    assert!(bad.body.contains("<option value=\"2018Q1\" selected>"));
+    assert!(bad.body.contains("退出"));
     // 区卫计委 is neither lead nor cooperating on 1.2-6.
     let wjw = app.login("wjw-clerk").await;
     let r = app
@@ -413,8 +426,10 @@ async fn lead_units_record_progress_that_measures_their_targets() {
             &[("target", "0"), ("period", "2018Q1"), ("quantity", "1")],
         )
         .await;
-    assert_eq!(per_area.status, StatusCode::BAD_REQUEST);
-    assert!(per_area.body.contains("请选择受援地"));
+    assert_eq!(per_area.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(per_area
+        .body
+        .contains("id=\"area-error\">该目标按受援地分别计算，请选择受援地"));
 }
 
 #[tokio::test]
