@@ -187,9 +187,54 @@ pub fn score(w: &Weights, f: &Facts) -> Score {
     }
 }
 
+/// The coordinator's own score of a unit as typed: a number from 0 to `max` with two decimals at
+/// most, and the reason (评语) that must go with it. Every mistake, in Chinese.
+pub fn parse_coordinator_score(
+    score: &str,
+    comment: &str,
+    max: Decimal,
+) -> Result<crate::Quantity, Vec<String>> {
+    let mut errors = Vec::new();
+    let parsed = crate::Quantity::parse_non_negative(score, 2)
+        .map_err(|e| errors.push(format!("评分：{e}")))
+        .ok()
+        .filter(|q| {
+            let fits = q.decimal() <= max;
+            if !fits {
+                errors.push(format!("评分应在 0 到 {} 之间", max.normalize()));
+            }
+            fits
+        });
+    if let Err(e) = crate::report::check_text("评语", comment, 500) {
+        errors.push(e);
+    } else if comment.trim().is_empty() {
+        errors.push("评分时请写明理由（评语）".into());
+    }
+    match parsed {
+        Some(q) if errors.is_empty() => Ok(q),
+        _ => Err(errors),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_coordinators_score_is_bounded_and_explained() {
+        let max = Decimal::from(10);
+        assert_eq!(
+            parse_coordinator_score("8.5", "工作积极", max)
+                .unwrap()
+                .to_string(),
+            "8.5"
+        );
+        assert_eq!(
+            parse_coordinator_score("12", "", max).unwrap_err(),
+            vec!["评分应在 0 到 10 之间", "评分时请写明理由（评语）"]
+        );
+        assert!(parse_coordinator_score("八", "好", max).unwrap_err()[0].starts_with("评分："));
+    }
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()

@@ -10,9 +10,10 @@ use crate::oversight::{self, UnitAssessment};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
-use axum::response::{Html, Response};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use bangfu_domain::assessment::parse_coordinator_score;
 use bangfu_domain::policy::Action;
-use bangfu_domain::Quantity;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -30,6 +31,8 @@ struct AssessmentPage {
     rows: Vec<UnitAssessment>,
     can_score: bool,
     coordinator_max: String,
+    /// A refused score as typed: (unit, score, comment, what is wrong), shown in that unit's row.
+    refused: Option<(String, String, String, String)>,
 }
 
 async fn visible(
@@ -50,17 +53,26 @@ pub async fn show(
     QueryParams(q): QueryParams<YearQuery>,
 ) -> Result<Html<String>, AppError> {
     let year = oversight::parse_year(&state, q.year.as_deref())?;
-    let rows = visible(&state, &actor, year).await?;
-    let page = AssessmentPage {
-        nav: Nav::for_actor(Some(&actor)),
+    Ok(Html(page(&state, &actor, year, None).await?.render()?))
+}
+
+async fn page(
+    state: &AppState,
+    actor: &Actor,
+    year: i32,
+    refused: Option<(String, String, String, String)>,
+) -> Result<AssessmentPage, AppError> {
+    let rows = visible(state, actor, year).await?;
+    Ok(AssessmentPage {
+        nav: Nav::for_actor(Some(actor)),
         csrf: actor.csrf_token().to_string(),
         year,
-        years: oversight::years(&state),
+        years: oversight::years(state),
         rows,
         can_score: actor.may(Action::ReviewReport),
         coordinator_max: state.plan.assessment.coordinator.normalize().to_string(),
-    };
-    Ok(Html(page.render()?))
+        refused,
+    })
 }
 
 pub async fn export(
@@ -123,18 +135,15 @@ pub async fn set_score(
         return Err(AppError::NotFound);
     }
     let max = state.plan.assessment.coordinator;
-    let score = Quantity::parse_non_negative(&f.score, 2)
-        .map_err(|e| AppError::BadRequest(format!("评分：{e}")))?;
-    if score.decimal() > max {
-        return Err(AppError::BadRequest(format!(
-            "评分应在 0 到 {} 之间",
-            max.normalize()
-        )));
-    }
-    bangfu_domain::report::check_text("评语", &f.comment, 500).map_err(AppError::BadRequest)?;
-    if f.comment.trim().is_empty() {
-        return Err(AppError::BadRequest("评分时请写明理由（评语）".into()));
-    }
+    let score = match parse_coordinator_score(&f.score, &f.comment, max) {
+        Ok(score) => score,
+        // The page again, the reason in that unit's row, what was typed kept.
+        Err(errors) => {
+            let refused = (unit, f.score, f.comment, errors.join("；"));
+            let page = page(&state, &actor, year, Some(refused)).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
+        }
+    };
     state
         .store
         .set_coordinator_score(year, &unit, score, f.comment.trim(), actor.login())

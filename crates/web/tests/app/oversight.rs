@@ -325,11 +325,15 @@ async fn each_unit_sees_its_score_with_the_reasons() {
         .form(
             "/assessment/czj",
             Some(&fgw),
-            &[("year", "2018"), ("score", "11")],
+            &[("year", "2018"), ("score", "12"), ("comment", "表现突出")],
         )
         .await;
-    assert_eq!(too_high.status, StatusCode::BAD_REQUEST);
-    assert!(too_high.body.contains("评分应在 0 到 10 之间"));
+    // The page again, the reason in 区财政局's row, what was typed kept.
+    assert_eq!(too_high.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_high
+        .body
+        .contains("id=\"score-error-czj\">评分应在 0 到 10 之间"));
+    assert!(too_high.body.contains("value=\"12\"") && too_high.body.contains("value=\"表现突出\""));
     let page = app.get_as(&fgw, "/assessment?year=2018").await;
     assert!(page.body.contains("<td class=\"num total\">12.25</td>"));
     assert!(page.body.contains("评语：工作积极"));
