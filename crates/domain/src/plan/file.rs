@@ -39,6 +39,16 @@ pub(super) struct PlanFile {
     #[serde(default)]
     pub categories: Vec<Spanned<CategoryFile>>,
     pub ledger: Option<LedgerFile>,
+    pub dashboard: Option<DashboardFile>,
+}
+
+/// `[dashboard]`: the rows shown as key figures and the row drawn by year.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DashboardFile {
+    #[serde(default)]
+    pub key_rows: Vec<Text>,
+    pub funds_row: Option<Text>,
 }
 
 /// The funds ledger: the sources of money and the form rows the ledger fills.

@@ -35,6 +35,46 @@ pub struct Plan {
     pub categories: Vec<Category>,
     /// The funds ledger's sources and the form rows it fills.
     pub ledger: crate::ledger::LedgerConfig,
+    /// What the leaders' dashboard shows first (plan data, not Rust).
+    pub dashboard: DashboardConfig,
+}
+
+/// The rows the dashboard shows as key figures and the row its funds chart draws by year. A plan
+/// without a `[dashboard]` table gets the first rows of each section that take a value.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+pub struct DashboardConfig {
+    pub key_rows: Vec<String>,
+    pub funds_row: Option<String>,
+}
+
+impl Plan {
+    /// The dashboard's key rows: as the plan file names them, or the first value-taking row of
+    /// each section when it names none.
+    pub fn dashboard_key_rows(&self) -> Vec<&Indicator> {
+        if !self.dashboard.key_rows.is_empty() {
+            return self
+                .dashboard
+                .key_rows
+                .iter()
+                .filter_map(|c| self.indicator(c))
+                .collect();
+        }
+        let mut seen = std::collections::HashSet::new();
+        self.indicators
+            .iter()
+            .filter(|i| i.takes_value())
+            .filter(|i| seen.insert(self.section_of_row(i)))
+            .collect()
+    }
+
+    /// The top-level row (一、二、…) a row belongs to.
+    fn section_of_row<'a>(&'a self, row: &'a Indicator) -> &'a str {
+        std::iter::successors(Some(row), |i| {
+            i.parent.as_deref().and_then(|p| self.indicator(p))
+        })
+        .last()
+        .map_or(row.code.as_str(), |top| top.code.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -191,6 +191,22 @@ fn rule_naming_a_missing_row_is_an_error() {
 }
 
 #[test]
+fn dashboard_rows_must_be_rows_that_take_a_value() {
+    let errors = errors_after_edit("funds_row = \"1.1\"", "funds_row = \"1\"");
+    assert!(
+        errors
+            .to_string()
+            .contains("驾驶舱的资金行“1”不是表中可填数的指标"),
+        "{errors}"
+    );
+    let errors = errors_after_edit("key_rows = [\"1.1\",", "key_rows = [\"9.9\",");
+    assert!(errors.to_string().contains("主要指标“9.9”"), "{errors}");
+    let plan = built_in();
+    assert_eq!(plan.dashboard.funds_row.as_deref(), Some("1.1"));
+    assert_eq!(plan.dashboard_key_rows().len(), 9);
+}
+
+#[test]
 fn rule_between_different_units_is_an_error() {
     let errors = errors_after_edit("left = \"1.2.1\"", "left = \"1.2.2\"");
     assert!(errors.to_string().contains("计量单位不同"), "{errors}");

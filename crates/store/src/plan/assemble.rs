@@ -38,6 +38,7 @@ pub(super) fn assemble(rows: PlanRows) -> Result<Plan> {
         schedule: schedule(&i)?,
         assessment: weights(i.assessment_weights.as_deref())?,
         ledger: ledger_config(i.ledger_config.as_deref())?,
+        dashboard: dashboard_config(i.dashboard_config.as_deref())?,
         info: info(i),
         measure_units: collect(rows.measures),
         donors: collect(rows.donors),
@@ -129,6 +130,14 @@ fn ledger_config(json: Option<&str>) -> Result<LedgerConfig> {
     match json {
         None | Some("") => Ok(Default::default()),
         Some(json) => serde_json::from_str(json).map_err(|_| corrupt("资金台账配置", json)),
+    }
+}
+
+/// A database loaded before the dashboard was plan data has none: the defaults.
+fn dashboard_config(json: Option<&str>) -> Result<bangfu_domain::plan::DashboardConfig> {
+    match json {
+        None | Some("") => Ok(Default::default()),
+        Some(json) => serde_json::from_str(json).map_err(|_| corrupt("驾驶舱配置", json)),
     }
 }
 

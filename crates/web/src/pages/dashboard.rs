@@ -22,11 +22,6 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// Rows shown as key figures: funds, projects, people lifted out of poverty, pairings, training.
-const KEY_ROWS: [&str; 9] = [
-    "1.1", "1.1.2", "1.2", "1.2.2", "1.3", "1.4", "2.3", "3.2", "5.1",
-];
-
 #[derive(Deserialize)]
 pub struct DashQuery {
     year: Option<String>,
@@ -123,43 +118,54 @@ pub async fn show(
     Ok(Html(page.render()?))
 }
 
-/// The key figures of the plan's [`KEY_ROWS`] in the year's totals.
+/// The key figures the plan file names (`[dashboard] key_rows`) in the year's totals.
 fn key_figures(plan: &Plan, totals: &BTreeMap<String, Quantity>) -> Vec<KeyFigure> {
-    KEY_ROWS
-        .iter()
-        .filter_map(|code| {
-            let row = plan.indicator(code)?;
+    plan.dashboard_key_rows()
+        .into_iter()
+        .map(|row| {
             let unit = row.unit.clone().unwrap_or_default();
             let precision = plan.precision(&unit);
-            Some(KeyFigure {
+            KeyFigure {
                 label: plan.row_ref(row),
                 value: totals
-                    .get(*code)
+                    .get(&row.code)
                     .map_or("—".to_string(), |v| v.format_fixed(precision)),
                 unit,
-            })
+            }
         })
         .collect()
 }
 
-/// Funds by year: the year-end (or latest) total of 一、1, the selected `year` darker.
+/// By year, the year-end (or latest) total of the plan's `[dashboard] funds_row`, the selected
+/// `year` darker; nothing when the plan names no such row.
 async fn funds_chart(state: &AppState, year: i32) -> Result<String, AppError> {
+    let plan = &state.plan;
+    let Some(row) = plan
+        .dashboard
+        .funds_row
+        .as_deref()
+        .and_then(|c| plan.indicator(c))
+    else {
+        return Ok(String::new());
+    };
+    let unit = row.unit.clone().unwrap_or_default();
+    let precision = plan.precision(&unit);
     let mut fund_bars = Vec::new();
     for y in oversight::years(state) {
         let (_, t) = oversight::year_totals(state, y).await?;
-        let value = t.get("1.1").copied().unwrap_or_default();
+        let value = t.get(&row.code).copied().unwrap_or_default();
         fund_bars.push(Bar {
             label: format!("{y}年"),
             value: value.decimal(),
-            text: format!("{} 万元", value.format_fixed(2)),
+            text: format!("{} {unit}", value.format_fixed(precision)),
             fill: if y == year { "#b3261e" } else { "#e0a39e" },
             mark: None,
         });
     }
     Ok(bars(
         "funds",
-        "东西部扶贫协作、对口支援财政援助资金（万元，各年累计）",
-        "各年度全区报送的财政援助资金累计数，当前选中年份以深色显示。",
+        &format!("{}（{unit}，各年累计，来自各单位报表）", row.name),
+        "各年度全区报表中该项的累计数（不是资金台账的数字），当前选中年份以深色显示。",
         &fund_bars,
     ))
 }

@@ -221,8 +221,12 @@ impl TestApp {
 }
 
 async fn app_on(db: TestDatabase) -> TestApp {
-    let plan = parse_plan("daxing", BUILT_IN).expect("built-in plan");
-    db.store.load_plan(&plan, BUILT_IN, "test").await.unwrap();
+    app_with_plan(db, BUILT_IN).await
+}
+
+async fn app_with_plan(db: TestDatabase, source: &str) -> TestApp {
+    let plan = parse_plan("plan", source).expect("the test's plan");
+    db.store.load_plan(&plan, source, "test").await.unwrap();
     let mut state = AppState::new(Arc::new(db.store.clone()), Arc::new(plan));
     state.clock = Clock::Fixed(before_first_deadline());
     TestApp { state, db }
@@ -231,6 +235,11 @@ async fn app_on(db: TestDatabase) -> TestApp {
 /// The application on a fresh SQLite database with the built-in plan, on 2018-03-10.
 pub async fn spawn_app() -> TestApp {
     app_on(TestDatabase::sqlite().await).await
+}
+
+/// The application with another district's plan file (given as text), on SQLite.
+pub async fn spawn_app_with_plan(source: &str) -> TestApp {
+    app_with_plan(TestDatabase::sqlite().await, source).await
 }
 
 /// The same on a fresh PostgreSQL database, when one is configured.

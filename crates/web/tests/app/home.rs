@@ -76,3 +76,45 @@ async fn each_role_lands_where_its_work_is() {
     let due = body.split("id=\"problems-due\"").nth(1).unwrap();
     assert!(due.contains("交通不便影响支教") && due.contains("2018年3月12日"));
 }
+
+/// Another district's plan: its own key figures and funds row, none of Daxing's.
+#[tokio::test]
+async fn the_dashboard_shows_what_the_plan_file_names() {
+    let daxing = include_str!("../../../../plans/daxing-2017-2020.toml");
+    let dashboard = "[dashboard]\nkey_rows = [\"1.1\", \"1.1.2\", \"1.2\", \"1.2.2\", \"1.3\", \"1.4\", \"2.3\", \"3.2\", \"5.1\"]\nfunds_row = \"1.1\"\n";
+    assert!(
+        daxing.contains(dashboard),
+        "the built-in plan names its dashboard"
+    );
+    let other = daxing
+        .replace(dashboard, "[dashboard]\nkey_rows = [\"3.2\", \"5.1\"]\n")
+        .replace("district = \"大兴区\"", "district = \"某某区\"");
+    let app = crate::helpers::spawn_app_with_plan(&other).await;
+    let leader = app.user("leader", Role::Viewer, None).await;
+    let page = app.get_as(&leader, "/dashboard?year=2018").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let figures = page.body.split("id=\"key-figures\"").nth(1).unwrap();
+    let figures = figures.split("</table>").next().unwrap();
+    assert_eq!(figures.matches("<tr><td>").count(), 2, "{figures}");
+    assert!(
+        figures.contains("三、2") && figures.contains("五、"),
+        "{figures}"
+    );
+    assert!(
+        !page.body.contains("id=\"funds\""),
+        "no funds row named, no funds chart"
+    );
+
+    // Without a [dashboard] table: the first row of each section that takes a value.
+    let bare = daxing.replace(dashboard, "");
+    let app = crate::helpers::spawn_app_with_plan(&bare).await;
+    let leader = app.user("leader", Role::Viewer, None).await;
+    let page = app.get_as(&leader, "/dashboard?year=2018").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let figures = page.body.split("id=\"key-figures\"").nth(1).unwrap();
+    let figures = figures.split("</table>").next().unwrap();
+    assert!(
+        figures.contains("一、1") && figures.contains("六、"),
+        "{figures}"
+    );
+}

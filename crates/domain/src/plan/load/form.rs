@@ -233,6 +233,33 @@ impl Checker<'_> {
     }
 
     /// Sources have unique codes; every row named exists and takes a value.
+    /// The dashboard's rows must be rows of the form that take a value.
+    pub(super) fn check_dashboard(
+        &mut self,
+        dashboard: Option<DashboardFile>,
+        indicators: &[Indicator],
+    ) -> DashboardConfig {
+        let Some(d) = dashboard else {
+            return Default::default();
+        };
+        let mut row = |r: Text, what: &str| -> String {
+            if !indicators
+                .iter()
+                .any(|i| &i.code == r.get_ref() && i.takes_value())
+            {
+                self.error(
+                    r.span(),
+                    format!("驾驶舱的{what}“{}”不是表中可填数的指标", r.get_ref()),
+                );
+            }
+            r.into_inner()
+        };
+        DashboardConfig {
+            key_rows: d.key_rows.into_iter().map(|r| row(r, "主要指标")).collect(),
+            funds_row: d.funds_row.map(|r| row(r, "资金行")),
+        }
+    }
+
     pub(super) fn check_ledger(
         &mut self,
         ledger: Option<LedgerFile>,

@@ -242,6 +242,7 @@ impl Checker<'_> {
         let categories = self.check_categories(file.categories, &indicators, &tasks);
         let ledger = self.check_ledger(file.ledger, &indicators);
         let assessment = self.check_assessment(file.assessment);
+        let dashboard = self.check_dashboard(file.dashboard, &indicators);
         Plan {
             info,
             schedule,
@@ -260,6 +261,7 @@ impl Checker<'_> {
             assessment,
             categories,
             ledger,
+            dashboard,
         }
     }
 
