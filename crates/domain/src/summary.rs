@@ -212,6 +212,18 @@ impl Completeness {
         }
     }
 
+    /// How much a cell asks for attention, for ordering units worst first: 缺报 most, then 退回,
+    /// 迟报, the open ones, and nothing for what was reported on time or approved.
+    pub fn concern(self) -> u32 {
+        match self {
+            Completeness::Missing => 4,
+            Completeness::Returned => 3,
+            Completeness::Late => 2,
+            Completeness::Pending | Completeness::Draft => 1,
+            Completeness::OnTime | Completeness::Approved => 0,
+        }
+    }
+
     /// Counted as reported (报送) in the rates.
     pub fn reported(self) -> bool {
         matches!(

@@ -223,10 +223,20 @@ async fn targets_chart(
     })
 }
 
-/// Each reporting unit's status per period of the year, every cell linking to its report.
+/// Each reporting unit's status per period of the year, every cell linking to its report; the
+/// units most behind first, so the leader sees who to ask without scrolling.
 async fn heat_chart(state: &AppState, actor: &Actor, year: i32) -> Result<String, AppError> {
-    let matrix = reporting::completeness(state, actor, Some(year)).await?;
-    let columns: Vec<String> = matrix.periods.iter().map(|p| p.code.to_string()).collect();
+    let mut matrix = reporting::completeness(state, actor, Some(year)).await?;
+    matrix.rows.sort_by_key(|r| {
+        std::cmp::Reverse(r.cells.iter().map(|(_, c, _)| c.concern()).sum::<u32>())
+    });
+    // "第一季度": the year is in the title, and the column stays as wide as its cells.
+    let prefix = format!("{year}年");
+    let columns: Vec<String> = matrix
+        .periods
+        .iter()
+        .map(|p| p.label().trim_start_matches(&prefix).to_string())
+        .collect();
     let heat_rows: Vec<(String, Vec<Cell>)> = matrix
         .rows
         .iter()
