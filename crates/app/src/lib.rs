@@ -83,7 +83,6 @@ pub struct Context {
     pub store: Arc<dyn Store>,
     pub plan: Arc<Plan>,
     pub clock: Clock,
-    pub pending_imports: sheets::PendingImports,
 }
 
 impl Context {
@@ -92,7 +91,6 @@ impl Context {
             store,
             plan,
             clock: Clock::System,
-            pending_imports: sheets::PendingImports::default(),
         }
     }
 }

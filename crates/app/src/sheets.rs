@@ -10,7 +10,7 @@ use bangfu_domain::plan::ValueBasis;
 use bangfu_domain::report::{check_report, CheckMode, Entry, Finding, Severity};
 use bangfu_domain::summary::ReportScope;
 use bangfu_domain::Quantity;
-use bangfu_store::{NewEvidence, SaveReport};
+use bangfu_store::{NewEvidence, PendingUpload, SaveReport};
 use bangfu_xlsx::{form_workbook, read_form, tasks_workbook, FormHeader, FormSheet, TaskProgress};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -343,66 +343,46 @@ pub async fn apply_import(
         .await?)
 }
 
-/// Uploaded files waiting for the user to confirm their preview (web pages only). Kept in memory
-/// for a short while: after a restart the user simply uploads again.
-#[derive(Clone, Default)]
-pub struct PendingImports(std::sync::Arc<std::sync::Mutex<BTreeMap<String, PendingImport>>>);
+/// How long an uploaded file waits for its preview to be confirmed.
+const PENDING_TTL_MINUTES: i64 = 30;
 
-pub struct PendingImport {
-    pub owner: String,
-    pub period: String,
-    pub unit: String,
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-    created: std::time::Instant,
+/// Keeps an upload waiting for its preview to be confirmed (in the database, so that any server
+/// may take the confirmation); returns the token the confirmation form carries.
+pub async fn keep_pending_import(
+    state: &Context,
+    owner: &str,
+    period: &str,
+    unit: &str,
+    file_name: &str,
+    content: Vec<u8>,
+) -> Result<String, AppError> {
+    let token = crate::random_hex(16);
+    let now = state.clock.now();
+    let upload = PendingUpload {
+        owner: owner.to_string(),
+        period: period.to_string(),
+        unit: unit.to_string(),
+        file_name: file_name.to_string(),
+        content,
+        created_at: now,
+    };
+    let expired_before = now - chrono::Duration::minutes(PENDING_TTL_MINUTES);
+    state
+        .store
+        .put_pending_import(&crate::sha256_hex(&token), &upload, expired_before)
+        .await?;
+    Ok(token)
 }
 
-const PENDING_TTL: std::time::Duration = std::time::Duration::from_secs(30 * 60);
-const PENDING_MAX: usize = 200;
-
-impl PendingImports {
-    /// Keeps an upload; returns the token the confirmation form carries.
-    pub fn put(
-        &self,
-        owner: &str,
-        period: &str,
-        unit: &str,
-        file_name: &str,
-        bytes: Vec<u8>,
-    ) -> String {
-        let token = crate::random_hex(16);
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, p| p.created.elapsed() < PENDING_TTL);
-        while map.len() >= PENDING_MAX {
-            let oldest = map
-                .iter()
-                .min_by_key(|(_, p)| p.created)
-                .map(|(k, _)| k.clone());
-            match oldest {
-                Some(k) => map.remove(&k),
-                None => break,
-            };
-        }
-        map.insert(
-            token.clone(),
-            PendingImport {
-                owner: owner.to_string(),
-                period: period.to_string(),
-                unit: unit.to_string(),
-                file_name: file_name.to_string(),
-                bytes,
-                created: std::time::Instant::now(),
-            },
-        );
-        token
-    }
-
-    /// Takes an upload back, only for the person who made it.
-    pub fn take(&self, token: &str, owner: &str) -> Option<PendingImport> {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(token) {
-            Some(p) if p.owner == owner && p.created.elapsed() < PENDING_TTL => map.remove(token),
-            _ => None,
-        }
-    }
+/// Takes an upload back, only for the person who made it and within its time; once.
+pub async fn take_pending_import(
+    state: &Context,
+    token: &str,
+    owner: &str,
+) -> Result<Option<PendingUpload>, AppError> {
+    let expired_before = state.clock.now() - chrono::Duration::minutes(PENDING_TTL_MINUTES);
+    Ok(state
+        .store
+        .take_pending_import(&crate::sha256_hex(&token), owner, expired_before)
+        .await?)
 }

@@ -15,6 +15,7 @@ mod db;
 mod error;
 mod ledger;
 mod maintenance;
+mod pending;
 mod plan;
 mod problems;
 mod progress;
@@ -34,6 +35,7 @@ pub use db::{Backend, SqlStore, DEFAULT_DATABASE_URL};
 pub use error::StoreError;
 pub use ledger::{LedgerActor, ProjectDocument};
 pub use maintenance::SqliteSettings;
+pub use pending::{PendingImportStore, PendingUpload};
 pub use plan::TargetTotal;
 pub use problems::{Problem, ProblemUpdate};
 pub use progress::{TaskEvidence, TaskProgressEntry};
@@ -289,6 +291,7 @@ pub trait Store:
     + ProgressStore
     + LedgerStore
     + AreaStatsStore
+    + PendingImportStore
 {
     fn backend(&self) -> Backend;
 }

@@ -40,7 +40,72 @@ on_both_backends!(
     problems_are_raised_updated_and_audited,
     area_stats_are_upserted_per_year_and_audited,
     area_stats_for_unknown_areas_are_refused_and_change_nothing,
+    pending_imports_are_taken_once_by_their_owner_in_time,
 );
+
+async fn pending_imports_are_taken_once_by_their_owner_in_time(store: &SqlStore) {
+    use bangfu_store::{PendingImportStore, PendingUpload};
+    let now = chrono::Utc::now();
+    let long_ago = now - chrono::Duration::hours(2);
+    let upload = |owner: &str, at| PendingUpload {
+        owner: owner.into(),
+        period: "2018Q2".into(),
+        unit: "jw".into(),
+        file_name: "表.xlsx".into(),
+        content: vec![0, 1, 2, 255],
+        created_at: at,
+    };
+    let cutoff = now - chrono::Duration::minutes(30);
+    store
+        .put_pending_import("a", &upload("jw-clerk", now), cutoff)
+        .await
+        .unwrap();
+    store
+        .put_pending_import("old", &upload("jw-clerk", long_ago), long_ago)
+        .await
+        .unwrap();
+    // Another person's try spends the token and gets nothing.
+    store
+        .put_pending_import("b", &upload("jw-clerk", now), cutoff)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .take_pending_import("b", "intruder", cutoff)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .take_pending_import("b", "jw-clerk", cutoff)
+            .await
+            .unwrap(),
+        None
+    );
+    // The owner takes it once, bytes intact; an expired upload is not given back.
+    let taken = store
+        .take_pending_import("a", "jw-clerk", cutoff)
+        .await
+        .unwrap()
+        .expect("the owner's upload");
+    assert_eq!(taken.content, vec![0, 1, 2, 255]);
+    assert_eq!(taken.file_name, "表.xlsx");
+    assert_eq!(
+        store
+            .take_pending_import("a", "jw-clerk", cutoff)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .take_pending_import("old", "jw-clerk", cutoff)
+            .await
+            .unwrap(),
+        None
+    );
+}
 
 async fn new_database_has_no_plan_and_migrations_are_idempotent(store: &SqlStore) {
     assert!(store.plan().await.unwrap().is_none());
@@ -58,6 +123,7 @@ async fn plan_reads_back_exactly_as_loaded(store: &SqlStore) {
     assert_eq!(loaded.units, plan.units);
     assert_eq!(loaded.tasks, plan.tasks);
     assert_eq!(loaded.indicators, plan.indicators);
+    assert_eq!(loaded.dashboard, plan.dashboard);
     assert_eq!(loaded, plan);
     let audit = store.audit_entries(10).await.unwrap();
     assert_eq!(audit.len(), 1);

@@ -57,9 +57,7 @@ pub async fn upload(
     let (name, bytes) = read_spreadsheet(&mut multipart, "进展情况表文件").await?;
     let preview = sheets::preview_import(&state, &period, &unit, &name, &bytes).await?;
     let token = if preview.ok() {
-        state
-            .pending_imports
-            .put(actor.login(), &period, &unit, &name, bytes)
+        sheets::keep_pending_import(&state, actor.login(), &period, &unit, &name, bytes).await?
     } else {
         String::new()
     };
@@ -93,20 +91,20 @@ pub async fn confirm(
     FormBody(form): FormBody<ConfirmForm>,
 ) -> Result<Response, AppError> {
     actor.require(Action::EditReport { unit: &unit })?;
-    let pending = state
-        .pending_imports
-        .take(&form.token, actor.login())
+    let pending = sheets::take_pending_import(&state, &form.token, actor.login())
+        .await?
         .filter(|p| p.period == period && p.unit == unit)
         .ok_or_else(|| AppError::BadRequest("导入预览已过期，请重新上传文件".into()))?;
     // Checked again: the report may have changed since the preview.
     let preview =
-        sheets::preview_import(&state, &period, &unit, &pending.file_name, &pending.bytes).await?;
+        sheets::preview_import(&state, &period, &unit, &pending.file_name, &pending.content)
+            .await?;
     sheets::apply_import(
         &state,
         &period,
         &unit,
         preview,
-        pending.bytes,
+        pending.content,
         actor.login(),
         &actor.address,
     )

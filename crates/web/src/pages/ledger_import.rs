@@ -7,6 +7,7 @@ use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams, QueryParams};
 use crate::ledger::{source_codes, Ledger};
+use crate::sheets;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, State};
@@ -131,9 +132,9 @@ pub async fn upload(
         Ok(sheet) => {
             let existing = state.store.projects().await?;
             p.lines = sheet.preview_lines(&state.plan, &existing);
-            p.token = state
-                .pending_imports
-                .put(actor.login(), PENDING_KIND, "", &name, bytes);
+            p.token =
+                sheets::keep_pending_import(&state, actor.login(), PENDING_KIND, "", &name, bytes)
+                    .await?;
             StatusCode::OK
         }
     };
@@ -147,12 +148,11 @@ pub async fn confirm(
     FormBody(f): FormBody<super::import::ConfirmForm>,
 ) -> Result<Response, AppError> {
     actor.require(Action::RecordLedger)?;
-    let pending = state
-        .pending_imports
-        .take(&f.token, actor.login())
+    let pending = sheets::take_pending_import(&state, &f.token, actor.login())
+        .await?
         .filter(|p| p.period == PENDING_KIND)
         .ok_or_else(|| AppError::BadRequest("预览已过期或已导入，请重新上传 Excel 文件".into()))?;
-    let sheet = match check(&state, &actor, &pending.bytes).await? {
+    let sheet = match check(&state, &actor, &pending.content).await? {
         Ok(sheet) => sheet,
         Err(errors) => {
             let mut p = page(&actor);

@@ -58,7 +58,19 @@ pub struct Client {
 
 impl TestApp {
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
-        let response = bangfu_web::router(self.state.clone())
+        self.send_to(&self.state, request).await
+    }
+
+    /// Another `bangfu serve` on the same database: the same store and clock, its own memory.
+    pub fn other_server(&self) -> AppState {
+        let mut state = AppState::new(self.state.store.clone(), self.state.plan.clone());
+        state.clock = self.state.clock.clone();
+        state
+    }
+
+    /// A request to the server whose state is `state` (this one's or [`Self::other_server`]).
+    pub async fn send_to(&self, state: &AppState, request: Request<Body>) -> TestResponse {
+        let response = bangfu_web::router(state.clone())
             .oneshot(request)
             .await
             .expect("router answers");
@@ -118,6 +130,17 @@ impl TestApp {
         client: Option<&Client>,
         fields: &[(&str, &str)],
     ) -> TestResponse {
+        self.form_to(&self.state, path, client, fields).await
+    }
+
+    /// [`Self::form`] sent to the server whose state is `state`.
+    pub async fn form_to(
+        &self,
+        state: &AppState,
+        path: &str,
+        client: Option<&Client>,
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         if let Some(c) = client {
             all.push(("csrf", &c.csrf));
@@ -130,7 +153,8 @@ impl TestApp {
         if let Some(c) = client {
             request = request.header(header::COOKIE, &c.cookie);
         }
-        self.send(request.body(Body::from(body)).unwrap()).await
+        self.send_to(state, request.body(Body::from(body)).unwrap())
+            .await
     }
 
     /// A file uploaded as multipart field `file` by `client` (CSRF token in the query string).

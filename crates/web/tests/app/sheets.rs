@@ -385,8 +385,11 @@ async fn the_report_page_previews_then_confirms_an_upload() {
         .and_then(|s| s.split('"').next())
         .unwrap()
         .to_string();
+    // The confirmation reaches another server on the same database: the upload waits there.
+    let other = app.other_server();
     let done = app
-        .form(
+        .form_to(
+            &other,
             "/reports/2018Q2/jw/import/confirm",
             Some(&jw),
             &[("token", &token)],
