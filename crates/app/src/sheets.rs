@@ -383,6 +383,6 @@ pub async fn take_pending_import(
     let expired_before = state.clock.now() - chrono::Duration::minutes(PENDING_TTL_MINUTES);
     Ok(state
         .store
-        .take_pending_import(&crate::sha256_hex(&token), owner, expired_before)
+        .take_pending_import(&crate::sha256_hex(token), owner, expired_before)
         .await?)
 }
