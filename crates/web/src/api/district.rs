@@ -56,7 +56,8 @@ pub struct SummaryJson {
     #[schema(inline)]
     basis: ValueBasis,
     approved_only: bool,
-    /// 统计范围：approved 仅已审核，submitted 已报送和已审核（默认），with_drafts 含草稿
+    // The scope's meaning is in the enum's own description (a doc comment here would wrap the
+    // inlined enum in an allOf that no string matches).
     #[schema(inline)]
     scope: ReportScope,
     rows: Vec<SummaryRowJson>,
