@@ -2,7 +2,6 @@
 //! and its uploader may take a file back until then.
 
 use crate::helpers::spawn_app;
-use crate::reporting::{values, JW_COMPLETE};
 use axum::http::{Method, StatusCode};
 use bangfu_domain::user::Role;
 use serde_json::json;
@@ -37,27 +36,7 @@ async fn evidence_is_added_until_approval_and_removed_by_its_uploader() {
     assert!(page.body.contains("审核通过前仍可补充佐证材料"));
 
     // Submitted: values are locked, evidence is still welcome.
-    let report = "/api/v1/reports/2018Q1/jw";
-    let mut complete = values(JW_COMPLETE);
-    complete["narrative"] = json!({"progress": "选派教师", "problems": "", "next_steps": ""});
-    let saved = app
-        .json(
-            Method::PUT,
-            &format!("{report}/values"),
-            Some(&jw),
-            complete,
-        )
-        .await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
-    let submitted = app
-        .json(
-            Method::POST,
-            &format!("{report}/submit"),
-            Some(&jw),
-            json!({}),
-        )
-        .await;
-    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+    crate::reporting::submit_jw_complete(&app, &jw).await;
     let later = app
         .upload(&evidence_url, &jw, "照片.png", b"\x89PNG\r\n\x1a\nrest")
         .await;
@@ -117,7 +96,7 @@ async fn evidence_is_added_until_approval_and_removed_by_its_uploader() {
     let approved = app
         .json(
             Method::POST,
-            &format!("{report}/approve"),
+            "/api/v1/reports/2018Q1/jw/approve",
             Some(&coordinator),
             json!({}),
         )

@@ -2,10 +2,8 @@
 //! problems coming due), the leader's dashboard, the finance office's ledger.
 
 use crate::helpers::spawn_app;
-use crate::reporting::{values, JW_COMPLETE};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use bangfu_domain::user::Role;
-use serde_json::json;
 
 #[tokio::test]
 async fn each_role_lands_where_its_work_is() {
@@ -27,25 +25,7 @@ async fn each_role_lands_where_its_work_is() {
     );
 
     // 区教委 submits 2018Q1; 区卫计委 has not: the coordinator sees whom to call.
-    let report = "/api/v1/reports/2018Q1/jw";
-    let saved = app
-        .json(
-            Method::PUT,
-            &format!("{report}/values"),
-            Some(&jw),
-            values(JW_COMPLETE),
-        )
-        .await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
-    let sent = app
-        .json(
-            Method::POST,
-            &format!("{report}/submit"),
-            Some(&jw),
-            json!({}),
-        )
-        .await;
-    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    crate::reporting::submit_jw_complete(&app, &jw).await;
     let problem = app
         .form(
             "/problems",

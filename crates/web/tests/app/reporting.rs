@@ -20,6 +20,16 @@ pub(crate) const JW_COMPLETE: &[(&str, &str)] = &[
     ("4.2.2", "2"),
 ];
 
+/// 区教委 fills every row of 2018Q1 (with a 进展情况) and submits it, through the API.
+pub(crate) async fn submit_jw_complete(app: &TestApp, jw: &Client) {
+    let mut complete = values(JW_COMPLETE);
+    complete["narrative"] = json!({"progress": "选派教师", "problems": "", "next_steps": ""});
+    let saved = put(app, jw, &format!("{REPORT}/values"), complete).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let sent = post(app, jw, &format!("{REPORT}/submit"), json!({})).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+}
+
 async fn put(
     app: &TestApp,
     client: &Client,
