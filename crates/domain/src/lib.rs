@@ -8,6 +8,7 @@ pub mod assessment;
 pub mod date;
 pub mod evidence;
 pub mod ledger;
+pub mod login_throttle;
 pub mod period;
 pub mod plan;
 pub mod policy;

@@ -89,6 +89,14 @@ pub trait SessionStore: Send + Sync {
     async fn record_login_failure(&self, login: &str, address: &str) -> Result<()>;
     /// A login refused unread because its address failed too often (`note`: which limit).
     async fn record_login_throttled(&self, login: &str, address: &str, note: &str) -> Result<()>;
+    /// The failed logins that count for `login` from `address` since `since`, from the audit
+    /// log: the same answer on every server of one database.
+    async fn login_failure_counts(
+        &self,
+        login: &str,
+        address: &str,
+        since: DateTime<Utc>,
+    ) -> Result<bangfu_domain::login_throttle::FailureCounts>;
     async fn session(&self, id_hash: &str) -> Result<Option<(Session, User)>>;
     async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()>;
     async fn delete_session(&self, id_hash: &str, login: &str, address: &str) -> Result<()>;

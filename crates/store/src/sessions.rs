@@ -4,8 +4,9 @@ use crate::audit::{self, NewAuditEntry};
 use crate::db::{in_write_tx, on_pool};
 use crate::stmt::{execute_all, stmt};
 use crate::users::{UserRow, USER_COLUMNS_U};
-use crate::{Result, SessionStore, SqlStore, User};
+use crate::{Result, SessionStore, SqlStore, StoreError, User};
 use async_trait::async_trait;
+use bangfu_domain::login_throttle::FailureCounts;
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone)]
@@ -109,6 +110,70 @@ impl SessionStore for SqlStore {
         ));
         in_write_tx!(self, |tx| execute_all!(tx, [entry]));
         Ok(())
+    }
+
+    async fn login_failure_counts(
+        &self,
+        login: &str,
+        address: &str,
+        since: DateTime<Utc>,
+    ) -> Result<FailureCounts> {
+        // One row: each count with the oldest failure it counts. Accounts compare trimmed and
+        // case-folded, as typed; the pair counts only after the last success from that address.
+        const SQL: &str = "SELECT \
+             (SELECT COUNT(*) FROM audit_log WHERE action = 'login.failure' AND address = $2 \
+                AND LOWER(TRIM(entity_key)) = $1 AND occurred_at > $4) AS pair, \
+             (SELECT MIN(occurred_at) FROM audit_log WHERE action = 'login.failure' AND address = $2 \
+                AND LOWER(TRIM(entity_key)) = $1 AND occurred_at > $4) AS pair_oldest, \
+             (SELECT COUNT(*) FROM audit_log WHERE action = 'login.failure' AND address = $2 \
+                AND occurred_at > $3) AS address_count, \
+             (SELECT MIN(occurred_at) FROM audit_log WHERE action = 'login.failure' AND address = $2 \
+                AND occurred_at > $3) AS address_oldest, \
+             (SELECT COUNT(*) FROM audit_log WHERE action = 'login.failure' \
+                AND LOWER(TRIM(entity_key)) = $1 AND occurred_at > $3) AS account_count, \
+             (SELECT MAX(occurred_at) FROM audit_log WHERE action = 'login.throttled' \
+                AND address = $2 AND LOWER(TRIM(entity_key)) = $1) AS last_reported";
+        #[derive(sqlx::FromRow)]
+        struct Counts {
+            pair: i64,
+            pair_oldest: Option<DateTime<Utc>>,
+            address_count: i64,
+            address_oldest: Option<DateTime<Utc>>,
+            account_count: i64,
+            last_reported: Option<DateTime<Utc>>,
+        }
+        let account = bangfu_domain::login_throttle::account(login);
+        let mut read = self.read().await?;
+        let mut conn = read.conn();
+        let last_success: Option<DateTime<Utc>> = conn
+            .scalar_optional(
+                "SELECT MAX(occurred_at) FROM audit_log WHERE action = 'login.success' \
+                 AND address = $2 AND LOWER(TRIM(entity_key)) = $1",
+                vec![account.as_str().into(), address.into()],
+            )
+            .await?
+            .flatten();
+        let pair_since = last_success.map_or(since, |s| s.max(since));
+        let c: Counts = conn
+            .row(
+                SQL,
+                vec![
+                    account.as_str().into(),
+                    address.into(),
+                    since.into(),
+                    pair_since.into(),
+                ],
+            )
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("登录失败计数".into()))?;
+        Ok(FailureCounts {
+            pair: c.pair,
+            pair_oldest: c.pair_oldest,
+            address: c.address_count,
+            address_oldest: c.address_oldest,
+            account: c.account_count,
+            last_reported: c.last_reported,
+        })
     }
 
     async fn session(&self, id_hash: &str) -> Result<Option<(Session, User)>> {

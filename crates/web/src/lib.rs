@@ -44,7 +44,6 @@ pub struct AppState {
     /// The address users reach the site at (`https://bangfu.example.gov.cn`), when set: its host
     /// is accepted as the origin of forms besides the request's own host.
     pub public_url: Option<String>,
-    pub login_throttle: auth::throttle::LoginThrottle,
 }
 
 impl AppState {
@@ -60,7 +59,6 @@ impl From<Context> for AppState {
             secure_cookies: false,
             trusted_proxies: Arc::new(Vec::new()),
             public_url: None,
-            login_throttle: auth::throttle::LoginThrottle::default(),
         }
     }
 }

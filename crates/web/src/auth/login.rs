@@ -6,6 +6,7 @@ use crate::auth::session::{random_hex, session_cookie, sha256_hex};
 use crate::error::AppError;
 use crate::AppState;
 use axum::http::StatusCode;
+use bangfu_domain::login_throttle::{decide, window_start};
 use bangfu_store::User;
 
 /// A well-formed hash that matches nothing: unknown logins cost the same time as known ones.
@@ -35,7 +36,14 @@ pub async fn check_credentials(
     password: &str,
     address: &str,
 ) -> Result<Result<User, Refusal>, AppError> {
-    if let Some(block) = state.login_throttle.blocked(login, address) {
+    // Failures are counted from the database, so every server of one database sees them (the
+    // clock is the system's: the audit log stamps entries with it).
+    let now = chrono::Utc::now();
+    let counts = state
+        .store
+        .login_failure_counts(login, address, window_start(now))
+        .await?;
+    if let Some(block) = decide(&counts, now) {
         if block.report {
             state
                 .store
@@ -47,12 +55,7 @@ pub async fn check_credentials(
             format!("登录失败次数过多，请 {} 分钟后再试", block.minutes),
         )));
     }
-    let outcome = verify_credentials(state, login, password, address).await?;
-    match &outcome {
-        Ok(user) => state.login_throttle.succeeded(&user.login, address),
-        Err(_) => state.login_throttle.failed(login, address),
-    }
-    Ok(outcome)
+    verify_credentials(state, login, password, address).await
 }
 
 async fn verify_credentials(

@@ -5,6 +5,5 @@ pub mod login;
 /// Password hashing lives with the use cases (the CLI sets passwords too).
 pub use bangfu_app::password;
 pub mod session;
-pub mod throttle;
 
 pub use session::{Actor, MaybeActor};

@@ -131,6 +131,16 @@ async fn the_failing_address_is_refused_after_its_limit_and_it_is_audited(app: T
     assert!(!throttled.is_empty(), "throttled attempts are audited");
     assert_eq!(throttled[0].address, ATTACKER);
     assert_eq!(throttled[0].entity_key, "victim");
+    // Another server on the same database refuses the attacker too, and lets the owner in.
+    let other = crate::helpers::serve_state(app.other_server()).await;
+    let r = Peer::new(&other, ATTACKER)
+        .login("victim", PASSWORD, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    let r = Peer::new(&other, VICTIM)
+        .login("victim", PASSWORD, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
 #[tokio::test]

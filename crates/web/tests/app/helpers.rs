@@ -236,12 +236,16 @@ impl TestApp {
 
     /// Serves the application on a free local port; returns its base URL.
     pub async fn serve(&self) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let state = self.state.clone();
-        tokio::spawn(async move { bangfu_web::serve(listener, state).await });
-        format!("http://{addr}")
+        serve_state(self.state.clone()).await
     }
+}
+
+/// Serves an application state (this server's or another's on the same database) on a free port.
+pub async fn serve_state(state: AppState) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { bangfu_web::serve(listener, state).await });
+    format!("http://{addr}")
 }
 
 async fn app_on(db: TestDatabase) -> TestApp {
