@@ -156,6 +156,8 @@ struct SummaryPage {
 }
 
 struct SummaryLine {
+    /// A heading of the form (一、政府援助): no figures, the numbering's context.
+    heading: bool,
     code: String,
     label: String,
     indent: usize,
@@ -184,12 +186,28 @@ pub async fn summary(
     let scope = q.scope();
     let (period, rows) = reporting::summary(&state, &actor, &period, basis, scope).await?;
     let plan = &state.plan;
-    let lines = rows
-        .into_iter()
-        .filter_map(|r| {
-            let ind = plan.indicator(&r.indicator)?;
+    let mut by_code: std::collections::HashMap<String, _> =
+        rows.into_iter().map(|r| (r.indicator.clone(), r)).collect();
+    // The form's order with its headings, so that "1./2./3." keep their section.
+    let lines = plan
+        .indicators
+        .iter()
+        .filter_map(|ind| {
+            if !ind.takes_value() {
+                return Some(SummaryLine {
+                    heading: true,
+                    code: ind.code.clone(),
+                    label: ind.label(),
+                    indent: plan.depth(ind),
+                    unit: String::new(),
+                    total: String::new(),
+                    by_unit: Vec::new(),
+                });
+            }
+            let r = by_code.remove(&ind.code)?;
             let precision = ind.unit.as_deref().map_or(0, |u| plan.precision(u));
             Some(SummaryLine {
+                heading: false,
                 code: r.indicator.clone(),
                 label: ind.label(),
                 indent: plan.depth(ind),

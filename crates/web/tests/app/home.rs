@@ -98,3 +98,37 @@ async fn the_dashboard_shows_what_the_plan_file_names() {
         "{figures}"
     );
 }
+
+/// 全区汇总 keeps the form's headings, says what it counts, and tells 0 from no data.
+#[tokio::test]
+async fn the_summary_reads_like_the_form() {
+    let app = spawn_app().await;
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    let fgw = app.user("coordinator", Role::Coordinator, None).await;
+    crate::reporting::submit_jw_complete(&app, &jw).await;
+    let page = app.get_as(&fgw, "/summary/2018Q1").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = &page.body;
+    for heading in ["一、", "二、产业合作", "四、"] {
+        assert!(body.contains(heading), "{heading}");
+    }
+    assert!(body.contains("data-heading=\"2\""), "{body}");
+    assert!(body.contains("统计已报送和已审核的报表（不含草稿）"));
+    let row = |code: &str| {
+        body.split(&format!("data-indicator=\"{code}\""))
+            .nth(1)
+            .and_then(|r| r.split("</tr>").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        row("1.7").contains(">0<"),
+        "区教委 filled 0: {}",
+        row("1.7")
+    );
+    assert!(
+        row("2.3").contains(">—<"),
+        "nobody filled 2.3: {}",
+        row("2.3")
+    );
+}
