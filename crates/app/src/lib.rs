@@ -11,6 +11,7 @@ pub mod password;
 pub mod reconciliation;
 pub mod reporting;
 pub mod sheets;
+pub mod written_report;
 
 pub use error::AppError;
 

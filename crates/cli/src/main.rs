@@ -9,6 +9,7 @@ mod init;
 mod ledger_cmd;
 mod open;
 mod plan_cmd;
+mod report_cmd;
 mod sheets_cmd;
 
 use clap::{Parser, Subcommand};
@@ -80,6 +81,9 @@ enum Command {
     #[command(about = "任务分解表")]
     #[command(subcommand)]
     Tasks(TasksCommand),
+    #[command(about = "季度书面报告（Word）：全区帮扶协作工作进展情况")]
+    #[command(subcommand)]
+    Report(ReportCommand),
     #[command(about = "资金台账：从 Excel 导入援建项目清单或资金流水，生成填写模板")]
     #[command(subcommand)]
     Ledger(LedgerCommand),
@@ -113,6 +117,23 @@ enum Command {
         )]
         #[arg(long, value_name = "原因")]
         accept_broken_audit: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    #[command(
+        about = "生成某报送期的《帮扶协作工作进展情况》Word 初稿（默认只计已报送和已审核的报表）"
+    )]
+    Docx {
+        #[arg(help = "报送期代码，例如 2018Q2")]
+        #[arg(long)]
+        period: String,
+        #[arg(help = "也计入未报送的草稿（在文中注明）")]
+        #[arg(long)]
+        include_drafts: bool,
+        #[arg(help = "输出的 .docx 文件")]
+        file: PathBuf,
     },
 }
 
@@ -365,6 +386,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(command) => user(db, command).await,
         Command::Token(command) => token(db, command).await,
         Command::Form(command) => form(db, command).await,
+        Command::Report(ReportCommand::Docx {
+            period,
+            include_drafts,
+            file,
+        }) => {
+            report_cmd::docx(db, &period, include_drafts, &file).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Assess { year, json } => {
             sheets_cmd::assess(db, year, json).await?;
             Ok(ExitCode::SUCCESS)

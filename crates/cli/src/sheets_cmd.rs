@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-async fn state(db_url: &str) -> anyhow::Result<UseCases> {
+pub(crate) async fn state(db_url: &str) -> anyhow::Result<UseCases> {
     let store = crate::open::open(db_url).await?;
     let Some(plan) = store.plan().await? else {
         bail!("数据库 {db_url} 中还没有载入方案，先运行 `bangfu init`");

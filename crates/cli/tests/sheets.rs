@@ -81,6 +81,30 @@ fn forms_export_and_import_from_the_command_line() {
     assert!(imported.status.success(), "{}", stderr(&imported));
     assert!(stdout(&imported).contains("已导入：1 处修改"));
 
+    // The written report: a Word draft of the quarter, with the draft counted on request.
+    let written = bangfu(
+        &[
+            "report",
+            "docx",
+            "--period",
+            "2018Q2",
+            "--include-drafts",
+            &path("r.docx"),
+        ],
+        &db,
+    );
+    assert!(written.status.success(), "{}", stderr(&written));
+    assert!(stdout(&written).contains("含未报送的草稿"));
+    assert!(std::fs::read(path("r.docx"))
+        .unwrap()
+        .starts_with(b"PK\x03\x04"));
+    let bad = bangfu(
+        &["report", "docx", "--period", "2018Q9", &path("x.docx")],
+        &db,
+    );
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("2018Q9"), "{}", stderr(&bad));
+
     // The import is a draft: the district form leaves it out unless drafts are asked for.
     let without = bangfu(
         &[

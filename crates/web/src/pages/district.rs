@@ -245,3 +245,29 @@ pub async fn summary(
     };
     Ok(Html(page.render()?).into_response())
 }
+
+/// `GET /reports/{period}/district.docx`: the quarterly written report drafted by the system
+/// (`?include_drafts=true` counts drafts and says so in the text).
+pub async fn written_report(
+    State(state): State<AppState>,
+    actor: Actor,
+    PathParams(period): PathParams<String>,
+    QueryParams(q): QueryParams<SummaryQuery>,
+) -> Result<Response, AppError> {
+    let (period, bytes) =
+        bangfu_app::written_report::district_docx(&state, &actor, &period, q.scope()).await?;
+    let name = format!(
+        "{}帮扶协作工作进展情况（{}）.docx",
+        state.plan.info.district,
+        period.label()
+    );
+    Ok(crate::http::Download {
+        stem: format!("report-{}", period.code),
+        file_name: &name,
+        content_type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            .into(),
+        content: bytes,
+        no_store: true,
+    }
+    .into_response())
+}

@@ -66,6 +66,10 @@ fn district() -> Router<AppState> {
         .route("/completeness", get(district::completeness))
         .route("/summary/{period}", get(district::summary))
         .route("/summary", get(district::summary_latest))
+        .route(
+            "/reports/{period}/district.docx",
+            get(district::written_report),
+        )
         .route("/dashboard", get(dashboard::show))
         .route("/assessment", get(assessment::show))
         .route("/assessment.xlsx", get(assessment::export))

@@ -20,3 +20,4 @@ mod reporting;
 mod sheets;
 mod tokens;
 mod web_pages;
+mod written;

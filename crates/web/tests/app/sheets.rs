@@ -418,7 +418,12 @@ async fn the_report_page_previews_then_confirms_an_upload() {
 
 /// Runs LibreOffice headless on `files` in `dir`, converting to `format`, with a private profile
 /// so that parallel runs do not share one.
-async fn soffice(program: &'static str, dir: &std::path::Path, format: &str, files: &[&str]) {
+pub(crate) async fn soffice(
+    program: &'static str,
+    dir: &std::path::Path,
+    format: &str,
+    files: &[&str],
+) {
     let mut args = vec![
         format!("-env:UserInstallation=file://{}/profile", dir.display()),
         "--headless".into(),

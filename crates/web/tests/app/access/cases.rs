@@ -154,6 +154,13 @@ pub(super) fn cases(ids: &Ids) -> Vec<Case> {
         case(M::GET, "/summary", "/summary", Payload::None, District),
         case(
             M::GET,
+            "/reports/{period}/district.docx",
+            "/reports/2018Q1/district.docx",
+            Payload::None,
+            District,
+        ),
+        case(
+            M::GET,
             "/summary/{period}",
             "/summary/2018Q1",
             Payload::None,
