@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod ledger;
+pub mod notify;
 pub mod oversight;
 pub mod password;
 pub mod reconciliation;
@@ -83,6 +84,8 @@ pub struct Context {
     pub plan: Arc<Plan>,
     pub clock: Clock,
     pub pending_imports: sheets::PendingImports,
+    /// How notifications leave (mail server, site address for links, retries).
+    pub notify: Arc<notify::Settings>,
 }
 
 impl Context {
@@ -92,6 +95,7 @@ impl Context {
             plan,
             clock: Clock::System,
             pending_imports: sheets::PendingImports::default(),
+            notify: Arc::new(notify::Settings::default()),
         }
     }
 }

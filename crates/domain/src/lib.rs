@@ -6,6 +6,7 @@
 pub mod area_stats;
 pub mod assessment;
 pub mod ledger;
+pub mod notify;
 pub mod period;
 pub mod plan;
 pub mod policy;
