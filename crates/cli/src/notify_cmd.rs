@@ -60,12 +60,13 @@ pub async fn run(db_url: &str, as_of: Option<&str>, dry_run: bool) -> anyhow::Re
     let mut total = send::Round::default();
     loop {
         let round = send::deliver_due(&ctx, &format!("cli-{}", std::process::id()), 50).await?;
-        if round == send::Round::default() {
-            break;
-        }
         total.sent += round.sent;
         total.retrying += round.retrying;
         total.failed += round.failed;
+        // Each message is tried at most once a round; a round delivering nothing ends the run.
+        if round.sent == 0 {
+            break;
+        }
     }
     println!(
         "发送：成功 {}，失败待重试 {}，失败不再重试 {}",

@@ -239,7 +239,8 @@ pub async fn run_forever(ctx: Context, worker: String, every: Duration) {
         }
         loop {
             match deliver_due(&ctx, &worker, 20).await {
-                Ok(round) if round == Round::default() => break,
+                // A round delivering nothing (all failed, or none due) waits for the next tick.
+                Ok(round) if round.sent == 0 => break,
                 Ok(_) => continue,
                 Err(e) => {
                     tracing::warn!(error = %e, "发送通知失败");
