@@ -30,6 +30,10 @@ impl Drop for Peers {
 }
 
 fn start_peers(smtp: u16, http: u16, out: &Path) -> Peers {
+    start_peers_slow(smtp, http, out, 0.0)
+}
+
+fn start_peers_slow(smtp: u16, http: u16, out: &Path, delay: f64) -> Peers {
     let have = Command::new("python3")
         .args(["-c", "import aiosmtpd"])
         .status()
@@ -42,6 +46,7 @@ fn start_peers(smtp: u16, http: u16, out: &Path) -> Peers {
     let mut child = Command::new("python3")
         .args([script, &smtp.to_string(), &http.to_string()])
         .arg(out)
+        .arg(delay.to_string())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -305,4 +310,81 @@ fn a_test_message_reaches_the_mail_server_and_a_robot() {
         "{}",
         stderr(&bad)
     );
+}
+
+/// `serve` with the mail server of `smtp`, delivering every 0.2 s with a 2 s lease.
+fn serve(db: &str, smtp: u16) -> Child {
+    let mut child = Command::new(common::BIN)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("BANGFU_DATABASE_URL", db)
+        .env("BANGFU_SMTP_URL", format!("smtp://127.0.0.1:{smtp}"))
+        .env("BANGFU_NOTIFY_INTERVAL_SECONDS", "0.2")
+        .env("BANGFU_NOTIFY_LEASE_SECONDS", "2")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap());
+    while !line.contains("http://") {
+        line.clear();
+        assert!(std::io::BufRead::read_line(&mut lines, &mut line).unwrap() > 0);
+    }
+    child
+}
+
+#[tokio::test]
+async fn a_kill_of_serve_during_delivery_neither_loses_nor_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::sqlite_url(dir.path());
+    let out = dir.path().join("received");
+    std::fs::create_dir(&out).unwrap();
+    assert!(bangfu(&["init"], &db).status.success());
+    let s = store(dir.path(), &db).await;
+    let plan = s.plan().await.unwrap().unwrap();
+    let units: Vec<String> = bangfu_domain::summary::reporting_units(&plan)
+        .iter()
+        .take(8)
+        .map(|u| u.code.clone())
+        .collect();
+    for (i, unit) in units.iter().enumerate() {
+        let login = format!("clerk{i}");
+        let email = format!("{login}@daxing.example");
+        let added = bangfu(
+            &[
+                "user", "add", "--login", &login, "--role", "reporter", "--unit", unit, "--email",
+                &email,
+            ],
+            &db,
+        );
+        assert!(added.status.success(), "{}", stderr(&added));
+    }
+    // Recorded while the mail server is down: eight e-mails pending.
+    let smtp = free_port();
+    notify(&db, smtp, &["run", "--as-of", "2018-03-13"]);
+    assert_eq!(s.deliveries(Some("pending"), 100).await.unwrap().len(), 8);
+    let _peers = start_peers_slow(smtp, 0, &out, 0.4);
+    let mut server = serve(&db, smtp);
+    let first = wait_for(&out, "mail", 2);
+    assert!(first.len() >= 2, "serve delivers");
+    // Killed in the middle of the next delivery (the server is in its 0.4 s wait).
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let mut server = serve(&db, smtp);
+    let all = wait_for(&out, "mail", 8);
+    std::thread::sleep(Duration::from_secs(3));
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let all_now = received(&out, "mail");
+    assert_eq!(all_now.len(), all.len());
+    let mut to: Vec<&str> = all_now.iter().map(|m| m.lines().next().unwrap()).collect();
+    to.sort();
+    let before = to.len();
+    to.dedup();
+    assert_eq!(
+        (before, to.len()),
+        (8, 8),
+        "each of eight e-mails once: {to:?}"
+    );
+    assert_eq!(s.deliveries(Some("sent"), 100).await.unwrap().len(), 8);
 }

@@ -73,6 +73,9 @@ impl Settings {
         if let Some(secs) = var("BANGFU_NOTIFY_RETRY_SECONDS").and_then(|v| v.parse().ok()) {
             s.retry_base = Duration::from_secs(secs);
         }
+        if let Some(secs) = var("BANGFU_NOTIFY_LEASE_SECONDS").and_then(|v| v.parse().ok()) {
+            s.lease = Duration::from_secs(secs);
+        }
         s
     }
 

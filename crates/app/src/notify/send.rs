@@ -237,10 +237,10 @@ pub async fn run_forever(ctx: Context, worker: String, every: Duration) {
                 Err(e) => tracing::warn!(error = %e, "生成截止提醒失败"),
             }
         }
-        loop {
-            match deliver_due(&ctx, &worker, 20).await {
-                // A round delivering nothing (all failed, or none due) waits for the next tick.
-                Ok(round) if round.sent == 0 => break,
+        // One message a claim, so that the lease covers one delivery only; bounded per tick.
+        for _ in 0..500 {
+            match deliver_due(&ctx, &worker, 1).await {
+                Ok(round) if round == Round::default() => break,
                 Ok(_) => continue,
                 Err(e) => {
                     tracing::warn!(error = %e, "发送通知失败");

@@ -1,8 +1,10 @@
 """Real peers for the notification tests: an SMTP server (aiosmtpd) and an HTTP server that
 takes robot webhooks, both on 127.0.0.1, writing each message received to a directory.
 
-usage: peers.py SMTP_PORT HTTP_PORT OUT_DIR
+usage: peers.py SMTP_PORT HTTP_PORT OUT_DIR [SMTP_DELAY_SECONDS]
+The delay is spent before the message's data (in RCPT), so a client killed then has sent nothing.
 """
+import asyncio
 import http.server
 import itertools
 import os
@@ -13,6 +15,7 @@ import time
 from aiosmtpd.controller import Controller
 
 smtp_port, http_port, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+delay = float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
 counter = itertools.count()
 
 
@@ -24,6 +27,12 @@ def save(prefix, data):
 
 
 class Mail:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if delay:
+            await asyncio.sleep(delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         save("mail", b"To: " + ",".join(envelope.rcpt_tos).encode() + b"\n" + envelope.content)
         return "250 OK"
