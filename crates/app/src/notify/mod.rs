@@ -62,8 +62,10 @@ impl Settings {
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        let mut s = Settings::default();
-        s.smtp_url = var("BANGFU_SMTP_URL");
+        let mut s = Settings {
+            smtp_url: var("BANGFU_SMTP_URL"),
+            ..Settings::default()
+        };
         if let Some(from) = var("BANGFU_SMTP_FROM") {
             s.from = from;
         }
