@@ -254,7 +254,12 @@ async fn reminders_returns_and_an_smtp_outage_reach_people_once() {
         .await
         .unwrap()
         .unwrap();
-    let ctx = bangfu_app::Context::new(std::sync::Arc::new(s.clone()), std::sync::Arc::new(plan));
+    let mut ctx =
+        bangfu_app::Context::new(std::sync::Arc::new(s.clone()), std::sync::Arc::new(plan));
+    ctx.notify = std::sync::Arc::new(bangfu_app::notify::Settings {
+        public_url: "https://bangfu.example".into(),
+        ..Default::default()
+    });
     let actor = bangfu_app::Actor {
         user: coordinator,
         address: "127.0.0.1".into(),
@@ -274,13 +279,17 @@ async fn reminders_returns_and_an_smtp_outage_reach_people_once() {
     let mails = wait_for(&out, "mail", 3);
     assert_eq!(mails.len(), 3);
     assert!(mails[2].contains("czj1@daxing.example"));
-    let decoded = mails[2].replace("=\n", "");
     assert!(
-        decoded.contains("退回")
-            || decoded.contains("=E9=80=80=E5=9B=9E")
-            || decoded.contains("base64"),
-        "{decoded}"
+        mails[2].contains("Subject: 【退回修改】2018年第一季度进展情况被退回"),
+        "{}",
+        mails[2]
     );
+    assert!(
+        mails[2].contains("退回原因：第1.4行与上季度不符"),
+        "{}",
+        mails[2]
+    );
+    assert!(mails[2].contains("https://bangfu.example/reports/2018Q1/czj"));
 }
 
 #[test]

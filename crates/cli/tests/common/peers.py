@@ -5,6 +5,8 @@ usage: peers.py SMTP_PORT HTTP_PORT OUT_DIR [SMTP_DELAY_SECONDS]
 The delay is spent before the message's data (in RCPT), so a client killed then has sent nothing.
 """
 import asyncio
+import email
+import email.header
 import http.server
 import itertools
 import os
@@ -34,7 +36,11 @@ class Mail:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        save("mail", b"To: " + ",".join(envelope.rcpt_tos).encode() + b"\n" + envelope.content)
+        msg = email.message_from_bytes(envelope.content)
+        subject = str(email.header.make_header(email.header.decode_header(msg["Subject"])))
+        text = msg.get_payload(decode=True).decode("utf-8")
+        decoded = f"\n--decoded--\nSubject: {subject}\n{text}".encode()
+        save("mail", b"To: " + ",".join(envelope.rcpt_tos).encode() + b"\n" + envelope.content + decoded)
         return "250 OK"
 
 
