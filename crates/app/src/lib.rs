@@ -6,6 +6,7 @@
 pub mod coordination;
 pub mod error;
 pub mod ledger;
+pub mod notify;
 pub mod oversight;
 pub mod password;
 pub mod reconciliation;
@@ -84,6 +85,8 @@ pub struct Context {
     pub store: Arc<dyn Store>,
     pub plan: Arc<Plan>,
     pub clock: Clock,
+    /// How notifications leave (mail server, site address for links, retries).
+    pub notify: Arc<notify::Settings>,
 }
 
 impl Context {
@@ -92,6 +95,7 @@ impl Context {
             store,
             plan,
             clock: Clock::System,
+            notify: Arc::new(notify::Settings::default()),
         }
     }
 }

@@ -250,6 +250,23 @@ pub async fn transition(
         }
         late = is_late(&report.period, state.clock.today());
     }
+    let notify = match action {
+        WorkflowAction::Return => {
+            crate::notify::report_step_messages(
+                state,
+                &report.period,
+                unit,
+                Some(reason),
+                report.version(),
+            )
+            .await?
+        }
+        WorkflowAction::Approve => {
+            crate::notify::report_step_messages(state, &report.period, unit, None, report.version())
+                .await?
+        }
+        _ => Vec::new(),
+    };
     state
         .store
         .transition(Transition {
@@ -263,6 +280,7 @@ pub async fn transition(
             at: state.clock.now(),
             late,
             reporter: Some((actor.user.display_name.clone(), actor.user.phone.clone())),
+            notify,
         })
         .await?;
     Ok(())

@@ -20,6 +20,7 @@ pub struct UserArgs {
     pub unit: Option<String>,
     pub name: Option<String>,
     pub phone: Option<String>,
+    pub email: Option<String>,
 }
 
 pub async fn add_user(db_url: &str, args: UserArgs) -> anyhow::Result<()> {
@@ -41,6 +42,7 @@ pub async fn add_user(db_url: &str, args: UserArgs) -> anyhow::Result<()> {
         ),
         _ => {}
     }
+    let email = crate::notify_cmd::check_email(args.email.as_deref().unwrap_or(""))?;
     let (password, generated, hash) = crate::init::new_password("BANGFU_PASSWORD").await?;
     store
         .create_user(
@@ -49,12 +51,27 @@ pub async fn add_user(db_url: &str, args: UserArgs) -> anyhow::Result<()> {
                 login: login.clone(),
                 role,
                 unit_code: unit,
-                phone: args.phone.unwrap_or_default(),
+                phone: args.phone.clone().unwrap_or_default(),
                 password_hash: hash,
             },
             "cli",
         )
         .await?;
+    if !email.is_empty() {
+        let user = store
+            .user_by_login(login.as_str())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("用户 {login} 创建后未找到"))?;
+        bangfu_store::NotifyStore::set_contact(
+            &store,
+            &user.login,
+            &email,
+            &user.phone,
+            &user.channels,
+            "cli",
+        )
+        .await?;
+    }
     if generated {
         println!(
             "已创建用户 {login}（{}），初始密码（只显示这一次）：{password}",

@@ -7,6 +7,7 @@ mod backup;
 mod dblock;
 mod init;
 mod ledger_cmd;
+mod notify_cmd;
 mod open;
 mod plan_cmd;
 mod report_cmd;
@@ -90,6 +91,11 @@ enum Command {
     #[command(about = "审计日志")]
     #[command(subcommand)]
     Audit(AuditCommand),
+    #[command(
+        about = "通知：截止提醒（供 cron 调用或检查）、测试消息、群机器人。邮件服务器见 BANGFU_SMTP_URL"
+    )]
+    #[command(subcommand)]
+    Notify(NotifyCommand),
     #[command(about = "年度考核：各单位得分及理由")]
     Assess {
         #[arg(long)]
@@ -195,6 +201,40 @@ enum AuditCommand {
 }
 
 #[derive(Subcommand)]
+enum NotifyCommand {
+    #[command(
+        about = "生成截至某日到期的截止提醒（未报送的单位、逾期名单）并发送所有待发通知；重复运行不会重复发送"
+    )]
+    Run {
+        #[arg(help = "按哪一天计算（默认今天，北京时间），例如 2018-03-13")]
+        #[arg(long = "as-of", value_name = "DATE")]
+        as_of: Option<String>,
+        #[arg(help = "只列出到期的通知，不记录、不发送")]
+        #[arg(long)]
+        dry_run: bool,
+    },
+    #[command(
+        about = "立即发送一条测试消息：邮箱地址，或群机器人网址（可在前面加 wecom 或 dingtalk 和空格）"
+    )]
+    Test {
+        #[arg(long, value_name = "ADDRESS")]
+        to: String,
+    },
+    #[command(about = "设置或删除群机器人（企业微信或钉钉）：某个单位的，或所有单位共用的")]
+    Robot {
+        #[arg(help = "单位代码；不填则为所有单位共用")]
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(help = "wecom（企业微信，默认）或 dingtalk（钉钉）")]
+        #[arg(long)]
+        flavor: Option<String>,
+        #[arg(help = "机器人的 Webhook 网址；不填则删除")]
+        #[arg(long)]
+        url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum FormCommand {
     #[command(about = "导出某单位的进展情况表，或全区的（汇总表在前，各单位各一页）")]
     Export {
@@ -281,6 +321,23 @@ enum UserCommand {
         #[arg(help = "联系电话")]
         #[arg(long)]
         phone: Option<String>,
+        #[arg(help = "电子邮箱（接收通知）")]
+        #[arg(long)]
+        email: Option<String>,
+    },
+    #[command(about = "修改用户的联系方式和通知渠道")]
+    Contact {
+        #[arg(long)]
+        login: String,
+        #[arg(help = "电子邮箱；空字符串为删除")]
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(help = "联系电话")]
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(help = "通知渠道，逗号分隔：app（站内通知）、email（电子邮件）；空字符串为不接收")]
+        #[arg(long)]
+        channels: Option<String>,
     },
 }
 
@@ -416,6 +473,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Ledger(command) => ledger(db, command).await,
+        Command::Notify(command) => notify(db, command).await,
     }
 }
 
@@ -433,7 +491,13 @@ async fn serve(
         lock,
     } = init::prepare(db, plan).await?;
     // The one place the CLI builds the web state: to serve it.
-    let mut state = bangfu_web::AppState::from(context);
+    let mut context = context;
+    let mut notify = bangfu_app::notify::Settings::from_env();
+    if let Some(url) = &web.public_url {
+        notify.public_url = url.trim().trim_end_matches('/').to_string();
+    }
+    context.notify = std::sync::Arc::new(notify);
+    let mut state = bangfu_web::AppState::from(context.clone());
     web.apply(&mut state)?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -446,10 +510,28 @@ async fn serve(
         "bangfu 已启动：http://{local}/ （数据库：{describe_db}，方案：{}）",
         state.plan.info.title
     );
-    bangfu_web::serve(listener, state).await?;
+    // The sender and scheduler of notifications (see README: 通知).
+    let sender = tokio::spawn(bangfu_app::notify::send::run_forever(
+        context,
+        format!("serve-{}-{}", std::process::id(), bangfu_app::random_hex(4)),
+        notify_interval(),
+    ));
+    let served = bangfu_web::serve(listener, state).await;
+    sender.abort();
+    served?;
     // Held until the server has stopped: `restore` waits for it.
     drop(lock);
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often `serve` looks for due messages: BANGFU_NOTIFY_INTERVAL_SECONDS, default 30.
+fn notify_interval() -> std::time::Duration {
+    let secs = std::env::var("BANGFU_NOTIFY_INTERVAL_SECONDS")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| *s > 0.0 && *s <= 3600.0)
+        .unwrap_or(30.0);
+    std::time::Duration::from_secs_f64(secs)
 }
 
 async fn user(db: &str, command: UserCommand) -> anyhow::Result<ExitCode> {
@@ -460,6 +542,7 @@ async fn user(db: &str, command: UserCommand) -> anyhow::Result<ExitCode> {
             unit,
             name,
             phone,
+            email,
         } => {
             let args = accounts::UserArgs {
                 login,
@@ -467,11 +550,39 @@ async fn user(db: &str, command: UserCommand) -> anyhow::Result<ExitCode> {
                 unit,
                 name,
                 phone,
+                email,
             };
             accounts::add_user(db, args).await?;
         }
+        UserCommand::Contact {
+            login,
+            email,
+            phone,
+            channels,
+        } => {
+            return notify_cmd::contact(
+                db,
+                &login,
+                email.as_deref(),
+                phone.as_deref(),
+                channels.as_deref(),
+            )
+            .await
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn notify(db: &str, command: NotifyCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        NotifyCommand::Run { as_of, dry_run } => {
+            notify_cmd::run(db, as_of.as_deref(), dry_run).await
+        }
+        NotifyCommand::Test { to } => notify_cmd::test(&to).await,
+        NotifyCommand::Robot { unit, flavor, url } => {
+            notify_cmd::robot(db, unit.as_deref(), flavor.as_deref(), url.as_deref()).await
+        }
+    }
 }
 
 async fn token(db: &str, command: TokenCommand) -> anyhow::Result<ExitCode> {

@@ -9,6 +9,7 @@ pub mod date;
 pub mod evidence;
 pub mod ledger;
 pub mod login_throttle;
+pub mod notify;
 pub mod period;
 pub mod plan;
 pub mod policy;

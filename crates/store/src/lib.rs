@@ -15,6 +15,7 @@ mod db;
 mod error;
 mod ledger;
 mod maintenance;
+mod notify;
 mod pending;
 mod plan;
 mod problems;
@@ -35,6 +36,7 @@ pub use db::{Backend, SqlStore, DEFAULT_DATABASE_URL};
 pub use error::StoreError;
 pub use ledger::{LedgerActor, ProjectDocument};
 pub use maintenance::SqliteSettings;
+pub use notify::{DeliveryOutcome, NewMessage, Notice, OutboxMessage, Webhook};
 pub use pending::{PendingImportStore, PendingUpload};
 pub use plan::TargetTotal;
 pub use problems::{Problem, ProblemUpdate};
@@ -287,6 +289,47 @@ pub trait AreaStatsStore: Send + Sync {
     async fn latest_area_stats(&self) -> Result<Vec<StoredAreaStats>>;
 }
 
+/// Notifications: the outbox, in-app notices, contacts and the robots' webhooks.
+#[async_trait]
+pub trait NotifyStore: Send + Sync {
+    /// Records the messages not yet recorded (by event, recipient and channel) with one audit
+    /// entry, in one transaction; returns those it added.
+    async fn enqueue(&self, messages: &[NewMessage], actor: &str) -> Result<Vec<NewMessage>>;
+    /// Claims up to `limit` pending messages due at `now_ms` whose lease (if any) has run out,
+    /// for `lease_ms`, counting an attempt on each.
+    async fn claim_due(
+        &self,
+        worker: &str,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>>;
+    /// Records an attempt on a message this worker holds; false if its lease was lost.
+    async fn record_delivery(&self, outcome: &DeliveryOutcome) -> Result<bool>;
+    /// The newest messages, of one status ("pending", "sent", "failed") or all.
+    async fn deliveries(&self, status: Option<&str>, limit: i64) -> Result<Vec<OutboxMessage>>;
+    /// Every attempt on a message: when, whether delivered, the error.
+    async fn delivery_attempts(&self, id: i64) -> Result<Vec<(DateTime<Utc>, bool, String)>>;
+    /// Puts a sent or failed message back in the queue; false if there is no such message or a
+    /// sender holds it now.
+    async fn resend(&self, id: i64, actor: &str) -> Result<bool>;
+    async fn notices(&self, login: &str, limit: i64) -> Result<Vec<Notice>>;
+    async fn unread_notices(&self, login: &str) -> Result<i64>;
+    async fn mark_notices_read(&self, login: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Sets a user's e-mail, phone and channels; false if no such login.
+    async fn set_contact(
+        &self,
+        login: &str,
+        email: &str,
+        phone: &str,
+        channels: &bangfu_domain::notify::Channels,
+        actor: &str,
+    ) -> Result<bool>;
+    /// Sets (or with `None` removes) the robot of a scope: "*" for every unit, or a unit code.
+    async fn set_webhook(&self, scope: &str, hook: Option<&Webhook>, actor: &str) -> Result<()>;
+    async fn webhooks(&self) -> Result<Vec<Webhook>>;
+}
+
 /// Everything the application needs from storage.
 pub trait Store:
     PlanStore
@@ -300,6 +343,7 @@ pub trait Store:
     + LedgerStore
     + AreaStatsStore
     + PendingImportStore
+    + NotifyStore
 {
     fn backend(&self) -> Backend;
 }

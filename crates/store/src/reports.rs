@@ -96,6 +96,8 @@ pub struct Transition {
     /// On submit: whether it is after the deadline, and the 填报人/联系电话 to print.
     pub late: bool,
     pub reporter: Option<(String, String)>,
+    /// Messages this step sends (the return's reason, the approval), recorded in its transaction.
+    pub notify: Vec<crate::NewMessage>,
 }
 
 /// A report's state for the completeness matrix.
@@ -480,6 +482,7 @@ impl ReportStore for SqlStore {
                 new_value: Some(to.as_str().into()),
                 reason: (!t.reason.is_empty()).then(|| t.reason.clone()),
             }));
+            statements.extend(crate::notify::enqueue_stmts(&t.notify, t.at));
             execute_all!(tx, statements);
         });
         Ok(())

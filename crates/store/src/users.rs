@@ -29,6 +29,10 @@ pub struct User {
     pub password_hash: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// E-mail address for notifications ('' when none).
+    pub email: String,
+    /// The notification channels the user chose.
+    pub channels: bangfu_domain::notify::Channels,
 }
 
 #[derive(sqlx::FromRow)]
@@ -42,6 +46,8 @@ pub(crate) struct UserRow {
     password_hash: String,
     active: bool,
     created_at: DateTime<Utc>,
+    email: String,
+    notify_channels: String,
 }
 
 impl TryFrom<UserRow> for User {
@@ -59,15 +65,17 @@ impl TryFrom<UserRow> for User {
             password_hash: r.password_hash,
             active: r.active,
             created_at: r.created_at,
+            email: r.email,
+            channels: bangfu_domain::notify::Channels::parse(&r.notify_channels),
         })
     }
 }
 
-const USER_COLUMNS: &str =
-    "id, login, display_name, role, unit_code, phone, password_hash, active, created_at";
+const USER_COLUMNS: &str = "id, login, display_name, role, unit_code, phone, password_hash, \
+     active, created_at, email, notify_channels";
 /// The same columns from a join where `users` is aliased `u`.
 pub(crate) const USER_COLUMNS_U: &str = "u.id, u.login, u.display_name, u.role, u.unit_code, \
-     u.phone, u.password_hash, u.active, u.created_at";
+     u.phone, u.password_hash, u.active, u.created_at, u.email, u.notify_channels";
 
 #[async_trait]
 impl UserStore for SqlStore {

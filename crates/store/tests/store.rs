@@ -300,6 +300,7 @@ fn step(period: &str, unit: &str, action: WorkflowAction, reason: &str) -> Trans
         at: chrono::Utc::now(),
         late: false,
         reporter: Some(("张三".into(), "010-1".into())),
+        notify: Vec::new(),
     }
 }
 

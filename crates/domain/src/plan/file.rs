@@ -120,6 +120,7 @@ pub(super) struct ScheduleFile {
     pub deadline_month_of_quarter: Spanned<u32>,
     pub deadline_day: Spanned<u32>,
     pub basis: Text,
+    pub reminder_days: Option<Spanned<Vec<u32>>>,
 }
 
 #[derive(Deserialize)]

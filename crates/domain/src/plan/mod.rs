@@ -144,6 +144,9 @@ pub struct Schedule {
     pub deadline_month_of_quarter: u32,
     pub deadline_day: u32,
     pub basis: ValueBasis,
+    /// Days before each deadline on which units without a submitted report are reminded, from
+    /// the earliest (most days) to the last; `reminder_days` in the file, [7, 2] when absent.
+    pub reminder_days: Vec<u32>,
 }
 
 impl Schedule {

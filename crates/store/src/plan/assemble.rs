@@ -101,6 +101,14 @@ fn schedule(i: &InfoRow) -> Result<Schedule> {
         deadline_month_of_quarter: i.deadline_month as u32,
         deadline_day: i.deadline_day as u32,
         basis: ValueBasis::parse(&i.basis).ok_or_else(|| corrupt("填报口径", &i.basis))?,
+        reminder_days: match &i.reminder_days {
+            None => bangfu_domain::notify::DEFAULT_REMINDER_DAYS.to_vec(),
+            Some(text) => text
+                .split(',')
+                .filter(|d| !d.is_empty())
+                .map(|d| d.trim().parse().map_err(|_| corrupt("提醒天数", text)))
+                .collect::<Result<_>>()?,
+        },
     })
 }
 

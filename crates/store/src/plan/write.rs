@@ -72,6 +72,14 @@ fn info_statements(plan: &Plan, source: &str, source_sha256: &str) -> Vec<Stmt> 
             Utc::now(),
         ),
         stmt!(
+            "UPDATE plan_info SET reminder_days = $1 WHERE id = 1",
+            s.reminder_days
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        stmt!(
             "UPDATE plan_info SET assessment_weights = $1 WHERE id = 1",
             format!(
                 "{},{},{},{},{}",

@@ -109,12 +109,20 @@ impl Checker<'_> {
                 );
             }
         }
+        let reminder_days = match s.reminder_days {
+            None => crate::notify::DEFAULT_REMINDER_DAYS.to_vec(),
+            Some(days) => crate::notify::check_reminder_days(days.get_ref()).unwrap_or_else(|e| {
+                self.error(days.span(), format!("reminder_days：{e}"));
+                Vec::new()
+            }),
+        };
         Schedule {
             first,
             last,
             deadline_month_of_quarter: month,
             deadline_day: day,
             basis,
+            reminder_days,
         }
     }
 

@@ -1,0 +1,194 @@
+//! `bangfu notify run|test|robot` and `bangfu user contact`: the schedule for cron and for
+//! checking, a test message, the group robots, and users' contacts.
+
+use anyhow::{bail, Context as _};
+use bangfu_app::notify::{self, send, Settings};
+use bangfu_app::Context as UseCases;
+use bangfu_domain::notify::{Channels, RobotFlavor};
+use bangfu_store::{NotifyStore, PlanStore, UserStore, Webhook};
+use chrono::NaiveDate;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+async fn state(db_url: &str) -> anyhow::Result<UseCases> {
+    let store = crate::open::open(db_url).await?;
+    let Some(plan) = store.plan().await? else {
+        bail!("数据库 {db_url} 中还没有载入方案，先运行 `bangfu init`");
+    };
+    let mut ctx = UseCases::new(Arc::new(store), Arc::new(plan));
+    ctx.notify = Arc::new(Settings::from_env());
+    Ok(ctx)
+}
+
+/// `bangfu notify run`: records what is due as of the date and delivers every due message (or,
+/// with `--dry-run`, only lists what is due).
+pub async fn run(db_url: &str, as_of: Option<&str>, dry_run: bool) -> anyhow::Result<ExitCode> {
+    let ctx = state(db_url).await?;
+    let as_of = match as_of {
+        None => ctx.clock.today(),
+        Some(text) => NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .with_context(|| format!("--as-of “{text}”不是日期，应写作 2018-03-13"))?,
+    };
+    let run = notify::run_schedule(&ctx, as_of, dry_run).await?;
+    for m in &run.messages {
+        let new = run.recorded.contains(m);
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            if dry_run {
+                "到期"
+            } else if new {
+                "新增"
+            } else {
+                "已有"
+            },
+            m.event_key,
+            m.channel.label(),
+            m.address,
+            m.subject
+        );
+    }
+    println!(
+        "截至 {as_of}：到期提醒 {} 项，通知 {} 条，其中新增 {} 条",
+        run.due.len(),
+        run.messages.len(),
+        run.recorded.len()
+    );
+    if dry_run {
+        println!("（--dry-run：未记录、未发送）");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut total = send::Round::default();
+    loop {
+        let round = send::deliver_due(&ctx, &format!("cli-{}", std::process::id()), 50).await?;
+        total.sent += round.sent;
+        total.retrying += round.retrying;
+        total.failed += round.failed;
+        // Each message is tried at most once a round; a round delivering nothing ends the run.
+        if round.sent == 0 {
+            break;
+        }
+    }
+    println!(
+        "发送：成功 {}，失败待重试 {}，失败不再重试 {}",
+        total.sent, total.retrying, total.failed
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `bangfu notify test --to`: one test message, sent at once (not through the outbox).
+pub async fn test(to: &str) -> anyhow::Result<ExitCode> {
+    let settings = Settings::from_env();
+    let done = send::send_test(&settings, to).await?;
+    println!("{done}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `bangfu notify robot`: sets or removes the group robot of one unit or of all.
+pub async fn robot(
+    db_url: &str,
+    unit: Option<&str>,
+    flavor: Option<&str>,
+    url: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let ctx = state(db_url).await?;
+    let scope = match unit.map(str::trim) {
+        None | Some("") | Some("*") => "*".to_string(),
+        Some(u) if ctx.plan.unit(u).is_some() => u.to_string(),
+        Some(u) => bail!("--unit：单位代码“{u}”不在方案中（见 `bangfu plan show`）"),
+    };
+    let hook = match url.map(str::trim).filter(|u| !u.is_empty()) {
+        None => None,
+        Some(url) => {
+            if !url.starts_with("https://") && !url.starts_with("http://") {
+                bail!("--url 须以 https:// 或 http:// 开头：{url}");
+            }
+            let flavor = flavor.unwrap_or("wecom");
+            let flavor = RobotFlavor::parse(flavor).with_context(|| {
+                format!("--flavor “{flavor}”无效，应为 wecom（企业微信）或 dingtalk（钉钉）")
+            })?;
+            Some(Webhook {
+                scope: scope.clone(),
+                flavor,
+                url: url.to_string(),
+            })
+        }
+    };
+    ctx.store.set_webhook(&scope, hook.as_ref(), "cli").await?;
+    let whom = if scope == "*" {
+        "所有单位".to_string()
+    } else {
+        scope
+    };
+    match hook {
+        Some(h) => println!("已设置{whom}的{}群机器人：{}", h.flavor.label(), h.url),
+        None => println!("已删除{whom}的群机器人"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Checks an e-mail address as typed: empty, or one address with a domain.
+pub fn check_email(email: &str) -> anyhow::Result<String> {
+    let email = email.trim();
+    if email.is_empty() {
+        return Ok(String::new());
+    }
+    match email.split_once('@') {
+        Some((user, domain))
+            if !user.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace) =>
+        {
+            Ok(email.to_string())
+        }
+        _ => bail!("--email “{email}”不是有效的邮箱地址"),
+    }
+}
+
+/// `bangfu user contact`: sets a user's e-mail, phone and channels.
+pub async fn contact(
+    db_url: &str,
+    login: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+    channels: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let store = crate::open::open(db_url).await?;
+    let Some(user) = store.user_by_login(login).await? else {
+        bail!("没有登录名为“{login}”的用户");
+    };
+    let email = match email {
+        Some(e) => check_email(e)?,
+        None => user.email.clone(),
+    };
+    let phone = phone.map_or(user.phone.clone(), |p| p.trim().to_string());
+    let channels = match channels {
+        None => user.channels.clone(),
+        Some(text) => parse_channels(text)?,
+    };
+    store
+        .set_contact(&user.login, &email, &phone, &channels, "cli")
+        .await?;
+    println!(
+        "已更新 {}：邮箱 {}，电话 {}，通知渠道 {}",
+        user.login,
+        if email.is_empty() {
+            "（无）"
+        } else {
+            &email
+        },
+        if phone.is_empty() {
+            "（无）"
+        } else {
+            &phone
+        },
+        channels.labels()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_channels(text: &str) -> anyhow::Result<Channels> {
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if !matches!(name, "app" | "email") {
+            bail!("--channels：“{name}”无效，可选 app（站内通知）、email（电子邮件），用逗号分隔");
+        }
+    }
+    Ok(Channels::parse(text))
+}

@@ -1,0 +1,320 @@
+//! Notifications as rules: which reminders are due as of a date, who chose which channels, and the
+//! messages in plain Chinese with the period, the deadline and a link. No IO: the caller passes
+//! "today", the reports' states and the site's address.
+
+use crate::period::Period;
+use chrono::NaiveDate;
+use std::collections::BTreeSet;
+
+/// Days before a deadline on which units are reminded when the plan names none.
+pub const DEFAULT_REMINDER_DAYS: [u32; 2] = [7, 2];
+/// After a deadline, for how many days a missing report is still announced as overdue (a
+/// scheduler that was down for a day still sends it; an old quarter is not announced years later).
+pub const OVERDUE_WINDOW_DAYS: i64 = 7;
+/// The longest reminder a plan may ask for.
+pub const MAX_REMINDER_DAYS: u32 = 60;
+
+/// A way a message reaches a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Channel {
+    /// 站内通知
+    App,
+    /// 电子邮件
+    Email,
+    /// 群机器人 (企业微信 / 钉钉)
+    Webhook,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::App, Channel::Email, Channel::Webhook];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::App => "app",
+            Channel::Email => "email",
+            Channel::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == text.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::App => "站内通知",
+            Channel::Email => "电子邮件",
+            Channel::Webhook => "群机器人",
+        }
+    }
+}
+
+/// The channels a user chose. Stored as "app,email".
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Channels(pub BTreeSet<Channel>);
+
+impl Channels {
+    /// Unknown names are ignored (a newer version's channel in an older database).
+    pub fn parse(text: &str) -> Channels {
+        Channels(text.split(',').filter_map(Channel::parse).collect())
+    }
+
+    pub fn has(&self, channel: Channel) -> bool {
+        self.0.contains(&channel)
+    }
+
+    pub fn as_string(&self) -> String {
+        let names: Vec<&str> = self.0.iter().map(|c| c.as_str()).collect();
+        names.join(",")
+    }
+
+    pub fn labels(&self) -> String {
+        let names: Vec<&str> = self.0.iter().map(|c| c.label()).collect();
+        if names.is_empty() {
+            "不接收".into()
+        } else {
+            names.join("、")
+        }
+    }
+}
+
+/// The message format of a group robot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RobotFlavor {
+    /// 企业微信群机器人
+    WeCom,
+    /// 钉钉群机器人
+    DingTalk,
+}
+
+impl RobotFlavor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RobotFlavor::WeCom => "wecom",
+            RobotFlavor::DingTalk => "dingtalk",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RobotFlavor> {
+        match text.trim() {
+            "wecom" | "企业微信" => Some(RobotFlavor::WeCom),
+            "dingtalk" | "钉钉" => Some(RobotFlavor::DingTalk),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RobotFlavor::WeCom => "企业微信",
+            RobotFlavor::DingTalk => "钉钉",
+        }
+    }
+}
+
+/// Checks the reminder days a plan gives: each 1 to [`MAX_REMINDER_DAYS`], none repeated.
+/// Returns them from the earliest reminder (most days) to the last.
+pub fn check_reminder_days(days: &[u32]) -> Result<Vec<u32>, String> {
+    let mut seen = BTreeSet::new();
+    for &d in days {
+        if d == 0 || d > MAX_REMINDER_DAYS {
+            return Err(format!(
+                "提醒天数 {d} 须在 1 到 {MAX_REMINDER_DAYS} 之间（截止日当天另有提醒）"
+            ));
+        }
+        if !seen.insert(d) {
+            return Err(format!("提醒天数 {d} 重复"));
+        }
+    }
+    Ok(seen.into_iter().rev().collect())
+}
+
+/// Which deadline message is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadlineNotice {
+    /// `n` days before the deadline (one of the plan's reminder days).
+    Before(u32),
+    /// On the deadline day.
+    DueToday,
+    /// After the deadline, the report still not submitted.
+    Overdue,
+}
+
+impl DeadlineNotice {
+    /// The part of an event key naming this notice: "before7", "due", "overdue".
+    pub fn key(self) -> String {
+        match self {
+            DeadlineNotice::Before(n) => format!("before{n}"),
+            DeadlineNotice::DueToday => "due".into(),
+            DeadlineNotice::Overdue => "overdue".into(),
+        }
+    }
+}
+
+/// The deadline notice that applies to a period as of `today`, if any. Before the deadline the
+/// most urgent reminder whose day has come applies (so a reminder missed on its day is still sent
+/// the next day, once — the event key makes it idempotent); after it, the overdue notice for
+/// [`OVERDUE_WINDOW_DAYS`].
+pub fn deadline_notice(
+    period: &Period,
+    reminder_days: &[u32],
+    today: NaiveDate,
+) -> Option<DeadlineNotice> {
+    let left = (period.deadline - today).num_days();
+    if left == 0 {
+        return Some(DeadlineNotice::DueToday);
+    }
+    if left < 0 {
+        return (-left <= OVERDUE_WINDOW_DAYS).then_some(DeadlineNotice::Overdue);
+    }
+    reminder_days
+        .iter()
+        .copied()
+        .filter(|&n| i64::from(n) >= left)
+        .min()
+        .map(DeadlineNotice::Before)
+}
+
+/// One unit to be told about one period's deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueReminder {
+    pub period: Period,
+    pub unit: String,
+    pub notice: DeadlineNotice,
+}
+
+impl DueReminder {
+    /// The key that makes the event happen once: "deadline:2018Q1:before7:U01".
+    pub fn event_key(&self) -> String {
+        format!(
+            "deadline:{}:{}:{}",
+            self.period.code,
+            self.notice.key(),
+            self.unit
+        )
+    }
+}
+
+/// Every deadline reminder due as of `today`: for each period whose notice applies, each unit in
+/// `units` without a submitted (or approved) report, that is, not in `submitted` as
+/// (period code, unit code).
+pub fn due_reminders(
+    periods: &[Period],
+    reminder_days: &[u32],
+    today: NaiveDate,
+    units: &[&str],
+    submitted: &BTreeSet<(String, String)>,
+) -> Vec<DueReminder> {
+    let mut out = Vec::new();
+    for period in periods {
+        let Some(notice) = deadline_notice(period, reminder_days, today) else {
+            continue;
+        };
+        let code = period.code.to_string();
+        for unit in units {
+            if !submitted.contains(&(code.clone(), unit.to_string())) {
+                out.push(DueReminder {
+                    period: period.clone(),
+                    unit: unit.to_string(),
+                    notice,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A message: a subject line and a body in plain Chinese, with the page to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub subject: String,
+    pub body: String,
+    pub link: String,
+}
+
+fn date_cn(d: NaiveDate) -> String {
+    d.format("%Y年%-m月%-d日").to_string()
+}
+
+/// The page of a unit's report: `base` is the site's address ("" gives a relative link).
+pub fn report_link(base: &str, period: &str, unit: &str) -> String {
+    format!("{}/reports/{period}/{unit}", base.trim_end_matches('/'))
+}
+
+/// The reminder a unit receives.
+pub fn reminder_message(reminder: &DueReminder, unit_name: &str, link: &str) -> Message {
+    let period = reminder.period.label();
+    let deadline = date_cn(reminder.period.deadline);
+    let (subject, lead) = match reminder.notice {
+        DeadlineNotice::Before(n) => (
+            format!("【报送提醒】{period}进展情况距截止还有 {n} 天"),
+            format!("{unit_name}：{period}帮扶协作进展情况的报送截止日是 {deadline}，还有 {n} 天，贵单位尚未报送。"),
+        ),
+        DeadlineNotice::DueToday => (
+            format!("【今日截止】{period}进展情况今天截止报送"),
+            format!("{unit_name}：{period}帮扶协作进展情况今天（{deadline}）截止报送，贵单位尚未报送。"),
+        ),
+        DeadlineNotice::Overdue => (
+            format!("【已逾期】{period}进展情况尚未报送"),
+            format!("{unit_name}：{period}帮扶协作进展情况的报送截止日 {deadline} 已过，贵单位尚未报送，请尽快报送。"),
+        ),
+    };
+    Message {
+        subject,
+        body: format!("{lead}\n请登录系统填报：{link}"),
+        link: link.to_string(),
+    }
+}
+
+/// The coordinator's list of units late with a period.
+pub fn late_units_message(period: &Period, late_unit_names: &[&str], link: &str) -> Message {
+    let label = period.label();
+    Message {
+        subject: format!("【逾期名单】{label}尚有 {} 个单位未报送", late_unit_names.len()),
+        body: format!(
+            "{label}帮扶协作进展情况的报送截止日 {} 已过，以下 {} 个单位尚未报送：\n{}\n查看报送情况：{link}",
+            date_cn(period.deadline),
+            late_unit_names.len(),
+            late_unit_names.join("、")
+        ),
+        link: link.to_string(),
+    }
+}
+
+/// A report sent back to its unit, with the reason.
+pub fn returned_message(period: &Period, unit_name: &str, reason: &str, link: &str) -> Message {
+    let label = period.label();
+    Message {
+        subject: format!("【退回修改】{label}进展情况被退回"),
+        body: format!(
+            "{unit_name}：贵单位报送的{label}帮扶协作进展情况被退回修改。\n退回原因：{reason}\n请修改后在截止日 {} 前重新报送：{link}",
+            date_cn(period.deadline)
+        ),
+        link: link.to_string(),
+    }
+}
+
+/// A report approved.
+pub fn approved_message(period: &Period, unit_name: &str, link: &str) -> Message {
+    let label = period.label();
+    Message {
+        subject: format!("【审核通过】{label}进展情况已审核通过"),
+        body: format!(
+            "{unit_name}：贵单位报送的{label}帮扶协作进展情况已审核通过（截止日 {}）。\n查看：{link}",
+            date_cn(period.deadline)
+        ),
+        link: link.to_string(),
+    }
+}
+
+/// The message `bangfu notify test` sends.
+pub fn test_message(link: &str) -> Message {
+    Message {
+        subject: "【测试】帮扶协作管理系统通知测试".into(),
+        body: format!("这是一条测试通知：收到即说明通知渠道配置正确。\n系统地址：{link}"),
+        link: link.to_string(),
+    }
+}
+
+#[cfg(test)]
+#[path = "notify_tests.rs"]
+mod tests;
