@@ -129,12 +129,18 @@ enum Command {
 #[derive(Subcommand)]
 enum ReportCommand {
     #[command(
-        about = "生成某报送期的《帮扶协作工作进展情况》Word 初稿（默认只计已报送和已审核的报表）"
+        about = "生成书面报告 Word 初稿：某报送期的《帮扶协作工作进展情况》（--period），全年工作总结（--year），或与某受援地帮扶协作的年度情况（--year 加 --area）；默认只计已报送和已审核的报表"
     )]
     Docx {
         #[arg(help = "报送期代码，例如 2018Q2")]
+        #[arg(long, conflicts_with = "year", required_unless_present = "year")]
+        period: Option<String>,
+        #[arg(help = "年份，例如 2018：全年工作总结")]
         #[arg(long)]
-        period: String,
+        year: Option<i32>,
+        #[arg(help = "受援地代码，例如 cyqq：与该地区帮扶协作的年度情况（须同时给出 --year）")]
+        #[arg(long, requires = "year")]
+        area: Option<String>,
         #[arg(help = "也计入未报送的草稿（在文中注明）")]
         #[arg(long)]
         include_drafts: bool,
@@ -445,10 +451,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Form(command) => form(db, command).await,
         Command::Report(ReportCommand::Docx {
             period,
+            year,
+            area,
             include_drafts,
             file,
         }) => {
-            report_cmd::docx(db, &period, include_drafts, &file).await?;
+            let what = match (period, year, area) {
+                (Some(period), _, _) => report_cmd::Written::Quarter(period),
+                (None, Some(year), None) => report_cmd::Written::Year(year),
+                (None, Some(year), Some(area)) => report_cmd::Written::Pairing(area, year),
+                (None, None, _) => unreachable!("clap requires --period or --year"),
+            };
+            report_cmd::docx(db, what, include_drafts, &file).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Assess { year, json } => {

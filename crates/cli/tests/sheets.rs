@@ -104,6 +104,42 @@ fn forms_export_and_import_from_the_command_line() {
     );
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("2018Q9"), "{}", stderr(&bad));
+    // The year's summary and one pairing's year, read back for their titles.
+    for (args, title) in [
+        (vec!["--year", "2018"], "大兴区2018年帮扶协作工作总结"),
+        (
+            vec!["--year", "2018", "--area", "cyqq"],
+            "大兴区与察右前旗帮扶协作工作情况（2018年）",
+        ),
+    ] {
+        let mut argv = vec!["report", "docx", "--include-drafts"];
+        argv.extend(args.iter().copied());
+        let file = path("y.docx");
+        argv.push(&file);
+        let done = bangfu(&argv, &db);
+        assert!(done.status.success(), "{}", stderr(&done));
+        let text = docx_rs::read_docx(&std::fs::read(&file).unwrap())
+            .unwrap()
+            .json();
+        assert!(text.contains(title), "{title}");
+    }
+    let bad = bangfu(
+        &[
+            "report",
+            "docx",
+            "--year",
+            "2018",
+            "--area",
+            "nowhere",
+            &path("x.docx"),
+        ],
+        &db,
+    );
+    assert!(
+        stderr(&bad).contains("受援地代码“nowhere”"),
+        "{}",
+        stderr(&bad)
+    );
 
     // The import is a draft: the district form leaves it out unless drafts are asked for.
     let without = bangfu(

@@ -19,8 +19,8 @@ pub struct WrittenReport {
     pub draft_note: Option<String>,
     /// Numbered parts: 一、总体情况, one per section of the plan, 存在问题, 下步打算 …
     pub parts: Vec<Part>,
-    /// The progress form as the 附件.
-    pub appendix: Appendix,
+    /// The progress form as the 附件, when the document has one.
+    pub appendix: Option<Appendix>,
 }
 
 /// A numbered part: a heading, paragraphs, and optionally a list of lines.
@@ -169,13 +169,15 @@ pub fn write(report: &WrittenReport) -> Result<Vec<u8>, String> {
             doc = doc.add_paragraph(body(p));
         }
     }
-    // The 附件 starts on a page of its own.
-    doc = doc
-        .add_paragraph(Paragraph::new().add_run(Run::new().add_break(BreakType::Page)))
-        .add_paragraph(Paragraph::new().add_run(text("附件", TEXT_SIZE, heading_font())))
-        .add_paragraph(centered(&report.appendix.title, TEXT_SIZE, title_font()))
-        .add_paragraph(centered(&report.appendix.subtitle, TABLE_SIZE, body_font()))
-        .add_table(appendix_table(&report.appendix));
+    if let Some(appendix) = &report.appendix {
+        // The 附件 starts on a page of its own.
+        doc = doc
+            .add_paragraph(Paragraph::new().add_run(Run::new().add_break(BreakType::Page)))
+            .add_paragraph(Paragraph::new().add_run(text("附件", TEXT_SIZE, heading_font())))
+            .add_paragraph(centered(&appendix.title, TEXT_SIZE, title_font()))
+            .add_paragraph(centered(&appendix.subtitle, TABLE_SIZE, body_font()))
+            .add_table(appendix_table(appendix));
+    }
     let mut out = std::io::Cursor::new(Vec::new());
     doc.build()
         .pack(&mut out)
@@ -197,7 +199,7 @@ mod tests {
                 heading: "一、总体情况".into(),
                 paragraphs: vec!["截至2018年6月，全区累计到位财政援助资金 250.50 万元。".into()],
             }],
-            appendix: Appendix {
+            appendix: Some(Appendix {
                 title: "附件表".into(),
                 subtitle: "2018年第二季度".into(),
                 rows: vec![AppendixRow {
@@ -207,7 +209,7 @@ mod tests {
                     filled_by: "区教委".into(),
                     heading: false,
                 }],
-            },
+            }),
         };
         let bytes = write(&report).unwrap();
         assert!(bytes.starts_with(b"PK\x03\x04"));

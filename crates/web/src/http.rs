@@ -78,3 +78,15 @@ impl IntoResponse for Download<'_> {
 }
 
 pub use bangfu_app::beijing_time;
+
+/// A written report (.docx) drafted by the system, never kept by caches on the way.
+pub fn docx_response(stem: String, file_name: &str, bytes: Vec<u8>) -> Response {
+    Download {
+        stem,
+        file_name,
+        content_type: bangfu_app::written_report::DOCX_CONTENT_TYPE.into(),
+        content: bytes,
+        no_store: true,
+    }
+    .into_response()
+}

@@ -132,6 +132,9 @@ fn api() -> Api {
     .add(routes!(workflow))
     .add(routes!(summary))
     .add(routes!(completeness))
+    .add(routes!(district_written))
+    .add(routes!(year_written))
+    .add(routes!(pairing_written))
     .add(routes!(audit_head))
     .add(routes!(sheets::form))
     .add(routes!(sheets::tasks))
@@ -165,6 +168,12 @@ fn with_plan_codes(doc: &mut Document, plan: &Plan) {
     let units: Vec<String> = plan.units_sorted().iter().map(|u| u.code.clone()).collect();
     let areas: Vec<String> = plan.areas.iter().map(|a| a.code.clone()).collect();
     let files: Vec<String> = periods.iter().map(|p| format!("{p}.xlsx")).collect();
+    let mut years: Vec<String> = plan
+        .periods()
+        .iter()
+        .map(|p| p.code.year().to_string())
+        .collect();
+    years.dedup();
     for (path, item) in doc.paths.paths.iter_mut() {
         for operation in operations(item) {
             for parameter in operation.parameters.iter_mut().flatten() {
@@ -176,6 +185,7 @@ fn with_plan_codes(doc: &mut Document, plan: &Plan) {
                     (ParameterIn::Path, "unit") | (ParameterIn::Query, "unit") => &units,
                     (ParameterIn::Path, "code") if path.starts_with("/areas/") => &areas,
                     (ParameterIn::Path, "file") => &files,
+                    (ParameterIn::Path, "year") => &years,
                     _ => continue,
                 };
                 set_enum(parameter, codes);

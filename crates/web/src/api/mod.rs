@@ -12,9 +12,11 @@ pub mod input;
 pub mod ledger;
 mod reports;
 pub mod sheets;
+mod written;
 
 pub use district::*;
 pub use reports::*;
+pub use written::*;
 
 use crate::auth::client::ClientInfo;
 use crate::auth::login::{check_credentials, start_session};

@@ -153,6 +153,9 @@ struct AreaPage {
     people_chart: String,
     incidence_chart: String,
     can_record: bool,
+    /// The plan's years, for the annual pairing summary (Word), when the actor may draft it.
+    report_years: Vec<i32>,
+    report_year: i32,
     csrf: String,
     message: Option<&'static str>,
     errors: Vec<String>,
@@ -251,6 +254,12 @@ async fn render(
         people_chart,
         incidence_chart,
         can_record: actor.may(Action::RecordAreaStats),
+        report_years: if actor.may(Action::ViewDistrict) {
+            bangfu_app::oversight::years(state)
+        } else {
+            Vec::new()
+        },
+        report_year: bangfu_app::oversight::default_year(state),
         csrf: actor.csrf_token().to_string(),
         message,
         errors,
@@ -313,4 +322,33 @@ pub async fn record(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
         }
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct WrittenQuery {
+    year: Option<String>,
+    include_drafts: Option<String>,
+}
+
+/// `GET /areas/{code}/report.docx?year=2018`: the pairing's annual summary as a Word draft.
+pub async fn written_report(
+    State(state): State<AppState>,
+    actor: Actor,
+    PathParams(code): PathParams<String>,
+    QueryParams(q): QueryParams<WrittenQuery>,
+) -> Result<Response, AppError> {
+    let year = bangfu_app::oversight::parse_year(&state, q.year.as_deref())?;
+    let drafts = matches!(q.include_drafts.as_deref(), Some("true" | "1" | "on"));
+    let scope = bangfu_domain::summary::ReportScope::from_switches(false, drafts);
+    let (area, bytes) =
+        bangfu_app::written_report::pairing_docx(&state, &actor, &code, year, scope).await?;
+    let name = format!(
+        "{}与{}帮扶协作工作情况（{year}年）.docx",
+        state.plan.info.district, area.name
+    );
+    Ok(crate::http::docx_response(
+        format!("pairing-{}-{year}", area.code),
+        &name,
+        bytes,
+    ))
 }

@@ -5,6 +5,7 @@ use super::Nav;
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::{PathParams, QueryParams};
+use crate::http::docx_response;
 use crate::reporting;
 use crate::AppState;
 use askama::Template;
@@ -145,6 +146,7 @@ impl SummaryQuery {
 struct SummaryPage {
     nav: Nav,
     period_code: String,
+    year: i32,
     period_label: String,
     periods: Vec<(String, String)>,
     ytd: bool,
@@ -231,6 +233,7 @@ pub async fn summary(
     let page = SummaryPage {
         nav: Nav::for_actor(Some(&actor)),
         period_code: period.code.to_string(),
+        year: period.code.year(),
         period_label: period.label(),
         periods: plan
             .periods()
@@ -261,13 +264,22 @@ pub async fn written_report(
         state.plan.info.district,
         period.label()
     );
-    Ok(crate::http::Download {
-        stem: format!("report-{}", period.code),
-        file_name: &name,
-        content_type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-            .into(),
-        content: bytes,
-        no_store: true,
-    }
-    .into_response())
+    Ok(docx_response(
+        format!("report-{}", period.code),
+        &name,
+        bytes,
+    ))
+}
+
+/// `GET /years/{year}/district.docx`: the year's written summary, the quarters begun so far.
+pub async fn year_written_report(
+    State(state): State<AppState>,
+    actor: Actor,
+    PathParams(year): PathParams<String>,
+    QueryParams(q): QueryParams<SummaryQuery>,
+) -> Result<Response, AppError> {
+    let year = bangfu_app::oversight::parse_year(&state, Some(&year))?;
+    let bytes = bangfu_app::written_report::year_docx(&state, &actor, year, q.scope()).await?;
+    let name = format!("{}{year}年帮扶协作工作总结.docx", state.plan.info.district);
+    Ok(docx_response(format!("report-{year}"), &name, bytes))
 }

@@ -70,6 +70,10 @@ fn district() -> Router<AppState> {
             "/reports/{period}/district.docx",
             get(district::written_report),
         )
+        .route(
+            "/years/{year}/district.docx",
+            get(district::year_written_report),
+        )
         .route("/dashboard", get(dashboard::show))
         .route("/assessment", get(assessment::show))
         .route("/assessment.xlsx", get(assessment::export))
@@ -101,6 +105,7 @@ fn areas() -> Router<AppState> {
         .route("/areas", get(areas::list))
         .route("/areas/{code}", get(areas::show))
         .route("/areas/{code}/stats", post(areas::record))
+        .route("/areas/{code}/report.docx", get(areas::written_report))
 }
 
 /// The funds ledger (资金台账) and its reconciliation with the reports.
