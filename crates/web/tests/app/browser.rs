@@ -254,8 +254,9 @@ mod cycle {
         std::fs::write(out, png).unwrap();
     }
 
-    /// The first .xlsx that appears in `dir` (within ten seconds), its name containing `parts`.
-    async fn downloaded_xlsx(dir: &std::path::Path, parts: &[&str]) -> Vec<u8> {
+    /// The first file ending in `.{ext}` that appears in `dir` (within ten seconds), its name
+    /// containing `parts`.
+    async fn downloaded(dir: &std::path::Path, ext: &str, parts: &[&str]) -> Vec<u8> {
         let mut file = None;
         for _ in 0..200 {
             let files: Vec<_> = std::fs::read_dir(dir)
@@ -267,7 +268,7 @@ mod cycle {
                 .iter()
                 .any(|p| p.extension().is_some_and(|x| x == "crdownload"));
             file = files.into_iter().find(|p| {
-                p.extension().is_some_and(|x| x == "xlsx")
+                p.extension().is_some_and(|x| x == ext)
                     && std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
             });
             if file.is_some() && !running {
@@ -275,7 +276,7 @@ mod cycle {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        let file = file.expect("a workbook downloaded");
+        let file = file.unwrap_or_else(|| panic!("a .{ext} file downloaded"));
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         assert!(parts.iter().all(|p| name.contains(p)), "{name}");
         std::fs::read(&file).unwrap()
@@ -445,8 +446,17 @@ mod cycle {
             .click()
             .await
             .unwrap();
-        let bytes = downloaded_xlsx(&browser.downloads, &["大兴区", "2018Q1"]).await;
+        let bytes = downloaded(&browser.downloads, "xlsx", &["大兴区", "2018Q1"]).await;
         district_form_has_four_school_pairings(&app.state.plan, &bytes);
+        // So does the written report, a Word draft with the same figure.
+        el(c, Locator::Id("download-docx"))
+            .await
+            .click()
+            .await
+            .unwrap();
+        let bytes = downloaded(&browser.downloads, "docx", &["大兴区", "2018年第一季度"]).await;
+        let written = docx_rs::read_docx(&bytes).expect("a .docx").json();
+        assert!(written.contains("与扶贫协作地区学校结对数 4 所"));
         c.goto(&format!("{base}/completeness?year=2018"))
             .await
             .unwrap();
