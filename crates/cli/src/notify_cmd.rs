@@ -126,20 +126,9 @@ pub async fn robot(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Checks an e-mail address as typed: empty, or one address with a domain.
+/// Checks an e-mail address as typed (the domain's one rule), naming the option.
 pub fn check_email(email: &str) -> anyhow::Result<String> {
-    let email = email.trim();
-    if email.is_empty() {
-        return Ok(String::new());
-    }
-    match email.split_once('@') {
-        Some((user, domain))
-            if !user.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace) =>
-        {
-            Ok(email.to_string())
-        }
-        _ => bail!("--email “{email}”不是有效的邮箱地址"),
-    }
+    bangfu_domain::notify::check_email(email).map_err(|e| anyhow::anyhow!("--email：{e}"))
 }
 
 /// `bangfu user contact`: sets a user's e-mail, phone and channels.

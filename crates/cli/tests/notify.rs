@@ -176,7 +176,7 @@ async fn reminders_returns_and_an_smtp_outage_reach_people_once() {
         &db,
     );
     assert!(
-        stderr(&bad).contains("--email “nope”不是有效的邮箱地址"),
+        stderr(&bad).contains("--email：邮箱“nope”不是有效的邮箱地址"),
         "{}",
         stderr(&bad)
     );

@@ -318,3 +318,179 @@ pub fn test_message(link: &str) -> Message {
 #[cfg(test)]
 #[path = "notify_tests.rs"]
 mod tests;
+
+/// A person's contacts and chosen channels as typed on the settings page or sent to the API.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct ContactInput {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    /// Channel codes: app, email.
+    #[serde(default)]
+    pub channels: Vec<String>,
+}
+
+/// Contacts checked: an address with a domain or none, a phone number of digits (with - and +) or
+/// none, and only the channels a person may choose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub email: String,
+    pub phone: String,
+    pub channels: Channels,
+}
+
+/// Checks an e-mail address as typed: empty, or one address with a domain.
+pub fn check_email(email: &str) -> Result<String, String> {
+    let email = email.trim();
+    if email.is_empty() {
+        return Ok(String::new());
+    }
+    match email.split_once('@') {
+        Some((user, domain))
+            if !user.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && email.len() <= 254
+                && !email.contains(char::is_whitespace) =>
+        {
+            Ok(email.to_string())
+        }
+        _ => Err(format!(
+            "邮箱“{email}”不是有效的邮箱地址，例如 zhangsan@example.gov.cn"
+        )),
+    }
+}
+
+impl ContactInput {
+    /// Every mistake, each naming its field, in Chinese.
+    pub fn parse(&self) -> Result<Contact, Vec<String>> {
+        let mut errors = Vec::new();
+        let email = check_email(&self.email).unwrap_or_else(|e| {
+            errors.push(e);
+            String::new()
+        });
+        let phone = self.phone.trim().to_string();
+        let phone_ok = phone.chars().count() <= 20
+            && phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' '));
+        if !phone_ok {
+            errors.push(format!(
+                "电话“{phone}”无效：只能填数字、“-”和“+”，不超过 20 位，例如 010-69243000"
+            ));
+        }
+        let mut chosen = std::collections::BTreeSet::new();
+        for name in &self.channels {
+            match Channel::parse(name) {
+                Some(c @ (Channel::App | Channel::Email)) => {
+                    chosen.insert(c);
+                }
+                _ => errors.push(format!(
+                    "通知渠道“{name}”无效，可选 app（站内通知）、email（电子邮件）"
+                )),
+            }
+        }
+        if chosen.contains(&Channel::Email) && email.is_empty() && errors.is_empty() {
+            errors.push("选择了电子邮件通知，请填写邮箱".to_string());
+        }
+        if errors.is_empty() {
+            Ok(Contact {
+                email,
+                phone,
+                channels: Channels(chosen),
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A group robot as the administrator types it: for all units ("*") or one, its flavor and URL
+/// (empty to remove it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct RobotInput {
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub flavor: String,
+    #[serde(default)]
+    pub url: String,
+}
+
+impl RobotInput {
+    /// (scope, Some((flavor, url))) to set, (scope, None) to remove; mistakes name their field.
+    /// `unit_exists` says whether a unit code is the plan's.
+    #[allow(clippy::type_complexity)]
+    pub fn parse(
+        &self,
+        unit_exists: impl Fn(&str) -> bool,
+    ) -> Result<(String, Option<(RobotFlavor, String)>), Vec<String>> {
+        let mut errors = Vec::new();
+        let scope = match self.scope.trim() {
+            "" | "*" => "*".to_string(),
+            code if unit_exists(code) => code.to_string(),
+            code => {
+                errors.push(format!("单位“{code}”不在本方案中"));
+                String::new()
+            }
+        };
+        let url = self.url.trim();
+        let hook = if url.is_empty() {
+            None
+        } else {
+            if !(url.starts_with("https://") || url.starts_with("http://"))
+                || url.len() > 2000
+                || url.contains(char::is_whitespace)
+            {
+                errors.push(format!(
+                    "机器人地址“{url}”无效：应以 https:// 开头，例如 https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"
+                ));
+            }
+            match RobotFlavor::parse(&self.flavor) {
+                Some(f) => Some((f, url.to_string())),
+                None => {
+                    errors.push(format!(
+                        "机器人类型“{}”无效，应为 wecom（企业微信）或 dingtalk（钉钉）",
+                        self.flavor
+                    ));
+                    None
+                }
+            }
+        };
+        if errors.is_empty() {
+            Ok((scope, hook))
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// What an event kind is called on the deliveries page.
+pub fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "deadline" => "截止提醒",
+        "deadline.late-list" => "逾期单位清单",
+        "report.return" => "报表退回",
+        "report.approve" => "报表审核通过",
+        "finding.raise" => "审计意见",
+        "finding.answer" => "审计意见答复",
+        "problem.assign" => "问题交办",
+        "problem.overdue" => "问题逾期",
+        "target.behind" => "目标进度滞后",
+        "test" => "测试消息",
+        _ => "其他通知",
+    }
+}
+
+/// What a delivery state is called on the deliveries page.
+pub fn delivery_status_label(status: &str) -> &'static str {
+    match status {
+        "pending" => "待发送",
+        "sent" => "已发送",
+        "failed" => "发送失败",
+        _ => "未知",
+    }
+}

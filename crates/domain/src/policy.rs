@@ -61,6 +61,11 @@ pub enum Action<'a> {
     ViewAreas,
     /// Record a recipient area's yearly poverty figures (the coordinator).
     RecordAreaStats,
+    /// The deliveries of notifications: see each one's attempts, resend one (the coordinator, who
+    /// chases the units, and the administrator).
+    ManageDeliveries,
+    /// Set or remove the group robots (企业微信 / 钉钉) that messages go to (the administrator).
+    ManageRobots,
 }
 
 /// True when `subject` (None: not logged in) may perform `action`.
@@ -91,6 +96,8 @@ pub fn allows(subject: Option<Subject<'_>>, action: Action<'_>) -> bool {
         Action::AnswerFinding { unit } => own_unit(unit),
         Action::ViewAreas => true,
         Action::RecordAreaStats => s.role == Role::Coordinator,
+        Action::ManageDeliveries => matches!(s.role, Role::Coordinator | Role::Admin),
+        Action::ManageRobots => s.role == Role::Admin,
     }
 }
 
@@ -221,6 +228,27 @@ mod tests {
             assert_eq!(
                 allows(who(role, unit), Action::RecordAreaStats),
                 role == Role::Coordinator,
+                "{role}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_coordinator_and_the_administrator_see_deliveries_and_only_the_administrator_sets_robots()
+    {
+        for action in [Action::ManageDeliveries, Action::ManageRobots] {
+            assert!(!allows(None, action));
+        }
+        for role in Role::ALL {
+            let unit = (role == Role::Reporter).then_some("jw");
+            assert_eq!(
+                allows(who(role, unit), Action::ManageDeliveries),
+                matches!(role, Role::Coordinator | Role::Admin),
+                "{role}"
+            );
+            assert_eq!(
+                allows(who(role, unit), Action::ManageRobots),
+                role == Role::Admin,
                 "{role}"
             );
         }

@@ -14,6 +14,8 @@ pub struct Session {
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
+    /// The user's unread in-app notices, for the header (read with the session: no extra query).
+    pub unread_notices: i64,
 }
 
 /// The session's own times carry their own names: the user's `created_at` is in the same row.
@@ -22,6 +24,7 @@ struct SessionUserRow {
     csrf_token: String,
     session_created_at: DateTime<Utc>,
     session_last_seen_at: DateTime<Utc>,
+    unread_notices: i64,
     #[sqlx(flatten)]
     user: UserRow,
 }
@@ -179,7 +182,9 @@ impl SessionStore for SqlStore {
     async fn session(&self, id_hash: &str) -> Result<Option<(Session, User)>> {
         let sql = format!(
             "SELECT s.csrf_token, s.created_at AS session_created_at, \
-             s.last_seen_at AS session_last_seen_at, {USER_COLUMNS_U} \
+             s.last_seen_at AS session_last_seen_at, \
+             (SELECT COUNT(*) FROM notices n WHERE n.login = u.login AND n.read_at IS NULL) \
+             AS unread_notices, {USER_COLUMNS_U} \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
         );
         let row = on_pool!(self, |pool| sqlx::query_as::<_, SessionUserRow>(&sql)
@@ -192,6 +197,7 @@ impl SessionStore for SqlStore {
                     csrf_token: r.csrf_token,
                     created_at: r.session_created_at,
                     last_seen_at: r.session_last_seen_at,
+                    unread_notices: r.unread_notices,
                 },
                 User::try_from(r.user)?,
             ))

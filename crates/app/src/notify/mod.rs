@@ -5,6 +5,7 @@
 //! approval) or, for the schedule, by [`run_schedule`]; the sender delivers them later with
 //! retries, so nothing is lost when a mail server or robot is down.
 
+pub mod manage;
 pub mod send;
 
 use crate::{AppError, Context};

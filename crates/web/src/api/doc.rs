@@ -42,6 +42,7 @@ const DESCRIPTION: &str = "bangfu 的 JSON 接口。本文档由服务端代码�
         (name = "ledger", description = "资金台账：预算、援建项目、资金流水与核对"),
         (name = "areas", description = "受援地的年度贫困统计"),
         (name = "audit", description = "审计日志"),
+        (name = "notify", description = "通知：站内通知、联系方式、各单位联系人、发送记录"),
     )
 )]
 struct ApiDoc;
@@ -135,6 +136,12 @@ fn api() -> Api {
     .add(routes!(district_written))
     .add(routes!(year_written))
     .add(routes!(pairing_written))
+    .add(routes!(notices))
+    .add(routes!(read_notices))
+    .add(routes!(contact, set_contact))
+    .add(routes!(contacts))
+    .add(routes!(deliveries))
+    .add(routes!(resend))
     .add(routes!(audit_head))
     .add(routes!(sheets::form))
     .add(routes!(sheets::tasks))

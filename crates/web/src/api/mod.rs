@@ -10,11 +10,13 @@ mod district;
 pub mod doc;
 pub mod input;
 pub mod ledger;
+mod notify;
 mod reports;
 pub mod sheets;
 mod written;
 
 pub use district::*;
+pub use notify::*;
 pub use reports::*;
 pub use written::*;
 

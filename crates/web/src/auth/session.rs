@@ -41,6 +41,8 @@ pub struct Actor {
     pub session: Option<(String, String)>,
     /// The request came over HTTPS (as a trusted proxy says): its cookies are `Secure`.
     pub https: bool,
+    /// Unread in-app notices (通知), counted with the session; 0 for a Bearer token.
+    pub unread_notices: i64,
 }
 
 impl std::ops::Deref for Actor {
@@ -187,17 +189,18 @@ async fn actor_of(
     client: &ClientInfo,
 ) -> Result<Option<Actor>, AppError> {
     let now = state.clock.now();
-    let actor = |user, session| Actor {
+    let actor = |user, session, unread_notices| Actor {
         acting: bangfu_app::Actor {
             user,
             address: client.address.clone(),
         },
         session,
         https: client.https,
+        unread_notices,
     };
     if let Some(token) = bearer(headers) {
         return match state.store.user_by_token(&sha256_hex(token), now).await? {
-            Some(user) if user.active => Ok(Some(actor(user, None))),
+            Some(user) if user.active => Ok(Some(actor(user, None, 0))),
             _ => Err(AppError::Unauthenticated),
         };
     }
@@ -218,7 +221,11 @@ async fn actor_of(
     if now - session.last_seen_at > Duration::seconds(60) {
         state.store.touch_session(&id_hash, now).await?;
     }
-    Ok(Some(actor(user, Some((id_hash, session.csrf_token)))))
+    Ok(Some(actor(
+        user,
+        Some((id_hash, session.csrf_token)),
+        session.unread_notices,
+    )))
 }
 
 /// Looks for the token in the header, the query string, or an urlencoded form body.

@@ -30,6 +30,9 @@ struct CompletenessPage {
     periods: Vec<(String, String)>,
     rows: Vec<MatrixLine>,
     counts: Vec<CountRow>,
+    /// Each unit's contact persons with their phones, by unit code (联系人).
+    contacts: std::collections::BTreeMap<String, String>,
+    may_see_deliveries: bool,
 }
 
 /// A unit's code and name, and per period its cell with the report's link.
@@ -68,8 +71,24 @@ pub async fn completeness(
     let matrix = reporting::completeness(&state, &actor, year).await?;
     let mut years: Vec<i32> = state.plan.periods().iter().map(|p| p.code.year()).collect();
     years.dedup();
+    let contacts = bangfu_app::notify::manage::unit_contacts(&state, &actor)
+        .await?
+        .into_iter()
+        .map(|(unit, people)| {
+            let named: Vec<String> = people
+                .into_iter()
+                .map(|p| match p.phone.as_str() {
+                    "" => p.name,
+                    phone => format!("{} {phone}", p.name),
+                })
+                .collect();
+            (unit, named.join("；"))
+        })
+        .collect();
     let page = CompletenessPage {
         nav: Nav::for_actor(Some(&actor)),
+        contacts,
+        may_see_deliveries: actor.may(bangfu_domain::policy::Action::ManageDeliveries),
         years,
         year,
         periods: matrix

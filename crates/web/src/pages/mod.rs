@@ -12,6 +12,7 @@ pub mod home;
 pub mod import;
 pub mod ledger;
 pub mod ledger_import;
+pub mod notify;
 pub mod pairings;
 pub mod plan;
 pub mod problem;
@@ -34,6 +35,8 @@ pub struct Nav {
     pub user: Option<(String, &'static str)>,
     pub links: Vec<(&'static str, &'static str)>,
     pub csrf: String,
+    /// Unread in-app notices, shown beside 通知 in the header.
+    pub unread: i64,
 }
 
 impl Nav {
@@ -43,6 +46,7 @@ impl Nav {
                 user: None,
                 links: vec![("/", "实施方案")],
                 csrf: String::new(),
+                unread: 0,
             };
         };
         let mut links = vec![
@@ -77,6 +81,7 @@ impl Nav {
             user: Some((a.user.display_name.clone(), a.user.role.label())),
             links,
             csrf: a.csrf_token().to_string(),
+            unread: a.unread_notices,
         }
     }
 }
@@ -113,6 +118,10 @@ pub fn flash(code: Option<&str>) -> Option<&'static str> {
         "area_stats" => "受援地贫困数据已保存。",
         "token_created" => "API 令牌已创建。",
         "token_revoked" => "API 令牌已吊销，使用它的程序将无法再访问。",
+        "notices_read" => "通知已全部标为已读。",
+        "contact_saved" => "联系方式与通知设置已保存。",
+        "resent" => "已重新排入发送队列，稍后发出。",
+        "robot_saved" => "群机器人设置已保存。",
         _ => return None,
     })
 }

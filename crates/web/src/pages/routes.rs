@@ -32,6 +32,12 @@ fn account() -> Router<AppState> {
         .route("/account/tokens", get(tokens::list).post(tokens::create))
         .route("/account/tokens/{id}/revoke", post(tokens::revoke))
         .route("/home", get(home::show))
+        .route("/notices", get(notify::notices))
+        .route("/notices/read", post(notify::mark_read))
+        .route(
+            "/account/notify",
+            get(notify::settings).post(notify::save_settings),
+        )
 }
 
 /// The quarterly report: the form, review, evidence (佐证材料) and spreadsheet import.
@@ -157,6 +163,12 @@ fn oversight() -> Router<AppState> {
         .route("/audit.xlsx", get(audit::export))
         .route("/audit/receipt", get(audit::receipt))
         .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route(
+            "/admin/robots",
+            get(notify::robots).post(notify::save_robot),
+        )
+        .route("/notify/deliveries", get(notify::deliveries))
+        .route("/notify/deliveries/{id}/resend", post(notify::resend))
         .route("/admin/users/{login}/active", post(admin::set_active))
         .route("/admin/users/{login}/password", post(admin::reset_password))
 }

@@ -33,10 +33,13 @@ fn concrete(doc: &Value, method: &str, path: &str) -> String {
     for p in operation["parameters"].as_array().into_iter().flatten() {
         if p["in"] == "path" {
             let name = p["name"].as_str().unwrap();
-            let value = p["schema"]["enum"][0]
-                .as_str()
-                .unwrap_or_else(|| panic!("{method} {path}: {name} has no enum"));
-            address = address.replace(&format!("{{{name}}}"), value);
+            // The plan's codes come as enums; a row's number is any integer.
+            let value = match p["schema"]["enum"][0].as_str() {
+                Some(code) => code.to_string(),
+                None if p["schema"]["type"] == "integer" => "1".to_string(),
+                None => panic!("{method} {path}: {name} has no enum"),
+            };
+            address = address.replace(&format!("{{{name}}}"), &value);
         }
     }
     address

@@ -193,9 +193,18 @@ async fn the_year_and_a_pairing_have_their_own_written_reports() {
     assert!(!text.contains("组织校长培训"));
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("pairing.docx"), &bytes).unwrap();
-    soffice("/usr/bin/soffice", dir.path(), "txt:Text", &["pairing.docx"]).await;
+    soffice(
+        "/usr/bin/soffice",
+        dir.path(),
+        "txt:Text",
+        &["pairing.docx"],
+    )
+    .await;
     let txt = std::fs::read_to_string(dir.path().join("txt/pairing.txt")).unwrap();
-    assert!(txt.contains("察右前旗教学楼"), "LibreOffice reads it: {txt}");
+    assert!(
+        txt.contains("察右前旗教学楼"),
+        "LibreOffice reads it: {txt}"
+    );
     let api = get_bytes(&app, &fgw, "/api/v1/areas/cyqq/report.docx?year=2018").await;
     assert_eq!(api.0, StatusCode::OK);
     assert_eq!(docx_rs::read_docx(&api.2).unwrap().json(), text);

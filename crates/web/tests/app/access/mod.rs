@@ -35,6 +35,8 @@ enum Need {
     AnswerA,
     /// See 区教委's project: everyone but other reporters.
     ProjectA,
+    /// The deliveries of notifications: the coordinator and the administrator.
+    Deliveries,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -94,6 +96,7 @@ fn allowed(need: Need, caller: Caller) -> bool {
                 | Need::Ledger
                 | Need::LedgerWrite
                 | Need::ProjectA
+                | Need::Deliveries
         ),
         Viewer => matches!(
             need,
