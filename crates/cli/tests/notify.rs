@@ -5,8 +5,9 @@
 mod common;
 
 use bangfu_domain::report::{Entry, WorkflowAction};
+use bangfu_store::testing::TestDatabase;
 use bangfu_store::{NotifyStore, PlanStore, ReportStore, SaveReport, SqlStore, Transition};
-use common::{bangfu, stderr, stdout};
+use common::{stderr, stdout};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -77,11 +78,38 @@ fn received(dir: &Path, prefix: &str) -> Vec<String> {
         .collect()
 }
 
-fn notify(db: &str, smtp: u16, args: &[&str]) -> Output {
+/// A database of either backend and its audit key, for the binary and the test alike.
+struct Db {
+    url: String,
+    key: String,
+}
+
+impl Db {
+    fn of(t: &TestDatabase) -> Db {
+        Db {
+            url: t.url.clone(),
+            key: t.audit_key_file.display().to_string(),
+        }
+    }
+}
+
+/// The real binary on `db`, with its audit key.
+fn bangfu(args: &[&str], db: &Db) -> Output {
+    Command::new(common::BIN)
+        .args(args)
+        .env("BANGFU_DATABASE_URL", &db.url)
+        .env("BANGFU_AUDIT_KEY_FILE", &db.key)
+        .env("BANGFU_ADMIN_PASSWORD", "a-long-test-password")
+        .output()
+        .expect("run bangfu")
+}
+
+fn notify(db: &Db, smtp: u16, args: &[&str]) -> Output {
     let out = Command::new(common::BIN)
         .args(["notify"])
         .args(args)
-        .env("BANGFU_DATABASE_URL", db)
+        .env("BANGFU_DATABASE_URL", &db.url)
+        .env("BANGFU_AUDIT_KEY_FILE", &db.key)
         .env("BANGFU_SMTP_URL", format!("smtp://127.0.0.1:{smtp}"))
         .env("BANGFU_SMTP_FROM", "区发改委 <fgw@daxing.example>")
         .env("BANGFU_PUBLIC_URL", "https://bangfu.example")
@@ -92,11 +120,11 @@ fn notify(db: &str, smtp: u16, args: &[&str]) -> Output {
     out
 }
 
-async fn store(dir: &Path, db: &str) -> SqlStore {
-    SqlStore::connect(db)
+async fn store(db: &Db) -> SqlStore {
+    SqlStore::connect(&db.url)
         .await
         .unwrap()
-        .open_audit_key(&dir.join("audit.key"))
+        .open_audit_key(Path::new(&db.key))
         .await
         .unwrap()
 }
@@ -153,8 +181,22 @@ fn wait_for(dir: &Path, prefix: &str, n: usize) -> Vec<String> {
 
 #[tokio::test]
 async fn reminders_returns_and_an_smtp_outage_reach_people_once() {
+    let t = TestDatabase::sqlite().await;
+    reminders_returns_and_an_smtp_outage(&Db::of(&t)).await;
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn reminders_returns_and_an_smtp_outage_reach_people_once_on_postgres() {
+    let Some(t) = TestDatabase::postgres().await else {
+        return;
+    };
+    reminders_returns_and_an_smtp_outage(&Db::of(&t)).await;
+    t.cleanup().await;
+}
+
+async fn reminders_returns_and_an_smtp_outage(db: &Db) {
     let dir = tempfile::tempdir().unwrap();
-    let db = common::sqlite_url(dir.path());
     let out = dir.path().join("received");
     std::fs::create_dir(&out).unwrap();
     assert!(bangfu(&["init"], &db).status.success());
@@ -180,7 +222,7 @@ async fn reminders_returns_and_an_smtp_outage_reach_people_once() {
         "{}",
         stderr(&bad)
     );
-    let s = store(dir.path(), &db).await;
+    let s = store(db).await;
     submit(&s, "wjw").await;
     let plan = s.plan().await.unwrap().unwrap();
     let units = bangfu_domain::summary::reporting_units(&plan).len();
@@ -299,7 +341,10 @@ fn a_test_message_reaches_the_mail_server_and_a_robot() {
     std::fs::create_dir(&out).unwrap();
     let (smtp, http) = (free_port(), free_port());
     let _peers = start_peers(smtp, http, &out);
-    let db = common::sqlite_url(dir.path());
+    let db = Db {
+        url: common::sqlite_url(dir.path()),
+        key: dir.path().join("audit.key").display().to_string(),
+    };
     let sent = notify(&db, smtp, &["test", "--to", "li@daxing.example"]);
     assert!(stdout(&sent).contains("测试邮件已发送到 li@daxing.example"));
     let hook = format!("wecom http://127.0.0.1:{http}/wecom");
@@ -322,10 +367,11 @@ fn a_test_message_reaches_the_mail_server_and_a_robot() {
 }
 
 /// `serve` with the mail server of `smtp`, delivering every 0.2 s with a 2 s lease.
-fn serve(db: &str, smtp: u16) -> Child {
+fn serve(db: &Db, smtp: u16) -> Child {
     let mut child = Command::new(common::BIN)
         .args(["serve", "--addr", "127.0.0.1:0"])
-        .env("BANGFU_DATABASE_URL", db)
+        .env("BANGFU_DATABASE_URL", &db.url)
+        .env("BANGFU_AUDIT_KEY_FILE", &db.key)
         .env("BANGFU_SMTP_URL", format!("smtp://127.0.0.1:{smtp}"))
         .env("BANGFU_NOTIFY_INTERVAL_SECONDS", "0.2")
         .env("BANGFU_NOTIFY_LEASE_SECONDS", "2")
@@ -344,12 +390,26 @@ fn serve(db: &str, smtp: u16) -> Child {
 
 #[tokio::test]
 async fn a_kill_of_serve_during_delivery_neither_loses_nor_duplicates() {
+    let t = TestDatabase::sqlite().await;
+    a_kill_of_serve_during_delivery(&Db::of(&t)).await;
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_kill_of_serve_during_delivery_neither_loses_nor_duplicates_on_postgres() {
+    let Some(t) = TestDatabase::postgres().await else {
+        return;
+    };
+    a_kill_of_serve_during_delivery(&Db::of(&t)).await;
+    t.cleanup().await;
+}
+
+async fn a_kill_of_serve_during_delivery(db: &Db) {
     let dir = tempfile::tempdir().unwrap();
-    let db = common::sqlite_url(dir.path());
     let out = dir.path().join("received");
     std::fs::create_dir(&out).unwrap();
-    assert!(bangfu(&["init"], &db).status.success());
-    let s = store(dir.path(), &db).await;
+    assert!(bangfu(&["init"], db).status.success());
+    let s = store(db).await;
     let plan = s.plan().await.unwrap().unwrap();
     let units: Vec<String> = bangfu_domain::summary::reporting_units(&plan)
         .iter()
