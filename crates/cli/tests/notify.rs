@@ -199,7 +199,7 @@ async fn reminders_returns_and_an_smtp_outage(db: &Db) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("received");
     std::fs::create_dir(&out).unwrap();
-    assert!(bangfu(&["init"], &db).status.success());
+    assert!(bangfu(&["init"], db).status.success());
     for (login, unit) in [("jw1", "jw"), ("wjw1", "wjw"), ("czj1", "czj")] {
         let email = format!("{login}@daxing.example");
         let added = bangfu(
@@ -207,7 +207,7 @@ async fn reminders_returns_and_an_smtp_outage(db: &Db) {
                 "user", "add", "--login", login, "--role", "reporter", "--unit", unit, "--email",
                 &email,
             ],
-            &db,
+            db,
         );
         assert!(added.status.success(), "{}", stderr(&added));
     }
@@ -215,7 +215,7 @@ async fn reminders_returns_and_an_smtp_outage(db: &Db) {
         &[
             "user", "add", "--login", "x1", "--role", "viewer", "--email", "nope",
         ],
-        &db,
+        db,
     );
     assert!(
         stderr(&bad).contains("--email：邮箱“nope”不是有效的邮箱地址"),
@@ -234,10 +234,10 @@ async fn reminders_returns_and_an_smtp_outage(db: &Db) {
         &[
             "notify", "robot", "--unit", "jw", "--flavor", "dingtalk", "--url", &hook,
         ],
-        &db,
+        db,
     );
     assert!(robot.status.success(), "{}", stderr(&robot));
-    let first = notify(&db, smtp, &["run", "--as-of", "2018-03-13"]);
+    let first = notify(db, smtp, &["run", "--as-of", "2018-03-13"]);
     assert!(
         stdout(&first).contains("失败待重试 3"),
         "{}",
@@ -251,7 +251,7 @@ async fn reminders_returns_and_an_smtp_outage(db: &Db) {
 
     // It comes back: the next run delivers them, once; a run after that sends nothing new.
     let _peers = start_peers(smtp, http, &out);
-    let second = notify(&db, smtp, &["run", "--as-of", "2018-03-13"]);
+    let second = notify(db, smtp, &["run", "--as-of", "2018-03-13"]);
     assert!(stdout(&second).contains("新增 0 条"), "{}", stdout(&second));
     assert!(stdout(&second).contains("成功 3"), "{}", stdout(&second));
     let mails = received(&out, "mail");
@@ -280,7 +280,7 @@ async fn reminders_returns_and_an_smtp_outage(db: &Db) {
         "received e-mail:\n{}\nwebhook body:\n{}",
         mails[0], hooks[0]
     );
-    let third = notify(&db, smtp, &["run", "--as-of", "2018-03-13"]);
+    let third = notify(db, smtp, &["run", "--as-of", "2018-03-13"]);
     assert!(stdout(&third).contains("成功 0"), "{}", stdout(&third));
     assert_eq!(received(&out, "mail").len(), 2);
 
@@ -288,7 +288,7 @@ async fn reminders_returns_and_an_smtp_outage(db: &Db) {
     submit(&s, "czj").await;
     assert!(bangfu(
         &["user", "add", "--login", "fgw", "--role", "coordinator"],
-        &db
+        db
     )
     .status
     .success());
@@ -317,7 +317,7 @@ async fn reminders_returns_and_an_smtp_outage(db: &Db) {
     )
     .await
     .unwrap();
-    notify(&db, smtp, &["run", "--as-of", "2018-03-13"]);
+    notify(db, smtp, &["run", "--as-of", "2018-03-13"]);
     let mails = wait_for(&out, "mail", 3);
     assert_eq!(mails.len(), 3);
     assert!(mails[2].contains("czj1@daxing.example"));
@@ -424,22 +424,22 @@ async fn a_kill_of_serve_during_delivery(db: &Db) {
                 "user", "add", "--login", &login, "--role", "reporter", "--unit", unit, "--email",
                 &email,
             ],
-            &db,
+            db,
         );
         assert!(added.status.success(), "{}", stderr(&added));
     }
     // Recorded while the mail server is down: eight e-mails pending.
     let smtp = free_port();
-    notify(&db, smtp, &["run", "--as-of", "2018-03-13"]);
+    notify(db, smtp, &["run", "--as-of", "2018-03-13"]);
     assert_eq!(s.deliveries(Some("pending"), 100).await.unwrap().len(), 8);
     let _peers = start_peers_slow(smtp, 0, &out, 0.4);
-    let mut server = serve(&db, smtp);
+    let mut server = serve(db, smtp);
     let first = wait_for(&out, "mail", 2);
     assert!(first.len() >= 2, "serve delivers");
     // Killed in the middle of the next delivery (the server is in its 0.4 s wait).
     server.kill().unwrap();
     server.wait().unwrap();
-    let mut server = serve(&db, smtp);
+    let mut server = serve(db, smtp);
     let all = wait_for(&out, "mail", 8);
     std::thread::sleep(Duration::from_secs(3));
     server.kill().unwrap();

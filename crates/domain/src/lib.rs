@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod ledger;
 pub mod login_throttle;
 pub mod notify;
+pub mod notify_events;
 pub mod period;
 pub mod plan;
 pub mod policy;

@@ -231,7 +231,7 @@ pub struct Message {
     pub link: String,
 }
 
-fn date_cn(d: NaiveDate) -> String {
+pub(crate) fn date_cn(d: NaiveDate) -> String {
     d.format("%Y年%-m月%-d日").to_string()
 }
 

@@ -163,11 +163,14 @@ pub trait AuditStore: Send + Sync {
 /// Problems raised in the work.
 #[async_trait]
 pub trait ProblemStore: Send + Sync {
+    /// Records the problem and, in the same transaction, the messages of its assignment ("{id}"
+    /// in their key and link stands for the new problem's number).
     async fn raise_problem(
         &self,
         draft: bangfu_domain::problem::ProblemDraft,
         on: chrono::NaiveDate,
         actor: &str,
+        notify: &[NewMessage],
     ) -> Result<i64>;
     async fn problems(&self) -> Result<Vec<Problem>>;
     async fn problem(&self, id: i64) -> Result<Option<Problem>>;
@@ -254,6 +257,8 @@ pub trait LedgerStore: Send + Sync {
     async fn document_kinds(
         &self,
     ) -> Result<BTreeMap<i64, Vec<bangfu_domain::ledger::DocumentKind>>>;
+    /// Records the finding and, in the same transaction, the messages that tell the project's
+    /// unit ("{id}" in their key and link stands for the finding's number).
     async fn raise_finding(
         &self,
         project: i64,
@@ -261,14 +266,17 @@ pub trait LedgerStore: Send + Sync {
         text: &str,
         on: chrono::NaiveDate,
         actor: &str,
+        notify: &[NewMessage],
     ) -> Result<i64>;
-    /// Answers (with a response), closes or reopens a finding. False if there is no such finding.
+    /// Answers (with a response), closes or reopens a finding, with the messages of the step in
+    /// the same transaction. False if there is no such finding.
     async fn update_finding(
         &self,
         id: i64,
         status: bangfu_domain::ledger::FindingStatus,
         response: Option<&str>,
         actor: &str,
+        notify: &[NewMessage],
     ) -> Result<bool>;
     async fn findings(&self) -> Result<Vec<bangfu_domain::ledger::Finding>>;
 }

@@ -121,6 +121,19 @@ pub(crate) fn enqueue_stmts(messages: &[NewMessage], at: DateTime<Utc>) -> Vec<S
         .collect()
 }
 
+/// `messages` with "{id}" in their event key and link replaced by `id`: for an event whose row
+/// gets its number in the same transaction (a problem raised, a finding raised).
+pub(crate) fn with_id(messages: &[NewMessage], id: i64) -> Vec<NewMessage> {
+    messages
+        .iter()
+        .map(|m| NewMessage {
+            event_key: m.event_key.replace("{id}", &id.to_string()),
+            link: m.link.replace("{id}", &id.to_string()),
+            ..m.clone()
+        })
+        .collect()
+}
+
 /// Whether a message is already recorded (so a second run of the schedule adds nothing).
 async fn recorded(conn: &mut Conn<'_>, m: &NewMessage) -> Result<bool> {
     let sql = match m.channel {

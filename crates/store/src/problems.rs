@@ -77,7 +77,13 @@ const COLUMNS: &str = "id, description, unit_code, task_code, area_code, source,
 
 #[async_trait]
 impl ProblemStore for SqlStore {
-    async fn raise_problem(&self, d: ProblemDraft, on: NaiveDate, actor: &str) -> Result<i64> {
+    async fn raise_problem(
+        &self,
+        d: ProblemDraft,
+        on: NaiveDate,
+        actor: &str,
+        notify: &[crate::NewMessage],
+    ) -> Result<i64> {
         let entry = audit::append(NewAuditEntry {
             actor: actor.to_string(),
             action: "problem.raise".into(),
@@ -104,7 +110,9 @@ impl ProblemStore for SqlStore {
             .bind(Utc::now())
             .fetch_one(&mut *tx)
             .await?;
-            execute_all!(tx, [entry]);
+            let messages = crate::notify::with_id(notify, id);
+            let enqueue = crate::notify::enqueue_stmts(&messages, Utc::now());
+            execute_all!(tx, std::iter::once(entry).chain(enqueue));
             id
         }))
     }

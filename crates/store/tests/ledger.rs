@@ -410,15 +410,15 @@ async fn projects_documents_and_findings_are_audited(store: &SqlStore) {
     );
 
     let f = store
-        .raise_finding(p, None, "请补充验收材料", date(2018, 11, 1), "sj")
+        .raise_finding(p, None, "请补充验收材料", date(2018, 11, 1), "sj", &[])
         .await
         .unwrap();
     assert!(store
-        .update_finding(f, FindingStatus::Answered, Some("已补充"), "jw-user")
+        .update_finding(f, FindingStatus::Answered, Some("已补充"), "jw-user", &[])
         .await
         .unwrap());
     assert!(!store
-        .update_finding(f + 99, FindingStatus::Closed, None, "sj")
+        .update_finding(f + 99, FindingStatus::Closed, None, "sj", &[])
         .await
         .unwrap());
     let finding = &store.findings().await.unwrap()[0];

@@ -743,9 +743,26 @@ async fn problems_are_raised_updated_and_audited(store: &SqlStore) {
             },
             day(1),
             "coordinator",
+            &[bangfu_store::NewMessage {
+                event_key: "problem.assign:{id}".into(),
+                kind: "problem.assign".into(),
+                recipient: "czj-clerk".into(),
+                channel: bangfu_domain::notify::Channel::App,
+                address: "czj-clerk".into(),
+                subject: "【问题交办】资金拨付进度慢".into(),
+                body: "请处理".into(),
+                link: "/problems/{id}".into(),
+            }],
         )
         .await
         .unwrap();
+    // The assignment's notice is written with the problem, under its number.
+    let notices = bangfu_store::NotifyStore::notices(store, "czj-clerk", 10)
+        .await
+        .unwrap();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].link, format!("/problems/{id}"));
+    assert_eq!(notices[0].event_key, format!("problem.assign:{id}"));
     let p = store.problem(id).await.unwrap().unwrap();
     assert_eq!(p.status, ProblemStatus::Open);
     assert_eq!(p.due, Some(day(30)));

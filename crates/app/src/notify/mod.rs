@@ -5,6 +5,7 @@
 //! approval) or, for the schedule, by [`run_schedule`]; the sender delivers them later with
 //! retries, so nothing is lost when a mail server or robot is down.
 
+pub mod events;
 pub mod manage;
 pub mod send;
 
@@ -243,6 +244,8 @@ pub async fn run_schedule(
         messages.extend(to_unit(&users, &hooks, &d.unit, &key, "deadline", &message));
     }
     messages.extend(late_lists(ctx, &due, &users));
+    messages.extend(events::problems_overdue(ctx, as_of, &users, &hooks).await?);
+    messages.extend(events::targets_behind(ctx, as_of, &users, &hooks).await?);
     let recorded = if dry_run || messages.is_empty() {
         Vec::new()
     } else {

@@ -153,9 +153,15 @@ impl LedgerStore for SqlStore {
         text: &str,
         on: NaiveDate,
         actor: &str,
+        notify: &[crate::NewMessage],
     ) -> Result<i64> {
         let mut tx = self.begin_write().await?;
-        let id = findings::raise(&mut tx.conn(), project, transaction, text, on, actor).await?;
+        let mut conn = tx.conn();
+        let id = findings::raise(&mut conn, project, transaction, text, on, actor).await?;
+        let messages = crate::notify::with_id(notify, id);
+        conn.execute_all(crate::notify::enqueue_stmts(&messages, chrono::Utc::now()))
+            .await?;
+        drop(conn);
         tx.commit().await?;
         Ok(id)
     }
@@ -166,9 +172,16 @@ impl LedgerStore for SqlStore {
         status: FindingStatus,
         response: Option<&str>,
         actor: &str,
+        notify: &[crate::NewMessage],
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let found = findings::update(&mut tx.conn(), id, status, response, actor).await?;
+        let mut conn = tx.conn();
+        let found = findings::update(&mut conn, id, status, response, actor).await?;
+        if found {
+            conn.execute_all(crate::notify::enqueue_stmts(notify, chrono::Utc::now()))
+                .await?;
+        }
+        drop(conn);
         tx.commit().await?;
         Ok(found)
     }

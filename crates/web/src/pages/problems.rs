@@ -161,9 +161,10 @@ pub async fn raise(
     draft
         .check(&state.plan)
         .map_err(|errors| AppError::BadRequest(errors.join("；")))?;
+    let notify = bangfu_app::notify::events::problem_raised(&state, &draft).await?;
     state
         .store
-        .raise_problem(draft, state.clock.today(), actor.login())
+        .raise_problem(draft, state.clock.today(), actor.login(), &notify)
         .await?;
     Ok(see_other("/problems?msg=problem_raised"))
 }

@@ -537,9 +537,9 @@ pub async fn raise_finding(
     FormBody(f): FormBody<FindingForm>,
 ) -> Result<Response, AppError> {
     actor.require(Action::RaiseFinding)?;
-    if state.store.project(id).await?.is_none() {
+    let Some(project) = state.store.project(id).await? else {
         return Err(AppError::NotFound);
-    }
+    };
     let text = f.text.trim();
     if text.is_empty() {
         return Err(AppError::BadRequest("请填写审计意见".into()));
@@ -560,9 +560,17 @@ pub async fn raise_finding(
             Some(tx)
         }
     };
+    let notify = bangfu_app::notify::events::finding_raised(&state, &project, text).await?;
     state
         .store
-        .raise_finding(id, transaction, text, state.clock.today(), actor.login())
+        .raise_finding(
+            id,
+            transaction,
+            text,
+            state.clock.today(),
+            actor.login(),
+            &notify,
+        )
         .await?;
     Ok(see_other(&format!(
         "/ledger/projects/{id}?msg=finding_raised"
@@ -617,9 +625,15 @@ pub async fn update_finding(
             )))
         }
     };
+    let notify = match response {
+        Some(text) => {
+            bangfu_app::notify::events::finding_answered(&state, project, id, text).await?
+        }
+        None => Vec::new(),
+    };
     state
         .store
-        .update_finding(id, status, response, actor.login())
+        .update_finding(id, status, response, actor.login(), &notify)
         .await?;
     Ok(see_other(&format!(
         "/ledger/projects/{}?msg=finding_updated",

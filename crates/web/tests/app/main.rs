@@ -12,6 +12,7 @@ mod home;
 mod hostile;
 mod hostile_sheets;
 mod ledger;
+mod notices;
 mod openapi;
 mod oversight;
 mod pages;

@@ -392,6 +392,7 @@ async fn every_route_for_every_caller_follows_the_policy() {
             },
             app.state.clock.today(),
             "test",
+            &[],
         )
         .await
         .unwrap();
@@ -517,7 +518,7 @@ async fn ledger_rows(app: &TestApp) -> (i64, i64, i64) {
     let store = &app.state.store;
     let id = store.save_projects(&[project], "test").await.unwrap()[0];
     let finding = store
-        .raise_finding(id, None, "请补充批复", app.state.clock.today(), "test")
+        .raise_finding(id, None, "请补充批复", app.state.clock.today(), "test", &[])
         .await
         .unwrap();
     let document = store
