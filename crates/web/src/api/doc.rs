@@ -193,6 +193,7 @@ fn with_plan_codes(doc: &mut Document, plan: &Plan) {
                     (ParameterIn::Path, "code") if path.starts_with("/areas/") => &areas,
                     (ParameterIn::Path, "file") => &files,
                     (ParameterIn::Path, "year") => &years,
+                    (ParameterIn::Query, "year") if path.ends_with(".docx") => &years,
                     _ => continue,
                 };
                 set_enum(parameter, codes);

@@ -24,8 +24,7 @@ impl WrittenParams {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PairingParams {
-    /// 年份（四位数字，默认为当年）
-    #[param(pattern = r"^[0-9]{4}$")]
+    /// 年份（本方案的报送年份之一；省略为当年）
     year: Option<String>,
     /// 也计入未报送的草稿（在文中注明；默认 false）
     include_drafts: Option<bool>,
@@ -129,6 +128,12 @@ pub async fn pairing_written(
     PathParams(AreaPath { code }): PathParams<AreaPath>,
     QueryParams(q): QueryParams<PairingParams>,
 ) -> ApiResult {
+    if q.year.as_deref().is_some_and(|y| y.trim().is_empty()) {
+        return Err(AppError::BadRequest(
+            "年份不能为空：省略 year 表示当年，或写四位数字，例如 2018".into(),
+        )
+        .into());
+    }
     let year = bangfu_app::oversight::parse_year(&state, q.year.as_deref())?;
     let scope = ReportScope::from_switches(false, q.include_drafts.unwrap_or(false));
     let (area, bytes) = pairing_docx(&state, &actor, &code, year, scope).await?;
