@@ -18,13 +18,27 @@ fn px(value: Decimal) -> i64 {
     value.round().to_i64().unwrap_or(0)
 }
 
-fn open(out: &mut String, id: &str, width: i64, height: i64, title: &str, desc: &str) {
+/// The chart's opening tag. A chart whose parts are links is a `group` (an `img` may hold nothing a
+/// keyboard or a screen reader can reach); a picture is an `img`.
+fn open(out: &mut String, id: &str, size: (i64, i64), title: &str, desc: &str, links: bool) {
+    let (width, height) = size;
+    let role = if links { "group" } else { "img" };
     let _ = write!(
         out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{id}" viewBox="0 0 {width} {height}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{id}" viewBox="0 0 {width} {height}" width="{width}" role="{role}" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"##,
         esc(title),
         esc(desc)
     );
+}
+
+/// A label cut to `max` characters with "…", so that it fits left of the bars (the whole label is
+/// in the bar's tooltip).
+fn shortened(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
+        label.to_string()
+    } else {
+        format!("{}…", label.chars().take(max - 1).collect::<String>())
+    }
 }
 
 /// One bar of a horizontal bar chart.
@@ -40,8 +54,9 @@ pub struct Bar {
 
 /// Horizontal bars scaled to the largest of values and marks.
 pub fn bars(id: &str, title: &str, desc: &str, items: &[Bar]) -> String {
-    let (label_w, bar_w, row_h) = (260, 360, 26);
-    let width = label_w + bar_w + 150;
+    // Sized for a half-width tile of the dashboard; a narrower screen scales it down.
+    let (label_w, bar_w, row_h) = (210, 250, 26);
+    let width = label_w + bar_w + 130;
     let height = 10 + row_h * items.len().max(1) as i64;
     let max = items
         .iter()
@@ -49,7 +64,7 @@ pub fn bars(id: &str, title: &str, desc: &str, items: &[Bar]) -> String {
         .fold(Decimal::ZERO, Decimal::max)
         .max(Decimal::ONE);
     let mut out = String::new();
-    open(&mut out, id, width, height, title, desc);
+    open(&mut out, id, (width, height), title, desc, false);
     for (i, b) in items.iter().enumerate() {
         let y = 5 + row_h * i as i64;
         let w = px(b.value.max(Decimal::ZERO) * Decimal::from(bar_w) / max);
@@ -58,7 +73,7 @@ pub fn bars(id: &str, title: &str, desc: &str, items: &[Bar]) -> String {
             r##"<g><text x="{}" y="{}" text-anchor="end" font-size="13" fill="#1f2328">{}</text><rect x="{label_w}" y="{}" width="{w}" height="{}" fill="{}"><title>{}：{}</title></rect><text x="{}" y="{}" font-size="12" fill="#57606a">{}</text>"##,
             label_w - 8,
             y + 17,
-            esc(&b.label),
+            esc(&shortened(&b.label, 15)),
             y + 4,
             row_h - 8,
             b.fill,
@@ -102,7 +117,7 @@ pub fn heatmap(
     let width = label_w + cell_w * columns.len().max(1) as i64 + 4;
     let height = 24 + cell_h * rows.len() as i64 + 4;
     let mut out = String::new();
-    open(&mut out, id, width, height, title, desc);
+    open(&mut out, id, (width, height), title, desc, true);
     for (j, c) in columns.iter().enumerate() {
         let _ = write!(
             out,
@@ -168,7 +183,7 @@ pub fn trend(id: &str, title: &str, desc: &str, stroke: &'static str, points: &[
         )
     };
     let mut out = String::new();
-    open(&mut out, id, width, height, title, desc);
+    open(&mut out, id, (width, height), title, desc, false);
     let _ = write!(
         out,
         r##"<line x1="{left}" x2="{}" y1="{}" y2="{}" stroke="#8c959f" stroke-width="1"/>"##,
@@ -237,12 +252,20 @@ mod tests {
         );
         assert!(svg.contains("<title id=\"t-title\">资金 &lt;测试&gt;</title>"));
         assert!(
-            svg.contains("width=\"180\""),
-            "300 of 600 is half of 360 px"
+            svg.contains("width=\"125\""),
+            "300 of 600 is half of 250 px"
         );
-        assert!(svg.contains("width=\"360\""));
+        assert!(svg.contains("width=\"250\""));
         assert!(svg.contains("乙 &amp; 丙"));
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert_eq!(
+            shortened("大兴区与察右前旗、和田县每年至少各结对1家医疗机构", 15)
+                .chars()
+                .count(),
+            15
+        );
+        assert!(shortened("大兴区与察右前旗、和田县每年至少各结对1家医疗机构", 15).ends_with('…'));
+        assert_eq!(shortened("区教委", 15), "区教委");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod home;
 pub mod import;
 pub mod ledger;
 pub mod ledger_import;
+pub mod nav;
 pub mod notify;
 pub mod pairings;
 pub mod plan;
@@ -24,67 +25,10 @@ pub mod routes;
 pub mod tasks;
 pub mod tokens;
 
-use crate::auth::Actor;
 use crate::error::AppError;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use bangfu_domain::policy::Action;
-
-/// The header bar: who is logged in and where they may go.
-pub struct Nav {
-    pub user: Option<(String, &'static str)>,
-    pub links: Vec<(&'static str, &'static str)>,
-    pub csrf: String,
-    /// Unread in-app notices, shown beside 通知 in the header.
-    pub unread: i64,
-}
-
-impl Nav {
-    pub fn for_actor(actor: Option<&Actor>) -> Nav {
-        let Some(a) = actor else {
-            return Nav {
-                user: None,
-                links: vec![("/", "实施方案")],
-                csrf: String::new(),
-                unread: 0,
-            };
-        };
-        let mut links = vec![
-            ("/home", "我的待办"),
-            ("/", "实施方案"),
-            ("/tasks", "任务督办"),
-        ];
-        if a.may(Action::ViewAreas) {
-            links.push(("/areas", "受援地"));
-        }
-        if a.may(Action::ViewDistrict) {
-            links.push(("/dashboard", "领导驾驶舱"));
-            links.push(("/completeness", "报送情况"));
-            links.push(("/summary", "全区汇总"));
-        }
-        if a.may(Action::ViewLedger) {
-            links.push(("/ledger", "资金台账"));
-        }
-        if a.may(Action::ViewAuditTrail) {
-            links.push(("/audit", "审计日志"));
-        }
-        if a.may(Action::ManageUsers) {
-            links.push(("/admin/users", "用户管理"));
-        }
-        links.push(("/problems", "问题台账"));
-        links.push(("/assessment", "年度考核"));
-        links.push(("/account/password", "修改密码"));
-        if a.may(Action::ManageOwnTokens) {
-            links.push(("/account/tokens", "API 令牌"));
-        }
-        Nav {
-            user: Some((a.user.display_name.clone(), a.user.role.label())),
-            links,
-            csrf: a.csrf_token().to_string(),
-            unread: a.unread_notices,
-        }
-    }
-}
+pub use nav::Nav;
 
 /// The `?msg=` a page takes after a redirect; see [`flash`].
 #[derive(serde::Deserialize, Default)]

@@ -189,6 +189,12 @@ mod cycle {
     }
 
     async fn logout(c: &Client) {
+        // 退出 is in the menu under one's name.
+        el(c, Locator::Css("header.site details.account summary"))
+            .await
+            .click()
+            .await
+            .unwrap();
         el(c, Locator::Css("header.site button.link"))
             .await
             .click()

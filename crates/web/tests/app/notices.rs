@@ -9,8 +9,9 @@ use bangfu_domain::user::Role;
 use serde_json::json;
 
 fn unread_badge(page: &str) -> Option<String> {
-    let (_, rest) = page.split_once("id=\"unread-count\">")?;
-    Some(rest.split('<').next()?.to_string())
+    let (_, rest) = page.split_once("id=\"unread-count\"")?;
+    let (_, text) = rest.split_once('>')?;
+    Some(text.split('<').next()?.to_string())
 }
 
 async fn notice_subjects(app: &TestApp, login: &str) -> Vec<String> {
