@@ -116,6 +116,32 @@ struct ErrorPage {
     nav: crate::pages::Nav,
     status: u16,
     message: String,
+    signed_in: bool,
+}
+
+/// What an error page says, kept on the response so that the session layer, which knows who is
+/// signed in, can draw it again with that person's header (see [`error_page_for`]).
+#[derive(Clone, Debug)]
+pub struct PageError {
+    pub message: String,
+}
+
+/// The error page of `response` drawn for `actor`: their own header and a way back to their work.
+pub fn error_page_for(actor: &crate::auth::Actor, response: Response) -> Response {
+    let Some(error) = response.extensions().get::<PageError>().cloned() else {
+        return response;
+    };
+    let status = response.status();
+    let page = ErrorPage {
+        nav: crate::pages::Nav::for_actor(Some(actor)),
+        status: status.as_u16(),
+        message: error.message,
+        signed_in: true,
+    };
+    match page.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(_) => response,
+    }
 }
 
 impl IntoResponse for AppError {
@@ -129,15 +155,19 @@ impl IntoResponse for AppError {
                 .into_response();
         }
         let status = self.status();
+        let message = self.public_message();
         let page = ErrorPage {
             nav: crate::pages::Nav::for_actor(None),
             status: status.as_u16(),
-            message: self.public_message(),
+            message: message.clone(),
+            signed_in: false,
         };
         let body = page
             .render()
             .unwrap_or_else(|_| "服务器内部错误".to_string());
-        (status, Html(body)).into_response()
+        let mut response = (status, Html(body)).into_response();
+        response.extensions_mut().insert(PageError { message });
+        response
     }
 }
 

@@ -178,7 +178,12 @@ async fn resolve(state: AppState, request: Request, next: Next) -> Result<Respon
         }
         request.extensions_mut().insert(actor.clone());
     }
-    Ok(next.run(request).await.into_response())
+    let response = next.run(request).await.into_response();
+    Ok(match &actor {
+        // A page's error keeps the signed-in header (the page itself was drawn without it).
+        Some(actor) => crate::error::error_page_for(actor, response),
+        None => response,
+    })
 }
 
 /// The actor behind a Bearer token or a session cookie, if any. A bad token is an error (a script

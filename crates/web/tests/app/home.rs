@@ -132,3 +132,35 @@ async fn the_summary_reads_like_the_form() {
         row("2.3")
     );
 }
+
+/// A refused or missing page keeps the signed-in header and leads back to one's work; a visitor's
+/// error page offers the login.
+#[tokio::test]
+async fn error_pages_keep_the_signed_in_header_and_a_way_back() {
+    let app = spawn_app().await;
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    for (path, status, heading) in [
+        ("/admin/users", StatusCode::FORBIDDEN, "没有权限"),
+        ("/no-such-page", StatusCode::NOT_FOUND, "页面不存在"),
+        ("/reports/2018Q1/wjw", StatusCode::FORBIDDEN, "没有权限"),
+    ] {
+        let page = app.get_as(&jw, path).await;
+        assert_eq!(page.status, status, "{path}");
+        assert!(page.body.contains(heading), "{path}");
+        assert!(
+            page.body.contains("jw-clerk的姓名（填报人）"),
+            "{path}: the header"
+        );
+        assert!(
+            page.body.contains("href=\"/home\" id=\"back-home\""),
+            "{path}"
+        );
+        assert!(
+            !page.body.contains("href=\"/login\""),
+            "{path}: not logged out"
+        );
+    }
+    let page = app.get("/no-such-page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("href=\"/login\""));
+}
