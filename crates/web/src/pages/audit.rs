@@ -112,6 +112,27 @@ pub fn action_label(action: &str) -> &str {
         "report.return" => "退回",
         "report.approve" => "审核通过",
         "report.reopen" => "重新打开",
+        "report.evidence.remove" => "删除佐证材料",
+        "area.stats" => "录入受援地贫困数据",
+        "assessment.score" => "年度考核评分",
+        "ledger.budget" => "录入预算",
+        "ledger.document" => "上传项目文件",
+        "ledger.finding" => "提出审计意见",
+        "ledger.finding.update" => "答复或关闭审计意见",
+        "ledger.project.create" => "登记援建项目",
+        "ledger.project.update" => "修改援建项目",
+        "ledger.transaction" => "录入资金流水",
+        "ledger.reverse" => "冲销资金流水",
+        "problem.raise" => "登记问题",
+        "problem.update" => "更新问题处理情况",
+        "task.progress" => "填报任务进展",
+        "task.evidence" => "上传任务佐证材料",
+        "notice.read" => "通知标为已读",
+        "notify.enqueue" => "记录待发通知",
+        "notify.resend" => "重新发送通知",
+        "notify.webhook" => "设置群机器人",
+        "user.contact" => "修改联系方式与通知设置",
+        "restore.accept_broken_audit" => "带断点恢复备份",
         other => other,
     }
 }
@@ -135,6 +156,16 @@ fn readable(action: &str, value: Option<String>) -> String {
         return value;
     }
     Narrative::from_debug_text(&value).map_or(value, |n| n.readable())
+}
+
+impl AuditLine {
+    /// The entry with the person's name for the login and the key read out.
+    pub fn read(e: AuditEntry, people: &super::people::People, plan: &bangfu_domain::Plan) -> Self {
+        let mut line = AuditLine::from(e);
+        line.actor = people.name(&line.actor);
+        line.key = super::people::readable_key(plan, &line.key);
+        line
+    }
 }
 
 impl From<AuditEntry> for AuditLine {
@@ -170,12 +201,13 @@ pub async fn show(
 ) -> Result<Html<String>, AppError> {
     actor.require(Action::ViewAuditTrail)?;
     let filter = q.filter(&state)?;
+    let people = super::people::People::load(&state).await?;
     let lines = state
         .store
         .search_audit(&filter)
         .await?
         .into_iter()
-        .map(AuditLine::from)
+        .map(|e| AuditLine::read(e, &people, &state.plan))
         .collect();
     let page = AuditPage {
         nav: Nav::for_actor(Some(&actor)),
@@ -195,13 +227,14 @@ pub async fn export(
 ) -> Result<Response, AppError> {
     actor.require(Action::ViewAuditTrail)?;
     let filter = q.filter(&state)?;
+    let people = super::people::People::load(&state).await?;
     let rows: Vec<Vec<String>> = state
         .store
         .search_audit(&filter)
         .await?
         .into_iter()
         .map(|e| {
-            let l = AuditLine::from(e);
+            let l = AuditLine::read(e, &people, &state.plan);
             vec![
                 l.at, l.actor, l.address, l.action, l.key, l.old, l.new, l.reason,
             ]

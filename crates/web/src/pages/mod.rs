@@ -15,6 +15,7 @@ pub mod ledger_import;
 pub mod nav;
 pub mod notify;
 pub mod pairings;
+pub mod people;
 pub mod plan;
 pub mod problem;
 pub mod problems;

@@ -116,7 +116,8 @@ pub(super) async fn render(
     message: Option<&'static str>,
     problem: Option<String>,
 ) -> Result<String, AppError> {
-    let changes = report_changes(state, report).await?;
+    let people = super::people::People::load(state).await?;
+    let changes = report_changes(state, report, &people).await?;
     let rows = entry_rows(state, report, typed, findings).await?;
     let plan = &state.plan;
     let unit = &report.unit.code;
@@ -169,7 +170,7 @@ pub(super) async fn render(
             .iter()
             .map(|f| (f.severity == Severity::Error, f.message.clone()))
             .collect(),
-        events: stored.map(event_rows).unwrap_or_default(),
+        events: stored.map(|s| event_rows(s, &people)).unwrap_or_default(),
         evidence: stored
             .map(|r| evidence_rows(r, may_edit.then(|| actor.login())))
             .unwrap_or_default(),
@@ -234,6 +235,7 @@ async fn next_waiting(
 async fn report_changes(
     state: &AppState,
     report: &LoadedReport,
+    people: &super::people::People,
 ) -> Result<Vec<AuditLine>, AppError> {
     Ok(state
         .store
@@ -246,6 +248,7 @@ async fn report_changes(
         .into_iter()
         .map(|e| {
             let mut line = AuditLine::from(e);
+            line.actor = people.name(&line.actor);
             let row = line.key.rsplit('/').next().unwrap_or("").to_string();
             line.key = state
                 .plan
@@ -306,13 +309,13 @@ async fn entry_rows(
 }
 
 /// The report's workflow history.
-fn event_rows(stored: &StoredReport) -> Vec<EventRow> {
+fn event_rows(stored: &StoredReport, people: &super::people::People) -> Vec<EventRow> {
     stored
         .events
         .iter()
         .map(|e| EventRow {
             at: beijing_time(e.occurred_at),
-            actor: e.actor.clone(),
+            actor: people.name(&e.actor),
             action: WorkflowAction::parse(&e.action).map_or("-", |a| a.label()),
             change: format!(
                 "{} → {}",

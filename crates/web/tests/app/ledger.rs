@@ -374,7 +374,11 @@ async fn auditors_question_projects_and_the_unit_answers(app: TestApp) {
         .await;
     assert!(page.body.contains("合同已上传") && page.body.contains("已关闭"));
     let audit = app.get_as(&auditor, "/audit").await;
-    assert!(audit.body.contains("ledger.finding"));
+    assert!(audit.body.contains("提出审计意见"));
+    assert!(
+        !audit.body.contains("ledger.finding"),
+        "no internal code in front of a person"
+    );
 }
 
 /// The web import: template down, filled sheet up, preview, confirm; a bad sheet names its cells.

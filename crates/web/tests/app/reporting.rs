@@ -792,7 +792,13 @@ async fn auditors_search_the_trail_and_reports_show_who_changed_what() {
         .await;
     assert_eq!(audit.status, StatusCode::OK);
     assert!(audit.body.contains("修改数据"));
-    assert!(audit.body.contains("2018Q1/jw/1.3"));
+    assert!(audit
+        .body
+        .contains("2018年第一季度 区教委 一、3 与扶贫协作地区学校结对数"));
+    assert!(
+        audit.body.contains("<td>jw-clerk的姓名</td>"),
+        "a name, not a login"
+    );
     assert!(
         !audit.body.contains("登录失败"),
         "filtered out by unit and period"
@@ -815,10 +821,26 @@ async fn auditors_search_the_trail_and_reports_show_who_changed_what() {
     // Newest first: 3 then 4 for 一、3 of 2018Q1 (the time is the real clock's).
     assert_eq!(
         rows[2][1..],
-        ["jw-clerk", "", "修改数据", "2018Q1/jw/1.3", "3", "4", ""]
+        [
+            "jw-clerk的姓名",
+            "",
+            "修改数据",
+            "2018年第一季度 区教委 一、3 与扶贫协作地区学校结对数",
+            "3",
+            "4",
+            ""
+        ]
     );
     assert_eq!(
         rows[3][1..],
-        ["jw-clerk", "", "修改数据", "2018Q1/jw/1.3", "", "3", ""]
+        [
+            "jw-clerk的姓名",
+            "",
+            "修改数据",
+            "2018年第一季度 区教委 一、3 与扶贫协作地区学校结对数",
+            "",
+            "3",
+            ""
+        ]
     );
 }

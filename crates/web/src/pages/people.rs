@@ -1,0 +1,58 @@
+//! Who and what the records name, as people know them: a person's name for a login, and
+//! "2018年第一季度 区教委 一、3" for a record's key "2018Q1/jw/1.3".
+
+use crate::error::AppError;
+use crate::AppState;
+use bangfu_domain::period::PeriodCode;
+use bangfu_domain::Plan;
+use std::collections::HashMap;
+
+/// Logins and the names of the people behind them.
+pub struct People(HashMap<String, String>);
+
+impl People {
+    pub async fn load(state: &AppState) -> Result<People, AppError> {
+        Ok(People(
+            state
+                .store
+                .users()
+                .await?
+                .into_iter()
+                .map(|u| (u.login, u.display_name))
+                .collect(),
+        ))
+    }
+
+    /// The person's name; the system's own actors in words; an unknown login as it is.
+    pub fn name(&self, login: &str) -> String {
+        match login {
+            "cli" => "命令行操作".to_string(),
+            "schedule" => "系统（定时提醒）".to_string(),
+            "system" | "" => "系统".to_string(),
+            other => self
+                .0
+                .get(other)
+                .cloned()
+                .unwrap_or_else(|| other.to_string()),
+        }
+    }
+}
+
+/// A record's key read out: each part that is a period, a unit or a form row by its name.
+pub fn readable_key(plan: &Plan, key: &str) -> String {
+    key.split('/')
+        .map(|part| {
+            if let Ok(code) = part.parse::<PeriodCode>() {
+                return code.label();
+            }
+            if let Some(unit) = plan.unit(part) {
+                return unit.name.clone();
+            }
+            match plan.indicator(part) {
+                Some(row) if part.contains('.') => plan.row_ref(row),
+                _ => part.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
