@@ -31,16 +31,6 @@ fn open(out: &mut String, id: &str, size: (i64, i64), title: &str, desc: &str, l
     );
 }
 
-/// A label cut to `max` characters with "…", so that it fits left of the bars (the whole label is
-/// in the bar's tooltip).
-fn shortened(label: &str, max: usize) -> String {
-    if label.chars().count() <= max {
-        label.to_string()
-    } else {
-        format!("{}…", label.chars().take(max - 1).collect::<String>())
-    }
-}
-
 /// One bar of a horizontal bar chart.
 pub struct Bar {
     pub label: String,
@@ -52,12 +42,46 @@ pub struct Bar {
     pub mark: Option<Decimal>,
 }
 
-/// Horizontal bars scaled to the largest of values and marks.
+/// Labels up to this many characters stand left of their bars; longer ones get lines of their own.
+const LEFT_LABEL_CHARS: usize = 15;
+/// Characters per line of a label above its bar (13-px text across the chart's width).
+const LINE_CHARS: usize = 42;
+
+/// A label in lines of at most `per_line` characters: never cut, only wrapped.
+fn wrapped(label: &str, per_line: usize) -> Vec<String> {
+    let chars: Vec<char> = label.chars().collect();
+    chars
+        .chunks(per_line.max(1))
+        .map(|c| c.iter().collect())
+        .collect()
+}
+
+/// Horizontal bars scaled to the largest of values and marks. Sized for a half-width tile of the
+/// dashboard (a narrower screen scales it down); long labels wrap above their bars, whole.
 pub fn bars(id: &str, title: &str, desc: &str, items: &[Bar]) -> String {
-    // Sized for a half-width tile of the dashboard; a narrower screen scales it down.
-    let (label_w, bar_w, row_h) = (210, 250, 26);
-    let width = label_w + bar_w + 130;
-    let height = 10 + row_h * items.len().max(1) as i64;
+    let width = 590;
+    let row_h = 26;
+    let stacked = items
+        .iter()
+        .any(|b| b.label.chars().count() > LEFT_LABEL_CHARS);
+    let label_w = if stacked { 4 } else { 210 };
+    let bar_w = width - label_w - 130;
+    let lines: Vec<Vec<String>> = items
+        .iter()
+        .map(|b| {
+            if stacked {
+                wrapped(&b.label, LINE_CHARS)
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    let height = 10
+        + lines
+            .iter()
+            .map(|l| row_h + 17 * l.len() as i64)
+            .sum::<i64>()
+            .max(row_h);
     let max = items
         .iter()
         .flat_map(|b| [b.value, b.mark.unwrap_or_default()])
@@ -65,15 +89,32 @@ pub fn bars(id: &str, title: &str, desc: &str, items: &[Bar]) -> String {
         .max(Decimal::ONE);
     let mut out = String::new();
     open(&mut out, id, (width, height), title, desc, false);
-    for (i, b) in items.iter().enumerate() {
-        let y = 5 + row_h * i as i64;
+    let mut y = 5;
+    for (b, label_lines) in items.iter().zip(&lines) {
+        out.push_str("<g>");
+        if stacked {
+            for line in label_lines {
+                y += 17;
+                let _ = write!(
+                    out,
+                    r##"<text x="{label_w}" y="{}" font-size="13" fill="#1f2328">{}</text>"##,
+                    y - 4,
+                    esc(line)
+                );
+            }
+        } else {
+            let _ = write!(
+                out,
+                r##"<text x="{}" y="{}" text-anchor="end" font-size="13" fill="#1f2328">{}</text>"##,
+                label_w - 8,
+                y + 17,
+                esc(&b.label)
+            );
+        }
         let w = px(b.value.max(Decimal::ZERO) * Decimal::from(bar_w) / max);
         let _ = write!(
             out,
-            r##"<g><text x="{}" y="{}" text-anchor="end" font-size="13" fill="#1f2328">{}</text><rect x="{label_w}" y="{}" width="{w}" height="{}" fill="{}"><title>{}：{}</title></rect><text x="{}" y="{}" font-size="12" fill="#57606a">{}</text>"##,
-            label_w - 8,
-            y + 17,
-            esc(&shortened(&b.label, 15)),
+            r##"<rect x="{label_w}" y="{}" width="{w}" height="{}" fill="{}"><title>{}：{}</title></rect><text x="{}" y="{}" font-size="12" fill="#57606a">{}</text>"##,
             y + 4,
             row_h - 8,
             b.fill,
@@ -93,6 +134,7 @@ pub fn bars(id: &str, title: &str, desc: &str, items: &[Bar]) -> String {
             );
         }
         out.push_str("</g>");
+        y += row_h;
     }
     out.push_str("</svg>");
     out
@@ -258,14 +300,24 @@ mod tests {
         assert!(svg.contains("width=\"250\""));
         assert!(svg.contains("乙 &amp; 丙"));
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-        assert_eq!(
-            shortened("大兴区与察右前旗、和田县每年至少各结对1家医疗机构", 15)
-                .chars()
-                .count(),
-            15
+        let long =
+            "大兴区与察右前旗、和田县每年至少各结对1家医疗机构并签订结对帮扶协议，确保各项措施落实到位并按季度报告";
+        let svg = bars(
+            "w",
+            "目标",
+            "说明",
+            &[Bar {
+                label: long.into(),
+                value: Decimal::ONE,
+                text: "50%".into(),
+                fill: "#b3261e",
+                mark: None,
+            }],
         );
-        assert!(shortened("大兴区与察右前旗、和田县每年至少各结对1家医疗机构", 15).ends_with('…'));
-        assert_eq!(shortened("区教委", 15), "区教委");
+        let parts = wrapped(long, LINE_CHARS);
+        assert_eq!(parts.concat(), long, "a long label is wrapped, never cut");
+        assert_eq!(parts.len(), 2);
+        assert!(svg.contains(&parts[0]) && svg.contains(&parts[1]));
     }
 
     #[test]

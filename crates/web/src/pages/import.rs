@@ -20,6 +20,7 @@ struct PreviewPage {
     nav: Nav,
     csrf: String,
     period: String,
+    period_label: String,
     unit: String,
     unit_name: String,
     preview: ImportPreview,
@@ -70,6 +71,9 @@ pub async fn upload(
         nav: Nav::for_actor(Some(&actor)),
         csrf: actor.csrf_token().to_string(),
         unit_name: state.plan.party_name(&unit).to_string(),
+        period_label: period
+            .parse::<bangfu_domain::period::PeriodCode>()
+            .map_or_else(|_| period.clone(), |p| p.label()),
         period,
         unit,
         preview,
