@@ -17,3 +17,11 @@
     if (event.key === "Escape") groups().forEach((d) => { d.open = false; });
   });
 })();
+
+// File inputs drawn in Chinese (label.file-pick): show the chosen file's name.
+document.addEventListener("change", (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || input.type !== "file") return;
+  const shown = input.closest("label.file-pick")?.querySelector(".file-name");
+  if (shown) shown.textContent = input.files && input.files.length ? input.files[0].name : "未选择文件";
+});

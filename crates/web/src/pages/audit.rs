@@ -164,6 +164,8 @@ impl AuditLine {
         let mut line = AuditLine::from(e);
         line.actor = people.name(&line.actor);
         line.key = super::people::readable_key(plan, &line.key);
+        line.old = super::people::readable_pairs(plan, &line.old);
+        line.new = super::people::readable_pairs(plan, &line.new);
         line
     }
 }

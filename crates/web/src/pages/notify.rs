@@ -45,7 +45,7 @@ pub async fn notices(
         .map(|n| NoticeRow {
             when: beijing_time(n.created_at),
             subject: n.subject,
-            body: n.body,
+            body: without_link(&n.body, &n.link),
             link: local_link(&n.link),
             unread: n.read_at.is_none(),
         })
@@ -71,6 +71,23 @@ fn local_link(link: &str) -> String {
     } else {
         String::new()
     }
+}
+
+/// A message's text for the page, where its title is the link: the address left out of the
+/// sentence that carries it ("请登录系统填报：https://…" → "请登录系统填报").
+fn without_link(body: &str, link: &str) -> String {
+    if link.is_empty() {
+        return body.to_string();
+    }
+    body.lines()
+        .map(|line| {
+            line.replace(link, "")
+                .trim_end_matches(['：', ':', ' '])
+                .to_string()
+        })
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `POST /notices/read`: marks all one's notices read.

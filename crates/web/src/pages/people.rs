@@ -56,3 +56,43 @@ pub fn readable_key(plan: &Plan, key: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// A logged summary of `name=value` pairs read out: "单位=jw" as "单位：区教委"; other text (an
+/// address with `?key=…` among it) as is.
+pub fn readable_pairs(plan: &Plan, text: &str) -> String {
+    if !text.contains('=') {
+        return text.to_string();
+    }
+    text.split(' ')
+        .map(|pair| match pair.split_once('=') {
+            Some(("单位", code)) => format!("单位：{}", plan.party_name(code)),
+            Some((name @ ("登录名" | "姓名" | "角色" | "邮箱" | "电话" | "通知渠道"), value)) =>
+            {
+                format!("{name}：{value}")
+            }
+            _ => pair.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_are_read_out_and_addresses_left_alone() {
+        let source = include_str!("../../../../plans/daxing-2017-2020.toml");
+        let plan = bangfu_domain::plan::parse_plan("daxing-2017-2020.toml", source).unwrap();
+        assert_eq!(
+            readable_pairs(&plan, "登录名=li 姓名=李 角色=填报人 单位=jw"),
+            "登录名：li 姓名：李 角色：填报人 单位：区教委"
+        );
+        let hook = "钉钉 https://oapi.dingtalk.com/robot/send?access_token=abc";
+        assert_eq!(readable_pairs(&plan, hook), hook);
+        assert_eq!(
+            readable_key(&plan, "2018Q1/jw/1.3"),
+            "2018年第一季度 区教委 一、3 与扶贫协作地区学校结对数"
+        );
+    }
+}

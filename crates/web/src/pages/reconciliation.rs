@@ -19,6 +19,8 @@ struct ReconciliationPage {
     label: String,
     periods: Vec<(String, String)>,
     recon: Reconciliation,
+    /// Each row's place in the form as printed (一、1, 一、1 其中 …), by row code.
+    numbers: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -55,7 +57,18 @@ pub async fn show(
     actor.require(Action::ViewLedger)?;
     let period = reporting::find_period(&state, &period)?;
     let recon = compute(&state, &period).await?;
+    let numbers = recon
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let row = state.plan.indicator(&r.code)?;
+            let full = state.plan.row_ref(row);
+            let number = full.strip_suffix(row.name.as_str()).unwrap_or(&full).trim();
+            Some((r.code.clone(), number.to_string()))
+        })
+        .collect();
     let page = ReconciliationPage {
+        numbers,
         nav: Nav::for_actor(Some(&actor)),
         label: period.code.label(),
         periods: state

@@ -155,13 +155,13 @@ async fn front_page_renders_styled_in_chromium() {
     app.db.cleanup().await;
 }
 
-mod cycle {
+pub(crate) mod cycle {
     use super::Browser;
     use crate::helpers::{spawn_app, PASSWORD};
     use bangfu_domain::user::Role;
     use fantoccini::{Client, Locator};
 
-    async fn login(c: &Client, base: &str, login: &str) {
+    pub(crate) async fn login(c: &Client, base: &str, login: &str) {
         c.goto(&format!("{base}/login")).await.unwrap();
         el(c, Locator::Id("login"))
             .await
@@ -216,7 +216,7 @@ mod cycle {
     }
 
     /// The element, once it is there (up to 10 s).
-    async fn el(c: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
+    pub(crate) async fn el(c: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
         c.wait()
             .at_most(std::time::Duration::from_secs(10))
             .for_element(locator)

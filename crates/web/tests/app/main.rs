@@ -11,6 +11,7 @@ mod helpers;
 mod home;
 mod hostile;
 mod hostile_sheets;
+mod layout;
 mod ledger;
 mod notices;
 mod openapi;
