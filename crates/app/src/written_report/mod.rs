@@ -9,6 +9,8 @@ mod pairing;
 pub use district::{district_docx, district_report, year_docx, year_report};
 pub use pairing::{pairing_docx, pairing_report};
 
+// The file names below are shared by the pages, the API and the command line.
+
 use crate::{AppError, Context};
 use bangfu_docx::WrittenReport;
 use bangfu_domain::period::Period;
@@ -114,4 +116,39 @@ fn draft_note(scope: ReportScope) -> Option<String> {
         "说明：本稿的数字和文字含各单位尚未报送的草稿，仅供内部参考，定稿前请以报送的报表为准。"
             .to_string()
     })
+}
+
+/// The download's (ASCII stem, file name) of a quarter's report.
+pub fn quarter_file(plan: &bangfu_domain::Plan, period: &Period) -> (String, String) {
+    (
+        format!("report-{}", period.code),
+        format!(
+            "{}帮扶协作工作进展情况（{}）.docx",
+            plan.info.district,
+            period.label()
+        ),
+    )
+}
+
+/// The download's (ASCII stem, file name) of a year's summary.
+pub fn year_file(plan: &bangfu_domain::Plan, year: i32) -> (String, String) {
+    (
+        format!("report-{year}"),
+        format!("{}{year}年帮扶协作工作总结.docx", plan.info.district),
+    )
+}
+
+/// The download's (ASCII stem, file name) of one pairing's year.
+pub fn pairing_file(
+    plan: &bangfu_domain::Plan,
+    area: &bangfu_domain::plan::Area,
+    year: i32,
+) -> (String, String) {
+    (
+        format!("pairing-{}-{year}", area.code),
+        format!(
+            "{}与{}帮扶协作工作情况（{year}年）.docx",
+            plan.info.district, area.name
+        ),
+    )
 }

@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::http::docx_response;
-use bangfu_app::written_report::{district_docx, pairing_docx, year_docx};
+use bangfu_app::written_report::{
+    district_docx, pairing_docx, pairing_file, quarter_file, year_docx, year_file,
+};
 use bangfu_domain::summary::ReportScope;
 
 /// `?include_drafts=true|false`
@@ -71,16 +73,8 @@ pub async fn district_written(
     QueryParams(q): QueryParams<WrittenParams>,
 ) -> ApiResult {
     let (period, bytes) = district_docx(&state, &actor, &period, q.scope()).await?;
-    let name = format!(
-        "{}帮扶协作工作进展情况（{}）.docx",
-        state.plan.info.district,
-        period.label()
-    );
-    Ok(docx_response(
-        format!("report-{}", period.code),
-        &name,
-        bytes,
-    ))
+    let (stem, name) = quarter_file(&state.plan, &period);
+    Ok(docx_response(stem, &name, bytes))
 }
 
 /// `GET /api/v1/years/{year}/district.docx`
@@ -104,8 +98,8 @@ pub async fn year_written(
 ) -> ApiResult {
     let year = bangfu_app::oversight::parse_year(&state, Some(&year))?;
     let bytes = year_docx(&state, &actor, year, q.scope()).await?;
-    let name = format!("{}{year}年帮扶协作工作总结.docx", state.plan.info.district);
-    Ok(docx_response(format!("report-{year}"), &name, bytes))
+    let (stem, name) = year_file(&state.plan, year);
+    Ok(docx_response(stem, &name, bytes))
 }
 
 /// `GET /api/v1/areas/{code}/report.docx?year=2018`
@@ -137,13 +131,6 @@ pub async fn pairing_written(
     let year = bangfu_app::oversight::parse_year(&state, q.year.as_deref())?;
     let scope = ReportScope::from_switches(false, q.include_drafts.unwrap_or(false));
     let (area, bytes) = pairing_docx(&state, &actor, &code, year, scope).await?;
-    let name = format!(
-        "{}与{}帮扶协作工作情况（{year}年）.docx",
-        state.plan.info.district, area.name
-    );
-    Ok(docx_response(
-        format!("pairing-{}-{year}", area.code),
-        &name,
-        bytes,
-    ))
+    let (stem, name) = pairing_file(&state.plan, &area, year);
+    Ok(docx_response(stem, &name, bytes))
 }

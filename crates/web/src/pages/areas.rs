@@ -342,13 +342,6 @@ pub async fn written_report(
     let scope = bangfu_domain::summary::ReportScope::from_switches(false, drafts);
     let (area, bytes) =
         bangfu_app::written_report::pairing_docx(&state, &actor, &code, year, scope).await?;
-    let name = format!(
-        "{}与{}帮扶协作工作情况（{year}年）.docx",
-        state.plan.info.district, area.name
-    );
-    Ok(crate::http::docx_response(
-        format!("pairing-{}-{year}", area.code),
-        &name,
-        bytes,
-    ))
+    let (stem, name) = bangfu_app::written_report::pairing_file(&state.plan, &area, year);
+    Ok(crate::http::docx_response(stem, &name, bytes))
 }

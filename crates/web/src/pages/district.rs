@@ -299,6 +299,6 @@ pub async fn year_written_report(
 ) -> Result<Response, AppError> {
     let year = bangfu_app::oversight::parse_year(&state, Some(&year))?;
     let bytes = bangfu_app::written_report::year_docx(&state, &actor, year, q.scope()).await?;
-    let name = format!("{}{year}年帮扶协作工作总结.docx", state.plan.info.district);
-    Ok(docx_response(format!("report-{year}"), &name, bytes))
+    let (stem, name) = bangfu_app::written_report::year_file(&state.plan, year);
+    Ok(docx_response(stem, &name, bytes))
 }
