@@ -15,6 +15,7 @@ pub mod plan;
 pub mod policy;
 pub mod problem;
 pub mod quantity;
+pub mod registry;
 pub mod report;
 pub mod summary;
 pub mod supervision;

@@ -37,6 +37,8 @@ pub struct Plan {
     pub ledger: crate::ledger::LedgerConfig,
     /// What the leaders' dashboard shows first (plan data, not Rust).
     pub dashboard: DashboardConfig,
+    /// The registers (台账) units keep, and the form rows they fill.
+    pub registries: Vec<crate::registry::Registry>,
 }
 
 /// The rows the dashboard shows as key figures and the row its funds chart draws by year. A plan
