@@ -39,6 +39,7 @@ pub(super) fn assemble(rows: PlanRows) -> Result<Plan> {
         assessment: weights(i.assessment_weights.as_deref())?,
         ledger: ledger_config(i.ledger_config.as_deref())?,
         dashboard: dashboard_config(i.dashboard_config.as_deref())?,
+        registries: registries_config(i.registries_config.as_deref())?,
         info: info(i),
         measure_units: collect(rows.measures),
         donors: collect(rows.donors),
@@ -146,6 +147,14 @@ fn dashboard_config(json: Option<&str>) -> Result<bangfu_domain::plan::Dashboard
     match json {
         None | Some("") => Ok(Default::default()),
         Some(json) => serde_json::from_str(json).map_err(|_| corrupt("驾驶舱配置", json)),
+    }
+}
+
+/// A database loaded before registers were plan data has none.
+fn registries_config(json: Option<&str>) -> Result<Vec<bangfu_domain::registry::Registry>> {
+    match json {
+        None | Some("") => Ok(Vec::new()),
+        Some(json) => serde_json::from_str(json).map_err(|_| corrupt("台账配置", json)),
     }
 }
 

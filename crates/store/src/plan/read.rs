@@ -26,6 +26,7 @@ pub(super) struct InfoRow {
     pub assessment_weights: Option<String>,
     pub ledger_config: Option<String>,
     pub dashboard_config: Option<String>,
+    pub registries_config: Option<String>,
     pub reminder_days: Option<String>,
 }
 
@@ -195,7 +196,8 @@ pub(super) async fn plan_rows(conn: &mut Conn<'_>) -> Result<Option<PlanRows>> {
         .row(
             "SELECT code, title, document_number, issued_by, issued_on, district, form_title, \
              coordinator, start_year, end_year, first_period, last_period, deadline_month, \
-             deadline_day, basis, assessment_weights, ledger_config, dashboard_config, reminder_days \
+             deadline_day, basis, assessment_weights, ledger_config, dashboard_config, reminder_days, \
+             registries_config \
              FROM plan_info WHERE id = 1",
             vec![],
         )

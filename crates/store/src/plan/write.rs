@@ -94,6 +94,10 @@ fn info_statements(plan: &Plan, source: &str, source_sha256: &str) -> Vec<Stmt> 
             "UPDATE plan_info SET dashboard_config = $1 WHERE id = 1",
             serde_json::to_string(&plan.dashboard).unwrap_or_default()
         ),
+        stmt!(
+            "UPDATE plan_info SET registries_config = $1 WHERE id = 1",
+            serde_json::to_string(&plan.registries).unwrap_or_default()
+        ),
     ]
 }
 
