@@ -10,6 +10,7 @@ pub mod notify;
 pub mod oversight;
 pub mod password;
 pub mod reconciliation;
+pub mod registries;
 pub mod reporting;
 pub mod sheets;
 pub mod written_report;

@@ -10,6 +10,7 @@ mod district;
 pub mod doc;
 pub mod input;
 pub mod ledger;
+pub mod registries;
 mod reports;
 pub mod sheets;
 

@@ -16,6 +16,7 @@ mod openapi;
 mod oversight;
 mod pages;
 mod peer;
+mod registries;
 mod reporting;
 mod sheets;
 mod tokens;

@@ -13,6 +13,8 @@ pub(super) struct Ids {
     pub(super) document: i64,
     /// A token of another user (revoked already): only an administrator may revoke it.
     pub(super) token: i64,
+    /// An entry of 区教委's 人才交流 register.
+    pub(super) entry: i64,
 }
 
 pub(super) fn cases(ids: &Ids) -> Vec<Case> {
@@ -24,6 +26,7 @@ pub(super) fn cases(ids: &Ids) -> Vec<Case> {
         finding,
         document,
         token,
+        entry,
     } = *ids;
     use Method as M;
     use Need::*;
@@ -240,6 +243,45 @@ pub(super) fn cases(ids: &Ids) -> Vec<Case> {
             })),
             Review,
         ),
+        case(
+            M::GET,
+            "/api/v1/registries",
+            "/api/v1/registries",
+            Payload::None,
+            LoggedIn,
+        ),
+        case(
+            M::GET,
+            "/api/v1/registries/{code}/entries",
+            "/api/v1/registries/talent/entries",
+            Payload::None,
+            LoggedIn,
+        ),
+        // Entries refused on purpose (no values, no reason): the matrix changes nothing.
+        case(
+            M::POST,
+            "/api/v1/registries/{code}/entries",
+            "/api/v1/registries/talent/entries",
+            Payload::Json(serde_json::json!({"unit": "jw", "values": {}})),
+            WorkA,
+        )
+        .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
+        case(
+            M::PUT,
+            "/api/v1/registries/{code}/entries/{id}",
+            &format!("/api/v1/registries/talent/entries/{entry}"),
+            Payload::Json(serde_json::json!({"values": {}})),
+            WorkA,
+        )
+        .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
+        case(
+            M::POST,
+            "/api/v1/registries/{code}/entries/{id}/void",
+            &format!("/api/v1/registries/talent/entries/{entry}/void"),
+            Payload::Json(serde_json::json!({"reason": ""})),
+            WorkA,
+        )
+        .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
         case(
             M::POST,
             "/tasks/{code}/evidence",

@@ -313,6 +313,30 @@ async fn auth_for(
     }
 }
 
+/// An entry of 区教委's 人才交流 register.
+async fn registry_entry(app: &TestApp) -> i64 {
+    let plan = &app.state.plan;
+    let values: std::collections::BTreeMap<String, String> = [
+        ("person", "张老师"),
+        ("direction", "东部到西部"),
+        ("kind", "教师"),
+        ("level", "区级"),
+        ("area", "cyqq"),
+        ("starts_on", "2018-01-15"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let checked =
+        bangfu_domain::registry::check_entry(plan, plan.registry("talent").unwrap(), &values)
+            .unwrap();
+    app.state
+        .store
+        .add_entry("talent", "jw", &checked, "test")
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn every_route_for_every_caller_follows_the_policy() {
     let app = spawn_app().await;
@@ -409,6 +433,7 @@ async fn every_route_for_every_caller_follows_the_policy() {
         .await
         .unwrap();
     let (project, finding, document) = ledger_rows(&app).await;
+    let entry = registry_entry(&app).await;
     let all = cases(&Ids {
         evidence: evidence_id,
         problem: problem_id,
@@ -417,6 +442,7 @@ async fn every_route_for_every_caller_follows_the_policy() {
         finding,
         document,
         token: id,
+        entry,
     });
     let covered: BTreeSet<(String, String)> = all
         .iter()

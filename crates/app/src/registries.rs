@@ -1,0 +1,234 @@
+//! Registers (台账) as the pages, the JSON API and the command line use them: entries checked by
+//! the domain, kept by the store under the policy, and the figures of the form rows they feed,
+//! for a unit's report and for the coordinator's reconciliation.
+
+use crate::{Actor, AppError, Context};
+use bangfu_domain::period::Period;
+use bangfu_domain::policy::Action;
+use bangfu_domain::registry::{check_entry, check_void_reason, Computed, FieldProblem, Registry};
+use bangfu_domain::Quantity;
+use bangfu_store::{EntryFilter, RegistryEntry};
+use std::collections::BTreeMap;
+
+/// A refusal of an entry: the fields at fault, or any other reason.
+#[derive(Debug)]
+pub enum RegistryError {
+    /// Every field refused, each named (nothing written).
+    Fields(Vec<FieldProblem>),
+    App(AppError),
+}
+
+impl From<AppError> for RegistryError {
+    fn from(e: AppError) -> Self {
+        RegistryError::App(e)
+    }
+}
+
+impl From<bangfu_store::StoreError> for RegistryError {
+    fn from(e: bangfu_store::StoreError) -> Self {
+        RegistryError::App(e.into())
+    }
+}
+
+impl RegistryError {
+    /// One Chinese sentence for pages: every field's problem, joined.
+    pub fn message(&self) -> String {
+        match self {
+            RegistryError::Fields(problems) => problems
+                .iter()
+                .map(|p| p.message.as_str())
+                .collect::<Vec<_>>()
+                .join("；"),
+            RegistryError::App(e) => e.to_string(),
+        }
+    }
+}
+
+pub fn find_registry<'a>(ctx: &'a Context, code: &str) -> Result<&'a Registry, AppError> {
+    ctx.plan.registry(code).ok_or(AppError::NotFound)
+}
+
+/// The unit an entry is kept for: the one named (code, name or alias), or a reporter's own.
+fn entry_unit(ctx: &Context, actor: &Actor, unit: Option<&str>) -> Result<String, RegistryError> {
+    let named = unit.map(str::trim).filter(|u| !u.is_empty());
+    let code = match (named, actor.user.unit_code.as_deref()) {
+        (Some(text), _) => ctx.plan.unit_named(text).map(|u| u.code.clone()),
+        (None, Some(own)) => Some(own.to_string()),
+        (None, None) => {
+            return Err(RegistryError::Fields(vec![FieldProblem {
+                field: "unit".into(),
+                label: "填报单位".into(),
+                message: "“填报单位”必须填写".into(),
+            }]))
+        }
+    };
+    code.ok_or_else(|| {
+        RegistryError::Fields(vec![FieldProblem {
+            field: "unit".into(),
+            label: "填报单位".into(),
+            message: format!("填报单位“{}”不在方案中", named.unwrap_or_default()),
+        }])
+    })
+}
+
+/// Records an entry for a unit; every field checked, every problem named.
+pub async fn add(
+    ctx: &Context,
+    actor: &Actor,
+    registry: &str,
+    unit: Option<&str>,
+    values: &BTreeMap<String, String>,
+) -> Result<RegistryEntry, RegistryError> {
+    let registry = find_registry(ctx, registry)?;
+    let unit = entry_unit(ctx, actor, unit)?;
+    actor.require(Action::KeepRegistry { unit: &unit })?;
+    let checked = check_entry(&ctx.plan, registry, values).map_err(RegistryError::Fields)?;
+    let id = ctx
+        .store
+        .add_entry(&registry.code, &unit, &checked, actor.login())
+        .await?;
+    Ok(entry(ctx, actor, &registry.code, id).await?)
+}
+
+/// One entry of a register, if the actor may see it.
+pub async fn entry(
+    ctx: &Context,
+    actor: &Actor,
+    registry: &str,
+    id: i64,
+) -> Result<RegistryEntry, AppError> {
+    let found = ctx
+        .store
+        .registry_entry(id)
+        .await?
+        .filter(|e| e.registry == registry)
+        .ok_or(AppError::NotFound)?;
+    actor.require(Action::ViewRegistry { unit: &found.unit })?;
+    Ok(found)
+}
+
+/// Replaces an entry's values (not its unit).
+pub async fn edit(
+    ctx: &Context,
+    actor: &Actor,
+    registry: &str,
+    id: i64,
+    values: &BTreeMap<String, String>,
+) -> Result<RegistryEntry, RegistryError> {
+    let registry = find_registry(ctx, registry)?;
+    let old = entry(ctx, actor, &registry.code, id).await?;
+    actor.require(Action::KeepRegistry { unit: &old.unit })?;
+    let checked = check_entry(&ctx.plan, registry, values).map_err(RegistryError::Fields)?;
+    ctx.store.update_entry(id, &checked, actor.login()).await?;
+    Ok(entry(ctx, actor, &registry.code, id).await?)
+}
+
+/// Voids an entry with a reason; it is kept, and stops counting.
+pub async fn void(
+    ctx: &Context,
+    actor: &Actor,
+    registry: &str,
+    id: i64,
+    reason: &str,
+) -> Result<RegistryEntry, RegistryError> {
+    let registry = find_registry(ctx, registry)?;
+    let old = entry(ctx, actor, &registry.code, id).await?;
+    actor.require(Action::KeepRegistry { unit: &old.unit })?;
+    let reason = check_void_reason(reason).map_err(|message| {
+        RegistryError::Fields(vec![FieldProblem {
+            field: "reason".into(),
+            label: "作废原因".into(),
+            message,
+        }])
+    })?;
+    ctx.store.void_entry(id, &reason, actor.login()).await?;
+    Ok(entry(ctx, actor, &registry.code, id).await?)
+}
+
+/// What a list of entries is narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub unit: Option<String>,
+    /// Entries whose main date falls in this year.
+    pub year: Option<i32>,
+    /// Entries in this recipient area (code).
+    pub area: Option<String>,
+    /// Exactly the entries counted for this form row in this period.
+    pub counted_for: Option<(String, Period)>,
+    pub include_voided: bool,
+}
+
+/// A register's entries the actor may see: a reporter's own unit's only.
+pub async fn entries(
+    ctx: &Context,
+    actor: &Actor,
+    registry: &str,
+    filter: &ListFilter,
+) -> Result<Vec<RegistryEntry>, AppError> {
+    let registry = find_registry(ctx, registry)?;
+    let unit = match (&filter.unit, actor.user.unit_code.as_deref()) {
+        (Some(u), _) => Some(u.clone()),
+        (None, Some(own)) if !actor.may(Action::ViewRegistry { unit: "" }) => Some(own.into()),
+        (None, _) => None,
+    };
+    match &unit {
+        Some(u) => actor.require(Action::ViewRegistry { unit: u })?,
+        None => actor.require(Action::ViewRegistry { unit: "" })?,
+    }
+    let mut store_filter = EntryFilter {
+        registry: registry.code.clone(),
+        unit,
+        include_voided: filter.include_voided,
+        ..Default::default()
+    };
+    if let (Some(year), Some(field)) = (filter.year, registry.main_date_field()) {
+        let first = chrono::NaiveDate::from_ymd_opt(year, 1, 1);
+        let last = chrono::NaiveDate::from_ymd_opt(year, 12, 31);
+        if let (Some(first), Some(last)) = (first, last) {
+            store_filter.dated = Some((field.code.clone(), first, last));
+        }
+    }
+    if let (Some(area), Some(field)) = (&filter.area, registry.area_field()) {
+        store_filter.equals.push((field.code.clone(), area.clone()));
+    }
+    if let Some((row, period)) = &filter.counted_for {
+        let feed = registry
+            .feeds
+            .iter()
+            .find(|f| &f.indicator == row)
+            .ok_or_else(|| {
+                AppError::BadRequest(format!("台账“{}”不填报指标 {row}", registry.name))
+            })?;
+        let window = feed.window(period.code, ctx.plan.schedule.basis);
+        store_filter.counted_by = Some((feed.clone(), window));
+    }
+    Ok(ctx.store.registry_entries(&store_filter).await?)
+}
+
+/// The figures registers give a unit's fed rows for a period (zero where no entry counts), in
+/// form order. The caller has checked the actor may see the unit's report.
+pub async fn computed(
+    ctx: &Context,
+    period: &Period,
+    unit: &str,
+) -> Result<Vec<Computed>, AppError> {
+    let mut out = Vec::new();
+    for row in ctx.plan.indicators_for_unit(unit) {
+        let Some((registry, feed)) = ctx.plan.feed_of(&row.code) else {
+            continue;
+        };
+        let window = feed.window(period.code, ctx.plan.schedule.basis);
+        let figure = ctx
+            .store
+            .registry_figures(&registry.code, feed, window, Some(unit))
+            .await?
+            .pop();
+        out.push(Computed {
+            indicator: row.code.clone(),
+            value: figure.as_ref().map_or(Quantity::ZERO, |f| f.value),
+            entries: figure.as_ref().map_or(0, |f| f.entries),
+            registry: registry.code.clone(),
+        });
+    }
+    Ok(out)
+}
