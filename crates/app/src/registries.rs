@@ -213,10 +213,18 @@ pub async fn computed(
     unit: &str,
 ) -> Result<Vec<Computed>, AppError> {
     let mut out = Vec::new();
+    let mut kept: BTreeMap<&str, bool> = BTreeMap::new();
     for row in ctx.plan.indicators_for_unit(unit) {
         let Some((registry, feed)) = ctx.plan.feed_of(&row.code) else {
             continue;
         };
+        if !kept.contains_key(registry.code.as_str()) {
+            let counts = ctx
+                .store
+                .registry_entry_counts(&registry.code, Some(unit))
+                .await?;
+            kept.insert(&registry.code, counts.get(unit).is_some_and(|n| *n > 0));
+        }
         let window = feed.window(period.code, ctx.plan.schedule.basis);
         let figure = ctx
             .store
@@ -228,6 +236,7 @@ pub async fn computed(
             value: figure.as_ref().map_or(Quantity::ZERO, |f| f.value),
             entries: figure.as_ref().map_or(0, |f| f.entries),
             registry: registry.code.clone(),
+            kept: kept.get(registry.code.as_str()).copied().unwrap_or(false),
         });
     }
     Ok(out)

@@ -355,6 +355,12 @@ pub trait RegistryStore: Send + Sync {
     async fn registry_entry(&self, id: i64) -> Result<Option<RegistryEntry>>;
     /// Entries matching the filter, newest first.
     async fn registry_entries(&self, filter: &EntryFilter) -> Result<Vec<RegistryEntry>>;
+    /// Live (not voided) entries per unit of a register, or of one unit.
+    async fn registry_entry_counts(
+        &self,
+        registry: &str,
+        unit: Option<&str>,
+    ) -> Result<BTreeMap<String, i64>>;
     /// A fed row's figure per unit (or for one unit) in a window, computed by the database.
     async fn registry_figures(
         &self,

@@ -355,6 +355,28 @@ impl RegistryStore for SqlStore {
         self.load_entries(q).await
     }
 
+    async fn registry_entry_counts(
+        &self,
+        registry: &str,
+        unit: Option<&str>,
+    ) -> Result<BTreeMap<String, i64>> {
+        let rows: Vec<(String, i64)> = self
+            .read()
+            .await?
+            .conn()
+            .rows(
+                "SELECT unit_code, COUNT(*) FROM registry_entries \
+                 WHERE registry_code = $1 AND voided_at IS NULL AND ($2 = '' OR unit_code = $2) \
+                 GROUP BY unit_code",
+                vec![
+                    Arg::Text(registry.into()),
+                    Arg::Text(unit.unwrap_or_default().into()),
+                ],
+            )
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     async fn registry_figures(
         &self,
         registry: &str,

@@ -210,6 +210,13 @@ async fn a_voided_entry_stops_counting_and_is_kept(store: &SqlStore) {
     assert_eq!(figure(store, &plan, "4.2", "jw", "2018Q1").await.1, 2);
     store.void_entry(id, "重复录入", "clerk").await.unwrap();
     assert_eq!(figure(store, &plan, "4.2", "jw", "2018Q1").await.1, 1);
+    let counts = store.registry_entry_counts("talent", None).await.unwrap();
+    assert_eq!(counts.get("jw"), Some(&1));
+    let counts = store
+        .registry_entry_counts("talent", Some("wjw"))
+        .await
+        .unwrap();
+    assert!(counts.is_empty());
     let kept = store.registry_entry(id).await.unwrap().unwrap();
     let voided = kept.voided.unwrap();
     assert_eq!(voided.reason, "重复录入");

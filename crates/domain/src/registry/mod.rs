@@ -428,6 +428,50 @@ pub struct Computed {
     pub entries: i64,
     /// 台账代码
     pub registry: String,
+    /// 本单位是否录有该台账（有未作废的条目）：录有时，填报数与台账数不同须写说明
+    pub kept: bool,
+}
+
+/// Where a unit keeps the register behind a row, a reported figure different from the register's
+/// needs a 说明: a warning when a draft is saved, a refusal on 报送.
+pub fn check_against_registers(
+    plan: &Plan,
+    entries: &BTreeMap<String, crate::report::Entry>,
+    computed: &[Computed],
+    mode: crate::report::CheckMode,
+) -> Vec<crate::report::Finding> {
+    use crate::report::{CheckMode, Finding, Severity};
+    computed
+        .iter()
+        .filter(|c| c.kept)
+        .filter_map(|c| {
+            let entry = entries.get(&c.indicator)?;
+            let typed = entry.value?;
+            if typed == c.value || !entry.comment.trim().is_empty() {
+                return None;
+            }
+            let row = plan.indicator(&c.indicator)?;
+            let message = format!(
+                "{}：填报数 {typed} 与台账计算数 {} 不同，请在说明中写明原因",
+                plan.row_ref(row),
+                c.value
+            );
+            Some(match mode {
+                CheckMode::Submit => Finding {
+                    indicator: c.indicator.clone(),
+                    rule: "registry_note",
+                    severity: Severity::Error,
+                    message,
+                },
+                CheckMode::Save => Finding {
+                    indicator: c.indicator.clone(),
+                    rule: "registry_note",
+                    severity: Severity::Warning,
+                    message: format!("{message}（草稿已保存，报送前须说明）"),
+                },
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -246,3 +246,52 @@ fn a_void_needs_a_reason() {
     assert!(check_void_reason("  ").is_err());
     assert_eq!(check_void_reason(" 重复录入 ").unwrap(), "重复录入");
 }
+
+#[test]
+fn a_figure_other_than_the_register_needs_a_note_where_the_unit_keeps_it() {
+    use crate::report::{CheckMode, Entry, Severity};
+    let plan = built_in();
+    let computed = |kept| Computed {
+        indicator: "1.3".into(),
+        value: "1".parse().unwrap(),
+        entries: 1,
+        registry: "pairings".into(),
+        kept,
+    };
+    let typed = |value: &str, comment: &str| {
+        BTreeMap::from([(
+            "1.3".to_string(),
+            Entry {
+                value: Some(value.parse().unwrap()),
+                comment: comment.into(),
+            },
+        )])
+    };
+    let submit =
+        check_against_registers(&plan, &typed("2", ""), &[computed(true)], CheckMode::Submit);
+    assert_eq!(submit.len(), 1);
+    assert_eq!(submit[0].severity, Severity::Error);
+    assert_eq!(
+        submit[0].message,
+        "一、3 与扶贫协作地区学校结对数：填报数 2 与台账计算数 1 不同，请在说明中写明原因"
+    );
+    let save = check_against_registers(&plan, &typed("2", ""), &[computed(true)], CheckMode::Save);
+    assert_eq!(save[0].severity, Severity::Warning);
+    for fine in [
+        check_against_registers(&plan, &typed("1", ""), &[computed(true)], CheckMode::Submit),
+        check_against_registers(
+            &plan,
+            &typed("2", "另有1所学校协议待签"),
+            &[computed(true)],
+            CheckMode::Submit,
+        ),
+        check_against_registers(
+            &plan,
+            &typed("2", ""),
+            &[computed(false)],
+            CheckMode::Submit,
+        ),
+    ] {
+        assert!(fine.is_empty(), "{fine:?}");
+    }
+}

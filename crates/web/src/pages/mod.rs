@@ -18,6 +18,7 @@ pub mod problem;
 pub mod problems;
 pub mod projects;
 pub mod reconciliation;
+pub mod registries;
 pub mod report;
 pub mod routes;
 pub mod tasks;
@@ -113,6 +114,9 @@ pub fn flash(code: Option<&str>) -> Option<&'static str> {
         "area_stats" => "受援地贫困数据已保存。",
         "token_created" => "API 令牌已创建。",
         "token_revoked" => "API 令牌已吊销，使用它的程序将无法再访问。",
+        "entry_added" => "台账条目已保存。",
+        "entry_saved" => "台账条目已修改。",
+        "entry_voided" => "台账条目已作废，不再计入报表。",
         _ => return None,
     })
 }

@@ -17,6 +17,25 @@ pub fn router() -> Router<AppState> {
         .merge(areas())
         .merge(ledger())
         .merge(oversight())
+        .merge(registries())
+}
+
+/// The registers (台账) units keep, and the reconciliation of the rows they fill.
+fn registries() -> Router<AppState> {
+    Router::new()
+        .route("/registries", get(registries::index))
+        .route(
+            "/registries/{code}",
+            get(registries::show).post(registries::add),
+        )
+        .route(
+            "/registries/{code}/entries/{id}",
+            get(registries::entry).post(registries::edit),
+        )
+        .route(
+            "/registries/{code}/entries/{id}/void",
+            post(registries::void),
+        )
 }
 
 /// The published plan, logging in and out, one's own password and API tokens.

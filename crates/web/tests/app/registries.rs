@@ -257,3 +257,146 @@ async fn refusals_name_every_field_and_reporters_keep_only_their_unit() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     app.db.cleanup().await;
 }
+
+/// 区教委 keeps its pairings on the register's page; the report page shows the register's figure
+/// beside the input and starts from it; a different figure needs a 说明 to be submitted.
+#[tokio::test]
+async fn the_report_fills_itself_from_the_register_and_a_different_figure_needs_a_note() {
+    let app = spawn_app().await;
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    let school = [
+        ("f.kind", "学校结对"),
+        ("f.donor_side", "大兴区第一中学"),
+        ("f.recipient_side", "察右前旗第一中学"),
+        ("f.area", "cyqq"),
+        ("f.signed_on", "2018年2月10日"),
+    ];
+    let refused = app
+        .form("/registries/pairings", Some(&jw), &school[..4])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("“签约日期”必须填写"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("value=\"大兴区第一中学\""),
+        "typed values are kept"
+    );
+    let added = app.form("/registries/pairings", Some(&jw), &school).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    assert_eq!(added.location(), "/registries/pairings?msg=entry_added");
+    let list = app
+        .get_as(&jw, "/registries/pairings?msg=entry_added")
+        .await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("台账条目已保存。"));
+    assert!(list.body.contains("察右前旗第一中学") && list.body.contains("2018-02-10"));
+    assert!(list.body.contains("<td>察右前旗</td>"), "areas by name");
+    let index = app.get_as(&jw, "/registries").await;
+    assert!(index.body.contains("href=\"/registries/talent\""));
+
+    // The report starts from the register and links to the entries counted.
+    let page = app.get_as(&jw, "/reports/2018Q1/jw").await;
+    assert!(
+        page.body
+            .contains("id=\"v-1.3\" name=\"v.1.3\" value=\"1\""),
+        "prefilled"
+    );
+    let hint = page
+        .body
+        .split("id=\"register-1.3\"")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        hint.starts_with(">台账：<a href=\"/registries/pairings?unit=jw&"),
+        "{hint}"
+    );
+    let counted = app
+        .get_as(
+            &jw,
+            "/registries/pairings?unit=jw&indicator=1.3&period=2018Q1",
+        )
+        .await;
+    assert!(
+        counted.body.contains("仅列出计入 2018年第一季度"),
+        "{}",
+        counted.body
+    );
+    assert!(counted.body.contains("察右前旗第一中学"));
+
+    // 3 typed where the register says 1: saved with a warning, refused on 报送 until explained.
+    let values = crate::reporting::values(crate::reporting::JW_COMPLETE);
+    let mut body = values.clone();
+    body["narrative"] = json!({"progress": "结对帮扶", "problems": "", "next_steps": ""});
+    let saved = app
+        .json(
+            Method::PUT,
+            "/api/v1/reports/2018Q1/jw/values",
+            Some(&jw),
+            body,
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(saved.body.contains("台账计算数 1 不同"), "{}", saved.body);
+    let sent = app
+        .json(
+            Method::POST,
+            "/api/v1/reports/2018Q1/jw/submit",
+            Some(&jw),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        sent.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        sent.body
+    );
+    assert!(sent
+        .body
+        .contains("一、3 与扶贫协作地区学校结对数：填报数 3 与台账计算数 1 不同"));
+    let explained = app
+        .json(
+            Method::PUT,
+            "/api/v1/reports/2018Q1/jw/values",
+            Some(&jw),
+            json!({"values": [{"indicator": "1.3", "value": "3", "comment": "另有2所学校的协议待签"}]}),
+        )
+        .await;
+    assert_eq!(explained.status, StatusCode::OK, "{}", explained.body);
+    let sent = app
+        .json(
+            Method::POST,
+            "/api/v1/reports/2018Q1/jw/submit",
+            Some(&jw),
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+
+    // The entry's page: edit, and void with a reason.
+    let entries = app
+        .get_as(&jw, "/api/v1/registries/pairings/entries")
+        .await
+        .json();
+    let id = entries[0]["id"].as_i64().unwrap();
+    let entry = app
+        .get_as(&jw, &format!("/registries/pairings/entries/{id}"))
+        .await;
+    assert!(entry.body.contains("大兴区第一中学") && entry.body.contains("entry-void"));
+    let path = format!("/registries/pairings/entries/{id}/void");
+    let no_reason = app.form(&path, Some(&jw), &[("reason", "")]).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("作废必须说明原因"));
+    let voided = app
+        .form(&path, Some(&jw), &[("reason", "协议未生效")])
+        .await;
+    assert_eq!(voided.status, StatusCode::SEE_OTHER);
+    let entry = app
+        .get_as(&jw, &format!("/registries/pairings/entries/{id}"))
+        .await;
+    assert!(entry.body.contains("原因：协议未生效") && !entry.body.contains("id=\"entry-void\""));
+    app.db.cleanup().await;
+}

@@ -245,6 +245,51 @@ pub(super) fn cases(ids: &Ids) -> Vec<Case> {
         ),
         case(
             M::GET,
+            "/registries",
+            "/registries",
+            Payload::None,
+            LoggedIn,
+        ),
+        case(
+            M::GET,
+            "/registries/{code}",
+            "/registries/talent",
+            Payload::None,
+            LoggedIn,
+        ),
+        case(
+            M::POST,
+            "/registries/{code}",
+            "/registries/talent",
+            form(&[("unit", "jw")]),
+            WorkA,
+        )
+        .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
+        case(
+            M::GET,
+            "/registries/{code}/entries/{id}",
+            &format!("/registries/talent/entries/{entry}"),
+            Payload::None,
+            ViewA,
+        ),
+        case(
+            M::POST,
+            "/registries/{code}/entries/{id}",
+            &format!("/registries/talent/entries/{entry}"),
+            form(&[]),
+            WorkA,
+        )
+        .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
+        case(
+            M::POST,
+            "/registries/{code}/entries/{id}/void",
+            &format!("/registries/talent/entries/{entry}/void"),
+            form(&[("reason", "")]),
+            WorkA,
+        )
+        .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
+        case(
+            M::GET,
             "/api/v1/registries",
             "/api/v1/registries",
             Payload::None,
