@@ -28,6 +28,8 @@ struct IndexPage {
     nav: Nav,
     /// (code, name, description, rows it fills)
     registries: Vec<(String, String, String, String)>,
+    /// The reconciliation of the latest period, for those who see the district.
+    reconciliation: Option<String>,
 }
 
 /// `GET /registries`: every register of the plan and the rows it fills.
@@ -50,9 +52,16 @@ pub async fn index(State(state): State<AppState>, actor: Actor) -> Result<Html<S
             )
         })
         .collect();
+    let reconciliation = match actor.may(Action::ViewDistrict) {
+        true => reporting::latest_begun_period(&state)
+            .ok()
+            .map(|p| format!("/reconciliation/{}/registries", p.code)),
+        false => None,
+    };
     let page = IndexPage {
         nav: Nav::for_actor(Some(&actor)),
         registries,
+        reconciliation,
     };
     Ok(Html(page.render()?))
 }
@@ -504,4 +513,99 @@ pub async fn void(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
         }
     }
+}
+
+/// One unit's line on the reconciliation page.
+struct ReconLine {
+    unit_name: String,
+    register: String,
+    entries: i64,
+    link: String,
+    reported: String,
+    difference: String,
+    agrees: bool,
+}
+
+/// One fed row on the reconciliation page.
+struct ReconRow {
+    code: String,
+    label: String,
+    measure_unit: String,
+    registry_name: String,
+    register_total: String,
+    reported_total: String,
+    differences: usize,
+    lines: Vec<ReconLine>,
+    /// Units that fill the row but neither reported it nor have entries counted.
+    silent: usize,
+}
+
+#[derive(Template)]
+#[template(path = "registry_reconciliation.html")]
+struct ReconPage {
+    nav: Nav,
+    period: String,
+    label: String,
+    periods: Vec<(String, String)>,
+    rows: Vec<ReconRow>,
+    differences: usize,
+}
+
+/// `GET /reconciliation/{period}/registries`: every fed row, per unit, the register's figure
+/// against the reported one (drafts included).
+pub async fn reconciliation(
+    State(state): State<AppState>,
+    actor: Actor,
+    PathParams(period): PathParams<String>,
+) -> Result<Html<String>, AppError> {
+    let period = reporting::find_period(&state, &period)?;
+    let found = bangfu_app::registry_reconciliation::reconcile(&state, &actor, &period).await?;
+    let rows: Vec<ReconRow> = found
+        .iter()
+        .map(|r| {
+            let (shown, silent): (Vec<_>, Vec<_>) = r
+                .units
+                .iter()
+                .partition(|u| u.entries > 0 || u.reported.is_some());
+            ReconRow {
+                code: r.indicator.clone(),
+                label: r.label.clone(),
+                measure_unit: r.measure_unit.clone(),
+                registry_name: r.registry_name.clone(),
+                register_total: r.register_total().to_string(),
+                reported_total: r.reported_total().to_string(),
+                differences: r.differences(),
+                silent: silent.len(),
+                lines: shown
+                    .into_iter()
+                    .map(|u| ReconLine {
+                        unit_name: u.unit_name.clone(),
+                        register: u.register.to_string(),
+                        entries: u.entries,
+                        link: format!(
+                            "/registries/{}?unit={}&indicator={}&period={}",
+                            r.registry, u.unit, r.indicator, period.code
+                        ),
+                        reported: u.reported.map(|v| v.to_string()).unwrap_or_default(),
+                        difference: u.difference().map(|d| d.to_string()).unwrap_or_default(),
+                        agrees: u.agrees(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let page = ReconPage {
+        nav: Nav::for_actor(Some(&actor)),
+        period: period.code.to_string(),
+        label: period.label(),
+        periods: state
+            .plan
+            .periods()
+            .iter()
+            .map(|p| (p.code.to_string(), p.label()))
+            .collect(),
+        differences: rows.iter().map(|r| r.differences).sum(),
+        rows,
+    };
+    Ok(Html(page.render()?))
 }

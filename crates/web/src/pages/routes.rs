@@ -36,6 +36,10 @@ fn registries() -> Router<AppState> {
             "/registries/{code}/entries/{id}/void",
             post(registries::void),
         )
+        .route(
+            "/reconciliation/{period}/registries",
+            get(registries::reconciliation),
+        )
 }
 
 /// The published plan, logging in and out, one's own password and API tokens.

@@ -376,6 +376,26 @@ async fn the_report_fills_itself_from_the_register_and_a_different_figure_needs_
         .await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
 
+    // The coordinator's reconciliation: 区教委's 一、3 is 1 in the register and 3 reported.
+    let fgw = app.user("fgw-coordinator", Role::Coordinator, None).await;
+    let index = app.get_as(&fgw, "/registries").await;
+    assert!(index.body.contains("/reconciliation/2018Q1/registries"));
+    let recon = app.get_as(&fgw, "/reconciliation/2018Q1/registries").await;
+    assert_eq!(recon.status, StatusCode::OK, "{}", recon.body);
+    let row = recon
+        .body
+        .split("data-row=\"1.3\"")
+        .nth(2)
+        .expect("区教委's line of 一、3");
+    assert!(
+        row.contains("区教委") && row.contains(">1</a>（1 条）") && row.contains(">3<"),
+        "{row}"
+    );
+    assert!(row.contains("2 不一致"), "{row}");
+    assert!(recon.body.contains("处台账数与填报数不一致"));
+    let denied = app.get_as(&jw, "/reconciliation/2018Q1/registries").await;
+    assert_ne!(denied.status, StatusCode::OK);
+
     // The entry's page: edit, and void with a reason.
     let entries = app
         .get_as(&jw, "/api/v1/registries/pairings/entries")

@@ -252,6 +252,13 @@ pub(super) fn cases(ids: &Ids) -> Vec<Case> {
         ),
         case(
             M::GET,
+            "/reconciliation/{period}/registries",
+            "/reconciliation/2018Q1/registries",
+            Payload::None,
+            District,
+        ),
+        case(
+            M::GET,
             "/registries/{code}",
             "/registries/talent",
             Payload::None,
