@@ -217,20 +217,14 @@ pub struct ListQuery {
     msg: Option<String>,
 }
 
-async fn render_list(
-    state: &AppState,
-    actor: &Actor,
-    registry: &Registry,
-    q: ListQuery,
-    typed: BTreeMap<String, String>,
-    errors: BTreeMap<String, String>,
-) -> Result<String, AppError> {
+/// The use case's filter from the query string, and what it narrows the list to in words.
+fn list_filter(state: &AppState, q: &ListQuery) -> Result<(ListFilter, String), AppError> {
     let plan = &state.plan;
     let period = match q.period.as_str() {
         "" => None,
         p => Some(reporting::find_period(state, p)?),
     };
-    let counted_for = match (q.indicator.as_str(), period.clone()) {
+    let counted_for = match (q.indicator.as_str(), period) {
         ("", _) | (_, None) => None,
         (row, Some(p)) => Some((row.to_string(), p)),
     };
@@ -251,6 +245,61 @@ async fn render_list(
         counted_for,
         include_voided: q.voided == "1",
     };
+    Ok((filter, narrowed))
+}
+
+/// `GET /registries/{code}/entries.xlsx`: the entries the list shows (same filters), as a
+/// spreadsheet with the fields' names as headers.
+pub async fn export(
+    State(state): State<AppState>,
+    actor: Actor,
+    PathParams(code): PathParams<String>,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> Result<Response, AppError> {
+    let registry = registries::find_registry(&state, &code)?;
+    let (filter, _) = list_filter(&state, &q)?;
+    let found = registries::entries(&state, &actor, &registry.code, &filter).await?;
+    let mut headers = vec!["编号".to_string(), "填报单位".to_string()];
+    headers.extend(registry.fields.iter().map(|f| f.name.clone()));
+    headers.push("状态".into());
+    let rows: Vec<Vec<String>> = found
+        .iter()
+        .map(|e| {
+            let line = entry_line(&state.plan, registry, e);
+            let mut row = vec![line.id.to_string(), line.unit];
+            row.extend(line.cells);
+            row.push(if line.voided {
+                format!("已作废：{}", line.void_reason)
+            } else {
+                "有效".into()
+            });
+            row
+        })
+        .collect();
+    let title = format!("台账：{}", registry.name);
+    let widths: Vec<f64> = headers.iter().map(|_| 14.0).collect();
+    let bytes = crate::sheets::off_runtime(move || {
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        bangfu_xlsx::table_workbook(&title, &headers, &widths, &rows)
+            .map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await?;
+    Ok(crate::http::xlsx_response(
+        &format!("{}.xlsx", registry.name),
+        bytes,
+    ))
+}
+
+async fn render_list(
+    state: &AppState,
+    actor: &Actor,
+    registry: &Registry,
+    q: ListQuery,
+    typed: BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
+) -> Result<String, AppError> {
+    let plan = &state.plan;
+    let (filter, narrowed) = list_filter(state, &q)?;
     let found = registries::entries(state, actor, &registry.code, &filter).await?;
     let typed_unit = typed.get("unit").cloned().unwrap_or_default();
     let keep_units: Vec<(String, String, bool)> = plan

@@ -36,6 +36,7 @@ fn registries() -> Router<AppState> {
             "/registries/{code}/entries/{id}/void",
             post(registries::void),
         )
+        .route("/registries/{code}/entries.xlsx", get(registries::export))
         .route(
             "/reconciliation/{period}/registries",
             get(registries::reconciliation),

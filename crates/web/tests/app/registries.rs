@@ -296,6 +296,28 @@ async fn the_report_fills_itself_from_the_register_and_a_different_figure_needs_
     assert!(list.body.contains("<td>察右前旗</td>"), "areas by name");
     let index = app.get_as(&jw, "/registries").await;
     assert!(index.body.contains("href=\"/registries/talent\""));
+    // The list exports as a spreadsheet with the fields' names.
+    let (status, _, bytes) =
+        crate::sheets::get_bytes(&app, &jw, "/registries/pairings/entries.xlsx?year=2018").await;
+    assert_eq!(status, StatusCode::OK);
+    {
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let name = book.sheet_names()[0].clone();
+        let sheet = book.worksheet_range(&name).unwrap();
+        let cells: Vec<String> = sheet.cells().map(|(_, _, c)| c.to_string()).collect();
+        for expected in [
+            "签约日期",
+            "区教委",
+            "察右前旗第一中学",
+            "察右前旗",
+            "2018-02-10",
+            "有效",
+        ] {
+            assert!(cells.iter().any(|c| c == expected), "{expected}: {cells:?}");
+        }
+    }
 
     // The report starts from the register and links to the entries counted.
     let page = app.get_as(&jw, "/reports/2018Q1/jw").await;

@@ -252,6 +252,13 @@ pub(super) fn cases(ids: &Ids) -> Vec<Case> {
         ),
         case(
             M::GET,
+            "/registries/{code}/entries.xlsx",
+            "/registries/talent/entries.xlsx",
+            Payload::None,
+            LoggedIn,
+        ),
+        case(
+            M::GET,
             "/reconciliation/{period}/registries",
             "/reconciliation/2018Q1/registries",
             Payload::None,
