@@ -343,6 +343,13 @@ pub trait RegistryStore: Send + Sync {
         values: &[bangfu_domain::registry::FieldValue],
         actor: &str,
     ) -> Result<i64>;
+    /// Records entries (unit, checked values) all or none, in one transaction; their ids.
+    async fn add_entries(
+        &self,
+        registry: &str,
+        entries: &[(String, Vec<bangfu_domain::registry::FieldValue>)],
+        actor: &str,
+    ) -> Result<Vec<i64>>;
     /// Replaces a live entry's values, audited with the old and new values.
     async fn update_entry(
         &self,

@@ -194,33 +194,53 @@ impl RegistryStore for SqlStore {
         values: &[FieldValue],
         actor: &str,
     ) -> Result<i64> {
+        let entry = (unit.to_string(), values.to_vec());
+        let ids = self
+            .add_entries(registry, std::slice::from_ref(&entry), actor)
+            .await?;
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Corrupt("台账条目没有写入".into()))
+    }
+
+    async fn add_entries(
+        &self,
+        registry: &str,
+        entries: &[(String, Vec<FieldValue>)],
+        actor: &str,
+    ) -> Result<Vec<i64>> {
         let now = audit::now();
         let mut tx = self.begin_write().await?;
         let mut conn = tx.conn();
-        let id: i64 = conn
-            .scalar(
-                "INSERT INTO registry_entries (registry_code, unit_code, created_by, created_at, \
-                 updated_by, updated_at) VALUES ($1, $2, $3, $4, $3, $4) RETURNING id",
-                vec![
-                    Arg::Text(registry.into()),
-                    Arg::Text(unit.into()),
-                    Arg::Text(actor.into()),
-                    Arg::Time(now),
-                ],
-            )
-            .await?;
-        let mut stmts = value_statements(id, values)?;
-        stmts.push(audit::append(NewAuditEntry {
-            actor: actor.to_string(),
-            action: "registry.add".into(),
-            entity: "registry_entry".into(),
-            entity_key: entry_key(registry, id),
-            new_value: Some(format!("{unit}：{}", values_text(values))),
-            ..Default::default()
-        }));
-        conn.execute_all(stmts).await?;
+        let mut ids = Vec::with_capacity(entries.len());
+        for (unit, values) in entries {
+            let id: i64 = conn
+                .scalar(
+                    "INSERT INTO registry_entries (registry_code, unit_code, created_by, \
+                     created_at, updated_by, updated_at) VALUES ($1, $2, $3, $4, $3, $4) \
+                     RETURNING id",
+                    vec![
+                        Arg::Text(registry.into()),
+                        Arg::Text(unit.clone()),
+                        Arg::Text(actor.into()),
+                        Arg::Time(now),
+                    ],
+                )
+                .await?;
+            let mut stmts = value_statements(id, values)?;
+            stmts.push(audit::append(NewAuditEntry {
+                actor: actor.to_string(),
+                action: "registry.add".into(),
+                entity: "registry_entry".into(),
+                entity_key: entry_key(registry, id),
+                new_value: Some(format!("{unit}：{}", values_text(values))),
+                ..Default::default()
+            }));
+            conn.execute_all(stmts).await?;
+            ids.push(id);
+        }
         tx.commit().await?;
-        Ok(id)
+        Ok(ids)
     }
 
     async fn update_entry(&self, id: i64, values: &[FieldValue], actor: &str) -> Result<()> {

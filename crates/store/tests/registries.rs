@@ -20,6 +20,7 @@ on_both_backends!(
     a_voided_entry_stops_counting_and_is_kept,
     sums_are_exact_and_edits_are_audited,
     entries_are_listed_by_unit_value_and_feed,
+    entries_are_added_all_or_none,
 );
 
 async fn loaded(store: &SqlStore) -> Plan {
@@ -350,4 +351,46 @@ async fn entries_are_listed_by_unit_value_and_feed(store: &SqlStore) {
     assert_eq!(entry.values["area"], "cyqq");
     assert_eq!(entry.unit, "jw");
     assert_eq!(entry.created_by, "clerk");
+}
+
+async fn entries_are_added_all_or_none(store: &SqlStore) {
+    let plan = loaded(store).await;
+    let talent = plan.registry("talent").unwrap();
+    let checked = |name: &str| {
+        let values: BTreeMap<String, String> = teacher("x", "2018-01-15")
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    if k == "person" { name } else { v }.to_string(),
+                )
+            })
+            .collect();
+        check_entry(&plan, talent, &values).unwrap()
+    };
+    let ids = store
+        .add_entries(
+            "talent",
+            &[("jw".into(), checked("甲")), ("wjw".into(), checked("乙"))],
+            "clerk",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(figure(store, &plan, "4.2", "wjw", "2018Q1").await.1, 1);
+    // An unknown unit fails the whole batch: nothing of it is written.
+    let refused = store
+        .add_entries(
+            "talent",
+            &[
+                ("jw".into(), checked("丙")),
+                ("nobody".into(), checked("丁")),
+            ],
+            "clerk",
+        )
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(figure(store, &plan, "4.2", "jw", "2018Q1").await.1, 1);
+    let (_, problem) = store.verify_audit_chain().await.unwrap();
+    assert!(problem.is_none(), "{problem:?}");
 }
