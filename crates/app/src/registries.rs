@@ -5,7 +5,9 @@
 use crate::{Actor, AppError, Context};
 use bangfu_domain::period::Period;
 use bangfu_domain::policy::Action;
-use bangfu_domain::registry::{check_entry, check_void_reason, Computed, FieldProblem, Registry};
+use bangfu_domain::registry::{
+    check_entry, check_void_reason, Computed, FieldProblem, FieldValue, Registry,
+};
 use bangfu_domain::Quantity;
 use bangfu_store::{EntryFilter, RegistryEntry};
 use std::collections::BTreeMap;
@@ -240,4 +242,98 @@ pub async fn computed(
         });
     }
     Ok(out)
+}
+
+/// A register spreadsheet checked whole: the entries to write and a line per entry to preview.
+#[derive(Debug)]
+pub struct ImportCheck {
+    pub entries: Vec<(String, Vec<FieldValue>)>,
+    pub lines: Vec<String>,
+}
+
+/// Reads and checks a register spreadsheet (a template or an export): each row's unit (the one
+/// named, or the uploader's own) and values, by the same rules as the form and the API. Either
+/// every entry, or every problem named by its cell.
+pub async fn check_import(
+    ctx: &Context,
+    actor: &Actor,
+    registry: &str,
+    bytes: Vec<u8>,
+) -> Result<Result<ImportCheck, Vec<String>>, AppError> {
+    let registry = find_registry(ctx, registry)?.clone();
+    let read = {
+        let registry = registry.clone();
+        crate::sheets::off_runtime(move || {
+            Ok::<_, AppError>(bangfu_xlsx::read_registry_sheet(&bytes, &registry))
+        })
+        .await?
+    };
+    let rows = match read {
+        Ok(rows) if rows.is_empty() => return Ok(Err(vec!["表格中没有台账条目".into()])),
+        Ok(rows) => rows,
+        Err(problems) => return Ok(Err(problems.iter().map(ToString::to_string).collect())),
+    };
+    let plan = &ctx.plan;
+    let mut problems = Vec::new();
+    let mut check = ImportCheck {
+        entries: Vec::new(),
+        lines: Vec::new(),
+    };
+    for row in rows {
+        let at = row.unit_cell.clone().unwrap_or_else(|| row.at.clone());
+        let named = Some(row.unit.as_str()).filter(|u| !u.is_empty());
+        let unit = match entry_unit(ctx, actor, named) {
+            Ok(unit) => unit,
+            Err(RegistryError::Fields(p)) => {
+                problems.extend(p.into_iter().map(|p| format!("{at}：{}", p.message)));
+                continue;
+            }
+            Err(RegistryError::App(e)) => return Err(e),
+        };
+        if !actor.may(Action::KeepRegistry { unit: &unit }) {
+            problems.push(format!("{at}：无权录入{}的台账", plan.party_name(&unit)));
+            continue;
+        }
+        match check_entry(plan, &registry, &row.values) {
+            Ok(values) => {
+                let shown: Vec<String> = values
+                    .iter()
+                    .map(|v| format!("{} {}", registry.field_name(&v.field), v.text))
+                    .collect();
+                check.lines.push(format!(
+                    "{}：{}　{}",
+                    row.at,
+                    plan.party_name(&unit),
+                    shown.join("；")
+                ));
+                check.entries.push((unit, values));
+            }
+            Err(found) => problems.extend(found.into_iter().map(|p| {
+                let cell = row.cells.get(&p.field).unwrap_or(&row.at);
+                format!("{cell}：{}", p.message)
+            })),
+        }
+    }
+    Ok(if problems.is_empty() {
+        Ok(check)
+    } else {
+        Err(problems)
+    })
+}
+
+/// Checks a register spreadsheet again and writes every entry, or none; how many were written.
+pub async fn import(
+    ctx: &Context,
+    actor: &Actor,
+    registry: &str,
+    bytes: Vec<u8>,
+) -> Result<Result<usize, Vec<String>>, AppError> {
+    let checked = match check_import(ctx, actor, registry, bytes).await? {
+        Ok(c) => c,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    ctx.store
+        .add_entries(registry, &checked.entries, actor.login())
+        .await?;
+    Ok(Ok(checked.entries.len()))
 }

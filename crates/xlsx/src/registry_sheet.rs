@@ -98,11 +98,11 @@ fn column_of(registry: &Registry, header: &str) -> Option<Column> {
         .map(|f| Column::Field(f.code.clone(), f.kind, f.precision))
 }
 
+/// The header row and, by column, what each column holds.
+type Header = (u32, Vec<(u32, Column)>);
+
 /// Finds the header row and the column of each header; unknown headers are problems.
-fn header(
-    grid: &Grid,
-    registry: &Registry,
-) -> Result<(u32, Vec<(u32, Column)>), Vec<ImportProblem>> {
+fn header(grid: &Grid, registry: &Registry) -> Result<Header, Vec<ImportProblem>> {
     let end = grid.end().map_or(0, |(r, _)| r);
     for row in 0..=end.min(HEADER_SEARCH_ROWS - 1) {
         let cells: Vec<(u32, String)> = grid

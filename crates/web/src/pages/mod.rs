@@ -19,6 +19,7 @@ pub mod problems;
 pub mod projects;
 pub mod reconciliation;
 pub mod registries;
+pub mod registry_import;
 pub mod report;
 pub mod routes;
 pub mod tasks;
@@ -117,6 +118,7 @@ pub fn flash(code: Option<&str>) -> Option<&'static str> {
         "entry_added" => "台账条目已保存。",
         "entry_saved" => "台账条目已修改。",
         "entry_voided" => "台账条目已作废，不再计入报表。",
+        "entries_imported" => "已从 Excel 导入，全部条目已写入台账。",
         _ => return None,
     })
 }

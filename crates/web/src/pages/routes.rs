@@ -38,6 +38,22 @@ fn registries() -> Router<AppState> {
         )
         .route("/registries/{code}/entries.xlsx", get(registries::export))
         .route(
+            "/registries/{code}/template.xlsx",
+            get(registry_import::template),
+        )
+        .route(
+            "/registries/{code}/import",
+            get(registry_import::show)
+                .post(registry_import::upload)
+                .layer(DefaultBodyLimit::max(
+                    bangfu_xlsx::MAX_IMPORT_BYTES + 64 * 1024,
+                )),
+        )
+        .route(
+            "/registries/{code}/import/confirm",
+            post(registry_import::confirm),
+        )
+        .route(
             "/reconciliation/{period}/registries",
             get(registries::reconciliation),
         )

@@ -442,3 +442,138 @@ async fn the_report_fills_itself_from_the_register_and_a_different_figure_needs_
     assert!(entry.body.contains("原因：协议未生效") && !entry.body.contains("id=\"entry-void\""));
     app.db.cleanup().await;
 }
+
+/// A register's export comes back in through the import: preview naming every bad cell, then
+/// all rows or none.
+#[tokio::test]
+async fn a_register_spreadsheet_round_trips_through_export_and_import() {
+    let app = spawn_app().await;
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    add(&app, &jw, "talent", teacher("张老师", "2018-01-15")).await;
+    add(&app, &jw, "talent", teacher("王老师", "2018-03-20")).await;
+    let (status, _, exported) =
+        crate::sheets::get_bytes(&app, &jw, "/registries/talent/entries.xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, template) =
+        crate::sheets::get_bytes(&app, &jw, "/registries/talent/template.xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Into another database: the same entries, the same figures.
+    let other = spawn_app().await;
+    let jw2 = other.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    let preview = other
+        .upload(
+            "/registries/talent/import",
+            &jw2,
+            "人才交流.xlsx",
+            &exported,
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(preview.body.contains("张老师") && preview.body.contains("（2 条）"));
+    let token = preview
+        .body
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .unwrap()
+        .to_string();
+    let done = other
+        .form(
+            "/registries/talent/import/confirm",
+            Some(&jw2),
+            &[("token", &token)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let r = report(&other, &jw2, "2018Q1", "jw").await;
+    assert_eq!(computed(&r, "4.2"), ("2".into(), 2));
+    let (_, _, again) =
+        crate::sheets::get_bytes(&other, &jw2, "/registries/talent/entries.xlsx").await;
+    let cells = |bytes: Vec<u8>| {
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let name = book.sheet_names()[0].clone();
+        let sheet = book.worksheet_range(&name).unwrap();
+        // Without the 编号 and 最后修改 columns, which differ by database and time.
+        sheet
+            .rows()
+            .map(|r| {
+                r.iter()
+                    .enumerate()
+                    .filter(|(c, _)| *c != 0 && *c + 1 != r.len())
+                    .map(|(_, v)| v.to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut before = cells(exported);
+    let mut after = cells(again);
+    before.sort();
+    after.sort();
+    assert_eq!(before, after);
+
+    // A bad sheet: every bad cell named, nothing written.
+    let row = |cells: [&str; 7]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    let bad = bangfu_xlsx::table_workbook(
+        "人才交流",
+        &[
+            "填报单位",
+            "姓名",
+            "方向",
+            "类别",
+            "选派层级",
+            "受援地",
+            "开始日期",
+        ],
+        &[12.0; 7],
+        &[
+            row([
+                "区教委",
+                "李老师",
+                "东部到西部",
+                "教师",
+                "区级",
+                "察右前旗",
+                "2018-02-01",
+            ]),
+            row([
+                "区卫计委",
+                "赵医生",
+                "东部到西部",
+                "医生",
+                "区级",
+                "察右前旗",
+                "2018-02-01",
+            ]),
+            row(["", "钱老师", "南到北", "教师", "区级", "火星", "2018-02-01"]),
+        ],
+    )
+    .unwrap();
+    let refused = other
+        .upload("/registries/talent/import", &jw2, "坏.xlsx", &bad)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("A4：无权录入区卫计委的台账"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("C5：“方向”应为"), "{}", refused.body);
+    assert!(refused
+        .body
+        .contains("F5：“受援地”中的受援地“火星”不在方案中"));
+    let ok_template = other
+        .upload("/registries/talent/import", &jw2, "模板.xlsx", &template)
+        .await;
+    assert!(ok_template.body.contains("表格中没有台账条目"));
+    let r = report(&other, &jw2, "2018Q1", "jw").await;
+    assert_eq!(
+        computed(&r, "4.2"),
+        ("2".into(), 2),
+        "nothing more was written"
+    );
+    app.db.cleanup().await;
+    other.db.cleanup().await;
+}

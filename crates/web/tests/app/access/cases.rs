@@ -244,104 +244,6 @@ pub(super) fn cases(ids: &Ids) -> Vec<Case> {
             Review,
         ),
         case(
-            M::GET,
-            "/registries",
-            "/registries",
-            Payload::None,
-            LoggedIn,
-        ),
-        case(
-            M::GET,
-            "/registries/{code}/entries.xlsx",
-            "/registries/talent/entries.xlsx",
-            Payload::None,
-            LoggedIn,
-        ),
-        case(
-            M::GET,
-            "/reconciliation/{period}/registries",
-            "/reconciliation/2018Q1/registries",
-            Payload::None,
-            District,
-        ),
-        case(
-            M::GET,
-            "/registries/{code}",
-            "/registries/talent",
-            Payload::None,
-            LoggedIn,
-        ),
-        case(
-            M::POST,
-            "/registries/{code}",
-            "/registries/talent",
-            form(&[("unit", "jw")]),
-            WorkA,
-        )
-        .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
-        case(
-            M::GET,
-            "/registries/{code}/entries/{id}",
-            &format!("/registries/talent/entries/{entry}"),
-            Payload::None,
-            ViewA,
-        ),
-        case(
-            M::POST,
-            "/registries/{code}/entries/{id}",
-            &format!("/registries/talent/entries/{entry}"),
-            form(&[]),
-            WorkA,
-        )
-        .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
-        case(
-            M::POST,
-            "/registries/{code}/entries/{id}/void",
-            &format!("/registries/talent/entries/{entry}/void"),
-            form(&[("reason", "")]),
-            WorkA,
-        )
-        .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
-        case(
-            M::GET,
-            "/api/v1/registries",
-            "/api/v1/registries",
-            Payload::None,
-            LoggedIn,
-        ),
-        case(
-            M::GET,
-            "/api/v1/registries/{code}/entries",
-            "/api/v1/registries/talent/entries",
-            Payload::None,
-            LoggedIn,
-        ),
-        // Entries refused on purpose (no values, no reason): the matrix changes nothing.
-        case(
-            M::POST,
-            "/api/v1/registries/{code}/entries",
-            "/api/v1/registries/talent/entries",
-            Payload::Json(serde_json::json!({"unit": "jw", "values": {}})),
-            WorkA,
-        )
-        .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
-        case(
-            M::PUT,
-            "/api/v1/registries/{code}/entries/{id}",
-            &format!("/api/v1/registries/talent/entries/{entry}"),
-            Payload::Json(serde_json::json!({"values": {}})),
-            WorkA,
-        )
-        .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
-        case(
-            M::POST,
-            "/api/v1/registries/{code}/entries/{id}/void",
-            &format!("/api/v1/registries/talent/entries/{entry}/void"),
-            Payload::Json(serde_json::json!({"reason": ""})),
-            WorkA,
-        )
-        .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
-        case(
             M::POST,
             "/tasks/{code}/evidence",
             "/tasks/1.2-6/evidence",
@@ -555,6 +457,7 @@ pub(super) fn cases(ids: &Ids) -> Vec<Case> {
         ),
     ];
     all.extend(ledger_cases(project, finding, document, pdf));
+    all.extend(super::registry_cases::registry_cases(entry));
     for (route, path) in [("/logout", "/logout"), ("/api/v1/logout", "/api/v1/logout")] {
         let mut c = case(M::POST, route, path, form(&[]), LoggedIn);
         c.ends_session = true;

@@ -35,6 +35,8 @@ enum Need {
     AnswerA,
     /// See 区教委's project: everyone but other reporters.
     ProjectA,
+    /// Keep some unit's register (import into it): reporters and the coordinator.
+    Keeper,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -80,8 +82,9 @@ fn allowed(need: Need, caller: Caller) -> bool {
                 | Need::WorkA
                 | Need::AnswerA
                 | Need::ProjectA
+                | Need::Keeper
         ),
-        ReporterB => matches!(need, Need::Public | Need::LoggedIn),
+        ReporterB => matches!(need, Need::Public | Need::LoggedIn | Need::Keeper),
         Coordinator => matches!(
             need,
             Need::Public
@@ -94,6 +97,7 @@ fn allowed(need: Need, caller: Caller) -> bool {
                 | Need::Ledger
                 | Need::LedgerWrite
                 | Need::ProjectA
+                | Need::Keeper
         ),
         Viewer => matches!(
             need,
@@ -133,6 +137,7 @@ fn allowed(need: Need, caller: Caller) -> bool {
                 | Need::LedgerWrite
                 | Need::Finding
                 | Need::AnswerA
+                | Need::Keeper
         ),
     }
 }
@@ -184,6 +189,7 @@ fn form(fields: &[(&'static str, &str)]) -> Payload {
 }
 
 mod cases;
+mod registry_cases;
 use cases::{cases, Ids};
 
 /// Routes as declared in the router's source: (METHOD, full path). The `/api/v1` routes are the
