@@ -146,6 +146,7 @@ fn api() -> Api {
     .add(routes!(registries::entries, registries::add))
     .add(routes!(registries::edit))
     .add(routes!(registries::void))
+    .add(routes!(registries::reconciliation))
 }
 
 /// The `/api/v1` router (to nest) and its document, the plan's codes filled in.

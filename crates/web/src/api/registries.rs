@@ -359,3 +359,84 @@ pub async fn void(
         Err(e) => refusal(e),
     }
 }
+
+/// One unit's figures of a fed row.
+#[derive(Serialize, ToSchema)]
+pub struct UnitFigureJson {
+    unit: String,
+    /// 台账计算数
+    register: bangfu_domain::Quantity,
+    /// 计入的台账条目数
+    entries: i64,
+    /// 填报数（含草稿）；未填报为 null
+    reported: Option<bangfu_domain::Quantity>,
+    /// 填报数 − 台账数；未填报为 null
+    difference: Option<bangfu_domain::Quantity>,
+    agrees: bool,
+}
+
+/// A fed row: every unit that fills it or has entries counted for it.
+#[derive(Serialize, ToSchema)]
+pub struct RowReconciliationJson {
+    indicator: String,
+    label: String,
+    registry: String,
+    register_total: bangfu_domain::Quantity,
+    reported_total: bangfu_domain::Quantity,
+    units: Vec<UnitFigureJson>,
+}
+
+/// The `{period}` of a reconciliation.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ReconciliationPath {
+    /// 报送期代码，例如 2018Q1
+    period: String,
+}
+
+/// `GET /api/v1/reconciliation/{period}/registries`: for every row a register fills, each unit's
+/// register figure against its reported one (drafts included).
+#[utoipa::path(
+    get,
+    path = "/reconciliation/{period}/registries",
+    tag = "registries",
+    params(ReconciliationPath),
+    responses(
+        (status = 200, description = "台账计算数与各单位填报数的核对", body = Vec<RowReconciliationJson>),
+        (status = 400, description = "报送期代码无效或不在本方案的报送安排内", body = ErrorBody),
+        (status = 401, description = "未登录或令牌无效", body = ErrorBody),
+        (status = 403, description = "无权查看全区数据", body = ErrorBody),
+    )
+)]
+pub async fn reconciliation(
+    State(state): State<AppState>,
+    actor: Actor,
+    PathParams(ReconciliationPath { period }): PathParams<ReconciliationPath>,
+) -> ApiResult {
+    actor.require(bangfu_domain::policy::Action::ViewDistrict)?;
+    let period = reporting::find_period(&state, &period)?;
+    let rows = bangfu_app::registry_reconciliation::reconcile(&state, &actor, &period).await?;
+    let json: Vec<RowReconciliationJson> = rows
+        .into_iter()
+        .map(|r| RowReconciliationJson {
+            register_total: r.register_total(),
+            reported_total: r.reported_total(),
+            units: r
+                .units
+                .iter()
+                .map(|u| UnitFigureJson {
+                    unit: u.unit.clone(),
+                    register: u.register,
+                    entries: u.entries,
+                    reported: u.reported,
+                    difference: u.difference(),
+                    agrees: u.agrees(),
+                })
+                .collect(),
+            indicator: r.indicator,
+            label: r.label,
+            registry: r.registry,
+        })
+        .collect();
+    Ok(Json(json).into_response())
+}

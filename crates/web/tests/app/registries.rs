@@ -415,6 +415,26 @@ async fn the_report_fills_itself_from_the_register_and_a_different_figure_needs_
     );
     assert!(row.contains("2 不一致"), "{row}");
     assert!(recon.body.contains("处台账数与填报数不一致"));
+    let api = app
+        .get_as(&fgw, "/api/v1/reconciliation/2018Q1/registries")
+        .await
+        .json();
+    let school = api
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "1.3")
+        .unwrap();
+    assert_eq!(school["register_total"], "1");
+    let jw_line = school["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == "jw")
+        .unwrap();
+    assert_eq!(jw_line["reported"], "3");
+    assert_eq!(jw_line["difference"], "2");
+    assert_eq!(jw_line["agrees"], false);
     let denied = app.get_as(&jw, "/reconciliation/2018Q1/registries").await;
     assert_ne!(denied.status, StatusCode::OK);
 

@@ -107,6 +107,13 @@ pub(super) fn registry_cases(entry: i64) -> Vec<Case> {
         .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
         case(
             M::GET,
+            "/api/v1/reconciliation/{period}/registries",
+            "/api/v1/reconciliation/2018Q1/registries",
+            Payload::None,
+            District,
+        ),
+        case(
+            M::GET,
             "/registries/{code}/template.xlsx",
             "/registries/talent/template.xlsx",
             Payload::None,
