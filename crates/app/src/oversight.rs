@@ -11,13 +11,26 @@ use std::collections::BTreeMap;
 pub async fn progress_updates(
     state: &Context,
 ) -> Result<Vec<bangfu_domain::supervision::ProgressUpdate>, AppError> {
-    Ok(state
+    // A target a register measures counts its entries, not what was recorded by hand.
+    let by_register = |u: &bangfu_domain::supervision::ProgressUpdate| {
+        state
+            .plan
+            .tasks
+            .iter()
+            .find(|t| t.code == u.task)
+            .and_then(|t| t.targets.get(u.target))
+            .is_some_and(|g| g.registry.is_some())
+    };
+    let mut updates: Vec<_> = state
         .store
         .task_progress()
         .await?
         .into_iter()
         .map(|e| e.update)
-        .collect())
+        .filter(|u| !by_register(u))
+        .collect();
+    updates.extend(crate::registries::target_updates(state).await?);
+    Ok(updates)
 }
 
 /// The plan's years that have reporting periods.

@@ -6,8 +6,9 @@ use crate::{Actor, AppError, Context};
 use bangfu_domain::period::Period;
 use bangfu_domain::policy::Action;
 use bangfu_domain::registry::{
-    check_entry, check_void_reason, Computed, FieldProblem, FieldValue, Registry,
+    check_entry, check_void_reason, Computed, FieldProblem, FieldValue, Registry, Window,
 };
+use bangfu_domain::supervision::ProgressUpdate;
 use bangfu_domain::Quantity;
 use bangfu_store::{EntryFilter, RegistryEntry};
 use std::collections::BTreeMap;
@@ -336,4 +337,63 @@ pub async fn import(
         .add_entries(registry, &checked.entries, actor.login())
         .await?;
     Ok(Ok(checked.entries.len()))
+}
+
+/// The progress registers give the targets they measure: for every quarter begun, what the
+/// entries of the task's lead and cooperating units dated in it add up to (per recipient area when
+/// the target is per area; only entries in the target's areas).
+pub async fn target_updates(ctx: &Context) -> Result<Vec<ProgressUpdate>, AppError> {
+    let plan = &ctx.plan;
+    let today = ctx.clock.today();
+    let periods: Vec<Period> = plan
+        .periods()
+        .into_iter()
+        .filter(|p| p.starts_on <= today)
+        .collect();
+    let mut out = Vec::new();
+    for task in &plan.tasks {
+        let mut units: Vec<String> = task
+            .lead
+            .iter()
+            .chain(&task.cooperating)
+            .flat_map(|p| plan.expand_party(p))
+            .map(str::to_string)
+            .collect();
+        units.sort();
+        units.dedup();
+        for (index, target) in task.targets.iter().enumerate() {
+            let Some(m) = &target.registry else {
+                continue;
+            };
+            let Some(registry) = plan.registry(&m.registry) else {
+                continue;
+            };
+            let mut feed = m.as_feed();
+            let area_field = registry.area_field().map(|f| f.code.clone());
+            if let (Some(field), false) = (&area_field, target.areas.is_empty()) {
+                feed.filter
+                    .entry(field.clone())
+                    .or_insert_with(|| target.areas.clone());
+            }
+            let by = area_field.as_deref().filter(|_| target.per_area);
+            for period in &periods {
+                let window = Window {
+                    from: Some(period.starts_on),
+                    to: period.ends_on,
+                };
+                let totals = ctx
+                    .store
+                    .registry_totals(&registry.code, &feed, window, &units, by)
+                    .await?;
+                out.extend(totals.into_iter().map(|(group, quantity)| ProgressUpdate {
+                    task: task.code.clone(),
+                    target: index,
+                    area: by.map(|_| group),
+                    period: period.code,
+                    quantity,
+                }));
+            }
+        }
+    }
+    Ok(out)
 }

@@ -368,6 +368,17 @@ pub trait RegistryStore: Send + Sync {
         registry: &str,
         unit: Option<&str>,
     ) -> Result<BTreeMap<String, i64>>;
+    /// A measure over the live entries of `units` in a window: in total (key "") or by the value
+    /// of the field `by` (an area's code …), computed by the database; groups without entries
+    /// are left out.
+    async fn registry_totals(
+        &self,
+        registry: &str,
+        feed: &bangfu_domain::registry::Feed,
+        window: bangfu_domain::registry::Window,
+        units: &[String],
+        by: Option<&str>,
+    ) -> Result<BTreeMap<String, Quantity>>;
     /// A fed row's figure per unit (or for one unit) in a window, computed by the database.
     async fn registry_figures(
         &self,

@@ -397,6 +397,70 @@ impl RegistryStore for SqlStore {
         Ok(rows.into_iter().collect())
     }
 
+    async fn registry_totals(
+        &self,
+        registry: &str,
+        feed: &Feed,
+        window: Window,
+        units: &[String],
+        by: Option<&str>,
+    ) -> Result<BTreeMap<String, Quantity>> {
+        if units.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let mut q = Query::default();
+        let mut joins = String::new();
+        let value = match &feed.field {
+            Some(field) if feed.measure == Measure::Sum => {
+                let field = q.bind(field.as_str());
+                joins.push_str(&format!(
+                    " JOIN registry_values s ON s.entry_id = e.id AND s.field_code = {field} \
+                     AND s.number_scaled IS NOT NULL"
+                ));
+                "SUM(s.number_scaled)"
+            }
+            _ => "0",
+        };
+        let group = match by {
+            Some(field) => {
+                let field = q.bind(field);
+                joins.push_str(&format!(
+                    " JOIN registry_values g ON g.entry_id = e.id AND g.field_code = {field}"
+                ));
+                "g.text_value"
+            }
+            None => "''",
+        };
+        let registry = q.bind(registry);
+        let list: Vec<String> = units.iter().map(|u| q.bind(u.as_str())).collect();
+        // CAST: PostgreSQL's SUM(bigint) is NUMERIC; the scaled integers stay exact either way.
+        q.sql = format!(
+            "SELECT {group} AS grp, COUNT(*) AS entries, \
+             CAST(COALESCE({value}, 0) AS BIGINT) AS total_scaled \
+             FROM registry_entries e{joins} \
+             WHERE e.registry_code = {registry} AND e.voided_at IS NULL \
+             AND e.unit_code IN ({})",
+            list.join(", ")
+        );
+        feed_conditions(&mut q, feed, &window);
+        if by.is_some() {
+            q.push(" GROUP BY g.text_value");
+        }
+        let rows: Vec<(String, i64, i64)> = self.read().await?.conn().rows(&q.sql, q.args).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|(_, entries, _)| *entries > 0)
+            .map(|(grp, entries, total)| {
+                let value = if feed.measure == Measure::Sum {
+                    Quantity::from_scaled(total)
+                } else {
+                    Quantity::new(entries.into())
+                };
+                (grp, value)
+            })
+            .collect())
+    }
+
     async fn registry_figures(
         &self,
         registry: &str,

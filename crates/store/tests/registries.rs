@@ -21,6 +21,7 @@ on_both_backends!(
     sums_are_exact_and_edits_are_audited,
     entries_are_listed_by_unit_value_and_feed,
     entries_are_added_all_or_none,
+    totals_for_targets_by_units_and_area,
 );
 
 async fn loaded(store: &SqlStore) -> Plan {
@@ -393,4 +394,86 @@ async fn entries_are_added_all_or_none(store: &SqlStore) {
     assert_eq!(figure(store, &plan, "4.2", "jw", "2018Q1").await.1, 1);
     let (_, problem) = store.verify_audit_chain().await.unwrap();
     assert!(problem.is_none(), "{problem:?}");
+}
+
+async fn totals_for_targets_by_units_and_area(store: &SqlStore) {
+    let plan = loaded(store).await;
+    let purchase = |area: &'static str, tons: &'static str, day: &'static str| {
+        vec![
+            ("kind", "消费扶贫"),
+            ("name", "核桃"),
+            ("area", area),
+            ("date", day),
+            ("quantity", tons),
+        ]
+    };
+    add(
+        store,
+        &plan,
+        "industry",
+        "sww",
+        &purchase("htx", "0.25", "2018-02-01"),
+    )
+    .await;
+    add(
+        store,
+        &plan,
+        "industry",
+        "dsb",
+        &purchase("htx", "0.5", "2018-05-01"),
+    )
+    .await;
+    add(
+        store,
+        &plan,
+        "industry",
+        "dsb",
+        &purchase("cyqq", "0.125", "2018-05-02"),
+    )
+    .await;
+    add(
+        store,
+        &plan,
+        "industry",
+        "jw",
+        &purchase("htx", "9", "2018-05-03"),
+    )
+    .await;
+    let walnuts = plan.tasks.iter().find(|t| t.code == "1.3-3").unwrap();
+    let feed = walnuts.targets[0].registry.as_ref().unwrap().as_feed();
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2018, m, d).unwrap();
+    let year = bangfu_domain::registry::Window {
+        from: Some(day(1, 1)),
+        to: day(12, 31),
+    };
+    let units = vec!["sww".to_string(), "dsb".to_string(), "bdt".to_string()];
+    let total = store
+        .registry_totals("industry", &feed, year, &units, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        total[""],
+        "0.875".parse().unwrap(),
+        "jw's entry is not the task's"
+    );
+    let by_area = store
+        .registry_totals("industry", &feed, year, &units, Some("area"))
+        .await
+        .unwrap();
+    assert_eq!(by_area["htx"], "0.75".parse().unwrap());
+    assert_eq!(by_area["cyqq"], "0.125".parse().unwrap());
+    let q1 = bangfu_domain::registry::Window {
+        from: Some(day(1, 1)),
+        to: day(3, 31),
+    };
+    let first = store
+        .registry_totals("industry", &feed, q1, &units, None)
+        .await
+        .unwrap();
+    assert_eq!(first[""], "0.25".parse().unwrap());
+    assert!(store
+        .registry_totals("industry", &feed, q1, &[], None)
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -272,6 +272,20 @@ pub(super) struct TargetFile {
     #[serde(default)]
     pub areas: Vec<Text>,
     pub indicator: Option<Text>,
+    /// Measured by a register's entries instead of a form row or recorded progress.
+    pub registry: Option<Spanned<TargetRegistryFile>>,
+}
+
+/// `registry = { code = …, measure = …, … }` under a target.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TargetRegistryFile {
+    pub code: Text,
+    pub measure: Text,
+    pub field: Option<Text>,
+    pub date_field: Text,
+    #[serde(default)]
+    pub filter: Option<Spanned<std::collections::BTreeMap<String, Vec<Text>>>>,
 }
 
 #[derive(Deserialize)]

@@ -358,6 +358,8 @@ pub struct Target {
     pub areas: Vec<String>,
     /// A form row whose reported values measure progress toward this target.
     pub indicator: Option<String>,
+    /// A register whose entries (of the task's lead and cooperating units) measure it.
+    pub registry: Option<crate::registry::TargetMeasure>,
 }
 
 impl Target {

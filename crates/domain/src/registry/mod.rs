@@ -186,6 +186,32 @@ pub struct Feed {
     pub filter: BTreeMap<String, Vec<String>>,
 }
 
+/// How a register measures a task's target (每年1万吨核桃, 50万元捐赠, 每年考察一次): the
+/// entries of the task's lead and cooperating units, dated within the target's calendar, counted
+/// or summed; per recipient area (by the register's area field) when the target is per area.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetMeasure {
+    pub registry: String,
+    pub measure: Measure,
+    pub field: Option<String>,
+    pub date_field: String,
+    pub filter: BTreeMap<String, Vec<String>>,
+}
+
+impl TargetMeasure {
+    /// The same counting as a feed's, for the store (no form row).
+    pub fn as_feed(&self) -> Feed {
+        Feed {
+            indicator: String::new(),
+            measure: self.measure,
+            field: self.field.clone(),
+            date_field: self.date_field.clone(),
+            end_field: None,
+            filter: self.filter.clone(),
+        }
+    }
+}
+
 /// The dates an entry's date field must fall in to count for a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {

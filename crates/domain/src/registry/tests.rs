@@ -295,3 +295,59 @@ fn a_figure_other_than_the_register_needs_a_note_where_the_unit_keeps_it() {
         assert!(fine.is_empty(), "{fine:?}");
     }
 }
+
+#[test]
+fn targets_measured_by_registers_are_declared_and_checked() {
+    let plan = built_in();
+    let walnuts = plan
+        .tasks
+        .iter()
+        .find(|t| t.code == "1.3-3")
+        .map(|t| &t.targets[0])
+        .unwrap();
+    let m = walnuts.registry.as_ref().unwrap();
+    assert_eq!((m.registry.as_str(), m.measure), ("industry", Measure::Sum));
+    assert_eq!(m.as_feed().filter["kind"], ["消费扶贫"]);
+    let donations = plan.tasks.iter().find(|t| t.code == "1.2-6").unwrap();
+    assert!(donations.targets[1].registry.is_some());
+    assert!(
+        donations.targets[0].registry.is_none(),
+        "batches are counted by hand"
+    );
+
+    let edit = |from: &str, to: &str| {
+        assert!(BUILT_IN.contains(from), "{from}");
+        match parse_plan("bad.toml", &BUILT_IN.replacen(from, to, 1)) {
+            Ok(_) => panic!("accepted: {to}"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let walnut_line = r#"registry = { code = "industry", measure = "sum", field = "quantity", date_field = "date", filter = { kind = ["消费扶贫"] } }"#;
+    let e = edit(
+        walnut_line,
+        &walnut_line.replace("\"quantity\"", "\"amount\""),
+    );
+    assert!(
+        e.contains("应为台账“产业合作”中计量单位为“万吨”的数量字段"),
+        "{e}"
+    );
+    let e = edit(
+        walnut_line,
+        &walnut_line.replace("\"industry\"", "\"shops\""),
+    );
+    assert!(e.contains("引用的台账“shops”没有定义"), "{e}");
+    let e = edit(
+        walnut_line,
+        &walnut_line.replace("\"sum\"", "\"active_at_end\""),
+    );
+    assert!(e.contains("应为 count（条数）或 sum（数量合计）"), "{e}");
+    let e = edit(walnut_line, &walnut_line.replace("消费扶贫", "网购"));
+    assert!(e.contains("筛选选项“网购”不是字段“kind”的选项"), "{e}");
+    let batch = "quantity = 5\nunit = \"对\"\ncalendar = \"batch\"\ncomparison = \"at_least\"\n";
+    let e = edit(
+        batch,
+        &format!("{batch}registry = {{ code = \"pairings\", measure = \"count\", date_field = \"signed_on\" }}\n"),
+    );
+    assert!(e.contains("按每批计，不能由台账衡量"), "{e}");
+    assert!(e.contains("已由表中指标衡量"), "{e}");
+}

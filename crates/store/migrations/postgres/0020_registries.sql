@@ -2,6 +2,8 @@
 -- their values, one row per filled field: text as shown, and the date or the scaled number behind
 -- it, so that the figures of the form are counted and summed exactly by SQL on both backends.
 ALTER TABLE plan_info ADD COLUMN registries_config TEXT;
+-- A target measured by a register: the measure as JSON.
+ALTER TABLE targets ADD COLUMN registry_measure TEXT;
 
 CREATE TABLE registry_entries (
     id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -209,6 +209,12 @@ fn targets_by_task(
                 per_area: t.per_area,
                 areas,
                 indicator: t.indicator_code,
+                registry: match t.registry_measure.as_deref() {
+                    None | Some("") => None,
+                    Some(json) => Some(
+                        serde_json::from_str(json).map_err(|_| corrupt("台账衡量方式", json))?,
+                    ),
+                },
             });
     }
     Ok(targets)

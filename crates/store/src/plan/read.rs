@@ -116,6 +116,7 @@ pub(super) struct TargetRow {
     pub comparison: String,
     pub per_area: bool,
     pub indicator_code: Option<String>,
+    pub registry_measure: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -222,7 +223,7 @@ pub(super) async fn plan_rows(conn: &mut Conn<'_>) -> Result<Option<PlanRows>> {
         tasks: all(c, "SELECT code, section_code, title, body, recipient_leads FROM tasks ORDER BY seq").await?,
         task_areas: all(c, "SELECT task_code AS key, area_code AS value FROM task_areas ORDER BY task_code, seq").await?,
         task_parties: all(c, "SELECT task_code, party_code, party_role FROM task_parties ORDER BY task_code, seq").await?,
-        targets: all(c, "SELECT task_code, seq, description, quantity_scaled, unit, calendar, comparison, per_area, indicator_code FROM targets ORDER BY task_code, seq").await?,
+        targets: all(c, "SELECT task_code, seq, description, quantity_scaled, unit, calendar, comparison, per_area, indicator_code, registry_measure FROM targets ORDER BY task_code, seq").await?,
         target_areas: all(c, "SELECT task_code, target_seq, area_code FROM target_areas ORDER BY task_code, target_seq, seq").await?,
         cells: all(c, "SELECT code, body AS name FROM form_cells ORDER BY seq").await?,
         cell_parties: all(c, "SELECT cell_code AS key, party_code AS value FROM cell_parties ORDER BY cell_code, seq").await?,

@@ -597,3 +597,38 @@ async fn a_register_spreadsheet_round_trips_through_export_and_import() {
     app.db.cleanup().await;
     other.db.cleanup().await;
 }
+
+/// The walnut target (每年力争解决和田县1万吨核桃) is measured by the 产业合作 register: the
+/// purchases the task's units record in 和田县, not other areas' nor other units'.
+#[tokio::test]
+async fn targets_take_their_status_from_the_register() {
+    let app = spawn_app().await;
+    let sww = app.user("sww-clerk", Role::Reporter, Some("sww")).await;
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    let purchase = |area: &str, tons: &str| {
+        json!({"values": {"kind": "消费扶贫", "name": "和田核桃", "area": area,
+                          "date": "2018-02-01", "quantity": tons}})
+    };
+    add(&app, &sww, "industry", purchase("htx", "0.6")).await;
+    add(&app, &sww, "industry", purchase("cyqq", "5")).await;
+    add(&app, &jw, "industry", purchase("htx", "5")).await;
+    let page = app.get_as(&sww, "/tasks/1.3-3?year=2018").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("0.6 / 1 万吨（60%）"), "{}", page.body);
+    // The status is for those who see the district.
+    let leader = app.user("leader", Role::Viewer, None).await;
+    let page = app.get_as(&leader, "/tasks/1.3-3?year=2018").await;
+    assert!(
+        page.body.contains(">推进中</span> 0.6 / 1 万吨（60%）"),
+        "{}",
+        page.body
+    );
+    add(&app, &sww, "industry", purchase("htx", "0.4")).await;
+    let page = app.get_as(&leader, "/tasks/1.3-3?year=2018").await;
+    assert!(
+        page.body.contains(">已完成</span> 1 / 1 万吨（100%）"),
+        "{}",
+        page.body
+    );
+    app.db.cleanup().await;
+}

@@ -217,8 +217,9 @@ impl Checker<'_> {
         }
     }
 
-    fn check(&mut self, file: PlanFile) -> Plan {
+    fn check(&mut self, mut file: PlanFile) -> Plan {
         let codes = self.codes(&file);
+        let target_measures = registries::take_target_measures(&mut file.tasks);
         let info = self.check_header(file.plan, &codes.units);
         let schedule = self.check_schedule(file.schedule, &info);
         let measure_units = self.check_measure_units(file.measure_units);
@@ -267,6 +268,7 @@ impl Checker<'_> {
             registries: Vec::new(),
         };
         plan.registries = self.check_registries(file.registries, &plan);
+        self.check_target_measures(target_measures, &mut plan);
         plan
     }
 

@@ -290,3 +290,129 @@ fn ledger_rows(plan: &Plan) -> HashSet<String> {
     )
     .collect()
 }
+
+/// A target's `registry` table, where it stands in the file: (task index, target index, table).
+pub(super) type TargetMeasureFile = (usize, usize, Spanned<TargetRegistryFile>);
+
+/// Takes the targets' `registry` tables out of the tasks (checked once the registers are).
+pub(super) fn take_target_measures(tasks: &mut [Spanned<TaskFile>]) -> Vec<TargetMeasureFile> {
+    let mut out = Vec::new();
+    for (i, task) in tasks.iter_mut().enumerate() {
+        for (j, target) in task.get_mut().targets.iter_mut().enumerate() {
+            if let Some(m) = target.get_mut().registry.take() {
+                out.push((i, j, m));
+            }
+        }
+    }
+    out
+}
+
+impl Checker<'_> {
+    /// A target measured by a register names a register, a `count` or `sum` over its fields
+    /// (a sum in the target's unit), a yearly, school-year or whole-plan calendar, an area field
+    /// when it is per area, and no form row besides.
+    pub(super) fn check_target_measures(
+        &mut self,
+        measures: Vec<TargetMeasureFile>,
+        plan: &mut Plan,
+    ) {
+        for (i, j, m) in measures {
+            let (Some(task), span) = (plan.tasks.get(i), m.span()) else {
+                continue;
+            };
+            let Some(target) = task.targets.get(j) else {
+                continue;
+            };
+            let context = format!("任务 {} 的目标“{}”", task.code, target.description);
+            let m = m.into_inner();
+            let Some(registry) = plan.registry(m.code.get_ref()).cloned() else {
+                self.error(
+                    m.code.span(),
+                    format!("{context}引用的台账“{}”没有定义", m.code.get_ref()),
+                );
+                continue;
+            };
+            let measure = match Measure::parse(m.measure.get_ref()) {
+                Some(x @ (Measure::Count | Measure::Sum)) => x,
+                _ => {
+                    self.error(
+                        m.measure.span(),
+                        format!(
+                            "{context}的计算方式“{}”无效，应为 count（条数）或 sum（数量合计）",
+                            m.measure.get_ref()
+                        ),
+                    );
+                    continue;
+                }
+            };
+            if target.indicator.is_some() {
+                self.error(
+                    span.clone(),
+                    format!("{context}已由表中指标衡量，不能同时由台账衡量"),
+                );
+            }
+            if matches!(target.calendar, Calendar::Batch | Calendar::Quarter) {
+                self.error(
+                    span.clone(),
+                    format!("{context}按{}计，不能由台账衡量", target.calendar.label()),
+                );
+            }
+            if target.per_area && registry.area_field().is_none() {
+                self.error(
+                    m.code.span(),
+                    format!(
+                        "{context}按受援地分别计，但台账“{}”没有受援地字段",
+                        registry.name
+                    ),
+                );
+            }
+            let field_of = |code: &Text| registry.fields.iter().find(|x| &x.code == code.get_ref());
+            if !matches!(field_of(&m.date_field), Some(x) if x.kind == FieldKind::Date) {
+                self.error(
+                    m.date_field.span(),
+                    format!(
+                        "{context}的日期字段“{}”不是台账“{}”的日期字段",
+                        m.date_field.get_ref(),
+                        registry.name
+                    ),
+                );
+            }
+            match (measure, &m.field) {
+                (Measure::Sum, Some(f)) => match field_of(f) {
+                    Some(x)
+                        if x.kind == FieldKind::Number && x.unit.as_ref() == Some(&target.unit) => {
+                    }
+                    _ => self.error(
+                        f.span(),
+                        format!(
+                            "{context}的合计字段“{}”应为台账“{}”中计量单位为“{}”的数量字段",
+                            f.get_ref(),
+                            registry.name,
+                            target.unit
+                        ),
+                    ),
+                },
+                (Measure::Sum, None) => self.error(
+                    span.clone(),
+                    format!("{context}：sum 须指明合计的数量字段（field）"),
+                ),
+                (_, Some(f)) => self.error(
+                    f.span(),
+                    format!("{context}：只有 sum 才指明数量字段（field）"),
+                ),
+                _ => {}
+            }
+            let filter = self.check_filter(m.filter, &registry.fields, &context);
+            let measure = crate::registry::TargetMeasure {
+                registry: registry.code.clone(),
+                measure,
+                field: m.field.map(Spanned::into_inner),
+                date_field: m.date_field.into_inner(),
+                filter,
+            };
+            if let Some(t) = plan.tasks.get_mut(i).and_then(|t| t.targets.get_mut(j)) {
+                t.registry = Some(measure);
+            }
+        }
+    }
+}
