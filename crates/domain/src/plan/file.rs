@@ -136,6 +136,8 @@ pub(super) struct AssessmentFile {
     pub targets: Quantity,
     pub evidence: Quantity,
     pub coordinator: Quantity,
+    /// 台账一致 (optional, 0 when absent).
+    pub registers: Option<Quantity>,
 }
 
 #[derive(Deserialize)]

@@ -122,6 +122,7 @@ fn weights(text: Option<&str>) -> Result<Weights> {
         .split(',')
         .map(|p| p.parse().map_err(|_| corrupt("考核权重", text)))
         .collect::<Result<_>>()?;
+    // Five parts before registers (台账一致) were assessed.
     match parts[..] {
         [completeness, timeliness, targets, evidence, coordinator] => Ok(Weights {
             completeness,
@@ -129,6 +130,15 @@ fn weights(text: Option<&str>) -> Result<Weights> {
             targets,
             evidence,
             coordinator,
+            registers: rust_decimal::Decimal::ZERO,
+        }),
+        [completeness, timeliness, targets, evidence, coordinator, registers] => Ok(Weights {
+            completeness,
+            timeliness,
+            targets,
+            evidence,
+            coordinator,
+            registers,
         }),
         _ => Err(corrupt("考核权重", text)),
     }

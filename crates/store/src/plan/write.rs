@@ -82,8 +82,8 @@ fn info_statements(plan: &Plan, source: &str, source_sha256: &str) -> Vec<Stmt> 
         stmt!(
             "UPDATE plan_info SET assessment_weights = $1 WHERE id = 1",
             format!(
-                "{},{},{},{},{}",
-                w.completeness, w.timeliness, w.targets, w.evidence, w.coordinator
+                "{},{},{},{},{},{}",
+                w.completeness, w.timeliness, w.targets, w.evidence, w.coordinator, w.registers
             )
         ),
         stmt!(

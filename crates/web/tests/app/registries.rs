@@ -632,3 +632,66 @@ async fn targets_take_their_status_from_the_register() {
     );
     app.db.cleanup().await;
 }
+
+/// A plan that weighs 台账一致 in the annual assessment: a figure other than the register's costs
+/// its share, and the reason names the row.
+#[tokio::test]
+async fn the_assessment_counts_figures_that_match_the_register() {
+    let weights = "coordinator = 10    # the coordinator's own score";
+    assert!(crate::helpers::BUILT_IN.contains(weights));
+    let plan = crate::helpers::BUILT_IN.replacen(weights, "coordinator = 0\nregisters = 10", 1);
+    let mut app = crate::helpers::spawn_app_with_plan(&plan).await;
+    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    add(
+        &app,
+        &jw,
+        "pairings",
+        json!({"values": {
+            "kind": "学校结对", "donor_side": "大兴区第一中学",
+            "recipient_side": "察右前旗第一中学", "area": "cyqq", "signed_on": "2018-02-10"
+        }}),
+    )
+    .await;
+    let mut body = crate::reporting::values(crate::reporting::JW_COMPLETE);
+    body["values"][0]["comment"] = json!("另有2所学校的协议待签");
+    body["narrative"] = json!({"progress": "结对帮扶", "problems": "", "next_steps": ""});
+    let saved = app
+        .json(
+            Method::PUT,
+            "/api/v1/reports/2018Q1/jw/values",
+            Some(&jw),
+            body,
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let sent = app
+        .json(
+            Method::POST,
+            "/api/v1/reports/2018Q1/jw/submit",
+            Some(&jw),
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    app.state.clock = bangfu_web::Clock::Fixed("2018-04-02T02:00:00Z".parse().unwrap());
+    let fgw = app.user("fgw-coordinator", Role::Coordinator, None).await;
+    let page = app.get_as(&fgw, "/assessment?year=2018").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let row = page
+        .body
+        .split("data-unit=\"jw\"")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap()
+        .to_string();
+    // 区教委 fills 5 register rows: 一、3 says 3 where the register says 1, and 四、2 with its
+    // 其中 rows rest on no entry; only 一、7 (0) matches: 1 of 5 → 2 points.
+    assert!(row.contains("台账一致：2 / 10"), "{row}");
+    assert!(
+        row.contains("由台账填报的指标 5 项次，与台账一致 1 项次；不一致：2018年第一季度 一、3 与扶贫协作地区学校结对数（填报 3，台账 1）"),
+        "{row}"
+    );
+    app.db.cleanup().await;
+}
