@@ -361,7 +361,14 @@ async fn the_report_fills_itself_from_the_register_and_a_different_figure_needs_
         )
         .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
-    assert!(saved.body.contains("台账计算数 1 不同"), "{}", saved.body);
+    let draft = app.get_as(&jw, "/reports/2018Q1/jw").await;
+    assert!(
+        draft
+            .body
+            .contains("台账计算数 1 不同，请在说明中写明原因（草稿已保存，报送前须说明）"),
+        "{}",
+        draft.body
+    );
     let sent = app
         .json(
             Method::POST,
