@@ -156,6 +156,8 @@ pub struct ListFilter {
     pub year: Option<i32>,
     /// Entries in this recipient area (code).
     pub area: Option<String>,
+    /// Entries of this kind: an option of the register's first choice field.
+    pub kind: Option<String>,
     /// Exactly the entries counted for this form row in this period.
     pub counted_for: Option<(String, Period)>,
     pub include_voided: bool,
@@ -193,6 +195,9 @@ pub async fn entries(
     }
     if let (Some(area), Some(field)) = (&filter.area, registry.area_field()) {
         store_filter.equals.push((field.code.clone(), area.clone()));
+    }
+    if let (Some(kind), Some(field)) = (&filter.kind, registry.kind_field()) {
+        store_filter.equals.push((field.code.clone(), kind.clone()));
     }
     if let Some((row, period)) = &filter.counted_for {
         let feed = registry

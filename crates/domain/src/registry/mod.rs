@@ -42,6 +42,15 @@ impl Registry {
             .or_else(|| self.fields.iter().find(|f| f.kind == FieldKind::Date))
     }
 
+    /// The field lists filter by kind (类别, 结对类型 …): the choice field coded `kind`, else the
+    /// first choice field.
+    pub fn kind_field(&self) -> Option<&Field> {
+        let choices = || self.fields.iter().filter(|f| f.kind == FieldKind::Choice);
+        choices()
+            .find(|f| f.code == "kind")
+            .or_else(|| choices().next())
+    }
+
     /// The first recipient-area field (filters, lists).
     pub fn area_field(&self) -> Option<&Field> {
         self.fields.iter().find(|f| f.kind == FieldKind::Area)

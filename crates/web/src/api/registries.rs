@@ -135,6 +135,8 @@ pub struct EntryParams {
     year: Option<i32>,
     /// 受援地代码
     area: Option<String>,
+    /// 类别：台账代码为 kind 的选项字段（没有时为第一个选项字段）的取值
+    kind: Option<String>,
     /// 与 period 一起：只列出计入该指标的条目
     indicator: Option<String>,
     /// 报送期代码，例如 2018Q1（与 indicator 一起使用）
@@ -176,6 +178,7 @@ pub async fn entries(
         unit: q.unit.filter(|u| !u.is_empty()),
         year: q.year,
         area: q.area.filter(|a| !a.is_empty()),
+        kind: q.kind.filter(|k| !k.is_empty()),
         counted_for,
         include_voided: q.include_voided.unwrap_or(false),
     };

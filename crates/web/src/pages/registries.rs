@@ -192,6 +192,8 @@ struct RegistryPage {
     narrowed: String,
     units: Vec<(String, String)>,
     areas: Vec<(String, String)>,
+    /// The first choice field's name and options, for the kind filter.
+    kinds: Option<(String, Vec<String>)>,
     /// The units the actor may add entries for (one for a reporter; all for the coordinator).
     keep_units: Vec<(String, String, bool)>,
     inputs: Vec<FieldInput>,
@@ -208,6 +210,8 @@ pub struct ListQuery {
     year: String,
     #[serde(default)]
     area: String,
+    #[serde(default)]
+    kind: String,
     #[serde(default)]
     indicator: String,
     #[serde(default)]
@@ -242,6 +246,7 @@ fn list_filter(state: &AppState, q: &ListQuery) -> Result<(ListFilter, String), 
         unit: Some(q.unit.clone()).filter(|u| !u.is_empty()),
         year: q.year.trim().parse().ok(),
         area: Some(q.area.clone()).filter(|a| !a.is_empty()),
+        kind: Some(q.kind.clone()).filter(|k| !k.is_empty()),
         counted_for,
         include_voided: q.voided == "1",
     };
@@ -331,6 +336,9 @@ async fn render_list(
             .iter()
             .map(|a| (a.code.clone(), a.name.clone()))
             .collect(),
+        kinds: registry
+            .kind_field()
+            .map(|f| (f.name.clone(), f.choices.clone())),
         keep_units,
         inputs: field_inputs(plan, registry, &typed),
         errors,

@@ -87,6 +87,22 @@ async fn a_unit_keeps_its_register_and_the_report_counts_it(app: TestApp) {
         )
         .await;
     assert_eq!(counted.json().as_array().unwrap().len(), 2);
+    // By kind (the register's first choice field): 2 teachers, no doctor.
+    let kind = |k: &str| format!("/api/v1/registries/talent/entries?kind={k}");
+    let teachers = app.get_as(&jw, &kind("%E6%95%99%E5%B8%88")).await;
+    assert_eq!(teachers.json().as_array().unwrap().len(), 2);
+    let doctors = app.get_as(&jw, &kind("%E5%8C%BB%E7%94%9F")).await;
+    assert_eq!(doctors.json().as_array().unwrap().len(), 0);
+    let page = app
+        .get_as(
+            &jw,
+            "/registries/pairings?kind=%E5%8C%BB%E9%99%A2%E7%BB%93%E5%AF%B9",
+        )
+        .await;
+    assert!(
+        page.body.contains("id=\"registry-empty\""),
+        "no hospital pairing"
+    );
 
     // Voided with a reason: kept, no longer counted.
     let id = first["id"].as_i64().unwrap();
