@@ -10,6 +10,8 @@ pub mod notify;
 pub mod oversight;
 pub mod password;
 pub mod reconciliation;
+pub mod registries;
+pub mod registry_reconciliation;
 pub mod reporting;
 pub mod sheets;
 pub mod written_report;

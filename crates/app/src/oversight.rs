@@ -11,13 +11,26 @@ use std::collections::BTreeMap;
 pub async fn progress_updates(
     state: &Context,
 ) -> Result<Vec<bangfu_domain::supervision::ProgressUpdate>, AppError> {
-    Ok(state
+    // A target a register measures counts its entries, not what was recorded by hand.
+    let by_register = |u: &bangfu_domain::supervision::ProgressUpdate| {
+        state
+            .plan
+            .tasks
+            .iter()
+            .find(|t| t.code == u.task)
+            .and_then(|t| t.targets.get(u.target))
+            .is_some_and(|g| g.registry.is_some())
+    };
+    let mut updates: Vec<_> = state
         .store
         .task_progress()
         .await?
         .into_iter()
         .map(|e| e.update)
-        .collect())
+        .filter(|u| !by_register(u))
+        .collect();
+    updates.extend(crate::registries::target_updates(state).await?);
+    Ok(updates)
 }
 
 /// The plan's years that have reporting periods.
@@ -101,6 +114,79 @@ pub struct UnitAssessment {
     pub comment: String,
 }
 
+/// The register reconciliation of each due period, when the plan weighs 台账一致.
+async fn register_lines(
+    state: &Context,
+    due: &[String],
+) -> Result<Vec<(String, Vec<crate::registry_reconciliation::RowLine>)>, AppError> {
+    if state.plan.assessment.registers <= rust_decimal::Decimal::ZERO {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for code in due {
+        let Some(period) = state
+            .plan
+            .periods()
+            .into_iter()
+            .find(|p| &p.code.to_string() == code)
+        else {
+            continue;
+        };
+        out.push((
+            code.clone(),
+            crate::registry_reconciliation::rows(state, &period).await?,
+        ));
+    }
+    Ok(out)
+}
+
+/// A unit's fed rows over its submitted reports: how many, how many match, which do not.
+fn register_facts(
+    plan: &bangfu_domain::Plan,
+    lines: &[(String, Vec<crate::registry_reconciliation::RowLine>)],
+    states: &[bangfu_store::ReportState],
+    unit: &str,
+) -> (u32, u32, Vec<String>) {
+    let (mut rows, mut matching, mut mismatches) = (0, 0, Vec::new());
+    for (period, row_lines) in lines {
+        let submitted = states.iter().any(|s| {
+            s.unit_code == unit
+                && &s.period_code == period
+                && matches!(s.status.as_str(), "submitted" | "approved")
+        });
+        if !submitted {
+            continue;
+        }
+        for row in row_lines {
+            let Some(line) = row.units.iter().find(|l| l.unit == unit) else {
+                continue;
+            };
+            if !plan
+                .indicators_for_unit(unit)
+                .iter()
+                .any(|i| i.code == row.indicator)
+            {
+                continue;
+            }
+            rows += 1;
+            if line.reported == Some(line.register) {
+                matching += 1;
+            } else {
+                let label = period
+                    .parse::<bangfu_domain::PeriodCode>()
+                    .map(|p| p.label())
+                    .unwrap_or_else(|_| period.clone());
+                let reported = line.reported.map_or("未填".to_string(), |v| v.to_string());
+                mismatches.push(format!(
+                    "{label} {}（填报 {reported}，台账 {}）",
+                    row.label, line.register
+                ));
+            }
+        }
+    }
+    (rows, matching, mismatches)
+}
+
 /// Every reporting unit's assessment for `year`, highest total first.
 pub async fn assessments(state: &Context, year: i32) -> Result<Vec<UnitAssessment>, AppError> {
     use bangfu_domain::assessment::{score, Facts};
@@ -118,6 +204,7 @@ pub async fn assessments(state: &Context, year: i32) -> Result<Vec<UnitAssessmen
     let updates = progress_updates(state).await?;
     let progress = evaluate(plan, year, today, &totals, &updates);
     let coordinator = state.store.coordinator_scores(year).await?;
+    let registers = register_lines(state, &due).await?;
     let mut out: Vec<UnitAssessment> = bangfu_domain::summary::reporting_units(plan)
         .into_iter()
         .map(|unit| {
@@ -160,7 +247,12 @@ pub async fn assessments(state: &Context, year: i32) -> Result<Vec<UnitAssessmen
                 .collect();
             let led_targets = led.iter().map(|(_, p)| *p).collect();
             let given = coordinator.iter().find(|c| c.unit == unit.code);
+            let (register_rows, register_matching, register_mismatches) =
+                register_facts(plan, &registers, &states, &unit.code);
             let facts = Facts {
+                register_rows,
+                register_matching,
+                register_mismatches,
                 due: due.len() as u32,
                 submitted,
                 on_time,

@@ -7,6 +7,7 @@ use crate::Context;
 use bangfu_domain::period::{DeadlineStatus, Period, PeriodCode};
 use bangfu_domain::plan::{Unit, ValueBasis};
 use bangfu_domain::policy::Action;
+use bangfu_domain::registry::check_against_registers;
 use bangfu_domain::report::{
     check_narrative, check_report, check_text, has_errors, parse_entries, CheckMode, Entry,
     Finding, Narrative, RawEntry, ReportStatus, Severity, WorkflowAction, MAX_NARRATIVE_CHARS,
@@ -182,6 +183,8 @@ pub async fn save(
     let mut merged = report.entries();
     merged.extend(parsed.clone());
     let previous = previous_values(state, &report.period, unit).await?;
+    // The registers' 说明 rule refuses only 报送 (a draft is shown with its warnings on the page):
+    // saves stay as cheap as before, the deadline rush being made of them.
     let findings = check_report(&state.plan, unit, &merged, &previous, CheckMode::Save);
     if has_errors(&findings) {
         return Err(AppError::Validation(findings));
@@ -238,13 +241,20 @@ pub async fn transition(
     let mut late = false;
     if action == WorkflowAction::Submit {
         let previous = previous_values(state, &report.period, unit).await?;
-        let findings = check_report(
+        let mut findings = check_report(
             &state.plan,
             unit,
             &report.entries(),
             &previous,
             CheckMode::Submit,
         );
+        let computed = crate::registries::computed(state, &report.period, unit).await?;
+        findings.extend(check_against_registers(
+            &state.plan,
+            &report.entries(),
+            &computed,
+            CheckMode::Submit,
+        ));
         if has_errors(&findings) {
             return Err(AppError::Validation(findings));
         }

@@ -144,6 +144,7 @@ pub struct Generated {
     pub values: usize,
     pub progress: usize,
     pub ledger_transactions: usize,
+    pub registry_entries: usize,
     pub users: usize,
     pub ytd_before_rush: HashMap<String, BTreeMap<String, i64>>,
 }
@@ -171,6 +172,7 @@ pub async fn generate(
     forms: &Forms,
     rush: &Period,
     seed: u64,
+    registry_entries: usize,
 ) -> anyhow::Result<Generated> {
     let mut rng = Rng::new(seed);
     let users = create_users(db, plan).await?;
@@ -189,6 +191,10 @@ pub async fn generate(
     let progress = task_progress(db, plan, &history, &mut rng).await?;
     // The funds ledger (资金台账): budgets, projects and their transactions for every area and year.
     let ledger_transactions = ledger_entries(db, plan, &history, &mut rng).await?;
+    // The registers (台账) behind the form's rows.
+    let registry_entries =
+        crate::registry_data::registry_entries(db, plan, &history, registry_entries, &mut rng)
+            .await?;
 
     db.analyze().await?;
     Ok(Generated {
@@ -196,6 +202,7 @@ pub async fn generate(
         values: value_count,
         progress,
         ledger_transactions,
+        registry_entries,
         users,
         ytd_before_rush,
     })

@@ -133,6 +133,15 @@ impl Db {
         Ok(rows.into_iter().map(|(p, u, id)| ((p, u), id)).collect())
     }
 
+    /// Every register entry's id, in order.
+    pub async fn registry_entry_ids(&self) -> anyhow::Result<Vec<i64>> {
+        let sql = "SELECT id FROM registry_entries ORDER BY id";
+        Ok(match self {
+            Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_all(pool).await?,
+            Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await?,
+        })
+    }
+
     /// Fresh statistics for the planners, as a database in use would have.
     /// Project ids by name (the generator names every project uniquely).
     pub async fn project_ids(&self) -> anyhow::Result<HashMap<String, i64>> {

@@ -8,6 +8,7 @@ mod db;
 mod http;
 mod plan_gen;
 mod read;
+mod registry_data;
 mod rush;
 mod server;
 
@@ -55,6 +56,9 @@ struct Args {
     /// Requests per read-side page.
     #[arg(long, default_value_t = 100)]
     read_requests: usize,
+    /// Register (台账) entries in the dataset, spread over every register and its units.
+    #[arg(long, default_value_t = 100_000)]
+    registry_entries: usize,
     /// PostgreSQL server for the second run (databases bench_* are dropped and created there).
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
     postgres: String,
@@ -94,6 +98,7 @@ fn main() -> ExitCode {
         args.clients = 40;
         args.saves = 2;
         args.read_requests = 20;
+        args.registry_entries = 2_000;
         args.no_postgres = true;
         args.check = true;
     }
@@ -173,13 +178,22 @@ async fn prepare_db(
     let plan_text = std::fs::read_to_string(&setup.plan_file)?;
     let plan = bangfu_domain::plan::parse_plan("synthetic.toml", &plan_text)?;
     let db = db::Db::connect(url).await?;
-    let g = dataset::generate(&db, &plan, &setup.forms, &setup.rush, args.seed).await?;
+    let g = dataset::generate(
+        &db,
+        &plan,
+        &setup.forms,
+        &setup.rush,
+        args.seed,
+        args.registry_entries,
+    )
+    .await?;
     db.close().await;
     let figures = json!({
         "reports": g.reports,
         "values": g.values,
         "task_progress": g.progress,
         "ledger_transactions": g.ledger_transactions,
+        "registry_entries": g.registry_entries,
         "users": g.users,
         "seconds": rush::round3(begin.elapsed().as_secs_f64()),
     });

@@ -23,6 +23,14 @@ pub fn endpoints(period: &str) -> Vec<(&'static str, String, usize)> {
         ("completeness_page", "/completeness".to_string(), 1),
         ("completeness_api", "/api/v1/completeness".to_string(), 1),
         ("dashboard", "/dashboard".to_string(), 1),
+        // 区教委's report with its register figures, and the registers' reconciliation.
+        ("report_page", format!("/reports/{period}/jw"), 1),
+        ("report_api", format!("/api/v1/reports/{period}/jw"), 1),
+        (
+            "registry_reconciliation",
+            format!("/reconciliation/{period}/registries"),
+            1,
+        ),
         ("xlsx_district", format!("/api/v1/forms/{period}.xlsx"), 2),
         (
             "xlsx_district_all_units",

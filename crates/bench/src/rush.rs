@@ -78,9 +78,11 @@ fn save_body(
     let values: Vec<serde_json::Value> = values
         .iter()
         .map(|(code, v)| {
+            // Random figures differ from the registers' (台账): each carries its 说明.
             serde_json::json!({
                 "indicator": code,
                 "value": dataset::show(*v, precision[code.as_str()]),
+                "comment": "与台账核对：差额为尚未录入台账的项目",
             })
         })
         .collect();

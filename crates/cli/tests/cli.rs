@@ -102,6 +102,14 @@ fn assert_plan_json_is_complete(json: &serde_json::Value) {
     assert!(pairings
         .iter()
         .any(|p| p["area"] == "mjq" && p["kind_name"] == "南水北调对口协作"));
+    let registries = list("registries");
+    let pairings = registries.iter().find(|r| r["code"] == "pairings").unwrap();
+    assert_eq!(pairings["name"], "结对关系");
+    assert_eq!(pairings["fields"][0]["type"], "choice");
+    assert_eq!(pairings["fields"][0]["required"], true);
+    assert_eq!(pairings["feeds"][0]["indicator"], "1.3");
+    assert_eq!(pairings["feeds"][0]["measure"], "active_at_end");
+    assert_eq!(pairings["feeds"][0]["date_field"], "signed_on");
     let tasks = list("tasks");
     assert_eq!(tasks.len(), 32);
     let walnuts = tasks.iter().find(|t| t["code"] == "1.3-3").unwrap();

@@ -13,6 +13,8 @@ pub struct Weights {
     pub targets: Decimal,
     pub evidence: Decimal,
     pub coordinator: Decimal,
+    /// 台账一致: fed rows whose reported figure matches the register's (0: not assessed).
+    pub registers: Decimal,
 }
 
 impl Default for Weights {
@@ -23,6 +25,7 @@ impl Default for Weights {
             targets: Decimal::from(25),
             evidence: Decimal::from(5),
             coordinator: Decimal::from(10),
+            registers: Decimal::ZERO,
         }
     }
 }
@@ -47,6 +50,11 @@ pub struct Facts {
     pub target_details: Vec<(String, u32)>,
     /// The coordinator's score, out of the coordinator weight.
     pub coordinator: Option<Decimal>,
+    /// Rows a register fills, over the submitted reports: how many, how many match the register,
+    /// and which do not ("2018年第一季度 一、3（填报 3，台账 1）").
+    pub register_rows: u32,
+    pub register_matching: u32,
+    pub register_mismatches: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -167,6 +175,9 @@ pub fn score(w: &Weights, f: &Facts) -> Score {
             format!("已报 {} 期，附佐证材料 {} 期", f.submitted, f.with_evidence)
         },
     });
+    if w.registers > Decimal::ZERO {
+        parts.push(registers_part(w, f));
+    }
     parts.push(match f.coordinator {
         Some(s) => Part {
             name: "汇总单位评分",
@@ -184,6 +195,36 @@ pub fn score(w: &Weights, f: &Facts) -> Score {
     Score {
         total: parts.iter().map(|p| p.points).sum(),
         parts,
+    }
+}
+
+/// 台账一致: the submitted figures of rows a register fills that match it. A unit no register
+/// feeds is scored on its report completeness instead.
+fn registers_part(w: &Weights, f: &Facts) -> Part {
+    let (points, reason) = if f.register_rows == 0 {
+        (
+            share(w.registers, f.submitted, f.due),
+            format!(
+                "本单位已报送的报表中没有由台账填报的指标，此项按报送完整率计：应报 {} 期，已报 {} 期",
+                f.due, f.submitted
+            ),
+        )
+    } else {
+        (
+            share(w.registers, f.register_matching, f.register_rows),
+            format!(
+                "由台账填报的指标 {} 项次，与台账一致 {} 项次{}",
+                f.register_rows,
+                f.register_matching,
+                listed("不一致", &f.register_mismatches)
+            ),
+        )
+    };
+    Part {
+        name: "台账一致",
+        points,
+        max: w.registers,
+        reason,
     }
 }
 
@@ -254,6 +295,7 @@ mod tests {
             missing_periods: vec!["2018年第四季度".into()],
             target_details: vec![("1.2-1".into(), 50), ("2.3-1".into(), 150)],
             coordinator: Some(d("8")),
+            ..Facts::default()
         };
         let s = score(&Weights::default(), &facts);
         let points: Vec<String> = s
@@ -310,5 +352,44 @@ mod tests {
             s.parts[2].reason,
             "本单位没有可衡量的牵头目标，此项按报送完整率计：应报 4 期，已报 3 期"
         );
+    }
+
+    #[test]
+    fn registers_count_where_the_plan_weighs_them() {
+        let w = Weights {
+            coordinator: d("0"),
+            registers: d("10"),
+            ..Weights::default()
+        };
+        let facts = Facts {
+            due: 2,
+            submitted: 2,
+            register_rows: 4,
+            register_matching: 3,
+            register_mismatches: vec!["2018年第一季度 一、3（填报 3，台账 1）".into()],
+            ..Facts::default()
+        };
+        let s = score(&w, &facts);
+        let part = s.parts.iter().find(|p| p.name == "台账一致").unwrap();
+        assert_eq!(part.points, d("7.5"));
+        assert_eq!(
+            part.reason,
+            "由台账填报的指标 4 项次，与台账一致 3 项次；不一致：2018年第一季度 一、3（填报 3，台账 1）"
+        );
+        let none = score(
+            &w,
+            &Facts {
+                register_rows: 0,
+                ..facts
+            },
+        );
+        let part = none.parts.iter().find(|p| p.name == "台账一致").unwrap();
+        assert_eq!(part.points, d("10"));
+        assert!(part.reason.contains("按报送完整率计"));
+        // Not weighed: not shown.
+        assert!(score(&Weights::default(), &Facts::default())
+            .parts
+            .iter()
+            .all(|p| p.name != "台账一致"));
     }
 }

@@ -16,6 +16,7 @@ pub mod plan;
 pub mod policy;
 pub mod problem;
 pub mod quantity;
+pub mod registry;
 pub mod report;
 pub mod summary;
 pub mod supervision;

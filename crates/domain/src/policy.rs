@@ -66,6 +66,10 @@ pub enum Action<'a> {
     ManageDeliveries,
     /// Set or remove the group robots (企业微信 / 钉钉) that messages go to (the administrator).
     ManageRobots,
+    /// See a unit's register entries (台账) and the figures computed from them.
+    ViewRegistry { unit: &'a str },
+    /// Add, edit or void a unit's register entries: its reporters, and the coordinator for any.
+    KeepRegistry { unit: &'a str },
 }
 
 /// True when `subject` (None: not logged in) may perform `action`.
@@ -98,6 +102,8 @@ pub fn allows(subject: Option<Subject<'_>>, action: Action<'_>) -> bool {
         Action::RecordAreaStats => s.role == Role::Coordinator,
         Action::ManageDeliveries => matches!(s.role, Role::Coordinator | Role::Admin),
         Action::ManageRobots => s.role == Role::Admin,
+        Action::ViewRegistry { unit } => s.role != Role::Reporter || own_unit(unit),
+        Action::KeepRegistry { unit } => s.role == Role::Coordinator || own_unit(unit),
     }
 }
 
@@ -138,6 +144,23 @@ mod tests {
                 "{role}"
             );
         }
+    }
+
+    #[test]
+    fn registers_are_kept_by_their_unit_and_the_coordinator_and_read_by_others() {
+        let jw = who(Role::Reporter, Some("jw"));
+        assert!(allows(jw, Action::ViewRegistry { unit: "jw" }));
+        assert!(allows(jw, Action::KeepRegistry { unit: "jw" }));
+        assert!(!allows(jw, Action::ViewRegistry { unit: "wjw" }));
+        assert!(!allows(jw, Action::KeepRegistry { unit: "wjw" }));
+        assert!(!allows(None, Action::ViewRegistry { unit: "jw" }));
+        for role in [Role::Admin, Role::Viewer, Role::Auditor, Role::Finance] {
+            let s = who(role, None);
+            assert!(allows(s, Action::ViewRegistry { unit: "jw" }), "{role}");
+            assert!(!allows(s, Action::KeepRegistry { unit: "jw" }), "{role}");
+        }
+        let coordinator = who(Role::Coordinator, None);
+        assert!(allows(coordinator, Action::KeepRegistry { unit: "jw" }));
     }
 
     #[test]

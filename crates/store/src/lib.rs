@@ -20,6 +20,7 @@ mod pending;
 mod plan;
 mod problems;
 mod progress;
+mod registries;
 mod reports;
 mod sessions;
 mod stmt;
@@ -41,6 +42,7 @@ pub use pending::{PendingImportStore, PendingUpload};
 pub use plan::TargetTotal;
 pub use problems::{Problem, ProblemUpdate};
 pub use progress::{TaskEvidence, TaskProgressEntry};
+pub use registries::{EntryFilter, RegistryEntry, UnitFigure, Voided};
 pub use reports::{
     EvidenceFile, EvidenceMeta, NewEvidence, ReportEvent, ReportState, SaveReport, StoredReport,
     Transition, UnitValue,
@@ -338,6 +340,63 @@ pub trait NotifyStore: Send + Sync {
     async fn webhooks(&self) -> Result<Vec<Webhook>>;
 }
 
+/// Registers (台账): the units' entries and the figures of the rows they feed.
+#[async_trait]
+pub trait RegistryStore: Send + Sync {
+    /// Records an entry of checked values for a unit, audited; returns its id.
+    async fn add_entry(
+        &self,
+        registry: &str,
+        unit: &str,
+        values: &[bangfu_domain::registry::FieldValue],
+        actor: &str,
+    ) -> Result<i64>;
+    /// Records entries (unit, checked values) all or none, in one transaction; their ids.
+    async fn add_entries(
+        &self,
+        registry: &str,
+        entries: &[(String, Vec<bangfu_domain::registry::FieldValue>)],
+        actor: &str,
+    ) -> Result<Vec<i64>>;
+    /// Replaces a live entry's values, audited with the old and new values.
+    async fn update_entry(
+        &self,
+        id: i64,
+        values: &[bangfu_domain::registry::FieldValue],
+        actor: &str,
+    ) -> Result<()>;
+    /// Voids a live entry with a reason (entries are never deleted); it stops counting.
+    async fn void_entry(&self, id: i64, reason: &str, actor: &str) -> Result<()>;
+    async fn registry_entry(&self, id: i64) -> Result<Option<RegistryEntry>>;
+    /// Entries matching the filter, newest first.
+    async fn registry_entries(&self, filter: &EntryFilter) -> Result<Vec<RegistryEntry>>;
+    /// Live (not voided) entries per unit of a register, or of one unit.
+    async fn registry_entry_counts(
+        &self,
+        registry: &str,
+        unit: Option<&str>,
+    ) -> Result<BTreeMap<String, i64>>;
+    /// A measure over the live entries of `units` in a window: in total (key "") or by the value
+    /// of the field `by` (an area's code …), computed by the database; groups without entries
+    /// are left out.
+    async fn registry_totals(
+        &self,
+        registry: &str,
+        feed: &bangfu_domain::registry::Feed,
+        window: bangfu_domain::registry::Window,
+        units: &[String],
+        by: Option<&str>,
+    ) -> Result<BTreeMap<String, Quantity>>;
+    /// A fed row's figure per unit (or for one unit) in a window, computed by the database.
+    async fn registry_figures(
+        &self,
+        registry: &str,
+        feed: &bangfu_domain::registry::Feed,
+        window: bangfu_domain::registry::Window,
+        unit: Option<&str>,
+    ) -> Result<Vec<UnitFigure>>;
+}
+
 /// Everything the application needs from storage.
 pub trait Store:
     PlanStore
@@ -352,6 +411,7 @@ pub trait Store:
     + AreaStatsStore
     + PendingImportStore
     + NotifyStore
+    + RegistryStore
 {
     fn backend(&self) -> Backend;
 }

@@ -318,7 +318,7 @@ fn decimal_of(f: f64) -> Result<Decimal, String> {
 
 /// A number cell as text at `precision` decimals: float noise (0.1 + 0.2) is rounded away, a
 /// really more precise number keeps its digits so that the parser refuses it by name.
-fn number_text(f: f64, precision: u32) -> Result<String, String> {
+pub(crate) fn number_text(f: f64, precision: u32) -> Result<String, String> {
     let exact = decimal_of(f)?;
     let rounded = exact.round_dp(precision);
     let noise = Decimal::new(1, 9) * Decimal::ONE.max(exact.abs());
@@ -330,7 +330,7 @@ fn number_text(f: f64, precision: u32) -> Result<String, String> {
 }
 
 /// An Excel date serial (1900 system) as a date, if it is a plausible one.
-fn serial_date(serial: f64) -> Option<NaiveDate> {
+pub(crate) fn serial_date(serial: f64) -> Option<NaiveDate> {
     if serial.fract() != 0.0 || !(1.0..=2_958_465.0).contains(&serial) {
         return None;
     }

@@ -8,6 +8,7 @@ mod import;
 mod ledger_columns;
 mod ledger_import;
 mod ledger_template;
+mod registry_sheet;
 
 pub use container::{MAX_IMPORT_BYTES, MAX_SHARED_STRINGS};
 pub use export::{
@@ -21,6 +22,7 @@ pub use ledger_import::{
     MAX_LEDGER_COLUMNS, MAX_LEDGER_ROWS, MAX_LEDGER_SHEET_ROWS,
 };
 pub use ledger_template::ledger_template;
+pub use registry_sheet::{read_registry_sheet, registry_template, RegistryRow, MAX_REGISTRY_ROWS};
 
 /// Rows above the form's first indicator row: 附件, title, period, header line, column headers.
 pub const FORM_HEADER_ROWS: u32 = 5;

@@ -40,6 +40,49 @@ pub(super) struct PlanFile {
     pub categories: Vec<Spanned<CategoryFile>>,
     pub ledger: Option<LedgerFile>,
     pub dashboard: Option<DashboardFile>,
+    #[serde(default)]
+    pub registries: Vec<Spanned<RegistryFile>>,
+}
+
+/// `[[registries]]`: a register (台账) the units keep, its fields and the form rows it fills.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RegistryFile {
+    pub code: Text,
+    pub name: Text,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub fields: Vec<Spanned<RegistryFieldFile>>,
+    #[serde(default)]
+    pub feeds: Vec<Spanned<FeedFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RegistryFieldFile {
+    pub code: Text,
+    pub name: Text,
+    #[serde(rename = "type")]
+    pub kind: Text,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub choices: Vec<Text>,
+    /// The unit of measure of a number field.
+    pub unit: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FeedFile {
+    pub indicator: Text,
+    pub measure: Text,
+    pub field: Option<Text>,
+    pub date_field: Text,
+    pub end_field: Option<Text>,
+    #[serde(default)]
+    pub filter: Option<Spanned<std::collections::BTreeMap<String, Vec<Text>>>>,
 }
 
 /// `[dashboard]`: the rows shown as key figures and the row drawn by year.
@@ -93,6 +136,8 @@ pub(super) struct AssessmentFile {
     pub targets: Quantity,
     pub evidence: Quantity,
     pub coordinator: Quantity,
+    /// 台账一致 (optional, 0 when absent).
+    pub registers: Option<Quantity>,
 }
 
 #[derive(Deserialize)]
@@ -229,6 +274,20 @@ pub(super) struct TargetFile {
     #[serde(default)]
     pub areas: Vec<Text>,
     pub indicator: Option<Text>,
+    /// Measured by a register's entries instead of a form row or recorded progress.
+    pub registry: Option<Spanned<TargetRegistryFile>>,
+}
+
+/// `registry = { code = …, measure = …, … }` under a target.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TargetRegistryFile {
+    pub code: Text,
+    pub measure: Text,
+    pub field: Option<Text>,
+    pub date_field: Text,
+    #[serde(default)]
+    pub filter: Option<Spanned<std::collections::BTreeMap<String, Vec<Text>>>>,
 }
 
 #[derive(Deserialize)]

@@ -37,6 +37,8 @@ pub struct Plan {
     pub ledger: crate::ledger::LedgerConfig,
     /// What the leaders' dashboard shows first (plan data, not Rust).
     pub dashboard: DashboardConfig,
+    /// The registers (台账) units keep, and the form rows they fill.
+    pub registries: Vec<crate::registry::Registry>,
 }
 
 /// The rows the dashboard shows as key figures and the row its funds chart draws by year. A plan
@@ -356,6 +358,8 @@ pub struct Target {
     pub areas: Vec<String>,
     /// A form row whose reported values measure progress toward this target.
     pub indicator: Option<String>,
+    /// A register whose entries (of the task's lead and cooperating units) measure it.
+    pub registry: Option<crate::registry::TargetMeasure>,
 }
 
 impl Target {

@@ -23,6 +23,8 @@ pub struct PlanView<'a> {
     pub indicators: Vec<IndicatorView<'a>>,
     pub rules: &'a [Rule],
     pub periods: Vec<PeriodView>,
+    /// The registers (台账) with their fields and the rows they fill.
+    pub registries: &'a [crate::registry::Registry],
 }
 
 #[derive(Debug, Serialize)]
@@ -193,6 +195,7 @@ impl<'a> PlanView<'a> {
                     deadline: p.deadline,
                 })
                 .collect(),
+            registries: &plan.registries,
         }
     }
 }

@@ -39,6 +39,7 @@ pub(super) fn assemble(rows: PlanRows) -> Result<Plan> {
         assessment: weights(i.assessment_weights.as_deref())?,
         ledger: ledger_config(i.ledger_config.as_deref())?,
         dashboard: dashboard_config(i.dashboard_config.as_deref())?,
+        registries: registries_config(i.registries_config.as_deref())?,
         info: info(i),
         measure_units: collect(rows.measures),
         donors: collect(rows.donors),
@@ -121,6 +122,7 @@ fn weights(text: Option<&str>) -> Result<Weights> {
         .split(',')
         .map(|p| p.parse().map_err(|_| corrupt("考核权重", text)))
         .collect::<Result<_>>()?;
+    // Five parts before registers (台账一致) were assessed.
     match parts[..] {
         [completeness, timeliness, targets, evidence, coordinator] => Ok(Weights {
             completeness,
@@ -128,6 +130,15 @@ fn weights(text: Option<&str>) -> Result<Weights> {
             targets,
             evidence,
             coordinator,
+            registers: rust_decimal::Decimal::ZERO,
+        }),
+        [completeness, timeliness, targets, evidence, coordinator, registers] => Ok(Weights {
+            completeness,
+            timeliness,
+            targets,
+            evidence,
+            coordinator,
+            registers,
         }),
         _ => Err(corrupt("考核权重", text)),
     }
@@ -146,6 +157,14 @@ fn dashboard_config(json: Option<&str>) -> Result<bangfu_domain::plan::Dashboard
     match json {
         None | Some("") => Ok(Default::default()),
         Some(json) => serde_json::from_str(json).map_err(|_| corrupt("驾驶舱配置", json)),
+    }
+}
+
+/// A database loaded before registers were plan data has none.
+fn registries_config(json: Option<&str>) -> Result<Vec<bangfu_domain::registry::Registry>> {
+    match json {
+        None | Some("") => Ok(Vec::new()),
+        Some(json) => serde_json::from_str(json).map_err(|_| corrupt("台账配置", json)),
     }
 }
 
@@ -200,6 +219,12 @@ fn targets_by_task(
                 per_area: t.per_area,
                 areas,
                 indicator: t.indicator_code,
+                registry: match t.registry_measure.as_deref() {
+                    None | Some("") => None,
+                    Some(json) => Some(
+                        serde_json::from_str(json).map_err(|_| corrupt("台账衡量方式", json))?,
+                    ),
+                },
             });
     }
     Ok(targets)

@@ -26,6 +26,7 @@ pub(super) struct InfoRow {
     pub assessment_weights: Option<String>,
     pub ledger_config: Option<String>,
     pub dashboard_config: Option<String>,
+    pub registries_config: Option<String>,
     pub reminder_days: Option<String>,
 }
 
@@ -115,6 +116,7 @@ pub(super) struct TargetRow {
     pub comparison: String,
     pub per_area: bool,
     pub indicator_code: Option<String>,
+    pub registry_measure: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -195,7 +197,8 @@ pub(super) async fn plan_rows(conn: &mut Conn<'_>) -> Result<Option<PlanRows>> {
         .row(
             "SELECT code, title, document_number, issued_by, issued_on, district, form_title, \
              coordinator, start_year, end_year, first_period, last_period, deadline_month, \
-             deadline_day, basis, assessment_weights, ledger_config, dashboard_config, reminder_days \
+             deadline_day, basis, assessment_weights, ledger_config, dashboard_config, reminder_days, \
+             registries_config \
              FROM plan_info WHERE id = 1",
             vec![],
         )
@@ -220,7 +223,7 @@ pub(super) async fn plan_rows(conn: &mut Conn<'_>) -> Result<Option<PlanRows>> {
         tasks: all(c, "SELECT code, section_code, title, body, recipient_leads FROM tasks ORDER BY seq").await?,
         task_areas: all(c, "SELECT task_code AS key, area_code AS value FROM task_areas ORDER BY task_code, seq").await?,
         task_parties: all(c, "SELECT task_code, party_code, party_role FROM task_parties ORDER BY task_code, seq").await?,
-        targets: all(c, "SELECT task_code, seq, description, quantity_scaled, unit, calendar, comparison, per_area, indicator_code FROM targets ORDER BY task_code, seq").await?,
+        targets: all(c, "SELECT task_code, seq, description, quantity_scaled, unit, calendar, comparison, per_area, indicator_code, registry_measure FROM targets ORDER BY task_code, seq").await?,
         target_areas: all(c, "SELECT task_code, target_seq, area_code FROM target_areas ORDER BY task_code, target_seq, seq").await?,
         cells: all(c, "SELECT code, body AS name FROM form_cells ORDER BY seq").await?,
         cell_parties: all(c, "SELECT cell_code AS key, party_code AS value FROM cell_parties ORDER BY cell_code, seq").await?,

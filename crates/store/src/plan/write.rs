@@ -82,8 +82,8 @@ fn info_statements(plan: &Plan, source: &str, source_sha256: &str) -> Vec<Stmt> 
         stmt!(
             "UPDATE plan_info SET assessment_weights = $1 WHERE id = 1",
             format!(
-                "{},{},{},{},{}",
-                w.completeness, w.timeliness, w.targets, w.evidence, w.coordinator
+                "{},{},{},{},{},{}",
+                w.completeness, w.timeliness, w.targets, w.evidence, w.coordinator, w.registers
             )
         ),
         stmt!(
@@ -93,6 +93,10 @@ fn info_statements(plan: &Plan, source: &str, source_sha256: &str) -> Vec<Stmt> 
         stmt!(
             "UPDATE plan_info SET dashboard_config = $1 WHERE id = 1",
             serde_json::to_string(&plan.dashboard).unwrap_or_default()
+        ),
+        stmt!(
+            "UPDATE plan_info SET registries_config = $1 WHERE id = 1",
+            serde_json::to_string(&plan.registries).unwrap_or_default()
         ),
     ]
 }
@@ -287,9 +291,14 @@ fn target_statements(task: &str, j: usize, g: &Target) -> Result<Vec<Stmt>> {
         .quantity
         .to_scaled()
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let registry = g
+        .registry
+        .as_ref()
+        .map(|m| serde_json::to_string(m).unwrap_or_default());
     let mut out = vec![stmt!(
         "INSERT INTO targets (task_code, seq, description, quantity_scaled, unit, calendar, \
-         comparison, per_area, indicator_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         comparison, per_area, indicator_code, registry_measure) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         task,
         seq(j),
         &g.description,
@@ -298,7 +307,8 @@ fn target_statements(task: &str, j: usize, g: &Target) -> Result<Vec<Stmt>> {
         g.calendar.as_str(),
         g.comparison.as_str(),
         g.per_area,
-        g.indicator.as_ref()
+        g.indicator.as_ref(),
+        registry
     )];
     for (k, a) in g.areas.iter().enumerate() {
         out.push(stmt!(

@@ -41,6 +41,7 @@ const DESCRIPTION: &str = "bangfu 的 JSON 接口。本文档由服务端代码�
         (name = "sheets", description = "Excel 表格的导出与导入"),
         (name = "ledger", description = "资金台账：预算、援建项目、资金流水与核对"),
         (name = "areas", description = "受援地的年度贫困统计"),
+        (name = "registries", description = "台账：各单位的结对、人才交流等记录，以及由其计算的报表数"),
         (name = "audit", description = "审计日志"),
         (name = "notify", description = "通知：站内通知、联系方式、各单位联系人、发送记录"),
     )
@@ -151,6 +152,11 @@ fn api() -> Api {
     .add(routes!(ledger::transactions, ledger::record_tx))
     .add(routes!(ledger::reconciliation))
     .add(routes!(areas::stats, areas::record))
+    .add(routes!(registries::list))
+    .add(routes!(registries::entries, registries::add))
+    .add(routes!(registries::edit))
+    .add(routes!(registries::void))
+    .add(routes!(registries::reconciliation))
 }
 
 /// The `/api/v1` router (to nest) and its document, the plan's codes filled in.
@@ -181,6 +187,7 @@ fn with_plan_codes(doc: &mut Document, plan: &Plan) {
         .map(|p| p.code.year().to_string())
         .collect();
     years.dedup();
+    let registries: Vec<String> = plan.registries.iter().map(|r| r.code.clone()).collect();
     for (path, item) in doc.paths.paths.iter_mut() {
         for operation in operations(item) {
             for parameter in operation.parameters.iter_mut().flatten() {
@@ -191,6 +198,7 @@ fn with_plan_codes(doc: &mut Document, plan: &Plan) {
                     (ParameterIn::Path, "period") => &periods,
                     (ParameterIn::Path, "unit") | (ParameterIn::Query, "unit") => &units,
                     (ParameterIn::Path, "code") if path.starts_with("/areas/") => &areas,
+                    (ParameterIn::Path, "code") if path.starts_with("/registries/") => &registries,
                     (ParameterIn::Path, "file") => &files,
                     (ParameterIn::Path, "year") => &years,
                     (ParameterIn::Query, "year") if path.ends_with(".docx") => &years,

@@ -11,6 +11,7 @@ pub mod doc;
 pub mod input;
 pub mod ledger;
 mod notify;
+pub mod registries;
 mod reports;
 pub mod sheets;
 mod written;

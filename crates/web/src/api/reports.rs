@@ -74,6 +74,8 @@ pub struct ReportJson {
     return_reason: Option<String>,
     history: Vec<EventJson>,
     evidence: Vec<EvidenceJson>,
+    /// 由台账计算的数（每个由台账填报的指标一项）
+    computed: Vec<bangfu_domain::registry::Computed>,
 }
 
 /// The `{period}` and `{unit}` of a report's address.
@@ -106,6 +108,7 @@ pub async fn report(
     PathParams(ReportPath { period, unit }): PathParams<ReportPath>,
 ) -> Result<Json<ReportJson>, ApiError> {
     let r = reporting::load(&state, &actor, &period, &unit).await?;
+    let computed = bangfu_app::registries::computed(&state, &r.period, &r.unit.code).await?;
     let stored = r.stored.as_ref();
     Ok(Json(ReportJson {
         period: r.period.code.to_string(),
@@ -159,6 +162,7 @@ pub async fn report(
                     .collect()
             })
             .unwrap_or_default(),
+        computed,
     }))
 }
 

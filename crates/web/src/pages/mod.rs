@@ -21,6 +21,8 @@ pub mod problem;
 pub mod problems;
 pub mod projects;
 pub mod reconciliation;
+pub mod registries;
+pub mod registry_import;
 pub mod report;
 pub mod routes;
 pub mod tasks;
@@ -67,6 +69,10 @@ pub fn flash(code: Option<&str>) -> Option<&'static str> {
         "contact_saved" => "联系方式与通知设置已保存。",
         "resent" => "已重新排入发送队列，稍后发出。",
         "robot_saved" => "群机器人设置已保存。",
+        "entry_added" => "台账条目已保存。",
+        "entry_saved" => "台账条目已修改。",
+        "entry_voided" => "台账条目已作废，不再计入报表。",
+        "entries_imported" => "已从 Excel 导入，全部条目已写入台账。",
         _ => return None,
     })
 }

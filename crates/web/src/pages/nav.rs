@@ -56,7 +56,8 @@ impl Nav {
         if !district {
             supervise.push(("/assessment", "年度考核"));
         }
-        let mut ledger = Vec::new();
+        // 台账: the registers behind the form's figures (each unit its own), then the funds ledger.
+        let mut ledger = vec![("/registries", "工作台账")];
         if a.may(Action::ViewLedger) {
             ledger.extend([
                 ("/ledger", "资金台账"),

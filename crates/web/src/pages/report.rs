@@ -80,6 +80,14 @@ struct EntryRow {
     covered: bool,
     /// The funds ledger's figure for this row, for the units that report it.
     ledger_hint: String,
+    /// The figure the unit's register (台账) gives this row, and where its entries are listed.
+    register: Option<RegisterHint>,
+}
+
+struct RegisterHint {
+    value: String,
+    entries: i64,
+    link: String,
 }
 
 struct EventRow {
@@ -118,7 +126,11 @@ pub(super) async fn render(
 ) -> Result<String, AppError> {
     let people = super::people::People::load(state).await?;
     let changes = report_changes(state, report, &people).await?;
-    let rows = entry_rows(state, report, typed, findings).await?;
+    // A row not filled yet starts from the register, for the one who fills it.
+    let prefill = actor.may(Action::EditReport {
+        unit: &report.unit.code,
+    }) && report.status().editable();
+    let rows = entry_rows(state, report, typed, findings, prefill).await?;
     let plan = &state.plan;
     let unit = &report.unit.code;
     let stored = report.stored.as_ref();
@@ -265,6 +277,7 @@ async fn entry_rows(
     report: &LoadedReport,
     typed: Option<&Typed>,
     findings: &[Finding],
+    prefill: bool,
 ) -> Result<Vec<EntryRow>, AppError> {
     let plan = &state.plan;
     let own: Vec<String> = plan
@@ -275,10 +288,13 @@ async fn entry_rows(
     let entries = report.entries();
     let flagged: Vec<&str> = findings.iter().map(|f| f.indicator.as_str()).collect();
     let ledger_rows = ledger_figures(state, &report.period, &own).await?;
+    let computed =
+        bangfu_app::registries::computed(state, &report.period, &report.unit.code).await?;
     Ok(form_rows(plan)
         .into_iter()
         .map(|r| {
-            let (value, comment) = match typed.and_then(|t| t.get(&r.code)) {
+            let figure = computed.iter().find(|c| c.indicator == r.code);
+            let (mut value, comment) = match typed.and_then(|t| t.get(&r.code)) {
                 Some((v, c)) => (v.clone(), c.clone()),
                 None => entries
                     .get(&r.code)
@@ -289,7 +305,21 @@ async fn entry_rows(
                         )
                     }),
             };
+            // A row not filled yet starts from the register the unit keeps.
+            if let (true, Some(f)) = (prefill && value.is_empty() && typed.is_none(), figure) {
+                if f.kept {
+                    value = f.value.to_string();
+                }
+            }
             EntryRow {
+                register: figure.map(|f| RegisterHint {
+                    value: f.value.to_string(),
+                    entries: f.entries,
+                    link: format!(
+                        "/registries/{}?unit={}&indicator={}&period={}",
+                        f.registry, report.unit.code, f.indicator, report.period.code
+                    ),
+                }),
                 ledger_hint: ledger_rows.get(&r.code).cloned().unwrap_or_default(),
                 own: own.contains(&r.code),
                 flagged: flagged.contains(&r.code.as_str()),
@@ -387,13 +417,23 @@ pub async fn show(
     // sees the same ones the reporter saw.
     let findings = if report.status() != ReportStatus::Approved && report.stored.is_some() {
         let previous = reporting::previous_values(&state, &report.period, &unit).await?;
-        check_report(
+        let mut findings = check_report(
             &state.plan,
             &unit,
             &report.entries(),
             &previous,
             CheckMode::Save,
-        )
+        );
+        // A figure other than the register's, not explained: the reviewer sees it too.
+        let computed =
+            bangfu_app::registries::computed(&state, &report.period, &report.unit.code).await?;
+        findings.extend(bangfu_domain::registry::check_against_registers(
+            &state.plan,
+            &report.entries(),
+            &computed,
+            CheckMode::Save,
+        ));
+        findings
     } else {
         Vec::new()
     };

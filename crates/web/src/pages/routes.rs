@@ -17,6 +17,46 @@ pub fn router() -> Router<AppState> {
         .merge(areas())
         .merge(ledger())
         .merge(oversight())
+        .merge(registries())
+}
+
+/// The registers (台账) units keep, and the reconciliation of the rows they fill.
+fn registries() -> Router<AppState> {
+    Router::new()
+        .route("/registries", get(registries::index))
+        .route(
+            "/registries/{code}",
+            get(registries::show).post(registries::add),
+        )
+        .route(
+            "/registries/{code}/entries/{id}",
+            get(registries::entry).post(registries::edit),
+        )
+        .route(
+            "/registries/{code}/entries/{id}/void",
+            post(registries::void),
+        )
+        .route("/registries/{code}/entries.xlsx", get(registries::export))
+        .route(
+            "/registries/{code}/template.xlsx",
+            get(registry_import::template),
+        )
+        .route(
+            "/registries/{code}/import",
+            get(registry_import::show)
+                .post(registry_import::upload)
+                .layer(DefaultBodyLimit::max(
+                    bangfu_xlsx::MAX_IMPORT_BYTES + 64 * 1024,
+                )),
+        )
+        .route(
+            "/registries/{code}/import/confirm",
+            post(registry_import::confirm),
+        )
+        .route(
+            "/reconciliation/{period}/registries",
+            get(registries::reconciliation),
+        )
 }
 
 /// The published plan, logging in and out, one's own password and API tokens.

@@ -350,7 +350,8 @@ async fn task_page(
     // Everyone on the task's page sees each target's total; the rows behind it follow the policy.
     let (_, totals) = oversight::year_totals(state, year).await?;
     let entries = state.store.task_progress().await?;
-    let updates: Vec<_> = entries.iter().map(|e| e.update.clone()).collect();
+    // Recorded progress, and the registers' entries for the targets they measure.
+    let updates = oversight::progress_updates(state).await?;
     let progress = evaluate(plan, year, state.clock.today(), &totals, &updates);
     let (lead, coop) = party_units(state, task);
     let all_units: Vec<&str> = lead.iter().chain(&coop).copied().collect();

@@ -142,6 +142,9 @@ impl Checker<'_> {
             targets: a.targets.decimal(),
             evidence: a.evidence.decimal(),
             coordinator: a.coordinator.decimal(),
+            registers: a
+                .registers
+                .map_or(rust_decimal::Decimal::ZERO, |r| r.decimal()),
         };
         let parts = [
             w.timeliness,
@@ -149,6 +152,7 @@ impl Checker<'_> {
             w.targets,
             w.evidence,
             w.coordinator,
+            w.registers,
         ];
         if parts.iter().any(|p| p.is_sign_negative()) {
             self.error(span, "考核权重不能为负数".to_string());

@@ -4,12 +4,14 @@
 //! `Checker::check` first collects every code the file defines (`Codes`), then checks and
 //! converts each table in file order: the header and schedule (`header`), who takes part
 //! (`parties`), the recipient areas and sections (`areas`), the tasks and their targets
-//! (`tasks`), and the progress form with its rules, categories and ledger rows (`form`).
+//! (`tasks`), the progress form with its rules, categories and ledger rows (`form`), and the
+//! registers (台账) that fill rows of the form (`registries`).
 
 mod areas;
 mod form;
 mod header;
 mod parties;
+mod registries;
 mod tasks;
 
 use super::file::*;
@@ -215,8 +217,9 @@ impl Checker<'_> {
         }
     }
 
-    fn check(&mut self, file: PlanFile) -> Plan {
+    fn check(&mut self, mut file: PlanFile) -> Plan {
         let codes = self.codes(&file);
+        let target_measures = registries::take_target_measures(&mut file.tasks);
         let info = self.check_header(file.plan, &codes.units);
         let schedule = self.check_schedule(file.schedule, &info);
         let measure_units = self.check_measure_units(file.measure_units);
@@ -243,7 +246,7 @@ impl Checker<'_> {
         let ledger = self.check_ledger(file.ledger, &indicators);
         let assessment = self.check_assessment(file.assessment);
         let dashboard = self.check_dashboard(file.dashboard, &indicators);
-        Plan {
+        let mut plan = Plan {
             info,
             schedule,
             measure_units,
@@ -262,7 +265,11 @@ impl Checker<'_> {
             categories,
             ledger,
             dashboard,
-        }
+            registries: Vec::new(),
+        };
+        plan.registries = self.check_registries(file.registries, &plan);
+        self.check_target_measures(target_measures, &mut plan);
+        plan
     }
 
     /// Every code the file defines, each checked for being unique in its namespace; and the names

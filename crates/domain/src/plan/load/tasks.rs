@@ -119,6 +119,8 @@ impl Checker<'_> {
                 t.areas.into_iter().map(Spanned::into_inner).collect()
             },
             indicator: t.indicator.map(Spanned::into_inner),
+            // Checked once the registers are (`check_target_measures`).
+            registry: None,
         }
     }
 }

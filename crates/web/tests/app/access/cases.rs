@@ -13,6 +13,8 @@ pub(super) struct Ids {
     pub(super) document: i64,
     /// A token of another user (revoked already): only an administrator may revoke it.
     pub(super) token: i64,
+    /// An entry of 区教委's 人才交流 register.
+    pub(super) entry: i64,
 }
 
 pub(super) fn cases(ids: &Ids) -> Vec<Case> {
@@ -24,6 +26,7 @@ pub(super) fn cases(ids: &Ids) -> Vec<Case> {
         finding,
         document,
         token,
+        entry,
     } = *ids;
     use Method as M;
     use Need::*;
@@ -593,6 +596,7 @@ pub(super) fn cases(ids: &Ids) -> Vec<Case> {
         ),
     ];
     all.extend(ledger_cases(project, finding, document, pdf));
+    all.extend(super::registry_cases::registry_cases(entry));
     for (route, path) in [("/logout", "/logout"), ("/api/v1/logout", "/api/v1/logout")] {
         let mut c = case(M::POST, route, path, form(&[]), LoggedIn);
         c.ends_session = true;

@@ -1,0 +1,132 @@
+//! Registers against reports (台账与报表核对): for every row a register fills, each unit's figure
+//! computed from its entries for the period next to the figure it reported, and the difference.
+
+use crate::{Actor, AppError, Context};
+use bangfu_domain::period::Period;
+use bangfu_domain::policy::Action;
+use bangfu_domain::summary::ReportScope;
+use bangfu_domain::Quantity;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One unit's figures of a fed row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitLine {
+    pub unit: String,
+    pub unit_name: String,
+    pub register: Quantity,
+    pub entries: i64,
+    /// `None`: not reported (no value in the unit's report, drafts included).
+    pub reported: Option<Quantity>,
+}
+
+impl UnitLine {
+    /// Reported minus the register's; `None` when nothing was reported.
+    pub fn difference(&self) -> Option<Quantity> {
+        self.reported
+            .map(|r| Quantity::new(r.decimal() - self.register.decimal()))
+    }
+
+    pub fn agrees(&self) -> bool {
+        self.reported == Some(self.register)
+            || (self.reported.is_none() && self.register == Quantity::ZERO)
+    }
+}
+
+/// A fed row with every unit that fills it or has entries counted for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowLine {
+    pub indicator: String,
+    pub label: String,
+    pub measure_unit: String,
+    pub registry: String,
+    pub registry_name: String,
+    pub units: Vec<UnitLine>,
+}
+
+impl RowLine {
+    pub fn register_total(&self) -> Quantity {
+        Quantity::new(self.units.iter().map(|u| u.register.decimal()).sum())
+    }
+
+    pub fn reported_total(&self) -> Quantity {
+        Quantity::new(
+            self.units
+                .iter()
+                .filter_map(|u| u.reported)
+                .map(Quantity::decimal)
+                .sum(),
+        )
+    }
+
+    pub fn differences(&self) -> usize {
+        self.units.iter().filter(|u| !u.agrees()).count()
+    }
+}
+
+/// Every fed row of a period, in form order; the reports' figures include drafts, so that a
+/// difference shows before 报送.
+pub async fn reconcile(
+    ctx: &Context,
+    actor: &Actor,
+    period: &Period,
+) -> Result<Vec<RowLine>, AppError> {
+    actor.require(Action::ViewDistrict)?;
+    rows(ctx, period).await
+}
+
+/// [`reconcile`] without asking the policy: for the annual assessment.
+pub async fn rows(ctx: &Context, period: &Period) -> Result<Vec<RowLine>, AppError> {
+    let plan = &ctx.plan;
+    let code = period.code.to_string();
+    let mut reported: BTreeMap<(String, String), Quantity> = BTreeMap::new();
+    for v in ctx
+        .store
+        .unit_values(&code, ReportScope::WithDrafts)
+        .await?
+    {
+        reported.insert(
+            (v.indicator_code, v.unit_code),
+            Quantity::from_scaled(v.value_scaled),
+        );
+    }
+    let mut rows = Vec::new();
+    for row in plan.indicators.iter().filter(|i| i.takes_value()) {
+        let Some((registry, feed)) = plan.feed_of(&row.code) else {
+            continue;
+        };
+        let window = feed.window(period.code, plan.schedule.basis);
+        let figures = ctx
+            .store
+            .registry_figures(&registry.code, feed, window, None)
+            .await?;
+        let mut units: BTreeSet<&str> = plan
+            .responsible_units(row)
+            .iter()
+            .map(|u| u.code.as_str())
+            .collect();
+        units.extend(figures.iter().map(|f| f.unit.as_str()));
+        let mut lines: Vec<UnitLine> = units
+            .into_iter()
+            .map(|unit| {
+                let figure = figures.iter().find(|f| f.unit == unit);
+                UnitLine {
+                    unit: unit.to_string(),
+                    unit_name: plan.party_name(unit).to_string(),
+                    register: figure.map_or(Quantity::ZERO, |f| f.value),
+                    entries: figure.map_or(0, |f| f.entries),
+                    reported: reported.get(&(row.code.clone(), unit.to_string())).copied(),
+                }
+            })
+            .collect();
+        lines.sort_by_key(|l| plan.unit(&l.unit).map_or(i32::MAX, |u| u.sort));
+        rows.push(RowLine {
+            indicator: row.code.clone(),
+            label: plan.row_ref(row),
+            measure_unit: row.unit.clone().unwrap_or_default(),
+            registry: registry.code.clone(),
+            registry_name: registry.name.clone(),
+            units: lines,
+        });
+    }
+    Ok(rows)
+}

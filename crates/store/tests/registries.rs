@@ -1,0 +1,479 @@
+//! Registers (台账) on both backends: entries added, edited and voided with audit entries, and the
+//! figures of the rows they feed counted live by SQL for a period: stocks at the period's end,
+//! flows year to date, voided entries never.
+
+#[macro_use]
+mod support;
+
+use bangfu_domain::plan::{parse_plan, Plan};
+use bangfu_domain::registry::check_entry;
+use bangfu_domain::{PeriodCode, Quantity};
+use bangfu_store::{AuditStore, EntryFilter, PlanStore, RegistryStore, SqlStore};
+use std::collections::BTreeMap;
+
+const BUILT_IN: &str = include_str!("../../../plans/daxing-2017-2020.toml");
+
+on_both_backends!(
+    registries_survive_the_database,
+    a_school_pairing_counts_at_each_period_end_until_it_ends,
+    teachers_count_in_their_quarter_and_year_to_date,
+    a_voided_entry_stops_counting_and_is_kept,
+    sums_are_exact_and_edits_are_audited,
+    entries_are_listed_by_unit_value_and_feed,
+    entries_are_added_all_or_none,
+    totals_for_targets_by_units_and_area,
+);
+
+async fn loaded(store: &SqlStore) -> Plan {
+    let plan = parse_plan("daxing.toml", BUILT_IN).unwrap();
+    store.load_plan(&plan, BUILT_IN, "test").await.unwrap();
+    plan
+}
+
+async fn add(
+    store: &SqlStore,
+    plan: &Plan,
+    registry: &str,
+    unit: &str,
+    pairs: &[(&str, &str)],
+) -> i64 {
+    let values: BTreeMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let checked = check_entry(plan, plan.registry(registry).unwrap(), &values).unwrap();
+    store
+        .add_entry(registry, unit, &checked, "clerk")
+        .await
+        .unwrap()
+}
+
+/// The figure of a fed row for a unit and period: (value, entries), zero when none count.
+async fn figure(
+    store: &SqlStore,
+    plan: &Plan,
+    row: &str,
+    unit: &str,
+    period: &str,
+) -> (String, i64) {
+    let (registry, feed) = plan.feed_of(row).unwrap();
+    let period: PeriodCode = period.parse().unwrap();
+    let window = feed.window(period, plan.schedule.basis);
+    let figures = store
+        .registry_figures(&registry.code, feed, window, Some(unit))
+        .await
+        .unwrap();
+    figures
+        .first()
+        .map_or(("0".into(), 0), |f| (f.value.to_string(), f.entries))
+}
+
+fn school(signed: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("kind", "学校结对"),
+        ("donor_side", "大兴区第一中学"),
+        ("recipient_side", "察右前旗第一中学"),
+        ("area", "察右前旗"),
+        ("signed_on", signed),
+    ]
+}
+
+fn teacher(name: &'static str, starts: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("person", name),
+        ("direction", "东部到西部"),
+        ("kind", "教师"),
+        ("level", "区级"),
+        ("area", "cyqq"),
+        ("starts_on", starts),
+    ]
+}
+
+async fn registries_survive_the_database(store: &SqlStore) {
+    let plan = loaded(store).await;
+    let back = store.plan().await.unwrap().unwrap();
+    assert_eq!(back.registries, plan.registries);
+    assert_eq!(back, plan);
+}
+
+async fn a_school_pairing_counts_at_each_period_end_until_it_ends(store: &SqlStore) {
+    let plan = loaded(store).await;
+    let id = add(store, &plan, "pairings", "jw", &school("2018-02-10")).await;
+    assert_eq!(
+        figure(store, &plan, "1.3", "jw", "2018Q1").await,
+        ("1".into(), 1)
+    );
+    assert_eq!(
+        figure(store, &plan, "1.3", "jw", "2018Q2").await,
+        ("1".into(), 1)
+    );
+    assert_eq!(
+        figure(store, &plan, "1.3", "jw", "2019Q4").await,
+        ("1".into(), 1)
+    );
+    // Another unit, another row, an earlier period: nothing.
+    assert_eq!(figure(store, &plan, "1.3", "wjw", "2018Q1").await.1, 0);
+    assert_eq!(figure(store, &plan, "1.4", "jw", "2018Q1").await.1, 0);
+    assert_eq!(figure(store, &plan, "1.3", "jw", "2017Q4").await.1, 0);
+    // It ends in May 2019: still active at 2019Q1's end, no longer at 2019Q2's.
+    let mut ended = school("2018-02-10");
+    ended.push(("ended_on", "2019-05-15"));
+    let values: BTreeMap<String, String> = ended
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let checked = check_entry(&plan, plan.registry("pairings").unwrap(), &values).unwrap();
+    store.update_entry(id, &checked, "clerk").await.unwrap();
+    assert_eq!(figure(store, &plan, "1.3", "jw", "2019Q1").await.1, 1);
+    assert_eq!(figure(store, &plan, "1.3", "jw", "2019Q2").await.1, 0);
+    // Ending on the period's last day: still active that day.
+    add(store, &plan, "pairings", "jw", &{
+        let mut v = school("2018-03-01");
+        v.push(("ended_on", "2018-06-30"));
+        v
+    })
+    .await;
+    assert_eq!(
+        figure(store, &plan, "1.3", "jw", "2018Q2").await,
+        ("2".into(), 2)
+    );
+    assert_eq!(figure(store, &plan, "1.3", "jw", "2018Q3").await.1, 1);
+}
+
+async fn teachers_count_in_their_quarter_and_year_to_date(store: &SqlStore) {
+    let plan = loaded(store).await;
+    add(
+        store,
+        &plan,
+        "talent",
+        "jw",
+        &teacher("张老师", "2018-01-15"),
+    )
+    .await;
+    add(
+        store,
+        &plan,
+        "talent",
+        "jw",
+        &teacher("王老师", "2018-03-31"),
+    )
+    .await;
+    // A cadre and a city-level teacher count elsewhere or not at all.
+    let mut cadre = teacher("李干部", "2018-02-01");
+    cadre[2] = ("kind", "党政干部挂职");
+    add(store, &plan, "talent", "jw", &cadre).await;
+    let mut city = teacher("赵老师", "2018-02-01");
+    city[3] = ("level", "市级");
+    add(store, &plan, "talent", "jw", &city).await;
+    for period in ["2018Q1", "2018Q2"] {
+        assert_eq!(
+            figure(store, &plan, "4.2", "jw", period).await,
+            ("2".into(), 2),
+            "{period}"
+        );
+        assert_eq!(
+            figure(store, &plan, "4.2.1", "jw", period).await.1,
+            2,
+            "{period}"
+        );
+        assert_eq!(
+            figure(store, &plan, "4.2.2", "jw", period).await.1,
+            0,
+            "{period}"
+        );
+        assert_eq!(
+            figure(store, &plan, "4.1", "jw", period).await.1,
+            1,
+            "{period}"
+        );
+    }
+    // A new year starts from zero.
+    assert_eq!(figure(store, &plan, "4.2", "jw", "2019Q1").await.1, 0);
+}
+
+async fn a_voided_entry_stops_counting_and_is_kept(store: &SqlStore) {
+    let plan = loaded(store).await;
+    let id = add(
+        store,
+        &plan,
+        "talent",
+        "jw",
+        &teacher("张老师", "2018-01-15"),
+    )
+    .await;
+    add(
+        store,
+        &plan,
+        "talent",
+        "jw",
+        &teacher("王老师", "2018-02-15"),
+    )
+    .await;
+    assert_eq!(figure(store, &plan, "4.2", "jw", "2018Q1").await.1, 2);
+    store.void_entry(id, "重复录入", "clerk").await.unwrap();
+    assert_eq!(figure(store, &plan, "4.2", "jw", "2018Q1").await.1, 1);
+    let counts = store.registry_entry_counts("talent", None).await.unwrap();
+    assert_eq!(counts.get("jw"), Some(&1));
+    let counts = store
+        .registry_entry_counts("talent", Some("wjw"))
+        .await
+        .unwrap();
+    assert!(counts.is_empty());
+    let kept = store.registry_entry(id).await.unwrap().unwrap();
+    let voided = kept.voided.unwrap();
+    assert_eq!(voided.reason, "重复录入");
+    assert_eq!(voided.by, "clerk");
+    // A voided entry can be neither voided again nor edited.
+    assert!(store.void_entry(id, "再次", "clerk").await.is_err());
+    assert!(store.update_entry(id, &[], "clerk").await.is_err());
+    let audit = store.audit_entries(10).await.unwrap();
+    let void = audit.iter().find(|a| a.action == "registry.void").unwrap();
+    assert_eq!(void.entity_key, format!("talent#{id}"));
+    assert_eq!(void.reason.as_deref(), Some("重复录入"));
+    let (_, problem) = store.verify_audit_chain().await.unwrap();
+    assert!(problem.is_none(), "{problem:?}");
+}
+
+async fn sums_are_exact_and_edits_are_audited(store: &SqlStore) {
+    let plan = loaded(store).await;
+    let base = [
+        ("kind", "引进企业"),
+        ("name", "某公司"),
+        ("area", "cyqq"),
+        ("date", "2018-02-01"),
+    ];
+    for amount in ["0.1", "0.2", "0.0001"] {
+        let mut v = base.to_vec();
+        v.push(("investment", amount));
+        add(store, &plan, "industry", "sww", &v).await;
+    }
+    // An entry without the summed field counts for 2.1 but not in 2.3's sum.
+    let id = add(store, &plan, "industry", "sww", &base).await;
+    assert_eq!(
+        figure(store, &plan, "2.3", "sww", "2018Q1").await,
+        ("0.3001".into(), 3)
+    );
+    assert_eq!(
+        figure(store, &plan, "2.1", "sww", "2018Q1").await,
+        ("4".into(), 4)
+    );
+    let mut v: BTreeMap<String, String> = base
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    v.insert("investment".into(), "1.5".into());
+    let checked = check_entry(&plan, plan.registry("industry").unwrap(), &v).unwrap();
+    store.update_entry(id, &checked, "clerk").await.unwrap();
+    let (value, _) = figure(store, &plan, "2.3", "sww", "2018Q2").await;
+    assert_eq!(
+        value.parse::<Quantity>().unwrap(),
+        "1.8001".parse().unwrap()
+    );
+    let edited = store.registry_entry(id).await.unwrap().unwrap();
+    assert_eq!(edited.version, 2);
+    assert_eq!(edited.values["investment"], "1.5");
+    let audit = store.audit_entries(10).await.unwrap();
+    let edit = audit.iter().find(|a| a.action == "registry.edit").unwrap();
+    assert!(edit
+        .new_value
+        .as_deref()
+        .unwrap()
+        .contains("\"investment\":\"1.5\""));
+    assert!(!edit.old_value.as_deref().unwrap().contains("investment"));
+}
+
+async fn entries_are_listed_by_unit_value_and_feed(store: &SqlStore) {
+    let plan = loaded(store).await;
+    let a = add(
+        store,
+        &plan,
+        "talent",
+        "jw",
+        &teacher("张老师", "2018-01-15"),
+    )
+    .await;
+    let b = add(store, &plan, "talent", "wjw", &{
+        let mut v = teacher("李医生", "2018-05-01");
+        v[2] = ("kind", "医生");
+        v
+    })
+    .await;
+    let c = add(
+        store,
+        &plan,
+        "talent",
+        "jw",
+        &teacher("王老师", "2019-01-15"),
+    )
+    .await;
+    store.void_entry(c, "录错", "clerk").await.unwrap();
+    let ids = |entries: Vec<bangfu_store::RegistryEntry>| {
+        entries.iter().map(|e| e.id).collect::<Vec<_>>()
+    };
+    let all = EntryFilter {
+        registry: "talent".into(),
+        include_voided: true,
+        ..Default::default()
+    };
+    assert_eq!(ids(store.registry_entries(&all).await.unwrap()), [c, b, a]);
+    let live = EntryFilter {
+        include_voided: false,
+        ..all.clone()
+    };
+    assert_eq!(ids(store.registry_entries(&live).await.unwrap()), [b, a]);
+    let jw = EntryFilter {
+        unit: Some("jw".into()),
+        ..all.clone()
+    };
+    assert_eq!(ids(store.registry_entries(&jw).await.unwrap()), [c, a]);
+    let doctors = EntryFilter {
+        equals: vec![("kind".into(), "医生".into())],
+        ..all.clone()
+    };
+    assert_eq!(ids(store.registry_entries(&doctors).await.unwrap()), [b]);
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let in_2018 = EntryFilter {
+        dated: Some(("starts_on".into(), day(2018, 1, 1), day(2018, 12, 31))),
+        ..all.clone()
+    };
+    assert_eq!(ids(store.registry_entries(&in_2018).await.unwrap()), [b, a]);
+    let (_, feed) = plan.feed_of("4.2").unwrap();
+    let counted = EntryFilter {
+        unit: Some("jw".into()),
+        counted_by: Some((
+            feed.clone(),
+            feed.window("2019Q1".parse().unwrap(), plan.schedule.basis),
+        )),
+        ..all.clone()
+    };
+    assert!(store.registry_entries(&counted).await.unwrap().is_empty());
+    let entry = store.registry_entry(a).await.unwrap().unwrap();
+    assert_eq!(entry.values["person"], "张老师");
+    assert_eq!(entry.values["area"], "cyqq");
+    assert_eq!(entry.unit, "jw");
+    assert_eq!(entry.created_by, "clerk");
+}
+
+async fn entries_are_added_all_or_none(store: &SqlStore) {
+    let plan = loaded(store).await;
+    let talent = plan.registry("talent").unwrap();
+    let checked = |name: &str| {
+        let values: BTreeMap<String, String> = teacher("x", "2018-01-15")
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    if k == "person" { name } else { v }.to_string(),
+                )
+            })
+            .collect();
+        check_entry(&plan, talent, &values).unwrap()
+    };
+    let ids = store
+        .add_entries(
+            "talent",
+            &[("jw".into(), checked("甲")), ("wjw".into(), checked("乙"))],
+            "clerk",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(figure(store, &plan, "4.2", "wjw", "2018Q1").await.1, 1);
+    // An unknown unit fails the whole batch: nothing of it is written.
+    let refused = store
+        .add_entries(
+            "talent",
+            &[
+                ("jw".into(), checked("丙")),
+                ("nobody".into(), checked("丁")),
+            ],
+            "clerk",
+        )
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(figure(store, &plan, "4.2", "jw", "2018Q1").await.1, 1);
+    let (_, problem) = store.verify_audit_chain().await.unwrap();
+    assert!(problem.is_none(), "{problem:?}");
+}
+
+async fn totals_for_targets_by_units_and_area(store: &SqlStore) {
+    let plan = loaded(store).await;
+    let purchase = |area: &'static str, tons: &'static str, day: &'static str| {
+        vec![
+            ("kind", "消费扶贫"),
+            ("name", "核桃"),
+            ("area", area),
+            ("date", day),
+            ("quantity", tons),
+        ]
+    };
+    add(
+        store,
+        &plan,
+        "industry",
+        "sww",
+        &purchase("htx", "0.25", "2018-02-01"),
+    )
+    .await;
+    add(
+        store,
+        &plan,
+        "industry",
+        "dsb",
+        &purchase("htx", "0.5", "2018-05-01"),
+    )
+    .await;
+    add(
+        store,
+        &plan,
+        "industry",
+        "dsb",
+        &purchase("cyqq", "0.125", "2018-05-02"),
+    )
+    .await;
+    add(
+        store,
+        &plan,
+        "industry",
+        "jw",
+        &purchase("htx", "9", "2018-05-03"),
+    )
+    .await;
+    let walnuts = plan.tasks.iter().find(|t| t.code == "1.3-3").unwrap();
+    let feed = walnuts.targets[0].registry.as_ref().unwrap().as_feed();
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2018, m, d).unwrap();
+    let year = bangfu_domain::registry::Window {
+        from: Some(day(1, 1)),
+        to: day(12, 31),
+    };
+    let units = vec!["sww".to_string(), "dsb".to_string(), "bdt".to_string()];
+    let total = store
+        .registry_totals("industry", &feed, year, &units, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        total[""],
+        "0.875".parse().unwrap(),
+        "jw's entry is not the task's"
+    );
+    let by_area = store
+        .registry_totals("industry", &feed, year, &units, Some("area"))
+        .await
+        .unwrap();
+    assert_eq!(by_area["htx"], "0.75".parse().unwrap());
+    assert_eq!(by_area["cyqq"], "0.125".parse().unwrap());
+    let q1 = bangfu_domain::registry::Window {
+        from: Some(day(1, 1)),
+        to: day(3, 31),
+    };
+    let first = store
+        .registry_totals("industry", &feed, q1, &units, None)
+        .await
+        .unwrap();
+    assert_eq!(first[""], "0.25".parse().unwrap());
+    assert!(store
+        .registry_totals("industry", &feed, q1, &[], None)
+        .await
+        .unwrap()
+        .is_empty());
+}
