@@ -156,7 +156,8 @@ pub struct EntryParams {
         (status = 400, description = "查询参数无效", body = ErrorBody),
         (status = 401, description = "未登录或令牌无效", body = ErrorBody),
         (status = 403, description = "无权查看该单位的台账", body = ErrorBody),
-        (status = 404, description = "台账不存在", body = ErrorBody),
+        (status = 404, description = "台账、单位、报送期或指标不存在", body = ErrorBody),
+        (status = 422, description = "indicator 与 period 须同时给出", body = ErrorBody),
     )
 )]
 pub async fn entries(
@@ -165,13 +166,33 @@ pub async fn entries(
     PathParams(RegistryPath { code }): PathParams<RegistryPath>,
     QueryParams(q): QueryParams<EntryParams>,
 ) -> ApiResult {
-    let counted_for = match (q.indicator, q.period) {
-        (Some(row), Some(period)) => Some((row, reporting::find_period(&state, &period)?)),
+    // An empty parameter is an absent one (as a form sends it); a code the plan does not have
+    // names nothing there is (404), and an indicator without its period is a refused combination.
+    let given = |v: Option<String>| v.filter(|t| !t.trim().is_empty());
+    if let Some(unit) = given(q.unit.clone()) {
+        if state.plan.unit(&unit).is_none() {
+            return Err(ApiError(AppError::NotFound));
+        }
+    }
+    let counted_for = match (given(q.indicator), given(q.period)) {
+        (Some(row), Some(period)) => {
+            let period = reporting::find_period(&state, &period).map_err(|_| AppError::NotFound)?;
+            let fed = state
+                .plan
+                .registries
+                .iter()
+                .filter(|r| r.code == code)
+                .any(|r| r.feeds.iter().any(|f| f.indicator == row));
+            if !fed {
+                return Err(ApiError(AppError::NotFound));
+            }
+            Some((row, period))
+        }
         (None, None) => None,
         _ => {
-            return Err(ApiError(AppError::BadRequest(
+            return Err(ApiError(AppError::rejected(vec![
                 "indicator 和 period 须同时给出".into(),
-            )))
+            ])))
         }
     };
     let filter = ListFilter {
