@@ -166,11 +166,12 @@ pub async fn entries(
     PathParams(RegistryPath { code }): PathParams<RegistryPath>,
     QueryParams(q): QueryParams<EntryParams>,
 ) -> ApiResult {
-    // An empty parameter is an absent one (as a form sends it); a code the plan does not have
-    // names nothing there is (404), and an indicator without its period is a refused combination.
+    // An empty indicator or period is an absent one (as a form sends it); a unit, period or
+    // indicator the plan does not have names nothing there is (404), and an indicator without its
+    // period is a refused combination.
     let given = |v: Option<String>| v.filter(|t| !t.trim().is_empty());
-    if let Some(unit) = given(q.unit.clone()) {
-        if state.plan.unit(&unit).is_none() {
+    if let Some(unit) = &q.unit {
+        if state.plan.unit(unit).is_none() {
             return Err(ApiError(AppError::NotFound));
         }
     }
