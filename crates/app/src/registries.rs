@@ -380,6 +380,14 @@ pub async fn target_updates(ctx: &Context) -> Result<Vec<ProgressUpdate>, AppErr
                     .entry(field.clone())
                     .or_insert_with(|| target.areas.clone());
             }
+            if let Some(per) = &m.per {
+                let batches = ctx
+                    .store
+                    .registry_batches(&registry.code, &feed, &units, per)
+                    .await?;
+                out.extend(batch_updates(task, index, target, &batches, &periods));
+                continue;
+            }
             let by = area_field.as_deref().filter(|_| target.per_area);
             for period in &periods {
                 let window = Window {
@@ -401,4 +409,44 @@ pub async fn target_updates(ctx: &Context) -> Result<Vec<ProgressUpdate>, AppErr
         }
     }
     Ok(out)
+}
+
+/// What batches give a target, each in the quarter its first entry falls in (batches begun in
+/// a quarter not yet begun are not counted): a per-batch target one update per batch, with its
+/// count or sum; any other target the number of batches begun in each quarter.
+fn batch_updates(
+    task: &bangfu_domain::plan::Task,
+    index: usize,
+    target: &bangfu_domain::plan::Target,
+    batches: &[bangfu_store::Batch],
+    periods: &[Period],
+) -> Vec<ProgressUpdate> {
+    let update = |period: &Period, area: Option<String>, quantity: Quantity| ProgressUpdate {
+        task: task.code.clone(),
+        target: index,
+        area,
+        period: period.code,
+        quantity,
+    };
+    let begun = |batch: &bangfu_store::Batch| {
+        periods
+            .iter()
+            .find(|p| p.starts_on <= batch.first && batch.first <= p.ends_on)
+    };
+    if target.calendar == bangfu_domain::plan::Calendar::Batch {
+        return batches
+            .iter()
+            .filter_map(|b| begun(b).map(|p| update(p, Some(b.name.clone()), b.value)))
+            .collect();
+    }
+    periods
+        .iter()
+        .filter_map(|p| {
+            let count = batches
+                .iter()
+                .filter(|b| begun(b).is_some_and(|q| q.code == p.code))
+                .count();
+            (count > 0).then(|| update(p, None, Quantity::new((count as u64).into())))
+        })
+        .collect()
 }

@@ -142,6 +142,17 @@ impl Db {
         })
     }
 
+    /// Marks the registers' feed facts as not derived: the entries were written row by row, as
+    /// a database that kept entries before the facts existed; the next `bangfu init` derives them.
+    pub async fn forget_feed_facts(&self) -> anyhow::Result<()> {
+        let sql = "UPDATE plan_info SET registry_facts_basis = NULL";
+        match self {
+            Db::Sqlite(pool) => pool.execute(sql).await.map(|_| ())?,
+            Db::Postgres(pool) => pool.execute(sql).await.map(|_| ())?,
+        }
+        Ok(())
+    }
+
     /// Fresh statistics for the planners, as a database in use would have.
     /// Project ids by name (the generator names every project uniquely).
     pub async fn project_ids(&self) -> anyhow::Result<HashMap<String, i64>> {

@@ -129,5 +129,6 @@ pub async fn registry_entries(
     )
     .await
     .context("insert registry values")?;
+    db.forget_feed_facts().await?;
     Ok(total)
 }

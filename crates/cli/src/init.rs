@@ -50,7 +50,7 @@ pub async fn prepare(db_url: &str, plan_file: Option<&Path>) -> anyhow::Result<P
                     );
                 }
             }
-            loaded
+            adopt_registries(&store, loaded, plan_file).await?
         }
         None => {
             let (name, source) = read_plan_source(plan_file)?;
@@ -73,6 +73,37 @@ pub async fn prepare(db_url: &str, plan_file: Option<&Path>) -> anyhow::Result<P
         settings,
         lock,
     })
+}
+
+/// A database loaded before registers were plan data: the registers of the same plan as it now
+/// reads (the built-in one or `--plan`), when every row they feed is in the loaded plan.
+async fn adopt_registries(
+    store: &SqlStore,
+    loaded: bangfu_domain::plan::Plan,
+    plan_file: Option<&Path>,
+) -> anyhow::Result<bangfu_domain::plan::Plan> {
+    if !loaded.registries.is_empty() {
+        return Ok(loaded);
+    }
+    let (name, source) = read_plan_source(plan_file)?;
+    let Ok(wanted) = parse_plan(&name, &source) else {
+        return Ok(loaded);
+    };
+    let fits = wanted.info.code == loaded.info.code
+        && wanted
+            .registries
+            .iter()
+            .flat_map(|r| &r.feeds)
+            .all(|f| loaded.indicator(&f.indicator).is_some());
+    if !fits || !store.adopt_registries(&wanted, "system").await? {
+        return Ok(loaded);
+    }
+    let names: Vec<&str> = wanted.registries.iter().map(|r| r.name.as_str()).collect();
+    println!("已为方案补充台账：{}", names.join("、"));
+    store
+        .plan()
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("方案读取失败"))
 }
 
 pub fn read_plan_source(file: Option<&Path>) -> anyhow::Result<(String, String)> {

@@ -181,6 +181,9 @@ impl SqlStore {
             Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
             Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
+        // Data a migration cannot compute in SQL: the registers' feed facts of entries kept
+        // before the facts existed.
+        self.derive_feed_facts().await?;
         Ok(())
     }
 

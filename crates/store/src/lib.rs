@@ -21,6 +21,7 @@ mod plan;
 mod problems;
 mod progress;
 mod registries;
+mod registry_facts;
 mod reports;
 mod sessions;
 mod stmt;
@@ -42,7 +43,7 @@ pub use pending::{PendingImportStore, PendingUpload};
 pub use plan::TargetTotal;
 pub use problems::{Problem, ProblemUpdate};
 pub use progress::{TaskEvidence, TaskProgressEntry};
-pub use registries::{EntryFilter, RegistryEntry, UnitFigure, Voided};
+pub use registries::{Batch, EntryFilter, RegistryEntry, UnitFigure, Voided};
 pub use reports::{
     EvidenceFile, EvidenceMeta, NewEvidence, ReportEvent, ReportState, SaveReport, StoredReport,
     Transition, UnitValue,
@@ -63,6 +64,10 @@ pub trait PlanStore: Send + Sync {
     /// Loads a validated plan into an empty database, in one transaction, with an audit entry.
     async fn load_plan(&self, plan: &Plan, source: &str, actor: &str) -> Result<()>;
     async fn plan(&self) -> Result<Option<Plan>>;
+    /// Gives a plan loaded before registers were plan data the registers of `plan` (the same
+    /// plan, now declaring them) and its targets' register measures, with an audit entry; their
+    /// feed facts are derived next. `false` when the loaded plan already has registers.
+    async fn adopt_registries(&self, plan: &Plan, actor: &str) -> Result<bool>;
     /// Target quantities summed by the database per calendar and unit of measure.
     async fn target_totals(&self) -> Result<Vec<TargetTotal>>;
 }
@@ -387,6 +392,15 @@ pub trait RegistryStore: Send + Sync {
         units: &[String],
         by: Option<&str>,
     ) -> Result<BTreeMap<String, Quantity>>;
+    /// The batches among the live entries of `units` that `feed` counts (any date): the values
+    /// of the field `per`, each with its first date and its count or sum, first begun first.
+    async fn registry_batches(
+        &self,
+        registry: &str,
+        feed: &bangfu_domain::registry::Feed,
+        units: &[String],
+        per: &str,
+    ) -> Result<Vec<registries::Batch>>;
     /// A fed row's figure per unit (or for one unit) in a window, computed by the database.
     async fn registry_figures(
         &self,

@@ -3,6 +3,7 @@
 //! summed live by SQL (one text for both backends) for a period's window.
 
 use crate::audit::{self, NewAuditEntry};
+use crate::registry_facts::{fact_statements, facts_of, registries_in};
 use crate::stmt::{Arg, Stmt};
 use crate::{RegistryStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -56,6 +57,14 @@ pub struct UnitFigure {
     pub entries: i64,
 }
 
+/// A batch (批次) of entries: the batch field's value, its first date, its count or sum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub name: String,
+    pub first: NaiveDate,
+    pub value: Quantity,
+}
+
 /// SQL text with its arguments, numbering placeholders as they are bound.
 #[derive(Default)]
 struct Query {
@@ -71,6 +80,38 @@ impl Query {
 
     fn push(&mut self, text: &str) {
         self.sql.push_str(text);
+    }
+}
+
+/// What a feed adds up for entry `e` and the join it needs: the sum of its number field (entries
+/// without the number are not counted), or nothing (a count).
+fn summed(q: &mut Query, feed: &Feed) -> (&'static str, String) {
+    match &feed.field {
+        Some(field) if feed.measure == Measure::Sum => {
+            let field = q.bind(field.as_str());
+            (
+                "SUM(s.number_scaled)",
+                format!(
+                    " JOIN registry_values s ON s.entry_id = e.id AND s.field_code = {field} \
+                     AND s.number_scaled IS NOT NULL"
+                ),
+            )
+        }
+        _ => ("0", String::new()),
+    }
+}
+
+/// The conditions on fact `f` of a fed row in a window: the SQL of [`Window::counts`].
+fn fact_conditions(q: &mut Query, feed: &Feed, window: &Window) {
+    let indicator = q.bind(feed.indicator.as_str());
+    let to = q.bind(window.to);
+    q.push(&format!(
+        " f.indicator_code = {indicator} AND f.placed_on <= {to} \
+         AND (f.ends_on IS NULL OR f.ends_on >= {to})"
+    ));
+    if let Some(from) = window.from {
+        let from = q.bind(from);
+        q.push(&format!(" AND f.placed_on >= {from}"));
     }
 }
 
@@ -212,6 +253,7 @@ impl RegistryStore for SqlStore {
         let now = audit::now();
         let mut tx = self.begin_write().await?;
         let mut conn = tx.conn();
+        let registries = registries_in(&mut conn).await?;
         let mut ids = Vec::with_capacity(entries.len());
         for (unit, values) in entries {
             let id: i64 = conn
@@ -228,6 +270,11 @@ impl RegistryStore for SqlStore {
                 )
                 .await?;
             let mut stmts = value_statements(id, values)?;
+            stmts.extend(fact_statements(
+                id,
+                unit,
+                &facts_of(&registries, registry, values),
+            )?);
             stmts.push(audit::append(NewAuditEntry {
                 actor: actor.to_string(),
                 action: "registry.add".into(),
@@ -285,6 +332,9 @@ impl RegistryStore for SqlStore {
                 "台账条目已被他人修改或作废，请刷新后再改".into(),
             ));
         }
+        let registries = registries_in(&mut conn).await?;
+        let facts = facts_of(&registries, &old.registry, values);
+        stmts.extend(fact_statements(id, &old.unit, &facts)?);
         conn.execute_all(stmts).await?;
         tx.commit().await
     }
@@ -303,6 +353,11 @@ impl RegistryStore for SqlStore {
                     Arg::Text(reason.into()),
                     Arg::I64(id),
                 ],
+            ),
+            // A voided entry counts nowhere.
+            Stmt::new(
+                "DELETE FROM registry_feed_facts WHERE entry_id = $1",
+                vec![Arg::I64(id)],
             ),
             audit::append(NewAuditEntry {
                 actor: actor.to_string(),
@@ -358,7 +413,11 @@ impl RegistryStore for SqlStore {
                  AND d.field_code = {field} AND d.date_value >= {from} AND d.date_value <= {to})"
             ));
         }
-        if let Some((feed, window)) = &filter.counted_by {
+        if let Some((feed, window)) = &filter.counted_by.as_ref().filter(|(f, _)| is_fed_row(f)) {
+            q.push(" AND e.id IN (SELECT f.entry_id FROM registry_feed_facts f WHERE");
+            fact_conditions(&mut q, feed, window);
+            q.push(")");
+        } else if let Some((feed, window)) = &filter.counted_by {
             feed_conditions(&mut q, feed, window);
             if let Some(sum_field) = &feed.field {
                 let field = q.bind(sum_field.as_str());
@@ -409,18 +468,7 @@ impl RegistryStore for SqlStore {
             return Ok(BTreeMap::new());
         }
         let mut q = Query::default();
-        let mut joins = String::new();
-        let value = match &feed.field {
-            Some(field) if feed.measure == Measure::Sum => {
-                let field = q.bind(field.as_str());
-                joins.push_str(&format!(
-                    " JOIN registry_values s ON s.entry_id = e.id AND s.field_code = {field} \
-                     AND s.number_scaled IS NOT NULL"
-                ));
-                "SUM(s.number_scaled)"
-            }
-            _ => "0",
-        };
+        let (value, mut joins) = summed(&mut q, feed);
         let group = match by {
             Some(field) => {
                 let field = q.bind(field);
@@ -461,6 +509,54 @@ impl RegistryStore for SqlStore {
             .collect())
     }
 
+    async fn registry_batches(
+        &self,
+        registry: &str,
+        feed: &Feed,
+        units: &[String],
+        per: &str,
+    ) -> Result<Vec<Batch>> {
+        if units.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = Query::default();
+        let (value, join) = summed(&mut q, feed);
+        let per = q.bind(per);
+        let date = q.bind(feed.date_field.as_str());
+        let registry = q.bind(registry);
+        let list: Vec<String> = units.iter().map(|u| q.bind(u.as_str())).collect();
+        // CAST: PostgreSQL's SUM(bigint) is NUMERIC; the scaled integers stay exact either way.
+        q.sql = format!(
+            "SELECT g.text_value AS name, MIN(d.date_value) AS first_on, COUNT(*) AS entries, \
+             CAST(COALESCE({value}, 0) AS BIGINT) AS total_scaled \
+             FROM registry_entries e{join} \
+             JOIN registry_values g ON g.entry_id = e.id AND g.field_code = {per} \
+             JOIN registry_values d ON d.entry_id = e.id AND d.field_code = {date} \
+             AND d.date_value IS NOT NULL \
+             WHERE e.registry_code = {registry} AND e.voided_at IS NULL \
+             AND e.unit_code IN ({})",
+            list.join(", ")
+        );
+        for (field, options) in &feed.filter {
+            equals_any(&mut q, field, options);
+        }
+        q.push(" GROUP BY g.text_value ORDER BY first_on, g.text_value");
+        let rows: Vec<(String, NaiveDate, i64, i64)> =
+            self.read().await?.conn().rows(&q.sql, q.args).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, first, entries, total)| Batch {
+                name,
+                first,
+                value: if feed.measure == Measure::Sum {
+                    Quantity::from_scaled(total)
+                } else {
+                    Quantity::new(entries.into())
+                },
+            })
+            .collect())
+    }
+
     async fn registry_figures(
         &self,
         registry: &str,
@@ -469,19 +565,22 @@ impl RegistryStore for SqlStore {
         unit: Option<&str>,
     ) -> Result<Vec<UnitFigure>> {
         let mut q = Query::default();
-        let (value, join) = match &feed.field {
-            Some(field) if feed.measure == Measure::Sum => {
-                let field = q.bind(field.as_str());
-                (
-                    "SUM(s.number_scaled)".to_string(),
-                    format!(
-                        " JOIN registry_values s ON s.entry_id = e.id AND s.field_code = {field} \
-                         AND s.number_scaled IS NOT NULL"
-                    ),
-                )
+        if is_fed_row(feed) {
+            // CAST: PostgreSQL's SUM(bigint) is NUMERIC; the scaled integers stay exact either way.
+            q.push(
+                "SELECT f.unit_code, COUNT(*) AS entries, \
+                 CAST(COALESCE(SUM(f.amount_scaled), 0) AS BIGINT) AS total_scaled \
+                 FROM registry_feed_facts f WHERE",
+            );
+            fact_conditions(&mut q, feed, &window);
+            if let Some(unit) = unit {
+                let unit = q.bind(unit);
+                q.push(&format!(" AND f.unit_code = {unit}"));
             }
-            _ => ("0".to_string(), String::new()),
-        };
+            q.push(" GROUP BY f.unit_code ORDER BY f.unit_code");
+            return self.figures(q, feed).await;
+        }
+        let (value, join) = summed(&mut q, feed);
         let registry = q.bind(registry);
         // CAST: PostgreSQL's SUM(bigint) is NUMERIC; the scaled integers stay exact either way.
         q.sql = format!(
@@ -496,6 +595,18 @@ impl RegistryStore for SqlStore {
         }
         feed_conditions(&mut q, feed, &window);
         q.push(" GROUP BY e.unit_code ORDER BY e.unit_code");
+        self.figures(q, feed).await
+    }
+}
+
+/// A form row's feed (a target's measure has no row, and no facts: it is counted from the
+/// entries' values).
+fn is_fed_row(feed: &Feed) -> bool {
+    !feed.indicator.is_empty()
+}
+
+impl SqlStore {
+    async fn figures(&self, q: Query, feed: &Feed) -> Result<Vec<UnitFigure>> {
         let rows: Vec<FigureRow> = self.read().await?.conn().rows(&q.sql, q.args).await?;
         Ok(rows
             .into_iter()
@@ -510,9 +621,7 @@ impl RegistryStore for SqlStore {
             })
             .collect())
     }
-}
 
-impl SqlStore {
     /// An entry that exists and is not voided.
     async fn live_entry(&self, id: i64) -> Result<RegistryEntry> {
         match self.registry_entry(id).await? {

@@ -22,6 +22,8 @@ on_both_backends!(
     entries_are_listed_by_unit_value_and_feed,
     entries_are_added_all_or_none,
     totals_for_targets_by_units_and_area,
+    feed_facts_count_what_the_values_say_and_are_derived_for_older_entries,
+    a_plan_loaded_before_registers_adopts_them_once,
 );
 
 async fn loaded(store: &SqlStore) -> Plan {
@@ -476,4 +478,149 @@ async fn totals_for_targets_by_units_and_area(store: &SqlStore) {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// Every fed row's figure from the facts written with the entries equals the figure counted from
+/// the entries' own values (the same feed without its row takes that path), for every period and
+/// unit, after adds, edits and voids; and entries kept before the facts existed get theirs when
+/// the store next opens.
+async fn feed_facts_count_what_the_values_say_and_are_derived_for_older_entries(store: &SqlStore) {
+    let plan = loaded(store).await;
+    let kinds = [
+        "学校结对",
+        "医院结对",
+        "乡镇（街道）结对",
+        "社区（村）结对",
+        "其他单位结对",
+    ];
+    let units = ["jw", "wjw", "czj"];
+    let mut ids = Vec::new();
+    for n in 0..40u32 {
+        let signed = format!("{}-{:02}-{:02}", 2017 + n % 4, 1 + n % 12, 1 + n % 28);
+        let ended = format!("{}-{:02}-28", 2018 + n % 4, 1 + (n * 5) % 12);
+        let mut pairs: Vec<(&str, &str)> = vec![
+            ("kind", kinds[n as usize % kinds.len()]),
+            ("donor_side", "大兴方"),
+            ("recipient_side", "受援方"),
+            ("area", "cyqq"),
+            ("signed_on", &signed),
+        ];
+        if n % 3 == 0 {
+            pairs.push(("ended_on", &ended));
+        }
+        let unit = units[n as usize % units.len()];
+        ids.push(add(store, &plan, "pairings", unit, &pairs).await);
+        let date = format!("{}-{:02}-15", 2017 + n % 4, 1 + (n * 7) % 12);
+        let investment = format!("0.{:03}", n * 37 % 1000);
+        let mut industry: Vec<(&str, &str)> = vec![
+            ("kind", ["引进企业", "扶贫项目", "消费扶贫"][n as usize % 3]),
+            ("name", "某企业"),
+            ("area", "htx"),
+            ("date", &date),
+        ];
+        if n % 4 != 0 {
+            industry.push(("investment", &investment));
+        }
+        ids.push(add(store, &plan, "industry", unit, &industry).await);
+    }
+    // An edit moves an entry, a void removes one.
+    let moved = check_entry(
+        &plan,
+        plan.registry("pairings").unwrap(),
+        &school("2020-11-30")
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+    .unwrap();
+    store.update_entry(ids[0], &moved, "clerk").await.unwrap();
+    store.void_entry(ids[3], "重复登记", "clerk").await.unwrap();
+
+    let plan = &plan;
+    let agree = |label: &'static str| async move {
+        let mut counted = 0;
+        for registry in &plan.registries {
+            for feed in &registry.feeds {
+                let mut raw = feed.clone();
+                raw.indicator.clear();
+                for period in plan.periods() {
+                    let window = feed.window(period.code, plan.schedule.basis);
+                    let facts = store
+                        .registry_figures(&registry.code, feed, window, None)
+                        .await
+                        .unwrap();
+                    let values = store
+                        .registry_figures(&registry.code, &raw, window, None)
+                        .await
+                        .unwrap();
+                    assert_eq!(
+                        facts, values,
+                        "{label}: {} in {}",
+                        feed.indicator, period.code
+                    );
+                    counted += facts.iter().map(|f| f.entries).sum::<i64>();
+                }
+            }
+        }
+        assert!(
+            counted > 100,
+            "{label}: the comparison saw entries ({counted})"
+        );
+    };
+    agree("written with the entries").await;
+    let facts = "SELECT COUNT(*) FROM registry_feed_facts";
+    let written = store.scalar_unchecked(facts).await.unwrap();
+
+    // A database that kept these entries before the facts existed.
+    store
+        .execute_unchecked("DELETE FROM registry_feed_facts")
+        .await;
+    store
+        .execute_unchecked("UPDATE plan_info SET registry_facts_basis = NULL")
+        .await;
+    assert!(store.derive_feed_facts().await.unwrap(), "derived");
+    assert_eq!(store.scalar_unchecked(facts).await.unwrap(), written);
+    agree("derived again").await;
+    assert!(
+        !store.derive_feed_facts().await.unwrap(),
+        "nothing left to derive"
+    );
+}
+
+/// A database whose plan was loaded before registers were plan data (no register declarations,
+/// no register measures on targets) gets both from the same plan, once, with an audit entry.
+async fn a_plan_loaded_before_registers_adopts_them_once(store: &SqlStore) {
+    let plan = loaded(store).await;
+    store
+        .execute_unchecked(
+            "UPDATE plan_info SET registries_config = NULL, registry_facts_basis = NULL",
+        )
+        .await;
+    store
+        .execute_unchecked("UPDATE targets SET registry_measure = NULL")
+        .await;
+    let before = store.plan().await.unwrap().unwrap();
+    assert!(before.registries.is_empty());
+    assert!(before
+        .tasks
+        .iter()
+        .flat_map(|t| &t.targets)
+        .all(|g| g.registry.is_none()));
+    assert!(store.adopt_registries(&plan, "system").await.unwrap());
+    assert_eq!(store.plan().await.unwrap().unwrap(), plan);
+    assert!(!store.adopt_registries(&plan, "system").await.unwrap());
+    let audit = store.audit_entries(50).await.unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "plan.registries")
+            .count(),
+        1
+    );
+    // Entries kept from now on count.
+    add(store, &plan, "pairings", "jw", &school("2018-02-10")).await;
+    assert_eq!(
+        figure(store, &plan, "1.3", "jw", "2018Q1").await,
+        ("1".into(), 1)
+    );
 }

@@ -94,6 +94,11 @@ pub fn router(state: AppState) -> Router {
         // axum's own limit (the default made explicit): the extractors turn it into a 413.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(security::headers))
+        // A defect must never drop the connection without a word: a panic in a handler becomes a
+        // 500 page in Chinese (and the panic is logged), the server goes on serving.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
         // HTTP plumbing from tower-http rather than our own: gzip for pages and JSON (150–600 kB
         // of HTML), a time limit so a stuck request cannot hold a connection for ever, and a
         // request id on every request, echoed in the response and named in the trace.
@@ -108,6 +113,19 @@ pub fn router(state: AppState) -> Router {
             tower_http::request_id::MakeRequestUuid,
         ))
         .with_state(state)
+}
+
+/// What the user sees when a handler panicked: no detail of the defect, a way back.
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let page = "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>系统内部错误</title>\
+        <h1>系统内部错误</h1><p>本次操作未完成，已填写的内容没有保存。请稍后重试；如仍出错，请联系系统管理员。</p>\
+        <p><a href=\"/\">返回我的待办</a></p></html>";
+    (
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        axum::response::Html(page),
+    )
+        .into_response()
 }
 
 /// Longest a request may take before the server gives up on it (large exports take seconds).
@@ -149,5 +167,38 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_chinese_500_page() {
+        let app = axum::Router::new()
+            .route(
+                "/",
+                axum::routing::get(|| async {
+                    let empty: Vec<&'static str> = Vec::new();
+                    empty[1]
+                }),
+            )
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                super::panic_response,
+            ));
+        let request = axum::http::Request::get("/")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 500);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(
+            text.contains("系统内部错误") && text.contains("返回我的待办"),
+            "{text}"
+        );
     }
 }

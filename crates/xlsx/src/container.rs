@@ -113,7 +113,14 @@ impl Counts {
                     "sst" => check_claim(e.attributes_raw())?,
                     "si" => self.shared_strings += 1,
                     "xf" | "font" | "fill" | "border" | "numFmt" | "dxf" => self.styles += 1,
-                    "mergeCell" => self.merged += 1,
+                    "mergeCell" => {
+                        self.merged += 1;
+                        check_references(&e)?;
+                    }
+                    "dimension" | "f" | "c" | "row" => {
+                        check_references(&e)?;
+                        continue;
+                    }
                     "Relationship" | "definedName" => self.links += 1,
                     _ => continue,
                 },
@@ -146,6 +153,78 @@ impl Counts {
             )));
         }
         Ok(())
+    }
+}
+
+/// Excel's largest sheet: 1 048 576 rows, 16 384 columns (A to XFD).
+const EXCEL_ROWS: u32 = 1_048_576;
+const EXCEL_COLUMNS: u32 = 16_384;
+
+/// Refuses a cell reference calamine would parse with unchecked arithmetic: a column or row
+/// beyond Excel's sheet (its base-26 and base-10 sums overflow) or a range ending before it starts
+/// (its size is a subtraction). Checked on `r` of cells and rows and `ref` of the sheet's
+/// dimension, merged ranges and shared formulas, in every part, as calamine finds its sheets by
+/// their relationships, not by their names.
+fn check_references(element: &quick_xml::events::BytesStart<'_>) -> Result<(), ImportProblem> {
+    let is_row = element.local_name().as_ref() == "row";
+    for attribute in element.attributes().with_checks(false).flatten() {
+        let value = attribute.value.as_bytes();
+        let valid = match attribute.key.local_name().as_ref() {
+            "r" if is_row => row_number(value).is_some(),
+            "r" => cell_position(value).is_some(),
+            "ref" => is_range(value),
+            _ => continue,
+        };
+        if !valid {
+            let shown: String = attribute.value.chars().take(24).collect();
+            return Err(file_problem(format!(
+                "文件已损坏（单元格引用“{shown}”无效），无法读取；请在 Excel 或 WPS 中另存后再导入"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A one-based row number within Excel's sheet.
+fn row_number(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() || digits.len() > 7 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let row = digits
+        .iter()
+        .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    (1..=EXCEL_ROWS).contains(&row).then_some(row)
+}
+
+/// The one-based (row, column) of an A1 reference within Excel's sheet.
+fn cell_position(reference: &[u8]) -> Option<(u32, u32)> {
+    let letters = reference
+        .iter()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    if !(1..=3).contains(&letters) {
+        return None;
+    }
+    let column = reference[..letters].iter().fold(0u32, |n, b| {
+        n * 26 + u32::from(b.to_ascii_uppercase() - b'A') + 1
+    });
+    let row = row_number(&reference[letters..])?;
+    (column <= EXCEL_COLUMNS).then_some((row, column))
+}
+
+/// `A1` or `A1:C3` with the end at or after the start on both axes.
+fn is_range(reference: &[u8]) -> bool {
+    let mut parts = reference.split(|&b| b == b':');
+    let (Some(first), second, None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let Some(start) = cell_position(first) else {
+        return false;
+    };
+    match second.map(cell_position) {
+        None => true,
+        Some(Some(end)) => end.0 >= start.0 && end.1 >= start.1,
+        Some(None) => false,
     }
 }
 

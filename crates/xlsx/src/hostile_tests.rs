@@ -199,3 +199,43 @@ fn ledger_sheets_are_read_within_their_bounds() {
         sheet.rows()
     );
 }
+
+/// calamine computes a range's size by subtraction and a reference's column and row by unchecked
+/// sums: a merged range ending before it starts (found by the damaged-export fuzz test), a
+/// reversed sheet dimension or formula range, a column past XFD or a row past 1048576 are refused
+/// as a damaged file before calamine reads them.
+#[test]
+fn references_calamine_cannot_compute_are_refused_as_damage() {
+    let damaged = |reference: &str| {
+        format!(
+            "文件已损坏（单元格引用“{reference}”无效），无法读取；请在 Excel 或 WPS 中另存后再导入"
+        )
+    };
+    let merged = rewrite_part(&form(), "xl/worksheets/sheet1.xml", |xml| {
+        xml.replacen(
+            "<mergeCells",
+            r#"<mergeCells><mergeCell ref="C3:A1"/></mergeCells><mergeCells"#,
+            1,
+        )
+    });
+    assert_eq!(refused(&merged), [damaged("C3:A1")]);
+    assert_eq!(
+        refused(&with_dimension(&form(), "J9:A1")),
+        [damaged("J9:A1")]
+    );
+    let shared = with_cell_replaced(
+        &form(),
+        "C15",
+        r#"<c r="C15"><f t="shared" ref="C34:C15" si="0">B15+1</f><v>3</v></c>"#,
+    );
+    assert_eq!(refused(&shared), [damaged("C34:C15")]);
+    let far_column = with_cell_replaced(&form(), "C15", r#"<c r="ZZZZZZZZ15"><v>3</v></c>"#);
+    assert_eq!(refused(&far_column), [damaged("ZZZZZZZZ15")]);
+    let far_row = with_rows(
+        &form(),
+        r#"<row r="99999999999"><c r="A1"><v>1</v></c></row>"#,
+    );
+    assert_eq!(refused(&far_row), [damaged("99999999999")]);
+    // Excel's last cell and lower-case letters are references like any other.
+    assert_eq!(values(&with_dimension(&form(), "a1:XFD1048576")).len(), 5);
+}

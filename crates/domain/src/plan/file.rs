@@ -286,6 +286,8 @@ pub(super) struct TargetRegistryFile {
     pub measure: Text,
     pub field: Option<Text>,
     pub date_field: Text,
+    /// The field whose values are the batches (批次).
+    pub per: Option<Text>,
     #[serde(default)]
     pub filter: Option<Spanned<std::collections::BTreeMap<String, Vec<Text>>>>,
 }

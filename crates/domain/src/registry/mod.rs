@@ -205,6 +205,11 @@ pub struct TargetMeasure {
     pub field: Option<String>,
     pub date_field: String,
     pub filter: BTreeMap<String, Vec<String>>,
+    /// The field whose values are batches (批次): a target per batch (每批不少于5对) takes each
+    /// batch's count or sum; any other counts the batches begun in its calendar (每学年不少于5批).
+    /// A batch stands in the quarter of its first entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<String>,
 }
 
 impl TargetMeasure {
@@ -241,6 +246,64 @@ impl Feed {
             (_, ValueBasis::Ytd) => NaiveDate::from_ymd_opt(period.year(), 1, 1),
         };
         Window { from, to }
+    }
+
+    /// What this feed takes of an entry with these values, `None` when it never counts the entry:
+    /// no date in the date field, a filter's field holding none of its options, or (a sum) no
+    /// number to add. Derived when the entry is written, so that a period's figure is a range
+    /// count over the facts ([`Window::counts`]), the same on both backends.
+    pub fn fact(&self, values: &[FieldValue]) -> Option<FeedFact> {
+        let value = |code: &str| values.iter().find(|v| v.field == code);
+        let placed_on = value(&self.date_field)?.date?;
+        for (field, options) in &self.filter {
+            let text = &value(field)?.text;
+            if !options.iter().any(|o| o == text) {
+                return None;
+            }
+        }
+        let amount = match (&self.field, self.measure) {
+            (Some(field), Measure::Sum) => Some(value(field)?.number?),
+            _ => None,
+        };
+        let ends_on = match (self.measure, &self.end_field) {
+            (Measure::ActiveAtEnd, Some(end)) => value(end).and_then(|v| v.date),
+            _ => None,
+        };
+        Some(FeedFact {
+            indicator: self.indicator.clone(),
+            placed_on,
+            ends_on,
+            amount,
+        })
+    }
+}
+
+/// What one entry gives one fed row: where it stands in time and, for a sum, what it adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedFact {
+    pub indicator: String,
+    /// The day placing the entry in a period (for a stock: when it began).
+    pub placed_on: NaiveDate,
+    /// For a stock: the day it ended; it still counts at a period ending that day.
+    pub ends_on: Option<NaiveDate>,
+    /// For a sum: the number added.
+    pub amount: Option<Quantity>,
+}
+
+impl Window {
+    /// Whether a fact counts in this window: placed within it (a stock: by its end) and, for a
+    /// stock, not ended before its last day. The store's range query says the same in SQL.
+    pub fn counts(&self, fact: &FeedFact) -> bool {
+        fact.placed_on <= self.to
+            && self.from.is_none_or(|from| fact.placed_on >= from)
+            && fact.ends_on.is_none_or(|end| end >= self.to)
+    }
+}
+
+impl Registry {
+    /// Every fed row's fact of one entry.
+    pub fn facts(&self, values: &[FieldValue]) -> Vec<FeedFact> {
+        self.feeds.iter().filter_map(|f| f.fact(values)).collect()
     }
 }
 

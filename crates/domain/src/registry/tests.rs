@@ -242,6 +242,66 @@ fn stocks_look_at_the_period_end_and_flows_follow_the_basis() {
 }
 
 #[test]
+fn an_entry_gives_each_fed_row_a_fact_and_a_window_counts_it() {
+    let plan = built_in();
+    let pairings = plan.registry("pairings").unwrap();
+    let school = |signed: &str, ended: Option<&str>| {
+        let mut v = values(&[
+            ("kind", "学校结对"),
+            ("donor_side", "大兴一中"),
+            ("recipient_side", "察右前旗一中"),
+            ("area", "cyqq"),
+            ("signed_on", signed),
+        ]);
+        if let Some(ended) = ended {
+            v.insert("ended_on".into(), ended.into());
+        }
+        check_entry(&plan, pairings, &v).unwrap()
+    };
+    let facts = pairings.facts(&school("2018-02-10", Some("2018-06-29")));
+    let indicators: Vec<&str> = facts.iter().map(|f| f.indicator.as_str()).collect();
+    assert_eq!(indicators, ["1.3"], "a school pairing fills 一、3 only");
+    let day = |m, d| NaiveDate::from_ymd_opt(2018, m, d).unwrap();
+    assert_eq!(facts[0].placed_on, day(2, 10));
+    assert_eq!(facts[0].ends_on, Some(day(6, 29)));
+    assert_eq!(facts[0].amount, None);
+    let (_, feed) = plan.feed_of("1.3").unwrap();
+    let at = |code: &str| feed.window(code.parse().unwrap(), ValueBasis::Ytd);
+    assert!(at("2018Q1").counts(&facts[0]));
+    assert!(!at("2018Q2").counts(&facts[0]), "ended the day before 6-30");
+    let on_the_day = pairings.facts(&school("2018-02-10", Some("2018-06-30")));
+    assert!(
+        at("2018Q2").counts(&on_the_day[0]),
+        "still active on its last day"
+    );
+    assert!(!at("2017Q4").counts(&facts[0]), "not yet signed");
+
+    // A sum takes the number, and an entry without it gives no fact.
+    let industry = plan.registry("industry").unwrap();
+    let (_, investment) = plan.feed_of("2.3").unwrap();
+    let mut v = values(&[
+        ("kind", "引进企业"),
+        ("name", "某公司"),
+        ("area", "cyqq"),
+        ("date", "2018-02-01"),
+    ]);
+    assert_eq!(
+        investment.fact(&check_entry(&plan, industry, &v).unwrap()),
+        None
+    );
+    v.insert("investment".into(), "0.125".into());
+    let fact = investment
+        .fact(&check_entry(&plan, industry, &v).unwrap())
+        .unwrap();
+    assert_eq!(fact.amount, Some("0.125".parse().unwrap()));
+    let q = investment.window("2018Q2".parse().unwrap(), ValueBasis::Quarter);
+    assert!(
+        !q.counts(&fact),
+        "a flow of the quarter: February is not in Q2"
+    );
+}
+
+#[test]
 fn a_void_needs_a_reason() {
     assert!(check_void_reason("  ").is_err());
     assert_eq!(check_void_reason(" 重复录入 ").unwrap(), "重复录入");
@@ -310,10 +370,19 @@ fn targets_measured_by_registers_are_declared_and_checked() {
     assert_eq!(m.as_feed().filter["kind"], ["消费扶贫"]);
     let donations = plan.tasks.iter().find(|t| t.code == "1.2-6").unwrap();
     assert!(donations.targets[1].registry.is_some());
-    assert!(
-        donations.targets[0].registry.is_none(),
-        "batches are counted by hand"
+    let batches = donations.targets[0].registry.as_ref().unwrap();
+    assert_eq!(
+        (batches.registry.as_str(), batches.per.as_deref()),
+        ("talent", Some("batch")),
+        "每学年不少于5批: the teachers' batches"
     );
+    let pairs = donations.targets[2].registry.as_ref().unwrap();
+    assert_eq!(
+        (pairs.registry.as_str(), pairs.per.as_deref()),
+        ("pairings", Some("batch")),
+        "每批不少于5对: each batch of school pairings"
+    );
+    assert_eq!(donations.targets[2].indicator, None);
 
     let edit = |from: &str, to: &str| {
         assert!(BUILT_IN.contains(from), "{from}");
@@ -343,11 +412,23 @@ fn targets_measured_by_registers_are_declared_and_checked() {
     assert!(e.contains("应为 count（条数）或 sum（数量合计）"), "{e}");
     let e = edit(walnut_line, &walnut_line.replace("消费扶贫", "网购"));
     assert!(e.contains("筛选选项“网购”不是字段“kind”的选项"), "{e}");
-    let batch = "quantity = 5\nunit = \"对\"\ncalendar = \"batch\"\ncomparison = \"at_least\"\n";
-    let e = edit(
-        batch,
-        &format!("{batch}registry = {{ code = \"pairings\", measure = \"count\", date_field = \"signed_on\" }}\n"),
+    let pairs_line = r#"registry = { code = "pairings", measure = "count", per = "batch", date_field = "signed_on", filter = { kind = ["学校结对"] } }"#;
+    let e = edit(pairs_line, &pairs_line.replace(", per = \"batch\"", ""));
+    assert!(
+        e.contains("按每批计，须用 per 指明台账中记录批次的字段"),
+        "{e}"
     );
-    assert!(e.contains("按每批计，不能由台账衡量"), "{e}");
+    let e = edit(
+        pairs_line,
+        &pairs_line.replace("\"batch\"", "\"signed_on\""),
+    );
+    assert!(
+        e.contains("的批次字段“signed_on”应为台账“结对关系”中的文字或选项字段"),
+        "{e}"
+    );
+    let batches_line = r#"registry = { code = "talent", measure = "count", per = "batch","#;
+    let e = edit(batches_line, &batches_line.replace("count", "sum"));
+    assert!(e.contains("计的是批数，计算方式应为 count"), "{e}");
+    let e = edit(pairs_line, &format!("{pairs_line}\nindicator = \"1.3\""));
     assert!(e.contains("已由表中指标衡量"), "{e}");
 }

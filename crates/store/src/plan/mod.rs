@@ -66,6 +66,43 @@ impl PlanStore for SqlStore {
         tx.commit().await
     }
 
+    async fn adopt_registries(&self, plan: &Plan, actor: &str) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let mut conn = tx.conn();
+        let stored: Option<Option<String>> = conn
+            .scalar_optional(
+                "SELECT registries_config FROM plan_info WHERE id = 1",
+                vec![],
+            )
+            .await?;
+        let Some(stored) = stored else {
+            return Ok(false);
+        };
+        if !matches!(stored.as_deref(), None | Some("" | "[]")) || plan.registries.is_empty() {
+            return Ok(false);
+        }
+        let mut statements = write::registries_statements(plan)?;
+        statements.push(audit::append(NewAuditEntry {
+            actor: actor.to_string(),
+            action: "plan.registries".into(),
+            entity: "plan".into(),
+            entity_key: plan.info.code.clone(),
+            new_value: Some(
+                plan.registries
+                    .iter()
+                    .map(|r| r.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            ),
+            ..Default::default()
+        }));
+        conn.execute_all(statements).await?;
+        drop(conn);
+        tx.commit().await?;
+        self.derive_feed_facts().await?;
+        Ok(true)
+    }
+
     async fn plan(&self) -> Result<Option<Plan>> {
         let rows = read::plan_rows(&mut self.read().await?.conn()).await?;
         rows.map(assemble::assemble).transpose()

@@ -95,10 +95,38 @@ fn info_statements(plan: &Plan, source: &str, source_sha256: &str) -> Vec<Stmt> 
             serde_json::to_string(&plan.dashboard).unwrap_or_default()
         ),
         stmt!(
-            "UPDATE plan_info SET registries_config = $1 WHERE id = 1",
+            // A new plan has no entries yet: their facts follow these feeds from the start.
+            "UPDATE plan_info SET registries_config = $1, registry_facts_basis = $1 WHERE id = 1",
             serde_json::to_string(&plan.registries).unwrap_or_default()
         ),
     ]
+}
+
+/// A plan's registers and its targets' register measures, for a plan loaded without them.
+pub(super) fn registries_statements(plan: &Plan) -> Result<Vec<Stmt>> {
+    let mut out = vec![stmt!(
+        "UPDATE plan_info SET registries_config = $1 WHERE id = 1",
+        serde_json::to_string(&plan.registries).unwrap_or_default()
+    )];
+    for task in &plan.tasks {
+        for (j, target) in task.targets.iter().enumerate() {
+            let Some(measure) = &target.registry else {
+                continue;
+            };
+            let json =
+                serde_json::to_string(measure).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            out.push(stmt!(
+                // The same target of the same task, as the plan loaded then declared it.
+                "UPDATE targets SET registry_measure = $1 WHERE task_code = $2 AND seq = $3 \
+                 AND description = $4",
+                json,
+                &task.code,
+                seq(j),
+                &target.description
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// Units of measure, donors, units and unit groups with their aliases and members.

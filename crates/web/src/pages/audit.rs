@@ -94,6 +94,7 @@ impl AuditQuery {
 pub fn action_label(action: &str) -> &str {
     match action {
         "plan.load" => "载入方案",
+        "plan.registries" => "方案补充台账",
         "login.success" => "登录",
         "login.failure" => "登录失败",
         "login.throttled" => "登录被限制（失败过多）",

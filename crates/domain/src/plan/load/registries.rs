@@ -308,9 +308,58 @@ pub(super) fn take_target_measures(tasks: &mut [Spanned<TaskFile>]) -> Vec<Targe
 }
 
 impl Checker<'_> {
+    /// Batches: a target per batch names the field whose values are the batches (`per`), a text
+    /// or choice field; batches are counted (批数) on other calendars, never per area nor per
+    /// quarter.
+    fn check_batches(
+        &mut self,
+        m: &TargetRegistryFile,
+        target: &crate::plan::Target,
+        registry: &crate::registry::Registry,
+        context: &str,
+        span: std::ops::Range<usize>,
+    ) {
+        if target.calendar == Calendar::Quarter {
+            self.error(span, format!("{context}按季度计，不能由台账衡量"));
+            return;
+        }
+        let Some(per) = &m.per else {
+            if target.calendar == Calendar::Batch {
+                self.error(
+                    span,
+                    format!("{context}按每批计，须用 per 指明台账中记录批次的字段"),
+                );
+            }
+            return;
+        };
+        match registry.field(per.get_ref()) {
+            Some(f) if matches!(f.kind, FieldKind::Text | FieldKind::Choice) => {}
+            _ => self.error(
+                per.span(),
+                format!(
+                    "{context}的批次字段“{}”应为台账“{}”中的文字或选项字段",
+                    per.get_ref(),
+                    registry.name
+                ),
+            ),
+        }
+        if target.per_area {
+            self.error(
+                per.span(),
+                format!("{context}按受援地分别计，不能同时按批次计"),
+            );
+        }
+        if target.calendar != Calendar::Batch && m.measure.get_ref() != "count" {
+            self.error(
+                m.measure.span(),
+                format!("{context}计的是批数，计算方式应为 count"),
+            );
+        }
+    }
+
     /// A target measured by a register names a register, a `count` or `sum` over its fields
-    /// (a sum in the target's unit), a yearly, school-year or whole-plan calendar, an area field
-    /// when it is per area, and no form row besides.
+    /// (a sum in the target's unit), a yearly, school-year, whole-plan or (with its batch field)
+    /// per-batch calendar, an area field when it is per area, and no form row besides.
     pub(super) fn check_target_measures(
         &mut self,
         measures: Vec<TargetMeasureFile>,
@@ -351,12 +400,7 @@ impl Checker<'_> {
                     format!("{context}已由表中指标衡量，不能同时由台账衡量"),
                 );
             }
-            if matches!(target.calendar, Calendar::Batch | Calendar::Quarter) {
-                self.error(
-                    span.clone(),
-                    format!("{context}按{}计，不能由台账衡量", target.calendar.label()),
-                );
-            }
+            self.check_batches(&m, target, &registry, &context, span.clone());
             if target.per_area && registry.area_field().is_none() {
                 self.error(
                     m.code.span(),
@@ -409,6 +453,7 @@ impl Checker<'_> {
                 field: m.field.map(Spanned::into_inner),
                 date_field: m.date_field.into_inner(),
                 filter,
+                per: m.per.map(Spanned::into_inner),
             };
             if let Some(t) = plan.tasks.get_mut(i).and_then(|t| t.targets.get_mut(j)) {
                 t.registry = Some(measure);
