@@ -148,6 +148,53 @@ pub async fn void(
     Ok(entry(ctx, actor, &registry.code, id).await?)
 }
 
+/// Attaches an evidence file (佐证材料) to an entry the actor keeps.
+pub async fn add_evidence(
+    ctx: &Context,
+    actor: &Actor,
+    registry: &str,
+    id: i64,
+    file: bangfu_store::NewEvidence,
+) -> Result<i64, AppError> {
+    let found = entry(ctx, actor, registry, id).await?;
+    actor.require(Action::KeepRegistry { unit: &found.unit })?;
+    Ok(ctx
+        .store
+        .add_entry_evidence(id, file, actor.login())
+        .await?)
+}
+
+/// The evidence files of an entry the actor may see.
+pub async fn evidence(
+    ctx: &Context,
+    actor: &Actor,
+    registry: &str,
+    id: i64,
+) -> Result<Vec<bangfu_store::EntryEvidence>, AppError> {
+    let found = entry(ctx, actor, registry, id).await?;
+    Ok(ctx.store.entry_evidence(found.id).await?)
+}
+
+/// One evidence file with its content, if the actor may see its entry.
+pub async fn evidence_file(
+    ctx: &Context,
+    actor: &Actor,
+    id: i64,
+) -> Result<(bangfu_store::EntryEvidence, Vec<u8>), AppError> {
+    let (meta, content) = ctx
+        .store
+        .entry_evidence_file(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let owner = ctx
+        .store
+        .registry_entry(meta.entry_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    actor.require(Action::ViewRegistry { unit: &owner.unit })?;
+    Ok((meta, content))
+}
+
 /// What a list of entries is narrowed to.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {

@@ -21,6 +21,7 @@ mod plan;
 mod problems;
 mod progress;
 mod registries;
+mod registry_evidence;
 mod registry_facts;
 mod reports;
 mod sessions;
@@ -44,6 +45,7 @@ pub use plan::TargetTotal;
 pub use problems::{Problem, ProblemUpdate};
 pub use progress::{TaskEvidence, TaskProgressEntry};
 pub use registries::{Batch, EntryFilter, RegistryEntry, UnitFigure, Voided};
+pub use registry_evidence::EntryEvidence;
 pub use reports::{
     EvidenceFile, EvidenceMeta, NewEvidence, ReportEvent, ReportState, SaveReport, StoredReport,
     Transition, UnitValue,
@@ -401,6 +403,11 @@ pub trait RegistryStore: Send + Sync {
         units: &[String],
         per: &str,
     ) -> Result<Vec<registries::Batch>>;
+    /// Attaches an evidence file (佐证材料) to a live entry, with an audit entry.
+    async fn add_entry_evidence(&self, entry: i64, file: NewEvidence, actor: &str) -> Result<i64>;
+    /// An entry's evidence files, first uploaded first, without their content.
+    async fn entry_evidence(&self, entry: i64) -> Result<Vec<EntryEvidence>>;
+    async fn entry_evidence_file(&self, id: i64) -> Result<Option<(EntryEvidence, Vec<u8>)>>;
     /// A fed row's figure per unit (or for one unit) in a window, computed by the database.
     async fn registry_figures(
         &self,

@@ -509,6 +509,26 @@ impl RegistryStore for SqlStore {
             .collect())
     }
 
+    async fn add_entry_evidence(
+        &self,
+        entry: i64,
+        file: crate::NewEvidence,
+        actor: &str,
+    ) -> Result<i64> {
+        self.insert_entry_evidence(entry, file, actor).await
+    }
+
+    async fn entry_evidence(&self, entry: i64) -> Result<Vec<crate::EntryEvidence>> {
+        self.list_entry_evidence(entry).await
+    }
+
+    async fn entry_evidence_file(
+        &self,
+        id: i64,
+    ) -> Result<Option<(crate::EntryEvidence, Vec<u8>)>> {
+        self.read_entry_evidence(id).await
+    }
+
     async fn registry_batches(
         &self,
         registry: &str,

@@ -8,7 +8,7 @@ mod support;
 use bangfu_domain::plan::{parse_plan, Plan};
 use bangfu_domain::registry::check_entry;
 use bangfu_domain::{PeriodCode, Quantity};
-use bangfu_store::{AuditStore, EntryFilter, PlanStore, RegistryStore, SqlStore};
+use bangfu_store::{AuditStore, EntryFilter, NewEvidence, PlanStore, RegistryStore, SqlStore};
 use std::collections::BTreeMap;
 
 const BUILT_IN: &str = include_str!("../../../plans/daxing-2017-2020.toml");
@@ -24,6 +24,7 @@ on_both_backends!(
     totals_for_targets_by_units_and_area,
     feed_facts_count_what_the_values_say_and_are_derived_for_older_entries,
     a_plan_loaded_before_registers_adopts_them_once,
+    evidence_files_stay_with_their_entry,
 );
 
 async fn loaded(store: &SqlStore) -> Plan {
@@ -623,4 +624,55 @@ async fn a_plan_loaded_before_registers_adopts_them_once(store: &SqlStore) {
         figure(store, &plan, "1.3", "jw", "2018Q1").await,
         ("1".into(), 1)
     );
+}
+
+/// 佐证材料 on an entry: stored whole with an audit entry, listed without content in upload
+/// order, kept when the entry is voided, refused for a voided or unknown entry.
+async fn evidence_files_stay_with_their_entry(store: &SqlStore) {
+    let plan = loaded(store).await;
+    let id = add(store, &plan, "pairings", "jw", &school("2018-02-10")).await;
+    let file = |name: &str, content: &[u8]| NewEvidence {
+        file_name: name.into(),
+        content_type: "application/pdf".into(),
+        sha256: format!("sha-{name}"),
+        content: content.to_vec(),
+    };
+    let first = store
+        .add_entry_evidence(id, file("协议.pdf", b"%PDF-1 agreement"), "clerk")
+        .await
+        .unwrap();
+    let second = store
+        .add_entry_evidence(id, file("名单.pdf", b"%PDF-1 names"), "clerk")
+        .await
+        .unwrap();
+    let listed = store.entry_evidence(id).await.unwrap();
+    let names: Vec<&str> = listed.iter().map(|e| e.file_name.as_str()).collect();
+    assert_eq!(names, ["协议.pdf", "名单.pdf"]);
+    assert_eq!(listed[0].id, first);
+    assert_eq!(listed[1].size_bytes, 12);
+    let (meta, content) = store.entry_evidence_file(second).await.unwrap().unwrap();
+    assert_eq!(
+        (meta.entry_id, content.as_slice()),
+        (id, &b"%PDF-1 names"[..])
+    );
+    assert!(store
+        .entry_evidence_file(second + 100)
+        .await
+        .unwrap()
+        .is_none());
+    let audit = store.audit_entries(5).await.unwrap();
+    assert_eq!(audit[0].action, "registry.evidence");
+    assert_eq!(audit[0].entity_key, format!("pairings#{id}"));
+
+    store.void_entry(id, "重复登记", "clerk").await.unwrap();
+    let refused = store
+        .add_entry_evidence(id, file("补充.pdf", b"%PDF-1"), "clerk")
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("已作废"), "{refused}");
+    assert_eq!(store.entry_evidence(id).await.unwrap().len(), 2);
+    assert!(store
+        .add_entry_evidence(id + 100, file("x.pdf", b"%PDF-1"), "clerk")
+        .await
+        .is_err());
 }

@@ -20,6 +20,11 @@ pub fn attachment(fallback: &str, name: &str) -> String {
 }
 
 /// The refusal of an upload over `limit` bytes.
+/// A file's size as a list shows it ("12.3 KB").
+pub fn file_size(bytes: i64) -> String {
+    format!("{}.{} KB", bytes / 1024, bytes % 1024 * 10 / 1024)
+}
+
 pub fn too_big(what: &str, limit: usize) -> AppError {
     AppError::TooLarge(format!("{what}过大：不能超过 {} MB", limit / 1024 / 1024))
 }

@@ -22,6 +22,7 @@ pub mod problems;
 pub mod projects;
 pub mod reconciliation;
 pub mod registries;
+pub mod registry_entry;
 pub mod registry_import;
 pub mod report;
 pub mod routes;

@@ -367,7 +367,7 @@ async fn render_project(
         .map(|d| DocLine {
             kind: d.kind().label(),
             id: d.id,
-            size: format!("{:.1} KB", d.size_bytes as f64 / 1024.0),
+            size: crate::http::file_size(d.size_bytes),
             name: d.file_name,
             by: d.uploaded_by,
             at: d

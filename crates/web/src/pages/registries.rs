@@ -1,9 +1,9 @@
 //! `/registries`: the registers (台账) a unit keeps. A page per register lists its entries (by
-//! unit, year and area, or exactly those counted for a row of a report) with a form to add one;
-//! an entry's page edits it or voids it with a reason. Refusals show the page again with each
-//! error beside its field and everything typed kept.
+//! unit, year and area, or exactly those counted for a row of a report) with a form to add one
+//! (an entry's own page is in `registry_entry`). Refusals show the page again with each error
+//! beside its field and everything typed kept.
 
-use super::{flash, see_other, MsgQuery, Nav};
+use super::{flash, see_other, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::extract::{FormBody, PathParams, QueryParams};
@@ -67,20 +67,20 @@ pub async fn index(State(state): State<AppState>, actor: Actor) -> Result<Html<S
 }
 
 /// A field as the form shows it: its input and, for a list, its options (value, label).
-struct FieldInput {
-    code: String,
-    name: String,
-    required: bool,
+pub(super) struct FieldInput {
+    pub(super) code: String,
+    pub(super) name: String,
+    pub(super) required: bool,
     /// "select", "date" or "text".
-    widget: &'static str,
+    pub(super) widget: &'static str,
     /// (value, label, selected)
-    options: Vec<(String, String, bool)>,
-    hint: String,
+    pub(super) options: Vec<(String, String, bool)>,
+    pub(super) hint: String,
     /// As typed, or as stored.
-    value: String,
+    pub(super) value: String,
 }
 
-fn field_inputs(
+pub(super) fn field_inputs(
     plan: &Plan,
     registry: &Registry,
     typed: &BTreeMap<String, String>,
@@ -136,7 +136,7 @@ fn field_inputs(
 }
 
 /// A stored value as people read it: an area's or unit's name instead of its code.
-fn shown(plan: &Plan, field: Option<&Field>, text: &str) -> String {
+pub(super) fn shown(plan: &Plan, field: Option<&Field>, text: &str) -> String {
     match field.map(|f| f.kind) {
         Some(FieldKind::Area) => plan.area_name(text).to_string(),
         Some(FieldKind::Unit) => plan.party_name(text).to_string(),
@@ -369,19 +369,19 @@ pub async fn show(
 }
 
 /// A posted entry form: `unit`, and each field as `f.<code>` (plus `csrf`, and `reason`).
-fn form_values(form: &[(String, String)]) -> BTreeMap<String, String> {
+pub(super) fn form_values(form: &[(String, String)]) -> BTreeMap<String, String> {
     form.iter()
         .filter_map(|(k, v)| Some((k.strip_prefix("f.")?.to_string(), v.clone())))
         .collect()
 }
 
-fn form_field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(super) fn form_field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
     form.iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
 }
 
-fn by_field(problems: Vec<FieldProblem>) -> BTreeMap<String, String> {
+pub(super) fn by_field(problems: Vec<FieldProblem>) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     for p in problems {
         out.entry(p.field)
@@ -420,151 +420,6 @@ pub async fn add(
                 ListQuery::default(),
                 typed,
                 by_field(problems),
-            )
-            .await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "registry_entry.html")]
-struct EntryPage {
-    nav: Nav,
-    csrf: String,
-    code: String,
-    name: String,
-    id: i64,
-    unit: String,
-    /// (field name, value as shown)
-    facts: Vec<(String, String)>,
-    voided: Option<(String, String, String)>,
-    created: String,
-    updated: String,
-    can_keep: bool,
-    inputs: Vec<FieldInput>,
-    errors: BTreeMap<String, String>,
-    message: Option<&'static str>,
-}
-
-async fn render_entry(
-    state: &AppState,
-    actor: &Actor,
-    registry: &Registry,
-    entry: RegistryEntry,
-    typed: Option<BTreeMap<String, String>>,
-    errors: BTreeMap<String, String>,
-    message: Option<&'static str>,
-) -> Result<String, AppError> {
-    let plan = &state.plan;
-    let page = EntryPage {
-        nav: Nav::for_actor(Some(actor)),
-        csrf: actor.csrf_token().to_string(),
-        code: registry.code.clone(),
-        name: registry.name.clone(),
-        id: entry.id,
-        unit: plan.party_name(&entry.unit).to_string(),
-        facts: registry
-            .fields
-            .iter()
-            .map(|f| {
-                let v = entry.values.get(&f.code).map(String::as_str).unwrap_or("");
-                (f.name.clone(), shown(plan, Some(f), v))
-            })
-            .collect(),
-        voided: entry
-            .voided
-            .as_ref()
-            .map(|v| (v.by.clone(), beijing_time(v.at), v.reason.clone())),
-        created: format!("{} {}", entry.created_by, beijing_time(entry.created_at)),
-        updated: format!("{} {}", entry.updated_by, beijing_time(entry.updated_at)),
-        can_keep: entry.voided.is_none() && actor.may(Action::KeepRegistry { unit: &entry.unit }),
-        inputs: field_inputs(plan, registry, typed.as_ref().unwrap_or(&entry.values)),
-        errors,
-        message,
-    };
-    Ok(page.render()?)
-}
-
-/// `GET /registries/{code}/entries/{id}`
-pub async fn entry(
-    State(state): State<AppState>,
-    actor: Actor,
-    PathParams((code, id)): PathParams<(String, i64)>,
-    QueryParams(q): QueryParams<MsgQuery>,
-) -> Result<Html<String>, AppError> {
-    let registry = registries::find_registry(&state, &code)?;
-    let found = registries::entry(&state, &actor, &registry.code, id).await?;
-    let message = flash(q.msg.as_deref());
-    let html = render_entry(
-        &state,
-        &actor,
-        registry,
-        found,
-        None,
-        BTreeMap::new(),
-        message,
-    );
-    Ok(Html(html.await?))
-}
-
-/// `POST /registries/{code}/entries/{id}`: replaces the entry's values.
-pub async fn edit(
-    State(state): State<AppState>,
-    actor: Actor,
-    PathParams((code, id)): PathParams<(String, i64)>,
-    FormBody(form): FormBody<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
-    let registry = registries::find_registry(&state, &code)?;
-    let values = form_values(&form);
-    match registries::edit(&state, &actor, &registry.code, id, &values).await {
-        Ok(_) => Ok(see_other(&format!(
-            "/registries/{}/entries/{id}?msg=entry_saved",
-            registry.code
-        ))),
-        Err(RegistryError::App(e)) => Err(e.into()),
-        Err(RegistryError::Fields(problems)) => {
-            let found = registries::entry(&state, &actor, &registry.code, id).await?;
-            let html = render_entry(
-                &state,
-                &actor,
-                registry,
-                found,
-                Some(values),
-                by_field(problems),
-                None,
-            )
-            .await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
-        }
-    }
-}
-
-/// `POST /registries/{code}/entries/{id}/void`: voids the entry with a reason.
-pub async fn void(
-    State(state): State<AppState>,
-    actor: Actor,
-    PathParams((code, id)): PathParams<(String, i64)>,
-    FormBody(form): FormBody<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
-    let registry = registries::find_registry(&state, &code)?;
-    let reason = form_field(&form, "reason").unwrap_or_default();
-    match registries::void(&state, &actor, &registry.code, id, reason).await {
-        Ok(_) => Ok(see_other(&format!(
-            "/registries/{}?msg=entry_voided",
-            registry.code
-        ))),
-        Err(RegistryError::App(e)) => Err(e.into()),
-        Err(RegistryError::Fields(problems)) => {
-            let found = registries::entry(&state, &actor, &registry.code, id).await?;
-            let html = render_entry(
-                &state,
-                &actor,
-                registry,
-                found,
-                None,
-                by_field(problems),
-                None,
             )
             .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())

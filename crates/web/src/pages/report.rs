@@ -366,7 +366,7 @@ fn evidence_rows(stored: &StoredReport, viewer: Option<&str>) -> Vec<EvidenceRow
         .map(|e| EvidenceRow {
             id: e.id,
             name: e.file_name.clone(),
-            size: format!("{:.1} KB", e.size_bytes as f64 / 1024.0),
+            size: crate::http::file_size(e.size_bytes),
             uploaded_by: e.uploaded_by.clone(),
             at: beijing_time(e.uploaded_at),
             removable: viewer.is_some_and(|login| {

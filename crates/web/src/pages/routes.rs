@@ -30,11 +30,20 @@ fn registries() -> Router<AppState> {
         )
         .route(
             "/registries/{code}/entries/{id}",
-            get(registries::entry).post(registries::edit),
+            get(registry_entry::entry).post(registry_entry::edit),
         )
         .route(
             "/registries/{code}/entries/{id}/void",
-            post(registries::void),
+            post(registry_entry::void),
+        )
+        .route(
+            "/registries/{code}/entries/{id}/evidence",
+            post(registry_entry::upload_evidence)
+                .layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES + 64 * 1024)),
+        )
+        .route(
+            "/registry-evidence/{id}",
+            get(registry_entry::download_evidence),
         )
         .route("/registries/{code}/entries.xlsx", get(registries::export))
         .route(

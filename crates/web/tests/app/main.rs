@@ -20,6 +20,8 @@ mod oversight;
 mod pages;
 mod peer;
 mod registries;
+mod registry_evidence;
+mod registry_targets;
 mod reporting;
 mod sheets;
 mod tokens;

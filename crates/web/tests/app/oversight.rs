@@ -367,19 +367,20 @@ async fn each_unit_sees_its_score_with_the_reasons() {
 
 #[tokio::test]
 async fn lead_units_record_progress_that_measures_their_targets() {
+    // 2.2-1 (每年至少为茅箭区举办1期培训班) has no form row and no register: 区委组织部 records it.
     let app = a_year_of_reports().await;
-    let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
+    let zzb = app.user("zzb-clerk", Role::Reporter, Some("zzb")).await;
     let fgw = app.user("coordinator", Role::Coordinator, None).await;
-    for (period, batches) in [("2018Q1", "2"), ("2018Q2", "2")] {
+    for period in ["2018Q1", "2018Q2"] {
         let r = app
             .form(
-                "/tasks/1.2-6/progress",
-                Some(&jw),
+                "/tasks/2.2-1/progress",
+                Some(&zzb),
                 &[
                     ("target", "0"),
                     ("period", period),
-                    ("quantity", batches),
-                    ("note", "讲师团送教"),
+                    ("quantity", "1"),
+                    ("note", "对口协作干部培训班"),
                 ],
             )
             .await;
@@ -387,13 +388,13 @@ async fn lead_units_record_progress_that_measures_their_targets() {
     }
     let bad = app
         .form(
-            "/tasks/1.2-6/progress",
-            Some(&jw),
+            "/tasks/2.2-1/progress",
+            Some(&zzb),
             &[
                 ("target", "0"),
                 ("period", "2018Q1"),
-                ("quantity", "两批"),
-                ("note", "第三批已出发"),
+                ("quantity", "两期"),
+                ("note", "第三期已开班"),
             ],
         )
         .await;
@@ -404,33 +405,33 @@ async fn lead_units_record_progress_that_measures_their_targets() {
         "{}",
         bad.body
     );
-    assert!(bad.body.contains("value=\"两批\"") && bad.body.contains("第三批已出发"));
+    assert!(bad.body.contains("value=\"两期\"") && bad.body.contains("第三期已开班"));
     assert!(bad.body.contains("<option value=\"2018Q1\" selected>"));
     assert!(bad.body.contains("退出"));
-    // 区卫计委 is neither lead nor cooperating on 1.2-6.
+    // 区卫计委 is neither lead nor cooperating on 2.2-1.
     let wjw = app.login("wjw-clerk").await;
     let r = app
         .form(
-            "/tasks/1.2-6/progress",
+            "/tasks/2.2-1/progress",
             Some(&wjw),
             &[("target", "0"), ("period", "2018Q1"), ("quantity", "9")],
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let page = app.get_as(&fgw, "/tasks/1.2-6?year=2018").await;
+    let page = app.get_as(&fgw, "/tasks/2.2-1?year=2018").await;
     assert_eq!(page.status, StatusCode::OK);
-    // School year Sep 2017 – Aug 2018, at least 5 batches: 4 recorded, the school year is over.
-    assert!(page.body.contains("4 / 5 批（80%）"), "{}", page.body);
-    assert!(page.body.contains("讲师团送教"));
-    assert!(page.body.contains("<td>jw-clerk</td>"));
-    // Another unit's reporter sees the target's totals, not 区教委's rows, notes or who typed them.
-    let other = app.get_as(&wjw, "/tasks/1.2-6?year=2018").await;
+    // At least 1 期 a year: 2 recorded.
+    assert!(page.body.contains("2 / 1 期（200%）"), "{}", page.body);
+    assert!(page.body.contains("对口协作干部培训班"));
+    assert!(page.body.contains("<td>zzb-clerk</td>"));
+    // Another unit's reporter sees the target's totals, not 区委组织部's rows, notes or who typed them.
+    let other = app.get_as(&wjw, "/tasks/2.2-1?year=2018").await;
     assert_eq!(other.status, StatusCode::OK);
-    assert!(other.body.contains("4 / 5 批（80%）"), "{}", other.body);
-    assert!(!other.body.contains("讲师团送教"), "{}", other.body);
-    assert!(!other.body.contains("<td>jw-clerk</td>"));
-    let own = app.get_as(&jw, "/tasks/1.2-6?year=2018").await;
-    assert!(own.body.contains("讲师团送教") && own.body.contains("4 / 5 批（80%）"));
+    assert!(other.body.contains("2 / 1 期（200%）"), "{}", other.body);
+    assert!(!other.body.contains("对口协作干部培训班"), "{}", other.body);
+    assert!(!other.body.contains("<td>zzb-clerk</td>"));
+    let own = app.get_as(&zzb, "/tasks/2.2-1?year=2018").await;
+    assert!(own.body.contains("对口协作干部培训班") && own.body.contains("2 / 1 期（200%）"));
     let per_area = app
         .form(
             "/tasks/1.2-7/progress",

@@ -13,8 +13,9 @@ pub(super) struct Ids {
     pub(super) document: i64,
     /// A token of another user (revoked already): only an administrator may revoke it.
     pub(super) token: i64,
-    /// An entry of 区教委's 人才交流 register.
+    /// An entry of 区教委's 人才交流 register, and an evidence file on it.
     pub(super) entry: i64,
+    pub(super) entry_evidence: i64,
 }
 
 pub(super) fn cases(ids: &Ids) -> Vec<Case> {
@@ -27,6 +28,7 @@ pub(super) fn cases(ids: &Ids) -> Vec<Case> {
         document,
         token,
         entry,
+        entry_evidence,
     } = *ids;
     use Method as M;
     use Need::*;
@@ -596,7 +598,7 @@ pub(super) fn cases(ids: &Ids) -> Vec<Case> {
         ),
     ];
     all.extend(ledger_cases(project, finding, document, pdf));
-    all.extend(super::registry_cases::registry_cases(entry));
+    all.extend(super::registry_cases::registry_cases(entry, entry_evidence));
     for (route, path) in [("/logout", "/logout"), ("/api/v1/logout", "/api/v1/logout")] {
         let mut c = case(M::POST, route, path, form(&[]), LoggedIn);
         c.ends_session = true;

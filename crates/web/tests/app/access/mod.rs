@@ -444,6 +444,21 @@ async fn every_route_for_every_caller_follows_the_policy() {
         .unwrap();
     let (project, finding, document) = ledger_rows(&app).await;
     let entry = registry_entry(&app).await;
+    let entry_evidence = app
+        .state
+        .store
+        .add_entry_evidence(
+            entry,
+            NewEvidence {
+                file_name: "协议.pdf".into(),
+                content_type: "application/pdf".into(),
+                sha256: "x".into(),
+                content: b"%PDF-1.4".to_vec(),
+            },
+            "test",
+        )
+        .await
+        .unwrap();
     let all = cases(&Ids {
         evidence: evidence_id,
         problem: problem_id,
@@ -453,6 +468,7 @@ async fn every_route_for_every_caller_follows_the_policy() {
         document,
         token: id,
         entry,
+        entry_evidence,
     });
     let covered: BTreeSet<(String, String)> = all
         .iter()

@@ -2,8 +2,8 @@
 
 use super::*;
 
-/// `entry`: an entry of 区教委's 人才交流 register.
-pub(super) fn registry_cases(entry: i64) -> Vec<Case> {
+/// `entry`: an entry of 区教委's 人才交流 register; `evidence`: an evidence file on it.
+pub(super) fn registry_cases(entry: i64, evidence: i64) -> Vec<Case> {
     use Method as M;
     use Need::*;
     vec![
@@ -66,6 +66,20 @@ pub(super) fn registry_cases(entry: i64) -> Vec<Case> {
             WorkA,
         )
         .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
+        case(
+            M::POST,
+            "/registries/{code}/entries/{id}/evidence",
+            &format!("/registries/talent/entries/{entry}/evidence"),
+            Payload::Multipart("协议.pdf", b"%PDF-1.4 agreement".to_vec()),
+            WorkA,
+        ),
+        case(
+            M::GET,
+            "/registry-evidence/{id}",
+            &format!("/registry-evidence/{evidence}"),
+            Payload::None,
+            ViewA,
+        ),
         case(
             M::GET,
             "/api/v1/registries",
