@@ -31,6 +31,12 @@ pub fn endpoints(period: &str) -> Vec<(&'static str, String, usize)> {
             format!("/reconciliation/{period}/registries"),
             1,
         ),
+        // One fed row unit by unit: 一、3 (school pairings, a stock over every year's entries).
+        (
+            "registry_reconciliation_row",
+            format!("/reconciliation/{period}/registries?row=1.3"),
+            1,
+        ),
         ("xlsx_district", format!("/api/v1/forms/{period}.xlsx"), 2),
         (
             "xlsx_district_all_units",

@@ -459,53 +459,39 @@ struct ReconPage {
     period: String,
     label: String,
     periods: Vec<(String, String)>,
+    /// Every fed row with its totals; `lines` only for the row asked.
     rows: Vec<ReconRow>,
+    /// The row shown unit by unit (`?row=`), if any.
+    open: Option<ReconRow>,
     differences: usize,
 }
 
-/// `GET /reconciliation/{period}/registries`: every fed row, per unit, the register's figure
-/// against the reported one (drafts included).
+/// `?row=`: the fed row to show unit by unit.
+#[derive(Deserialize, Default)]
+pub struct ReconQuery {
+    row: Option<String>,
+}
+
+/// `GET /reconciliation/{period}/registries`: every fed row with the register's total against the
+/// reported one and how many units differ (drafts included); `?row=` shows one row unit by unit,
+/// so that the page stays one screen at 500 units.
 pub async fn reconciliation(
     State(state): State<AppState>,
     actor: Actor,
     PathParams(period): PathParams<String>,
-) -> Result<Html<String>, AppError> {
+    QueryParams(q): QueryParams<ReconQuery>,
+) -> Result<Response, AppError> {
     let period = reporting::find_period(&state, &period)?;
     let found = bangfu_app::registry_reconciliation::reconcile(&state, &actor, &period).await?;
-    let rows: Vec<ReconRow> = found
-        .iter()
-        .map(|r| {
-            let (shown, silent): (Vec<_>, Vec<_>) = r
-                .units
+    let open = match q.row.as_deref().filter(|r| !r.is_empty()) {
+        None => None,
+        Some(code) => Some(
+            found
                 .iter()
-                .partition(|u| u.entries > 0 || u.reported.is_some());
-            ReconRow {
-                code: r.indicator.clone(),
-                label: r.label.clone(),
-                measure_unit: r.measure_unit.clone(),
-                registry_name: r.registry_name.clone(),
-                register_total: r.register_total().to_string(),
-                reported_total: r.reported_total().to_string(),
-                differences: r.differences(),
-                silent: silent.len(),
-                lines: shown
-                    .into_iter()
-                    .map(|u| ReconLine {
-                        unit_name: u.unit_name.clone(),
-                        register: u.register.to_string(),
-                        entries: u.entries,
-                        link: format!(
-                            "/registries/{}?unit={}&indicator={}&period={}",
-                            r.registry, u.unit, r.indicator, period.code
-                        ),
-                        reported: u.reported.map(|v| v.to_string()).unwrap_or_default(),
-                        difference: u.difference().map(|d| d.to_string()).unwrap_or_default(),
-                        agrees: u.agrees(),
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
+                .find(|r| r.indicator == code)
+                .ok_or(AppError::NotFound)?,
+        ),
+    };
     let page = ReconPage {
         nav: Nav::for_actor(Some(&actor)),
         period: period.code.to_string(),
@@ -516,8 +502,55 @@ pub async fn reconciliation(
             .iter()
             .map(|p| (p.code.to_string(), p.label()))
             .collect(),
-        differences: rows.iter().map(|r| r.differences).sum(),
-        rows,
+        differences: found.iter().map(|r| r.differences()).sum(),
+        open: open.map(|r| recon_row(r, &period.code.to_string(), true)),
+        rows: found
+            .iter()
+            .map(|r| recon_row(r, &period.code.to_string(), false))
+            .collect(),
     };
-    Ok(Html(page.render()?))
+    Ok(Html(page.render()?).into_response())
+}
+
+/// A fed row for the page: its totals and, when `with_lines`, each unit that reported it or has
+/// entries counted for it.
+fn recon_row(
+    r: &bangfu_app::registry_reconciliation::RowLine,
+    period: &str,
+    with_lines: bool,
+) -> ReconRow {
+    let (shown, silent): (Vec<_>, Vec<_>) = r
+        .units
+        .iter()
+        .partition(|u| u.entries > 0 || u.reported.is_some());
+    let lines = if with_lines {
+        shown
+            .into_iter()
+            .map(|u| ReconLine {
+                unit_name: u.unit_name.clone(),
+                register: u.register.to_string(),
+                entries: u.entries,
+                link: format!(
+                    "/registries/{}?unit={}&indicator={}&period={period}",
+                    r.registry, u.unit, r.indicator
+                ),
+                reported: u.reported.map(|v| v.to_string()).unwrap_or_default(),
+                difference: u.difference().map(|d| d.to_string()).unwrap_or_default(),
+                agrees: u.agrees(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    ReconRow {
+        code: r.indicator.clone(),
+        label: r.label.clone(),
+        measure_unit: r.measure_unit.clone(),
+        registry_name: r.registry_name.clone(),
+        register_total: r.register_total().to_string(),
+        reported_total: r.reported_total().to_string(),
+        differences: r.differences(),
+        silent: silent.len(),
+        lines,
+    }
 }

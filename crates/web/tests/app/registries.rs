@@ -427,6 +427,25 @@ async fn the_report_fills_itself_from_the_register_and_a_different_figure_needs_
     assert!(index.body.contains("/reconciliation/2018Q1/registries"));
     let recon = app.get_as(&fgw, "/reconciliation/2018Q1/registries").await;
     assert_eq!(recon.status, StatusCode::OK, "{}", recon.body);
+    // Every fed row with its totals, and a link to it unit by unit.
+    let overview = recon
+        .body
+        .split("data-row=\"1.3\"")
+        .nth(1)
+        .expect("the line of 一、3");
+    assert!(
+        overview.contains("1 个单位不一致，逐单位核对") && overview.contains("?row=1.3"),
+        "{overview}"
+    );
+    assert!(recon.body.contains("处台账数与填报数不一致"));
+    assert!(
+        !recon.body.contains("（1 条）"),
+        "units only on a row's page"
+    );
+    let recon = app
+        .get_as(&fgw, "/reconciliation/2018Q1/registries?row=1.3")
+        .await;
+    assert_eq!(recon.status, StatusCode::OK, "{}", recon.body);
     let row = recon
         .body
         .split("data-row=\"1.3\"")
@@ -437,7 +456,10 @@ async fn the_report_fills_itself_from_the_register_and_a_different_figure_needs_
         "{row}"
     );
     assert!(row.contains("2 不一致"), "{row}");
-    assert!(recon.body.contains("处台账数与填报数不一致"));
+    let unknown = app
+        .get_as(&fgw, "/reconciliation/2018Q1/registries?row=9.9")
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     let api = app
         .get_as(&fgw, "/api/v1/reconciliation/2018Q1/registries")
         .await
