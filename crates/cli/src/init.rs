@@ -5,7 +5,7 @@ use bangfu_app::password::{generate_password, hash_password};
 use bangfu_app::Context as UseCases;
 use bangfu_domain::plan::parse_plan;
 use bangfu_domain::user::{check_password_strength, Login, Role};
-use bangfu_store::{NewUser, PlanStore, SqlStore, Store, UserStore};
+use bangfu_store::{NewUser, PlanStore, SqlStore, Store, StoreError, UserStore};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -38,27 +38,26 @@ pub async fn prepare(db_url: &str, plan_file: Option<&Path>) -> anyhow::Result<P
     let settings = store.sqlite_settings().await?;
 
     let plan = match store.plan().await? {
-        Some(loaded) => {
-            if let Some(file) = plan_file {
-                let (name, source) = read_plan_source(Some(file))?;
-                let wanted = parse_plan(&name, &source)?;
-                if wanted.info.code != loaded.info.code {
-                    bail!(
-                        "数据库已载入方案“{}”（{}），--plan 只用于新数据库；请换一个 --db",
-                        loaded.info.title,
-                        loaded.info.code
-                    );
-                }
-            }
-            adopt_registries(&store, loaded, plan_file).await?
-        }
+        Some(loaded) => loaded_plan(&store, loaded, plan_file).await?,
         None => {
             let (name, source) = read_plan_source(plan_file)?;
             // Validate fully before touching the database.
             let plan = parse_plan(&name, &source)?;
-            store.load_plan(&plan, &source, "system").await?;
-            println!("已载入方案：{}（{}）", plan.info.title, name);
-            plan
+            match store.load_plan(&plan, &source, "system").await {
+                Ok(()) => {
+                    println!("已载入方案：{}（{}）", plan.info.title, name);
+                    plan
+                }
+                // Another server starting on the same database loaded it first.
+                Err(StoreError::PlanAlreadyLoaded(_)) => {
+                    let loaded = store
+                        .plan()
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("方案读取失败"))?;
+                    loaded_plan(&store, loaded, plan_file).await?
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
     };
 
@@ -73,6 +72,26 @@ pub async fn prepare(db_url: &str, plan_file: Option<&Path>) -> anyhow::Result<P
         settings,
         lock,
     })
+}
+
+/// The plan a database holds, refused when `--plan` names another one.
+async fn loaded_plan(
+    store: &SqlStore,
+    loaded: bangfu_domain::plan::Plan,
+    plan_file: Option<&Path>,
+) -> anyhow::Result<bangfu_domain::plan::Plan> {
+    if let Some(file) = plan_file {
+        let (name, source) = read_plan_source(Some(file))?;
+        let wanted = parse_plan(&name, &source)?;
+        if wanted.info.code != loaded.info.code {
+            bail!(
+                "数据库已载入方案“{}”（{}），--plan 只用于新数据库；请换一个 --db",
+                loaded.info.title,
+                loaded.info.code
+            );
+        }
+    }
+    adopt_registries(store, loaded, plan_file).await
 }
 
 /// A database loaded before registers were plan data: the registers of the same plan as it now
@@ -95,11 +114,14 @@ async fn adopt_registries(
             .iter()
             .flat_map(|r| &r.feeds)
             .all(|f| loaded.indicator(&f.indicator).is_some());
-    if !fits || !store.adopt_registries(&wanted, "system").await? {
+    if !fits {
         return Ok(loaded);
     }
-    let names: Vec<&str> = wanted.registries.iter().map(|r| r.name.as_str()).collect();
-    println!("已为方案补充台账：{}", names.join("、"));
+    if store.adopt_registries(&wanted, "system").await? {
+        let names: Vec<&str> = wanted.registries.iter().map(|r| r.name.as_str()).collect();
+        println!("已为方案补充台账：{}", names.join("、"));
+    }
+    // Read again: adopted now, or by another server starting on the same database.
     store
         .plan()
         .await?
@@ -136,7 +158,7 @@ pub async fn new_password(var: &str) -> anyhow::Result<(String, bool, String)> {
 
 async fn create_first_admin(store: &SqlStore) -> anyhow::Result<()> {
     let (password, generated, hash) = new_password("BANGFU_ADMIN_PASSWORD").await?;
-    store
+    let created = store
         .create_user(
             NewUser {
                 login: Login::parse("admin").map_err(anyhow::Error::msg)?,
@@ -148,7 +170,13 @@ async fn create_first_admin(store: &SqlStore) -> anyhow::Result<()> {
             },
             "system",
         )
-        .await?;
+        .await;
+    match created {
+        Ok(_) => {}
+        // Another server starting on the same database created it first: its password stands.
+        Err(StoreError::LoginTaken(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
     if generated {
         println!("已创建管理员账号 admin，初始密码（只显示这一次，请登录后修改）：{password}");
     } else {

@@ -37,6 +37,12 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Taken first by the plan's check-then-write transactions: servers starting together on one
+/// PostgreSQL queue here (every audited write takes this row), so the second one sees the first
+/// one's plan (or registers) instead of failing on a duplicate key. SQLite's BEGIN IMMEDIATE
+/// already queues them; the statement changes nothing.
+const LOCK_AUDIT_HEAD: &str = "UPDATE audit_head SET seq = seq WHERE id = 1";
+
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}“{value}”无法识别"))
 }
@@ -56,6 +62,7 @@ impl PlanStore for SqlStore {
         }));
         let mut tx = self.begin_write().await?;
         let mut conn = tx.conn();
+        conn.execute(LOCK_AUDIT_HEAD, vec![]).await?;
         let existing: Option<String> = conn
             .scalar_optional("SELECT code FROM plan_info WHERE id = 1", vec![])
             .await?;
@@ -69,6 +76,7 @@ impl PlanStore for SqlStore {
     async fn adopt_registries(&self, plan: &Plan, actor: &str) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let mut conn = tx.conn();
+        conn.execute(LOCK_AUDIT_HEAD, vec![]).await?;
         let stored: Option<Option<String>> = conn
             .scalar_optional(
                 "SELECT registries_config FROM plan_info WHERE id = 1",
