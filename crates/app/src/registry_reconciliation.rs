@@ -89,36 +89,49 @@ pub async fn rows(ctx: &Context, period: &Period) -> Result<Vec<RowLine>, AppErr
             Quantity::from_scaled(v.value_scaled),
         );
     }
+    // The plan's unit order by code, looked up for every line (500 units × every fed row).
+    let units_by_code: std::collections::HashMap<&str, &bangfu_domain::plan::Unit> =
+        plan.units.iter().map(|u| (u.code.as_str(), u)).collect();
     let mut rows = Vec::new();
     for row in plan.indicators.iter().filter(|i| i.takes_value()) {
         let Some((registry, feed)) = plan.feed_of(&row.code) else {
             continue;
         };
         let window = feed.window(period.code, plan.schedule.basis);
-        let figures = ctx
+        let figures: BTreeMap<String, (Quantity, i64)> = ctx
             .store
             .registry_figures(&registry.code, feed, window, None)
-            .await?;
+            .await?
+            .into_iter()
+            .map(|f| (f.unit, (f.value, f.entries)))
+            .collect();
         let mut units: BTreeSet<&str> = plan
             .responsible_units(row)
             .iter()
             .map(|u| u.code.as_str())
             .collect();
-        units.extend(figures.iter().map(|f| f.unit.as_str()));
+        units.extend(figures.keys().map(String::as_str));
         let mut lines: Vec<UnitLine> = units
             .into_iter()
             .map(|unit| {
-                let figure = figures.iter().find(|f| f.unit == unit);
+                let (register, entries) = figures.get(unit).copied().unwrap_or_default();
                 UnitLine {
                     unit: unit.to_string(),
-                    unit_name: plan.party_name(unit).to_string(),
-                    register: figure.map_or(Quantity::ZERO, |f| f.value),
-                    entries: figure.map_or(0, |f| f.entries),
+                    unit_name: units_by_code
+                        .get(unit)
+                        .map_or_else(|| plan.party_name(unit), |u| u.name.as_str())
+                        .to_string(),
+                    register,
+                    entries,
                     reported: reported.get(&(row.code.clone(), unit.to_string())).copied(),
                 }
             })
             .collect();
-        lines.sort_by_key(|l| plan.unit(&l.unit).map_or(i32::MAX, |u| u.sort));
+        lines.sort_by_key(|l| {
+            units_by_code
+                .get(l.unit.as_str())
+                .map_or(i32::MAX, |u| u.sort)
+        });
         rows.push(RowLine {
             indicator: row.code.clone(),
             label: plan.row_ref(row),

@@ -46,6 +46,8 @@ pub use problems::{Problem, ProblemUpdate};
 pub use progress::{TaskEvidence, TaskProgressEntry};
 pub use registries::{Batch, EntryFilter, RegistryEntry, UnitFigure, Voided};
 pub use registry_evidence::EntryEvidence;
+/// A report's values by row.
+pub type ReportEntries = BTreeMap<String, bangfu_domain::report::Entry>;
 pub use reports::{
     EvidenceFile, EvidenceMeta, NewEvidence, ReportEvent, ReportState, SaveReport, StoredReport,
     Transition, UnitValue,
@@ -124,6 +126,13 @@ pub trait SessionStore: Send + Sync {
 #[async_trait]
 pub trait ReportStore: Send + Sync {
     async fn report(&self, period: &str, unit: &str) -> Result<Option<StoredReport>>;
+    /// A unit's reports of these periods as a save needs them, in one query: status and values
+    /// (no narrative, workflow or evidence). Periods without a report are absent.
+    async fn report_entries(
+        &self,
+        unit: &str,
+        periods: &[String],
+    ) -> Result<BTreeMap<String, (bangfu_domain::report::ReportStatus, ReportEntries)>>;
     /// Saves the given rows and narrative (creating the report as a draft); returns the new version.
     async fn save_report(&self, save: SaveReport) -> Result<i64>;
     async fn transition(&self, transition: Transition) -> Result<()>;
@@ -141,6 +150,8 @@ pub trait ReportStore: Send + Sync {
     ) -> Result<BTreeMap<String, Quantity>>;
     /// The state of every existing report, optionally of one year.
     async fn report_states(&self, year: Option<i32>) -> Result<Vec<ReportState>>;
+    /// (period, unit) of every report in `status` (the reviewer's queue: the submitted ones).
+    async fn reports_in_status(&self, status: &str) -> Result<Vec<(String, String)>>;
     async fn add_evidence(
         &self,
         period: &str,

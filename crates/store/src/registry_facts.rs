@@ -156,6 +156,12 @@ impl SqlStore {
         .await?;
         drop(conn);
         tx.commit().await?;
+        // Fresh statistics, so that the planner picks the index that fits a stock or a flow.
+        self.read()
+            .await?
+            .conn()
+            .execute("ANALYZE registry_feed_facts", vec![])
+            .await?;
         Ok(true)
     }
 }

@@ -320,6 +320,46 @@ fn import_statements(
 
 #[async_trait]
 impl ReportStore for SqlStore {
+    async fn report_entries(
+        &self,
+        unit: &str,
+        periods: &[String],
+    ) -> Result<BTreeMap<String, (ReportStatus, crate::ReportEntries)>> {
+        let mut out: BTreeMap<String, (ReportStatus, crate::ReportEntries)> = BTreeMap::new();
+        if periods.is_empty() {
+            return Ok(out);
+        }
+        let list: Vec<String> = (0..periods.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT r.period_code, r.status, v.indicator_code, v.value_scaled, v.comment \
+             FROM reports r LEFT JOIN report_values v ON v.report_id = r.id \
+             WHERE r.unit_code = $1 AND r.period_code IN ({})",
+            list.join(", ")
+        );
+        let mut args = vec![Arg::Text(unit.to_string())];
+        args.extend(periods.iter().map(|p| Arg::Text(p.clone())));
+        type Row = (String, String, Option<String>, Option<i64>, Option<String>);
+        let rows: Vec<Row> = self.read().await?.conn().rows(&sql, args).await?;
+        for (period, status, indicator, value, comment) in rows {
+            let (_, entries) = match out.entry(period) {
+                std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert((status_of(&status)?, BTreeMap::new()))
+                }
+            };
+            if let Some(indicator) = indicator {
+                entries.insert(
+                    indicator,
+                    Entry {
+                        value: value.map(Quantity::from_scaled),
+                        comment: comment.unwrap_or_default(),
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
     async fn report(&self, period: &str, unit: &str) -> Result<Option<StoredReport>> {
         let sql = format!(
             "SELECT {REPORT_COLUMNS} FROM reports WHERE period_code = $1 AND unit_code = $2"
@@ -521,6 +561,17 @@ impl ReportStore for SqlStore {
             .into_iter()
             .map(|r| (r.indicator_code, Quantity::from_scaled(r.total_scaled)))
             .collect())
+    }
+
+    async fn reports_in_status(&self, status: &str) -> Result<Vec<(String, String)>> {
+        self.read()
+            .await?
+            .conn()
+            .rows(
+                "SELECT period_code, unit_code FROM reports WHERE status = $1",
+                vec![Arg::Text(status.to_string())],
+            )
+            .await
     }
 
     async fn report_states(&self, year: Option<i32>) -> Result<Vec<ReportState>> {

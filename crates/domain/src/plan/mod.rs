@@ -548,7 +548,8 @@ impl Plan {
         if !indicator.takes_value() {
             return Vec::new();
         }
-        let codes: Vec<&str> = self
+        // A set: a city plan has hundreds of units, each tested against hundreds of codes.
+        let codes: std::collections::HashSet<&str> = self
             .responsible_parties(indicator)
             .iter()
             .flat_map(|p| self.expand_party(p))

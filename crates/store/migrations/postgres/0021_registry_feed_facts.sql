@@ -10,12 +10,13 @@ CREATE TABLE registry_feed_facts (
     amount_scaled  BIGINT,
     PRIMARY KEY (entry_id, indicator_code)
 );
--- Every unit's figure of a row (reconciliation): covering, so that the count reads the index only.
+-- Every unit's figure of a row in a window (a flow): covering, so that the count reads the index only.
 CREATE INDEX registry_feed_facts_row
     ON registry_feed_facts (indicator_code, placed_on, unit_code, ends_on, amount_scaled);
--- One unit's figures (its report page).
+-- The same in unit order: a stock (all of a row's facts up to the period's end) is grouped by
+-- unit without sorting, and one unit's figures (its report page) read a short range.
 CREATE INDEX registry_feed_facts_unit
-    ON registry_feed_facts (indicator_code, unit_code, placed_on);
+    ON registry_feed_facts (indicator_code, unit_code, placed_on, ends_on, amount_scaled);
 -- The feeds the facts were derived from (NULL: never derived; the entries already kept are
 -- derived when the store next opens).
 ALTER TABLE plan_info ADD COLUMN registry_facts_basis TEXT;

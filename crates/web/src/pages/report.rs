@@ -222,11 +222,10 @@ async fn next_waiting(
     let here = rank(&report.period.code.to_string(), &report.unit.code);
     let mut waiting: Vec<_> = state
         .store
-        .report_states(None)
+        .reports_in_status(ReportStatus::Submitted.as_str())
         .await?
         .into_iter()
-        .filter(|s| s.status == ReportStatus::Submitted.as_str())
-        .map(|s| (rank(&s.period_code, &s.unit_code), s))
+        .map(|s| (rank(&s.0, &s.1), s))
         .filter(|(r, _)| *r != here)
         .collect();
     waiting.sort_by(|a, b| a.0.cmp(&b.0));
@@ -235,13 +234,13 @@ async fn next_waiting(
         .find(|(r, _)| *r > here)
         .or(waiting.first())
         .map(|(_, s)| s);
-    Ok(next.map(|s| {
-        let label = reporting::find_period(state, &s.period_code)
+    Ok(next.map(|(period, unit)| {
+        let label = reporting::find_period(state, period)
             .map(|p| p.label())
-            .unwrap_or_else(|_| s.period_code.clone());
+            .unwrap_or_else(|_| period.clone());
         (
-            format!("/reports/{}/{}#review", s.period_code, s.unit_code),
-            format!("{label} {}", state.plan.party_name(&s.unit_code)),
+            format!("/reports/{period}/{unit}#review"),
+            format!("{label} {}", state.plan.party_name(unit)),
         )
     }))
 }
