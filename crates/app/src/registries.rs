@@ -6,7 +6,7 @@ use crate::{Actor, AppError, Context};
 use bangfu_domain::period::Period;
 use bangfu_domain::policy::Action;
 use bangfu_domain::registry::{
-    check_entry, check_void_reason, Computed, FieldProblem, FieldValue, Registry, Window,
+    check_entry, check_void_reason, Computed, FieldProblem, FieldValue, Registry,
 };
 use bangfu_domain::supervision::ProgressUpdate;
 use bangfu_domain::Quantity;
@@ -436,22 +436,32 @@ pub async fn target_updates(ctx: &Context) -> Result<Vec<ProgressUpdate>, AppErr
                 continue;
             }
             let by = area_field.as_deref().filter(|_| target.per_area);
+            // One query per target: its entries' measure per day, summed here by quarter.
+            let days = ctx
+                .store
+                .registry_day_totals(&registry.code, &feed, &units, by)
+                .await?;
             for period in &periods {
-                let window = Window {
-                    from: Some(period.starts_on),
-                    to: period.ends_on,
-                };
-                let totals = ctx
-                    .store
-                    .registry_totals(&registry.code, &feed, window, &units, by)
-                    .await?;
-                out.extend(totals.into_iter().map(|(group, quantity)| ProgressUpdate {
-                    task: task.code.clone(),
-                    target: index,
-                    area: by.map(|_| group),
-                    period: period.code,
-                    quantity,
-                }));
+                let mut groups: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+                for d in days
+                    .iter()
+                    .filter(|d| period.starts_on <= d.day && d.day <= period.ends_on)
+                {
+                    let total = groups.entry(d.group.as_str()).or_default();
+                    total.0 += d.entries;
+                    total.1 += d.total_scaled;
+                }
+                out.extend(
+                    groups
+                        .into_iter()
+                        .map(|(group, (entries, scaled))| ProgressUpdate {
+                            task: task.code.clone(),
+                            target: index,
+                            area: by.map(|_| group.to_string()),
+                            period: period.code,
+                            quantity: feed.figure(entries, scaled),
+                        }),
+                );
             }
         }
     }

@@ -44,7 +44,7 @@ pub use pending::{PendingImportStore, PendingUpload};
 pub use plan::TargetTotal;
 pub use problems::{Problem, ProblemUpdate};
 pub use progress::{TaskEvidence, TaskProgressEntry};
-pub use registries::{Batch, EntryFilter, RegistryEntry, UnitFigure, Voided};
+pub use registries::{Batch, DayTotal, EntryFilter, RegistryEntry, UnitFigure, Voided};
 pub use registry_evidence::EntryEvidence;
 /// A report's values by row.
 pub type ReportEntries = BTreeMap<String, bangfu_domain::report::Entry>;
@@ -395,8 +395,8 @@ pub trait RegistryStore: Send + Sync {
         unit: Option<&str>,
     ) -> Result<BTreeMap<String, i64>>;
     /// A measure over the live entries of `units` in a window: in total (key "") or by the value
-    /// of the field `by` (an area's code …), computed by the database; groups without entries
-    /// are left out.
+    /// of the field `by` (an area's code …); groups without entries are left out. The sum of
+    /// [`RegistryStore::registry_day_totals`] within the window.
     async fn registry_totals(
         &self,
         registry: &str,
@@ -405,6 +405,15 @@ pub trait RegistryStore: Send + Sync {
         units: &[String],
         by: Option<&str>,
     ) -> Result<BTreeMap<String, Quantity>>;
+    /// The same measure per day of the feed's date field and group (key "" without `by`), any
+    /// date, computed by the database in one query: a target's quarters are summed from it.
+    async fn registry_day_totals(
+        &self,
+        registry: &str,
+        feed: &bangfu_domain::registry::Feed,
+        units: &[String],
+        by: Option<&str>,
+    ) -> Result<Vec<registries::DayTotal>>;
     /// The batches among the live entries of `units` that `feed` counts (any date): the values
     /// of the field `per`, each with its first date and its count or sum, first begun first.
     async fn registry_batches(

@@ -57,6 +57,15 @@ pub struct UnitFigure {
     pub entries: i64,
 }
 
+/// A register measure on one day for one group (an area's code, or "" for all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayTotal {
+    pub day: NaiveDate,
+    pub group: String,
+    pub entries: i64,
+    pub total_scaled: i64,
+}
+
 /// A batch (批次) of entries: the batch field's value, its first date, its count or sum.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
@@ -464,8 +473,30 @@ impl RegistryStore for SqlStore {
         units: &[String],
         by: Option<&str>,
     ) -> Result<BTreeMap<String, Quantity>> {
+        let mut totals: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for day in self.registry_day_totals(registry, feed, units, by).await? {
+            if window.from.is_some_and(|from| day.day < from) || day.day > window.to {
+                continue;
+            }
+            let total = totals.entry(day.group).or_default();
+            total.0 += day.entries;
+            total.1 += day.total_scaled;
+        }
+        Ok(totals
+            .into_iter()
+            .map(|(group, (entries, scaled))| (group, feed.figure(entries, scaled)))
+            .collect())
+    }
+
+    async fn registry_day_totals(
+        &self,
+        registry: &str,
+        feed: &Feed,
+        units: &[String],
+        by: Option<&str>,
+    ) -> Result<Vec<DayTotal>> {
         if units.is_empty() {
-            return Ok(BTreeMap::new());
+            return Ok(Vec::new());
         }
         let mut q = Query::default();
         let (value, mut joins) = summed(&mut q, feed);
@@ -479,32 +510,37 @@ impl RegistryStore for SqlStore {
             }
             None => "''",
         };
+        let date = q.bind(feed.date_field.as_str());
         let registry = q.bind(registry);
         let list: Vec<String> = units.iter().map(|u| q.bind(u.as_str())).collect();
         // CAST: PostgreSQL's SUM(bigint) is NUMERIC; the scaled integers stay exact either way.
         q.sql = format!(
-            "SELECT {group} AS grp, COUNT(*) AS entries, \
+            "SELECT d.date_value AS day, {group} AS grp, COUNT(*) AS entries, \
              CAST(COALESCE({value}, 0) AS BIGINT) AS total_scaled \
              FROM registry_entries e{joins} \
+             JOIN registry_values d ON d.entry_id = e.id AND d.field_code = {date} \
+             AND d.date_value IS NOT NULL \
              WHERE e.registry_code = {registry} AND e.voided_at IS NULL \
              AND e.unit_code IN ({})",
             list.join(", ")
         );
-        feed_conditions(&mut q, feed, &window);
-        if by.is_some() {
-            q.push(" GROUP BY g.text_value");
+        for (field, options) in &feed.filter {
+            equals_any(&mut q, field, options);
         }
-        let rows: Vec<(String, i64, i64)> = self.read().await?.conn().rows(&q.sql, q.args).await?;
+        q.push(" GROUP BY d.date_value");
+        if by.is_some() {
+            q.push(", g.text_value");
+        }
+        q.push(" ORDER BY d.date_value");
+        let rows: Vec<(NaiveDate, String, i64, i64)> =
+            self.read().await?.conn().rows(&q.sql, q.args).await?;
         Ok(rows
             .into_iter()
-            .filter(|(_, entries, _)| *entries > 0)
-            .map(|(grp, entries, total)| {
-                let value = if feed.measure == Measure::Sum {
-                    Quantity::from_scaled(total)
-                } else {
-                    Quantity::new(entries.into())
-                };
-                (grp, value)
+            .map(|(day, group, entries, total_scaled)| DayTotal {
+                day,
+                group,
+                entries,
+                total_scaled,
             })
             .collect())
     }
@@ -568,11 +604,7 @@ impl RegistryStore for SqlStore {
             .map(|(name, first, entries, total)| Batch {
                 name,
                 first,
-                value: if feed.measure == Measure::Sum {
-                    Quantity::from_scaled(total)
-                } else {
-                    Quantity::new(entries.into())
-                },
+                value: feed.figure(entries, total),
             })
             .collect())
     }
@@ -631,11 +663,7 @@ impl SqlStore {
         Ok(rows
             .into_iter()
             .map(|r| UnitFigure {
-                value: if feed.measure == Measure::Sum {
-                    Quantity::from_scaled(r.total_scaled)
-                } else {
-                    Quantity::new(r.entries.into())
-                },
+                value: feed.figure(r.entries, r.total_scaled),
                 unit: r.unit_code,
                 entries: r.entries,
             })

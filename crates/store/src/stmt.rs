@@ -159,19 +159,28 @@ macro_rules! stmt {
     };
 }
 
-/// Executes statements in order on a write transaction ([`crate::db::WriteTx`]) of either
-/// backend; audit entries among them are appended to the chain by `audit::append_to_chain!`.
+/// Executes statements on a write transaction ([`crate::db::WriteTx`]) of either backend, the
+/// plain ones in order, then the audit entries among them, appended to the chain by
+/// `audit::append_to_chain!`.
 macro_rules! execute_all {
     ($tx:ident, $stmts:expr) => {{
-        // The audit append lives in audit.rs; it carries the chain's end between entries.
+        // Audit entries are appended after the other statements (in their own order): the
+        // chain's end, one row for the whole database, stays locked from the first entry to the
+        // commit, so every other statement runs before it is taken. The entries are computed
+        // beforehand and do not depend on what the statements write.
         let mut head: Option<$crate::audit::Head> = None;
+        let mut entries: Vec<$crate::audit::NewAuditEntry> = Vec::new();
         for stmt in $stmts {
             if let Some(entry) = stmt.audit {
-                $crate::audit::append_to_chain!($tx, head, entry);
+                entries.push(entry);
                 continue;
             }
             let query = $crate::stmt::bind_args!(sqlx::query(stmt.sql), stmt.args);
             query.execute(&mut *$tx).await?;
+        }
+        // The audit append lives in audit.rs; it carries the chain's end between entries.
+        for entry in entries {
+            $crate::audit::append_to_chain!($tx, head, entry);
         }
         $crate::audit::write_head!($tx, head);
     }};

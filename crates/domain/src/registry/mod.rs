@@ -248,6 +248,16 @@ impl Feed {
         Window { from, to }
     }
 
+    /// The figure of `entries` entries whose numbers add up to `scaled` (scaled integers): the
+    /// sum for a sum, else the count.
+    pub fn figure(&self, entries: i64, scaled: i64) -> Quantity {
+        if self.measure == Measure::Sum {
+            Quantity::from_scaled(scaled)
+        } else {
+            Quantity::new(entries.into())
+        }
+    }
+
     /// What this feed takes of an entry with these values, `None` when it never counts the entry:
     /// no date in the date field, a filter's field holding none of its options, or (a sum) no
     /// number to add. Derived when the entry is written, so that a period's figure is a range
