@@ -63,6 +63,50 @@ impl RowLine {
     }
 }
 
+/// A fed row's totals and how many units differ, without the units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowTotals {
+    pub indicator: String,
+    pub label: String,
+    pub measure_unit: String,
+    pub registry: String,
+    pub registry_name: String,
+    pub register_total: Quantity,
+    pub reported_total: Quantity,
+    pub differences: usize,
+}
+
+/// Every fed row's totals for a period, each counted by the database in one query (the same
+/// figures as [`reconcile`]'s, without moving every unit's line out of the database).
+pub async fn overview(
+    ctx: &Context,
+    actor: &Actor,
+    period: &Period,
+) -> Result<Vec<RowTotals>, AppError> {
+    actor.require(Action::ViewDistrict)?;
+    let plan = &ctx.plan;
+    let code = period.code.to_string();
+    let mut out = Vec::new();
+    for row in plan.indicators.iter().filter(|i| i.takes_value()) {
+        let Some((registry, feed)) = plan.feed_of(&row.code) else {
+            continue;
+        };
+        let window = feed.window(period.code, plan.schedule.basis);
+        let check = ctx.store.registry_row_check(feed, window, &code).await?;
+        out.push(RowTotals {
+            indicator: row.code.clone(),
+            label: plan.row_ref(row),
+            measure_unit: row.unit.clone().unwrap_or_default(),
+            registry: registry.code.clone(),
+            registry_name: registry.name.clone(),
+            register_total: feed.figure(check.entries, check.register_scaled),
+            reported_total: Quantity::from_scaled(check.reported_scaled),
+            differences: usize::try_from(check.differences).unwrap_or(0),
+        });
+    }
+    Ok(out)
+}
+
 /// Every fed row of a period, in form order; the reports' figures include drafts, so that a
 /// difference shows before 报送.
 pub async fn reconcile(
@@ -74,8 +118,28 @@ pub async fn reconcile(
     rows(ctx, period).await
 }
 
+/// One fed row of a period unit by unit (`None`: no fed row of that code).
+pub async fn reconcile_row(
+    ctx: &Context,
+    actor: &Actor,
+    period: &Period,
+    indicator: &str,
+) -> Result<Option<RowLine>, AppError> {
+    actor.require(Action::ViewDistrict)?;
+    Ok(fed_rows(ctx, period, Some(indicator)).await?.pop())
+}
+
 /// [`reconcile`] without asking the policy: for the annual assessment.
 pub async fn rows(ctx: &Context, period: &Period) -> Result<Vec<RowLine>, AppError> {
+    fed_rows(ctx, period, None).await
+}
+
+/// The fed rows of a period (only `only` if given), unit by unit.
+async fn fed_rows(
+    ctx: &Context,
+    period: &Period,
+    only: Option<&str>,
+) -> Result<Vec<RowLine>, AppError> {
     let plan = &ctx.plan;
     let code = period.code.to_string();
     let mut reported: BTreeMap<(String, String), Quantity> = BTreeMap::new();
@@ -93,7 +157,11 @@ pub async fn rows(ctx: &Context, period: &Period) -> Result<Vec<RowLine>, AppErr
     let units_by_code: std::collections::HashMap<&str, &bangfu_domain::plan::Unit> =
         plan.units.iter().map(|u| (u.code.as_str(), u)).collect();
     let mut rows = Vec::new();
-    for row in plan.indicators.iter().filter(|i| i.takes_value()) {
+    for row in plan
+        .indicators
+        .iter()
+        .filter(|i| i.takes_value() && only.is_none_or(|code| i.code == code))
+    {
         let Some((registry, feed)) = plan.feed_of(&row.code) else {
             continue;
         };

@@ -44,7 +44,7 @@ pub use pending::{PendingImportStore, PendingUpload};
 pub use plan::TargetTotal;
 pub use problems::{Problem, ProblemUpdate};
 pub use progress::{TaskEvidence, TaskProgressEntry};
-pub use registries::{Batch, DayTotal, EntryFilter, RegistryEntry, UnitFigure, Voided};
+pub use registries::{Batch, DayTotal, EntryFilter, RegistryEntry, RowCheck, UnitFigure, Voided};
 pub use registry_evidence::EntryEvidence;
 /// A report's values by row.
 pub type ReportEntries = BTreeMap<String, bangfu_domain::report::Entry>;
@@ -428,6 +428,15 @@ pub trait RegistryStore: Send + Sync {
     /// An entry's evidence files, first uploaded first, without their content.
     async fn entry_evidence(&self, entry: i64) -> Result<Vec<EntryEvidence>>;
     async fn entry_evidence_file(&self, id: i64) -> Result<Option<(EntryEvidence, Vec<u8>)>>;
+    /// A fed row checked against the reports of `period` (drafts included), in one query: the
+    /// register's total, the reported total and how many units differ (a unit that reported
+    /// nothing agrees with a register figure of 0).
+    async fn registry_row_check(
+        &self,
+        feed: &bangfu_domain::registry::Feed,
+        window: bangfu_domain::registry::Window,
+        period: &str,
+    ) -> Result<registries::RowCheck>;
     /// A fed row's figure per unit (or for one unit) in a window, computed by the database.
     async fn registry_figures(
         &self,

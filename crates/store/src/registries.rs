@@ -66,6 +66,15 @@ pub struct DayTotal {
     pub total_scaled: i64,
 }
 
+/// A fed row against the reports of a period: totals and how many units differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct RowCheck {
+    pub entries: i64,
+    pub register_scaled: i64,
+    pub reported_scaled: i64,
+    pub differences: i64,
+}
+
 /// A batch (批次) of entries: the batch field's value, its first date, its count or sum.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
@@ -607,6 +616,45 @@ impl RegistryStore for SqlStore {
                 value: feed.figure(entries, total),
             })
             .collect())
+    }
+
+    async fn registry_row_check(
+        &self,
+        feed: &Feed,
+        window: Window,
+        period: &str,
+    ) -> Result<RowCheck> {
+        let mut q = Query::default();
+        q.push(
+            "WITH reg AS (SELECT f.unit_code, COUNT(*) AS n, \
+             COALESCE(SUM(f.amount_scaled), 0) AS s FROM registry_feed_facts f WHERE",
+        );
+        fact_conditions(&mut q, feed, &window);
+        let period = q.bind(period);
+        let indicator = q.bind(feed.indicator.as_str());
+        // A unit's register figure as a scaled integer: the sum, or the count times the scale.
+        let one = Quantity::new(1.into()).to_scaled().unwrap_or(1);
+        let figure = if feed.measure == Measure::Sum {
+            "s".to_string()
+        } else {
+            format!("n * {one}")
+        };
+        q.push(&format!(
+            " GROUP BY f.unit_code), \
+             regv AS (SELECT unit_code, n, {figure} AS v FROM reg), \
+             rep AS (SELECT r.unit_code, v.value_scaled FROM report_values v \
+             JOIN reports r ON r.id = v.report_id WHERE r.period_code = {period} \
+             AND v.indicator_code = {indicator} AND v.value_scaled IS NOT NULL) \
+             SELECT CAST((SELECT COALESCE(SUM(n), 0) FROM regv) AS BIGINT) AS entries, \
+             CAST((SELECT COALESCE(SUM(v), 0) FROM regv) AS BIGINT) AS register_scaled, \
+             CAST((SELECT COALESCE(SUM(value_scaled), 0) FROM rep) AS BIGINT) AS reported_scaled, \
+             CAST((SELECT COUNT(*) FROM regv LEFT JOIN rep ON rep.unit_code = regv.unit_code \
+             WHERE COALESCE(rep.value_scaled, 0) <> regv.v) \
+             + (SELECT COUNT(*) FROM rep LEFT JOIN regv ON regv.unit_code = rep.unit_code \
+             WHERE regv.unit_code IS NULL AND rep.value_scaled <> 0) AS BIGINT) AS differences"
+        ));
+        let row: Option<RowCheck> = self.read().await?.conn().row(&q.sql, q.args).await?;
+        row.ok_or_else(|| StoreError::Corrupt("台账核对没有结果".into()))
     }
 
     async fn registry_figures(

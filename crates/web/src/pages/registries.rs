@@ -482,19 +482,19 @@ pub async fn reconciliation(
     QueryParams(q): QueryParams<ReconQuery>,
 ) -> Result<Response, AppError> {
     let period = reporting::find_period(&state, &period)?;
-    let found = bangfu_app::registry_reconciliation::reconcile(&state, &actor, &period).await?;
+    let code = period.code.to_string();
+    let totals = bangfu_app::registry_reconciliation::overview(&state, &actor, &period).await?;
     let open = match q.row.as_deref().filter(|r| !r.is_empty()) {
         None => None,
-        Some(code) => Some(
-            found
-                .iter()
-                .find(|r| r.indicator == code)
+        Some(row) => Some(
+            bangfu_app::registry_reconciliation::reconcile_row(&state, &actor, &period, row)
+                .await?
                 .ok_or(AppError::NotFound)?,
         ),
     };
     let page = ReconPage {
         nav: Nav::for_actor(Some(&actor)),
-        period: period.code.to_string(),
+        period: code.clone(),
         label: period.label(),
         periods: state
             .plan
@@ -502,46 +502,47 @@ pub async fn reconciliation(
             .iter()
             .map(|p| (p.code.to_string(), p.label()))
             .collect(),
-        differences: found.iter().map(|r| r.differences()).sum(),
-        open: open.map(|r| recon_row(r, &period.code.to_string(), true)),
-        rows: found
-            .iter()
-            .map(|r| recon_row(r, &period.code.to_string(), false))
+        differences: totals.iter().map(|r| r.differences).sum(),
+        open: open.map(|r| recon_row(&r, &code)),
+        rows: totals
+            .into_iter()
+            .map(|r| ReconRow {
+                code: r.indicator,
+                label: r.label,
+                measure_unit: r.measure_unit,
+                registry_name: r.registry_name,
+                register_total: r.register_total.to_string(),
+                reported_total: r.reported_total.to_string(),
+                differences: r.differences,
+                silent: 0,
+                lines: Vec::new(),
+            })
             .collect(),
     };
     Ok(Html(page.render()?).into_response())
 }
 
-/// A fed row for the page: its totals and, when `with_lines`, each unit that reported it or has
-/// entries counted for it.
-fn recon_row(
-    r: &bangfu_app::registry_reconciliation::RowLine,
-    period: &str,
-    with_lines: bool,
-) -> ReconRow {
+/// A fed row for the page, unit by unit: each unit that reported it or has entries counted for it.
+fn recon_row(r: &bangfu_app::registry_reconciliation::RowLine, period: &str) -> ReconRow {
     let (shown, silent): (Vec<_>, Vec<_>) = r
         .units
         .iter()
         .partition(|u| u.entries > 0 || u.reported.is_some());
-    let lines = if with_lines {
-        shown
-            .into_iter()
-            .map(|u| ReconLine {
-                unit_name: u.unit_name.clone(),
-                register: u.register.to_string(),
-                entries: u.entries,
-                link: format!(
-                    "/registries/{}?unit={}&indicator={}&period={period}",
-                    r.registry, u.unit, r.indicator
-                ),
-                reported: u.reported.map(|v| v.to_string()).unwrap_or_default(),
-                difference: u.difference().map(|d| d.to_string()).unwrap_or_default(),
-                agrees: u.agrees(),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let lines = shown
+        .into_iter()
+        .map(|u| ReconLine {
+            unit_name: u.unit_name.clone(),
+            register: u.register.to_string(),
+            entries: u.entries,
+            link: format!(
+                "/registries/{}?unit={}&indicator={}&period={period}",
+                r.registry, u.unit, r.indicator
+            ),
+            reported: u.reported.map(|v| v.to_string()).unwrap_or_default(),
+            difference: u.difference().map(|d| d.to_string()).unwrap_or_default(),
+            agrees: u.agrees(),
+        })
+        .collect();
     ReconRow {
         code: r.indicator.clone(),
         label: r.label.clone(),
