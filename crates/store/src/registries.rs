@@ -625,8 +625,10 @@ impl RegistryStore for SqlStore {
         period: &str,
     ) -> Result<RowCheck> {
         let mut q = Query::default();
+        // Each side grouped once (MATERIALIZED) and the units compared in one pass: referenced
+        // several times, a plain CTE is computed again each time.
         q.push(
-            "WITH reg AS (SELECT f.unit_code, COUNT(*) AS n, \
+            "WITH reg AS MATERIALIZED (SELECT f.unit_code, COUNT(*) AS n, \
              COALESCE(SUM(f.amount_scaled), 0) AS s FROM registry_feed_facts f WHERE",
         );
         fact_conditions(&mut q, feed, &window);
@@ -635,23 +637,25 @@ impl RegistryStore for SqlStore {
         // A unit's register figure as a scaled integer: the sum, or the count times the scale.
         let one = Quantity::new(1.into()).to_scaled().unwrap_or(1);
         let figure = if feed.measure == Measure::Sum {
-            "s".to_string()
+            "reg.s".to_string()
         } else {
-            format!("n * {one}")
+            format!("reg.n * {one}")
         };
         q.push(&format!(
             " GROUP BY f.unit_code), \
-             regv AS (SELECT unit_code, n, {figure} AS v FROM reg), \
-             rep AS (SELECT r.unit_code, v.value_scaled FROM report_values v \
+             rep AS MATERIALIZED (SELECT r.unit_code, v.value_scaled FROM report_values v \
              JOIN reports r ON r.id = v.report_id WHERE r.period_code = {period} \
-             AND v.indicator_code = {indicator} AND v.value_scaled IS NOT NULL) \
-             SELECT CAST((SELECT COALESCE(SUM(n), 0) FROM regv) AS BIGINT) AS entries, \
-             CAST((SELECT COALESCE(SUM(v), 0) FROM regv) AS BIGINT) AS register_scaled, \
-             CAST((SELECT COALESCE(SUM(value_scaled), 0) FROM rep) AS BIGINT) AS reported_scaled, \
-             CAST((SELECT COUNT(*) FROM regv LEFT JOIN rep ON rep.unit_code = regv.unit_code \
-             WHERE COALESCE(rep.value_scaled, 0) <> regv.v) \
-             + (SELECT COUNT(*) FROM rep LEFT JOIN regv ON regv.unit_code = rep.unit_code \
-             WHERE regv.unit_code IS NULL AND rep.value_scaled <> 0) AS BIGINT) AS differences"
+             AND v.indicator_code = {indicator} AND v.value_scaled IS NOT NULL), \
+             lines AS (SELECT reg.n AS n, {figure} AS v, rep.value_scaled AS rv, \
+             CASE WHEN COALESCE(rep.value_scaled, 0) <> {figure} THEN 1 ELSE 0 END AS d \
+             FROM reg LEFT JOIN rep ON rep.unit_code = reg.unit_code \
+             UNION ALL SELECT 0, 0, rep.value_scaled, \
+             CASE WHEN rep.value_scaled <> 0 THEN 1 ELSE 0 END FROM rep \
+             WHERE NOT EXISTS (SELECT 1 FROM reg WHERE reg.unit_code = rep.unit_code)) \
+             SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS entries, \
+             CAST(COALESCE(SUM(v), 0) AS BIGINT) AS register_scaled, \
+             CAST(COALESCE(SUM(rv), 0) AS BIGINT) AS reported_scaled, \
+             CAST(COALESCE(SUM(d), 0) AS BIGINT) AS differences FROM lines"
         ));
         let row: Option<RowCheck> = self.read().await?.conn().row(&q.sql, q.args).await?;
         row.ok_or_else(|| StoreError::Corrupt("台账核对没有结果".into()))
