@@ -86,13 +86,35 @@ pub async fn overview(
     actor.require(Action::ViewDistrict)?;
     let plan = &ctx.plan;
     let code = period.code.to_string();
+    let fed: Vec<_> = plan
+        .indicators
+        .iter()
+        .filter(|i| i.takes_value())
+        .filter_map(|row| {
+            plan.feed_of(&row.code)
+                .map(|(registry, feed)| (row, registry, feed))
+        })
+        .collect();
+    // The rows' queries run side by side on the pool's connections, not one after another.
+    let mut checks = tokio::task::JoinSet::new();
+    for (index, (_, _, feed)) in fed.iter().enumerate() {
+        let (ctx, feed, code) = (ctx.clone(), (*feed).clone(), code.clone());
+        let window = feed.window(period.code, plan.schedule.basis);
+        checks.spawn(async move {
+            let check = ctx.store.registry_row_check(&feed, window, &code).await;
+            (index, check)
+        });
+    }
+    let mut found = vec![None; fed.len()];
+    while let Some(joined) = checks.join_next().await {
+        let (index, check) = joined.map_err(|e| AppError::Internal(e.to_string()))?;
+        found[index] = Some(check?);
+    }
     let mut out = Vec::new();
-    for row in plan.indicators.iter().filter(|i| i.takes_value()) {
-        let Some((registry, feed)) = plan.feed_of(&row.code) else {
+    for ((row, registry, feed), check) in fed.into_iter().zip(found) {
+        let Some(check) = check else {
             continue;
         };
-        let window = feed.window(period.code, plan.schedule.basis);
-        let check = ctx.store.registry_row_check(feed, window, &code).await?;
         out.push(RowTotals {
             indicator: row.code.clone(),
             label: plan.row_ref(row),
