@@ -40,11 +40,13 @@ PAGES = {
     "jw-clerk": [
         "/home", "/reports/2018Q1/jw", "/reports/2018Q2/jw", "/tasks", "/problems",
         "/notices", "/account/notify", "/", "/areas", "/admin/users", "/no-such-page",
+        "/registries", "/registries/talent", "/registries/talent/entries/1",
     ],
     "fgw": [
         "/home", "/completeness", "/summary/2018Q1", "/dashboard", "/reports/2018Q1/jw",
         "/problems", "/assessment", "/notify/deliveries", "/reconciliation/2018Q1", "/tasks",
-        "/pairings", "/areas/cyqq",
+        "/pairings", "/areas/cyqq", "/reconciliation/2018Q1/registries",
+        "/reconciliation/2018Q1/registries?row=4.2",
     ],
     "leader": ["/home", "/dashboard", "/summary/2018Q1"],
     "czj": ["/home", "/ledger", "/ledger/projects", "/ledger/transactions"],
@@ -100,8 +102,16 @@ def seed(bangfu, env, base):
                        stdout=subprocess.DEVNULL)
     jw = Api(base, "jw-clerk")
     values = [("1.3", "3"), ("1.7", "0"), ("4.2", "12"), ("4.2.1", "10"), ("4.2.2", "2")]
+    # Two teachers in 人才交流 (entry 1 is shown on its own page): 四、2 counts 2, 12 reported.
+    for name in ["张老师", "李老师"]:
+        jw.call("POST", "/api/v1/registries/talent/entries", {"values": {
+            "person": name, "direction": "东部到西部", "kind": "教师", "level": "区级",
+            "area": "察右前旗", "starts_on": "2018-01-15", "batch": "第一批"}})
+    # The register counts 2 teachers: the reported figures explain the difference (说明).
+    note = {"4.2": "另有10名教师的台账待补录", "4.2.1": "另有8名教师的台账待补录",
+            "4.2.2": "2名受援地教师来京跟岗，台账待补录"}
     jw.call("PUT", "/api/v1/reports/2018Q1/jw/values", {
-        "values": [{"indicator": i, "value": v} for i, v in values],
+        "values": [{"indicator": i, "value": v, "comment": note.get(i, "")} for i, v in values],
         "narrative": {
             "progress": "向察右前旗选派骨干教师10名，开展“手拉手”学校结对3对；组织和田县校长来京跟岗培训。",
             "problems": "受援地学校网络条件差，远程教研难以常态化。",

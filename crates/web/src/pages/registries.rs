@@ -153,7 +153,12 @@ struct EntryLine {
     updated: String,
 }
 
-fn entry_line(plan: &Plan, registry: &Registry, e: &RegistryEntry) -> EntryLine {
+fn entry_line(
+    plan: &Plan,
+    people: &super::people::People,
+    registry: &Registry,
+    e: &RegistryEntry,
+) -> EntryLine {
     EntryLine {
         id: e.id,
         unit: plan.party_name(&e.unit).to_string(),
@@ -173,7 +178,11 @@ fn entry_line(plan: &Plan, registry: &Registry, e: &RegistryEntry) -> EntryLine 
             .as_ref()
             .map(|v| v.reason.clone())
             .unwrap_or_default(),
-        updated: format!("{} {}", e.updated_by, beijing_time(e.updated_at)),
+        updated: format!(
+            "{} {}",
+            people.name(&e.updated_by),
+            beijing_time(e.updated_at)
+        ),
     }
 }
 
@@ -264,13 +273,14 @@ pub async fn export(
     let registry = registries::find_registry(&state, &code)?;
     let (filter, _) = list_filter(&state, &q)?;
     let found = registries::entries(&state, &actor, &registry.code, &filter).await?;
+    let people = super::people::People::load(&state).await?;
     let mut headers = vec!["编号".to_string(), "填报单位".to_string()];
     headers.extend(registry.fields.iter().map(|f| f.name.clone()));
     headers.push("状态".into());
     let rows: Vec<Vec<String>> = found
         .iter()
         .map(|e| {
-            let line = entry_line(&state.plan, registry, e);
+            let line = entry_line(&state.plan, &people, registry, e);
             let mut row = vec![line.id.to_string(), line.unit];
             row.extend(line.cells);
             row.push(if line.voided {
@@ -306,6 +316,7 @@ async fn render_list(
     let plan = &state.plan;
     let (filter, narrowed) = list_filter(state, &q)?;
     let found = registries::entries(state, actor, &registry.code, &filter).await?;
+    let people = super::people::People::load(state).await?;
     let typed_unit = typed.get("unit").cloned().unwrap_or_default();
     let keep_units: Vec<(String, String, bool)> = plan
         .units_sorted()
@@ -322,7 +333,7 @@ async fn render_list(
         headers: registry.fields.iter().map(|f| f.name.clone()).collect(),
         lines: found
             .iter()
-            .map(|e| entry_line(plan, registry, e))
+            .map(|e| entry_line(plan, &people, registry, e))
             .collect(),
         narrowed,
         units: plan

@@ -67,6 +67,7 @@ async fn render_entry(
     view: Shown,
 ) -> Result<String, AppError> {
     let plan = &state.plan;
+    let people = super::people::People::load(state).await?;
     let evidence = state
         .store
         .entry_evidence(entry.id)
@@ -75,7 +76,11 @@ async fn render_entry(
         .map(|e| EvidenceLine {
             link: format!("/registry-evidence/{}", e.id),
             size: crate::http::file_size(e.size_bytes),
-            uploaded: format!("{} {}", e.uploaded_by, beijing_time(e.uploaded_at)),
+            uploaded: format!(
+                "{} {}",
+                people.name(&e.uploaded_by),
+                beijing_time(e.uploaded_at)
+            ),
             file_name: e.file_name,
         })
         .collect();
@@ -103,9 +108,17 @@ async fn render_entry(
         voided: entry
             .voided
             .as_ref()
-            .map(|v| (v.by.clone(), beijing_time(v.at), v.reason.clone())),
-        created: format!("{} {}", entry.created_by, beijing_time(entry.created_at)),
-        updated: format!("{} {}", entry.updated_by, beijing_time(entry.updated_at)),
+            .map(|v| (people.name(&v.by), beijing_time(v.at), v.reason.clone())),
+        created: format!(
+            "{} {}",
+            people.name(&entry.created_by),
+            beijing_time(entry.created_at)
+        ),
+        updated: format!(
+            "{} {}",
+            people.name(&entry.updated_by),
+            beijing_time(entry.updated_at)
+        ),
         can_keep: entry.voided.is_none() && actor.may(Action::KeepRegistry { unit: &entry.unit }),
         inputs: field_inputs(plan, registry, typed.as_ref().unwrap_or(&entry.values)),
         errors,

@@ -121,6 +121,25 @@ async fn every_page_fits_office_screens_and_phones_prints_on_two_pages_and_passe
         )
         .await;
     assert!(r.status.is_success(), "{}", r.body);
+    // A register entry of 区教委 with an evidence file, for the registers' pages.
+    let mut teacher = crate::registries::teacher("张老师", "2018-01-15");
+    teacher["values"]["batch"] = json!("第一批");
+    let entry = crate::registries::add(&app, &jw, "talent", teacher).await;
+    let entry = format!("/registries/talent/entries/{}", entry["id"]);
+    let sent = app
+        .upload(
+            &format!("{entry}/evidence"),
+            &jw,
+            "选派协议.pdf",
+            b"%PDF-1.4 x",
+        )
+        .await;
+    assert_eq!(
+        sent.status,
+        axum::http::StatusCode::SEE_OTHER,
+        "{}",
+        sent.body
+    );
     let base = app.serve().await;
     let browser = Browser::start().await;
     let c = &browser.client;
@@ -136,6 +155,9 @@ async fn every_page_fits_office_screens_and_phones_prints_on_two_pages_and_passe
                 "/notices",
                 "/account/notify",
                 "/no-such-page",
+                "/registries",
+                "/registries/talent",
+                &entry,
             ],
         ),
         (
@@ -149,6 +171,8 @@ async fn every_page_fits_office_screens_and_phones_prints_on_two_pages_and_passe
                 "/assessment",
                 "/notify/deliveries",
                 "/reconciliation/2018Q1",
+                "/reconciliation/2018Q1/registries",
+                "/reconciliation/2018Q1/registries?row=4.2",
                 "/pairings",
                 "/areas/cyqq",
             ],
