@@ -402,6 +402,7 @@ async fn task_page(
             .targets
             .iter()
             .enumerate()
+            .filter(|(_, t)| t.registry.is_none())
             .map(|(i, t)| (i, format!("{}（{}）", t.description, t.unit)))
             .collect(),
         // Newest first: the current quarter is the one chosen unless the user picks another.
@@ -454,8 +455,19 @@ pub async fn record(
         .parse::<usize>()
         .ok()
         .filter(|i| *i < task.targets.len());
-    if index.is_none() {
-        errors.insert("target", "请选择目标".into());
+    match index.and_then(|i| task.targets[i].registry.as_ref()) {
+        _ if index.is_none() => {
+            errors.insert("target", "请选择目标".into());
+        }
+        // Counted from the register's entries: a figure typed here would never count.
+        Some(m) => {
+            let name = plan.registry(&m.registry).map_or("", |r| r.name.as_str());
+            errors.insert(
+                "target",
+                format!("该目标由台账“{name}”中的条目自动计算，请在台账中登记，不在此填报"),
+            );
+        }
+        None => {}
     }
     let period = crate::reporting::find_period(&state, &f.period)
         .map_err(|e| errors.insert("period", AppError::from(e).public_message()))

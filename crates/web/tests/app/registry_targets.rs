@@ -99,6 +99,24 @@ async fn batch_targets_take_their_status_from_the_registers_batches() {
     let page = app.get_as(&leader, "/tasks/1.2-6?year=2018").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("2 / 5 批（40%）"), "{}", page.body);
+    // Counted from the registers: no figure is typed for these targets.
+    let own = app.get_as(&jw, "/tasks/1.2-6?year=2018").await;
+    assert!(!own.body.contains("id=\"record-progress\""), "{}", own.body);
+    let typed = app
+        .form(
+            "/tasks/1.2-6/progress",
+            Some(&jw),
+            &[("target", "0"), ("period", "2018Q1"), ("quantity", "5")],
+        )
+        .await;
+    assert_eq!(typed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        typed
+            .body
+            .contains("该目标由台账“人才交流”中的条目自动计算，请在台账中登记"),
+        "{}",
+        typed.body
+    );
     // One batch of two meets 5 对: half the target.
     assert!(page.body.contains("2.5 / 5 对（50%）"), "{}", page.body);
     for n in 8..10 {

@@ -330,7 +330,9 @@ pub(super) fn cases(ids: &Ids) -> Vec<Case> {
             "/tasks/1.2-6/progress",
             form(&[("target", "0"), ("period", "2018Q1"), ("quantity", "1")]),
             EditA,
-        ),
+        )
+        // Its targets are all counted from registers: allowed callers meet that rule.
+        .refused_with(StatusCode::UNPROCESSABLE_ENTITY),
         case(
             M::GET,
             "/pairings",
