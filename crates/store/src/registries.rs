@@ -119,6 +119,32 @@ fn summed(q: &mut Query, feed: &Feed) -> (&'static str, String) {
     }
 }
 
+/// `SELECT {select}` over the live entries of `units` in `registry` that the feed's filter keeps,
+/// each joined to its date `d` (entries without one are left out) and to the caller's `joins`.
+fn dated_entries(
+    q: &mut Query,
+    select: &str,
+    joins: &str,
+    registry: &str,
+    feed: &Feed,
+    units: &[String],
+) {
+    let date = q.bind(feed.date_field.as_str());
+    let registry = q.bind(registry);
+    let list: Vec<String> = units.iter().map(|u| q.bind(u.as_str())).collect();
+    q.sql = format!(
+        "SELECT {select} FROM registry_entries e{joins} \
+         JOIN registry_values d ON d.entry_id = e.id AND d.field_code = {date} \
+         AND d.date_value IS NOT NULL \
+         WHERE e.registry_code = {registry} AND e.voided_at IS NULL \
+         AND e.unit_code IN ({})",
+        list.join(", ")
+    );
+    for (field, options) in &feed.filter {
+        equals_any(q, field, options);
+    }
+}
+
 /// The conditions on fact `f` of a fed row in a window: the SQL of [`Window::counts`].
 fn fact_conditions(q: &mut Query, feed: &Feed, window: &Window) {
     let indicator = q.bind(feed.indicator.as_str());
@@ -519,23 +545,12 @@ impl RegistryStore for SqlStore {
             }
             None => "''",
         };
-        let date = q.bind(feed.date_field.as_str());
-        let registry = q.bind(registry);
-        let list: Vec<String> = units.iter().map(|u| q.bind(u.as_str())).collect();
         // CAST: PostgreSQL's SUM(bigint) is NUMERIC; the scaled integers stay exact either way.
-        q.sql = format!(
-            "SELECT d.date_value AS day, {group} AS grp, COUNT(*) AS entries, \
-             CAST(COALESCE({value}, 0) AS BIGINT) AS total_scaled \
-             FROM registry_entries e{joins} \
-             JOIN registry_values d ON d.entry_id = e.id AND d.field_code = {date} \
-             AND d.date_value IS NOT NULL \
-             WHERE e.registry_code = {registry} AND e.voided_at IS NULL \
-             AND e.unit_code IN ({})",
-            list.join(", ")
+        let select = format!(
+            "d.date_value AS day, {group} AS grp, COUNT(*) AS entries, \
+             CAST(COALESCE({value}, 0) AS BIGINT) AS total_scaled"
         );
-        for (field, options) in &feed.filter {
-            equals_any(&mut q, field, options);
-        }
+        dated_entries(&mut q, &select, &joins, registry, feed, units);
         q.push(" GROUP BY d.date_value");
         if by.is_some() {
             q.push(", g.text_value");
@@ -585,26 +600,17 @@ impl RegistryStore for SqlStore {
             return Ok(Vec::new());
         }
         let mut q = Query::default();
-        let (value, join) = summed(&mut q, feed);
+        let (value, mut joins) = summed(&mut q, feed);
         let per = q.bind(per);
-        let date = q.bind(feed.date_field.as_str());
-        let registry = q.bind(registry);
-        let list: Vec<String> = units.iter().map(|u| q.bind(u.as_str())).collect();
+        joins.push_str(&format!(
+            " JOIN registry_values g ON g.entry_id = e.id AND g.field_code = {per}"
+        ));
         // CAST: PostgreSQL's SUM(bigint) is NUMERIC; the scaled integers stay exact either way.
-        q.sql = format!(
-            "SELECT g.text_value AS name, MIN(d.date_value) AS first_on, COUNT(*) AS entries, \
-             CAST(COALESCE({value}, 0) AS BIGINT) AS total_scaled \
-             FROM registry_entries e{join} \
-             JOIN registry_values g ON g.entry_id = e.id AND g.field_code = {per} \
-             JOIN registry_values d ON d.entry_id = e.id AND d.field_code = {date} \
-             AND d.date_value IS NOT NULL \
-             WHERE e.registry_code = {registry} AND e.voided_at IS NULL \
-             AND e.unit_code IN ({})",
-            list.join(", ")
+        let select = format!(
+            "g.text_value AS name, MIN(d.date_value) AS first_on, COUNT(*) AS entries, \
+             CAST(COALESCE({value}, 0) AS BIGINT) AS total_scaled"
         );
-        for (field, options) in &feed.filter {
-            equals_any(&mut q, field, options);
-        }
+        dated_entries(&mut q, &select, &joins, registry, feed, units);
         q.push(" GROUP BY g.text_value ORDER BY first_on, g.text_value");
         let rows: Vec<(String, NaiveDate, i64, i64)> =
             self.read().await?.conn().rows(&q.sql, q.args).await?;

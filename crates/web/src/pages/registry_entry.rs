@@ -129,6 +129,20 @@ async fn render_entry(
     Ok(page.render()?)
 }
 
+/// The entry's page again, with what was refused and why.
+async fn again(
+    state: &AppState,
+    actor: &Actor,
+    registry: &Registry,
+    id: i64,
+    status: StatusCode,
+    view: Shown,
+) -> Result<Response, AppError> {
+    let found = registries::entry(state, actor, &registry.code, id).await?;
+    let html = render_entry(state, actor, registry, found, view).await?;
+    Ok((status, Html(html)).into_response())
+}
+
 /// `GET /registries/{code}/entries/{id}`
 pub async fn entry(
     State(state): State<AppState>,
@@ -164,14 +178,20 @@ pub async fn edit(
         ))),
         Err(RegistryError::App(e)) => Err(e.into()),
         Err(RegistryError::Fields(problems)) => {
-            let found = registries::entry(&state, &actor, &registry.code, id).await?;
             let view = Shown {
                 typed: Some(values),
                 errors: by_field(problems),
                 ..Default::default()
             };
-            let html = render_entry(&state, &actor, registry, found, view).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+            again(
+                &state,
+                &actor,
+                registry,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                view,
+            )
+            .await
         }
     }
 }
@@ -192,13 +212,19 @@ pub async fn void(
         ))),
         Err(RegistryError::App(e)) => Err(e.into()),
         Err(RegistryError::Fields(problems)) => {
-            let found = registries::entry(&state, &actor, &registry.code, id).await?;
             let view = Shown {
                 errors: by_field(problems),
                 ..Default::default()
             };
-            let html = render_entry(&state, &actor, registry, found, view).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+            again(
+                &state,
+                &actor,
+                registry,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                view,
+            )
+            .await
         }
     }
 }
@@ -226,14 +252,11 @@ pub async fn upload_evidence(
         Err(e @ (AppError::BadRequest(_) | AppError::TooLarge(_) | AppError::Store(_)))
             if e.status().is_client_error() =>
         {
-            let status = e.status();
-            let found = registries::entry(&state, &actor, &registry.code, id).await?;
             let view = Shown {
                 evidence_problem: Some(format!("佐证材料未上传：{e}")),
                 ..Default::default()
             };
-            let html = render_entry(&state, &actor, registry, found, view).await?;
-            Ok((status, Html(html)).into_response())
+            again(&state, &actor, registry, id, e.status(), view).await
         }
         Err(e) => Err(e),
     }
