@@ -4,6 +4,11 @@
 //! The OpenAPI document at `/api/v1/openapi.json` is generated from these handlers and the types
 //! they read and write (utoipa): [`routes`] builds the router and the document from one list, so
 //! neither can name a route the other lacks.
+//!
+//! Each handler's `#[utoipa::path]` lists its own responses in full, so handlers with the same
+//! failure modes (401, 403 for a missing CSRF token, 400 for a bad query) look alike in
+//! `duplicates`: that is the document of each route, read by schemathesis and by callers, not
+//! logic written twice.
 
 pub mod areas;
 mod district;

@@ -162,6 +162,32 @@ pub async fn entry(
     ))
 }
 
+/// Where an edit or a void leads: on success to `done`; refused fields show the entry's page
+/// again with each error beside its field (and, for an edit, what was typed).
+async fn answer(
+    state: &AppState,
+    actor: &Actor,
+    registry: &Registry,
+    id: i64,
+    outcome: Result<RegistryEntry, RegistryError>,
+    typed: Option<BTreeMap<String, String>>,
+    done: &str,
+) -> Result<Response, AppError> {
+    match outcome {
+        Ok(_) => Ok(see_other(done)),
+        Err(RegistryError::App(e)) => Err(e.into()),
+        Err(RegistryError::Fields(problems)) => {
+            let view = Shown {
+                typed,
+                errors: by_field(problems),
+                ..Default::default()
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            again(state, actor, registry, id, status, view).await
+        }
+    }
+}
+
 /// `POST /registries/{code}/entries/{id}`: replaces the entry's values.
 pub async fn edit(
     State(state): State<AppState>,
@@ -171,29 +197,9 @@ pub async fn edit(
 ) -> Result<Response, AppError> {
     let registry = registries::find_registry(&state, &code)?;
     let values = form_values(&form);
-    match registries::edit(&state, &actor, &registry.code, id, &values).await {
-        Ok(_) => Ok(see_other(&format!(
-            "/registries/{}/entries/{id}?msg=entry_saved",
-            registry.code
-        ))),
-        Err(RegistryError::App(e)) => Err(e.into()),
-        Err(RegistryError::Fields(problems)) => {
-            let view = Shown {
-                typed: Some(values),
-                errors: by_field(problems),
-                ..Default::default()
-            };
-            again(
-                &state,
-                &actor,
-                registry,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                view,
-            )
-            .await
-        }
-    }
+    let outcome = registries::edit(&state, &actor, &registry.code, id, &values).await;
+    let done = format!("/registries/{}/entries/{id}?msg=entry_saved", registry.code);
+    answer(&state, &actor, registry, id, outcome, Some(values), &done).await
 }
 
 /// `POST /registries/{code}/entries/{id}/void`: voids the entry with a reason.
@@ -205,28 +211,9 @@ pub async fn void(
 ) -> Result<Response, AppError> {
     let registry = registries::find_registry(&state, &code)?;
     let reason = form_field(&form, "reason").unwrap_or_default();
-    match registries::void(&state, &actor, &registry.code, id, reason).await {
-        Ok(_) => Ok(see_other(&format!(
-            "/registries/{}?msg=entry_voided",
-            registry.code
-        ))),
-        Err(RegistryError::App(e)) => Err(e.into()),
-        Err(RegistryError::Fields(problems)) => {
-            let view = Shown {
-                errors: by_field(problems),
-                ..Default::default()
-            };
-            again(
-                &state,
-                &actor,
-                registry,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                view,
-            )
-            .await
-        }
-    }
+    let outcome = registries::void(&state, &actor, &registry.code, id, reason).await;
+    let done = format!("/registries/{}?msg=entry_voided", registry.code);
+    answer(&state, &actor, registry, id, outcome, None, &done).await
 }
 
 /// `POST /registries/{code}/entries/{id}/evidence`: attaches a 佐证材料 file. A refused file
