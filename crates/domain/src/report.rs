@@ -258,12 +258,21 @@ impl Finding {
 pub const MAX_COMMENT_CHARS: usize = 500;
 pub const MAX_NARRATIVE_CHARS: usize = 5000;
 
-/// Free text must be printable: no control characters (but line breaks and tabs) and no
-/// bidirectional overrides, which can make a text read differently from what it says.
+/// Free text must be printable: no control characters (but line breaks and tabs), no
+/// bidirectional overrides, which can make a text read differently from what it says, and nothing
+/// XML 1.0 forbids (U+FFFE, U+FFFF), which would break the documents that quote the text.
 pub fn check_text(field: &str, text: &str, max_chars: usize) -> Result<(), String> {
     let count = text.chars().count();
     if count > max_chars {
         return Err(format!("{field}过长：{count} 个字符，最多 {max_chars} 个"));
+    }
+    // U+FFFE and U+FFFF are not characters at all; XML 1.0 forbids them, so a text holding one
+    // would make the Word and Excel files that quote it unreadable.
+    if let Some(c) = text.chars().find(|c| matches!(c, '\u{FFFE}' | '\u{FFFF}')) {
+        return Err(format!(
+            "{field}含有不是文字的字符 U+{:04X}（文档中不能保存），请删除后再提交",
+            c as u32
+        ));
     }
     let bad = text.chars().find(|c| {
         (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))

@@ -297,6 +297,33 @@ fn text_must_be_printable_and_bounded() {
     assert!(f[0].message.starts_with("存在问题过长"));
 }
 
+/// What XML 1.0 cannot hold is refused in every text, the narrative's included, with the field's
+/// name: U+FFFE and U+FFFF, and the C0 controls other than tab, line feed and carriage return.
+#[test]
+fn characters_xml_forbids_are_refused_naming_the_field() {
+    for (bad, code) in [
+        ("\u{FFFE}", "U+FFFE"),
+        ("\u{FFFF}", "U+FFFF"),
+        ("\u{0}", "U+0000"),
+        ("\u{B}", "U+000B"),
+        ("\u{1B}", "U+001B"),
+    ] {
+        let n = Narrative {
+            progress: format!("选派教师{bad}10名"),
+            problems: String::new(),
+            next_steps: String::new(),
+        };
+        let f = check_narrative(&n);
+        assert_eq!(f.len(), 1, "{code}");
+        assert!(f[0].message.starts_with("进展情况含有"), "{}", f[0].message);
+        assert!(f[0].message.contains(code), "{}", f[0].message);
+        assert!(check_text("问题描述", &format!("a{bad}"), 10)
+            .unwrap_err()
+            .starts_with("问题描述含有"));
+    }
+    assert!(check_text("进展情况", "第一行\r\n第二行\t完", 100).is_ok());
+}
+
 #[test]
 fn narratives_read_as_text_and_old_debug_forms_are_understood() {
     let n = Narrative {
