@@ -141,7 +141,10 @@ enum ReportCommand {
         #[arg(help = "受援地代码，例如 cyqq：与该地区帮扶协作的年度情况（须同时给出 --year）")]
         #[arg(long, requires = "year")]
         area: Option<String>,
-        #[arg(help = "也计入未报送的草稿（在文中注明）")]
+        #[arg(help = "只计已审核的报表（与 --include-drafts 同时给出时以此为准）")]
+        #[arg(long)]
+        approved_only: bool,
+        #[arg(help = "也计入未报送的草稿（在文中逐句注明）")]
         #[arg(long)]
         include_drafts: bool,
         #[arg(help = "输出的 .docx 文件")]
@@ -454,6 +457,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             period,
             year,
             area,
+            approved_only,
             include_drafts,
             file,
         }) => {
@@ -463,7 +467,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (None, Some(year), Some(area)) => report_cmd::Written::Pairing(area, year),
                 (None, None, _) => unreachable!("clap requires --period or --year"),
             };
-            report_cmd::docx(db, what, include_drafts, &file).await?;
+            let scope = bangfu_domain::summary::ReportScope::from_switches(approved_only, include_drafts);
+            report_cmd::docx(db, what, scope, &file).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Assess { year, json } => {

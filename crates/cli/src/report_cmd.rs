@@ -14,11 +14,10 @@ pub enum Written {
 pub async fn docx(
     db_url: &str,
     what: Written,
-    include_drafts: bool,
+    scope: ReportScope,
     out: &Path,
 ) -> anyhow::Result<()> {
     let state = crate::sheets_cmd::state(db_url).await?;
-    let scope = ReportScope::from_switches(false, include_drafts);
     let (covers, report) = match what {
         Written::Quarter(period) => {
             let (period, report) = district_report(&state, &period, scope).await?;

@@ -5,6 +5,7 @@
 
 mod district;
 mod pairing;
+mod wording;
 
 pub use district::{district_docx, district_report, year_docx, year_report};
 pub use pairing::{pairing_docx, pairing_report};
@@ -100,13 +101,18 @@ fn top_of<'a>(plan: &'a Plan, row: &'a Indicator) -> &'a str {
     .map_or(row.code.as_str(), |top| top.code.as_str())
 }
 
+/// "250.50": a summary row's total, exact, in the row's unit's precision.
+fn value_text(plan: &Plan, row: &Indicator, r: Option<&&SummaryRow>) -> Option<String> {
+    let value = r.and_then(|r| r.total)?;
+    Some(value.format_fixed(plan.precision(row.unit.as_deref().unwrap_or_default())))
+}
+
 /// "250.50 万元": a summary row's total, exact, in the row's unit and precision.
 fn figure(plan: &Plan, row: &Indicator, r: Option<&&SummaryRow>) -> Option<String> {
-    let unit = row.unit.clone().unwrap_or_default();
-    let value = r.and_then(|r| r.total)?;
     Some(format!(
-        "{} {unit}",
-        value.format_fixed(plan.precision(&unit))
+        "{} {}",
+        value_text(plan, row, r)?,
+        row.unit.as_deref().unwrap_or_default()
     ))
 }
 

@@ -132,17 +132,21 @@ async fn funds(state: &Context, family: &[&Area], year: i32) -> Result<Vec<Strin
     let transactions = state.store.transactions().await?;
     let mut lines = Vec::new();
     let (mut allocated, mut disbursed) = (0i64, 0i64);
+    // Sums in fen, checked: an overflow is an error, never a wrapped or saturated figure.
+    let add = |a: i64, b: i64| {
+        a.checked_add(b)
+            .ok_or_else(|| AppError::Internal("资金合计超出可计算的范围".into()))
+    };
     for p in projects.iter().filter(|p| in_family(family, &p.area)) {
-        let of_year = |kind: TxKind| -> i64 {
+        let of_year = |kind: TxKind| -> Result<i64, AppError> {
             transactions
                 .iter()
                 .filter(|t| t.project == p.id && t.kind == kind && t.date.year() == year)
-                .map(|t| t.signed_fen())
-                .sum()
+                .try_fold(0i64, |sum, t| add(sum, t.signed_fen()))
         };
-        let (a, d) = (of_year(TxKind::Allocation), of_year(TxKind::Disbursement));
-        allocated += a;
-        disbursed += d;
+        let (a, d) = (of_year(TxKind::Allocation)?, of_year(TxKind::Disbursement)?);
+        allocated = add(allocated, a)?;
+        disbursed = add(disbursed, d)?;
         lines.push(format!(
             "{}（{}，{}）：批复 {} 万元，{year}年下达 {} 万元、拨付 {} 万元，{}。",
             p.name,

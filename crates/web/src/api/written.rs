@@ -8,26 +8,33 @@ use bangfu_app::written_report::{
 };
 use bangfu_domain::summary::ReportScope;
 
-/// `?include_drafts=true|false`
+/// `?approved_only=true|false&include_drafts=true|false`, as on the 全区汇总 page.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WrittenParams {
-    /// 也计入未报送的草稿（在文中注明；默认 false：只计已报送和已审核的报表）
+    /// 只计已审核的报表（默认 false；与 include_drafts 同时给出时以此为准）
+    approved_only: Option<bool>,
+    /// 也计入未报送的草稿（在文中逐句注明；默认 false：只计已报送和已审核的报表）
     include_drafts: Option<bool>,
 }
 
 impl WrittenParams {
     fn scope(&self) -> ReportScope {
-        ReportScope::from_switches(false, self.include_drafts.unwrap_or(false))
+        ReportScope::from_switches(
+            self.approved_only.unwrap_or(false),
+            self.include_drafts.unwrap_or(false),
+        )
     }
 }
 
-/// `?year=2018&include_drafts=true|false`
+/// `?year=2018&approved_only=true|false&include_drafts=true|false`
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PairingParams {
     /// 年份（本方案的报送年份之一；省略为当年）
     year: Option<String>,
+    /// 只计已审核的报表（默认 false）
+    approved_only: Option<bool>,
     /// 也计入未报送的草稿（在文中注明；默认 false）
     include_drafts: Option<bool>,
 }
@@ -129,7 +136,10 @@ pub async fn pairing_written(
         .into());
     }
     let year = bangfu_app::oversight::parse_year(&state, q.year.as_deref())?;
-    let scope = ReportScope::from_switches(false, q.include_drafts.unwrap_or(false));
+    let scope = ReportScope::from_switches(
+        q.approved_only.unwrap_or(false),
+        q.include_drafts.unwrap_or(false),
+    );
     let (area, bytes) = pairing_docx(&state, &actor, &code, year, scope).await?;
     let (stem, name) = pairing_file(&state.plan, &area, year);
     Ok(docx_response(stem, &name, bytes))

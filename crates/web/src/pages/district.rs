@@ -269,7 +269,8 @@ pub async fn summary(
 }
 
 /// `GET /reports/{period}/district.docx`: the quarterly written report drafted by the system
-/// (`?include_drafts=true` counts drafts and says so in the text).
+/// (`?include_drafts=true` counts drafts and says so in the text; `?approved_only=true` counts
+/// approved reports only, as the 全区汇总 page it is downloaded from).
 pub async fn written_report(
     State(state): State<AppState>,
     actor: Actor,
@@ -278,16 +279,8 @@ pub async fn written_report(
 ) -> Result<Response, AppError> {
     let (period, bytes) =
         bangfu_app::written_report::district_docx(&state, &actor, &period, q.scope()).await?;
-    let name = format!(
-        "{}帮扶协作工作进展情况（{}）.docx",
-        state.plan.info.district,
-        period.label()
-    );
-    Ok(docx_response(
-        format!("report-{}", period.code),
-        &name,
-        bytes,
-    ))
+    let (stem, name) = bangfu_app::written_report::quarter_file(&state.plan, &period);
+    Ok(docx_response(stem, &name, bytes))
 }
 
 /// `GET /years/{year}/district.docx`: the year's written summary, the quarters begun so far.
