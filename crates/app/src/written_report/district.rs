@@ -14,6 +14,7 @@ use bangfu_domain::period::{DeadlineStatus, Period, PeriodCode};
 use bangfu_domain::plan::{Indicator, Plan, ValueBasis};
 use bangfu_domain::policy::Action;
 use bangfu_domain::problem::ProblemStatus;
+use bangfu_domain::quantity::Quantity;
 use bangfu_domain::report::ReportStatus;
 use bangfu_domain::summary::{reporting_units, ReportScope, SummaryRow};
 use bangfu_domain::supervision::{behind, evaluate};
@@ -145,7 +146,7 @@ async fn draft(
         title,
         date_line: format!(
             "（{when}）　{}　{}",
-            plan.info.coordinator,
+            plan.party_name(&plan.info.coordinator),
             state.clock.today().format("%Y年%-m月%-d日")
         ),
         draft_note: draft_note(scope),
@@ -155,7 +156,7 @@ async fn draft(
 }
 
 /// One part per section of the plan: its figures, then each unit's 进展情况 once per period, under
-/// the first section whose rows the unit fills.
+/// the section of [`home_section`].
 fn section_parts(
     plan: &Plan,
     span: &Span,
@@ -167,10 +168,7 @@ fn section_parts(
         let mut paragraphs = vec![section_figures(plan, section, ytd)];
         for (period, reports) in counted {
             for (unit, report) in reports {
-                let fills_here = plan
-                    .indicators_for_unit(unit)
-                    .first()
-                    .is_some_and(|first| top_of(plan, first) == section.code);
+                let fills_here = home_section(plan, unit, report) == Some(section.code.as_str());
                 let progress = report.narrative.progress.trim();
                 if fills_here && !progress.is_empty() {
                     paragraphs.push(format!(
@@ -186,6 +184,22 @@ fn section_parts(
         });
     }
     parts
+}
+
+/// The section a report's words stand under, once: that of the first of the unit's rows where
+/// the report gives a value other than 0, else that of the unit's first row. (Nearly every unit
+/// also fills 政府援助's 其他单位结对数 row, mostly with 0, so "the first row it fills" would put
+/// 区委宣传部's donations under 政府援助 rather than 社会帮扶.)
+fn home_section<'a>(plan: &'a Plan, unit: &str, report: &StoredReport) -> Option<&'a str> {
+    let rows = plan.indicators_for_unit(unit);
+    let reported = rows.iter().find(|i| {
+        report
+            .entries
+            .get(&i.code)
+            .and_then(|e| e.value)
+            .is_some_and(|v| v != Quantity::ZERO)
+    });
+    reported.or(rows.first()).map(|i| top_of(plan, i))
 }
 
 /// The year-to-date rows of the same quarter a year before, in the same scope; none when the

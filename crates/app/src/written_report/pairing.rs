@@ -66,7 +66,7 @@ pub async fn pairing_report(
         date_line: format!(
             "（{year}年，截至{}）　{}　{}",
             last.label(),
-            plan.info.coordinator,
+            plan.party_name(&plan.info.coordinator),
             state.clock.today().format("%Y年%-m月%-d日")
         ),
         draft_note: draft_note(scope),

@@ -27,3 +27,4 @@ mod sheets;
 mod tokens;
 mod web_pages;
 mod written;
+mod written_parts;

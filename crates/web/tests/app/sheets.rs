@@ -416,14 +416,23 @@ async fn the_report_page_previews_then_confirms_an_upload() {
     assert!(again.body.contains("导入预览已过期"));
 }
 
+/// LibreOffice's program, looked up on PATH (where the README's test command installs it).
+pub(crate) fn soffice_on_path() -> std::path::PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .flat_map(|dir| ["soffice", "libreoffice"].map(|name| dir.join(name)))
+        .find(|p| p.is_file())
+        .expect("LibreOffice is missing: apt-get install -y libreoffice-calc-nogui libreoffice-writer-nogui (the README's test command installs it)")
+}
+
 /// Runs LibreOffice headless on `files` in `dir`, converting to `format`, with a private profile
-/// so that parallel runs do not share one.
+/// so that parallel runs do not share one. Returns what it wrote on stderr.
 pub(crate) async fn soffice(
-    program: &'static str,
+    program: &std::path::Path,
     dir: &std::path::Path,
     format: &str,
     files: &[&str],
-) {
+) -> String {
     let mut args = vec![
         format!("-env:UserInstallation=file://{}/profile", dir.display()),
         "--headless".into(),
@@ -435,6 +444,7 @@ pub(crate) async fn soffice(
             .to_string(),
     ];
     args.extend(files.iter().map(|f| dir.join(f).display().to_string()));
+    let program = program.to_path_buf();
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(program)
             .args(&args)
@@ -443,11 +453,9 @@ pub(crate) async fn soffice(
     })
     .await
     .unwrap();
-    assert!(
-        out.status.success(),
-        "soffice failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "soffice failed: {stderr}");
+    stderr
 }
 
 /// Every kind of spreadsheet the application exports opens in LibreOffice: each is downloaded
@@ -455,10 +463,7 @@ pub(crate) async fn soffice(
 /// a known text or figure as LibreOffice reads it.
 #[tokio::test]
 async fn libreoffice_opens_every_export() {
-    let soffice_bin = ["/usr/bin/soffice", "/usr/bin/libreoffice"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .expect("LibreOffice is missing: apt-get install -y libreoffice-calc-nogui (the README's test command installs it)");
+    let soffice_bin = soffice_on_path();
     let app = spawn_app().await;
     let (jw, _, fgw) = with_reports(&app).await;
     let auditor = app.user("sjj-sj", Role::Auditor, None).await;
@@ -544,9 +549,9 @@ async fn libreoffice_opens_every_export() {
         std::fs::write(dir.path().join(name), bytes).unwrap();
     }
     let names: Vec<&str> = downloads.iter().map(|d| d.0).collect();
-    soffice(soffice_bin, dir.path(), "pdf", &names).await;
+    soffice(&soffice_bin, dir.path(), "pdf", &names).await;
     soffice(
-        soffice_bin,
+        &soffice_bin,
         dir.path(),
         "csv:Text - txt - csv (StarCalc):44,34,76",
         &names,
