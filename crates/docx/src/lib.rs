@@ -146,12 +146,15 @@ fn centered(t: &str, size: usize, fonts: RunFonts) -> Paragraph {
         .line_spacing(LineSpacing::new().line(560))
 }
 
+/// A table cell, one paragraph per line of `t` (the form's 填报单位 texts have numbered lines).
 fn cell(t: &str, bold: bool) -> TableCell {
-    let mut run = text(t, TABLE_SIZE, body_font());
-    if bold {
-        run = run.bold();
-    }
-    TableCell::new().add_paragraph(Paragraph::new().add_run(run))
+    t.lines().fold(TableCell::new(), |c, line| {
+        let mut run = text(line, TABLE_SIZE, body_font());
+        if bold {
+            run = run.bold();
+        }
+        c.add_paragraph(Paragraph::new().add_run(run))
+    })
 }
 
 /// The header row's properties: `cantSplit` marks it, and [`repeat_header_rows`] turns the mark

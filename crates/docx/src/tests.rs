@@ -30,6 +30,13 @@ fn sample() -> WrittenReport {
                     same_filler_as_above: true,
                     ..AppendixRow::default()
                 },
+                AppendixRow {
+                    label: "3.实施扶贫项目".into(),
+                    unit: "个".into(),
+                    value: "—".into(),
+                    filled_by: "1.区商务委。\n2.开发区投促局。".into(),
+                    ..AppendixRow::default()
+                },
             ],
         }),
     }
@@ -99,7 +106,12 @@ fn the_document_is_a4_with_the_report_fonts_and_page_numbers() {
             ["指标", "计量单位", "数据", "填报单位"],
             ["1.与扶贫协作地区学校结对数", "所", "4", "区教委"],
             ["2.选派教师", "人次", "12", ""],
+            ["3.实施扶贫项目", "个", "—", "1.区商务委。2.开发区投促局。"],
         ]]
+    );
+    assert!(
+        paras.iter().any(|p| p.text == "2.开发区投促局。"),
+        "each line of a cell is a paragraph of its own"
     );
     assert!(document.contains(r#"<w:vMerge w:val="restart" />"#));
     assert!(document.contains(r#"<w:vMerge w:val="continue" />"#));
