@@ -467,7 +467,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (None, Some(year), Some(area)) => report_cmd::Written::Pairing(area, year),
                 (None, None, _) => unreachable!("clap requires --period or --year"),
             };
-            let scope = bangfu_domain::summary::ReportScope::from_switches(approved_only, include_drafts);
+            let scope =
+                bangfu_domain::summary::ReportScope::from_switches(approved_only, include_drafts);
             report_cmd::docx(db, what, scope, &file).await?;
             Ok(ExitCode::SUCCESS)
         }

@@ -69,7 +69,10 @@ async fn the_written_report_counts_submitted_reports_unless_told_otherwise() {
 
     // By default a draft is not counted: no figure, no words.
     let (texts, schools, said) = quarter(&db, dir.path(), None).await;
-    assert!(said.contains("统计已报送和已审核的报表（不含草稿）"), "{said}");
+    assert!(
+        said.contains("统计已报送和已审核的报表（不含草稿）"),
+        "{said}"
+    );
     assert!(texts.iter().any(|t| t == "截至2018年6月，尚无报送的数据。"));
     assert!(!texts.iter().any(|t| t.contains("选派教师")));
     assert_eq!(schools, "—");

@@ -176,7 +176,10 @@ fn filler_cell(rows: &[AppendixRow], i: usize) -> TableCell {
         return TableCell::new().vertical_merge(VMergeType::Continue);
     }
     let c = cell(&r.filled_by, false);
-    if rows.get(i + 1).is_some_and(|next| next.same_filler_as_above) {
+    if rows
+        .get(i + 1)
+        .is_some_and(|next| next.same_filler_as_above)
+    {
         c.vertical_merge(VMergeType::Restart)
     } else {
         c
@@ -184,8 +187,7 @@ fn filler_cell(rows: &[AppendixRow], i: usize) -> TableCell {
 }
 
 fn appendix_table(a: &Appendix) -> Table {
-    let header = TableRow::new(a.columns.iter().map(|c| cell(c, true)).collect())
-        .cant_split();
+    let header = TableRow::new(a.columns.iter().map(|c| cell(c, true)).collect()).cant_split();
     let rows = std::iter::once(header).chain(a.rows.iter().enumerate().map(|(i, r)| {
         TableRow::new(vec![
             cell(&r.label, r.heading),

@@ -36,7 +36,13 @@ impl Span {
     /// "（区教委）" in a quarter's document, "（区教委，第二季度）" in a year's; "，草稿" is added to
     /// the words of a report not (yet) submitted, so that a draft counted on request is marked
     /// at each sentence, not only in the note at the top.
-    fn attribution(&self, plan: &Plan, unit: &str, period: &Period, report: &StoredReport) -> String {
+    fn attribution(
+        &self,
+        plan: &Plan,
+        unit: &str,
+        period: &Period,
+        report: &StoredReport,
+    ) -> String {
         let mut who = vec![plan.party_name(unit).to_string()];
         if self.year.is_some() {
             who.push(quarter_name(period));
@@ -215,9 +221,11 @@ async fn a_year_before(
     if !state.plan.periods().iter().any(|p| p.code == code) {
         return Ok(Vec::new());
     }
-    Ok(summary_rows(state, &code.to_string(), ValueBasis::Ytd, scope)
-        .await?
-        .1)
+    Ok(
+        summary_rows(state, &code.to_string(), ValueBasis::Ytd, scope)
+            .await?
+            .1,
+    )
 }
 
 /// "截至2018年6月，全区累计东西部扶贫协作、对口支援财政援助资金 250.50 万元（本季度新增 …），

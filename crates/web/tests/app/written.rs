@@ -29,10 +29,7 @@ pub(crate) async fn opens_in_libreoffice(
 
 /// What a reader sees of a document: its paragraphs in order and its tables (not the package's
 /// internal paragraph ids, which differ from one generation to the next).
-type Words = (
-    Vec<bangfu_docx::testing::Para>,
-    Vec<Vec<Vec<String>>>,
-);
+type Words = (Vec<bangfu_docx::testing::Para>, Vec<Vec<Vec<String>>>);
 
 fn same_words(bytes: &[u8]) -> Words {
     (

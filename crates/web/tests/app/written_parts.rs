@@ -158,7 +158,11 @@ fn top_of<'a>(plan: &'a bangfu_domain::Plan, code: &'a str) -> &'a str {
 const JW_Q2: &str = "（区教委）选派骨干教师12名赴察右前旗支教。";
 
 /// Sets the clock to `when` and signs `logins` in again (a session does not outlive months).
-async fn at_signed_in<const N: usize>(app: &mut TestApp, when: &str, logins: [&str; N]) -> [Client; N] {
+async fn at_signed_in<const N: usize>(
+    app: &mut TestApp,
+    when: &str,
+    logins: [&str; N],
+) -> [Client; N] {
     at(app, when);
     let mut out = Vec::new();
     for login in logins {
@@ -182,7 +186,13 @@ async fn a_second_quarter(app: &mut TestApp) -> Client {
     let [fgw, jw, sww, xcb, rbj] = at_signed_in(
         app,
         "2018-06-10T02:00:00Z",
-        ["coordinator", "jw-clerk", "sww-clerk", "xcb-clerk", "rbj-clerk"],
+        [
+            "coordinator",
+            "jw-clerk",
+            "sww-clerk",
+            "xcb-clerk",
+            "rbj-clerk",
+        ],
     )
     .await;
     let jw_rows = [
@@ -213,12 +223,27 @@ async fn a_second_quarter(app: &mut TestApp) -> Client {
     let xcb_words = words("动员社会各界捐款250.5万元。");
     file(app, &xcb, ("2018Q2", "xcb"), &xcb_rows, xcb_words).await;
     act(app, &xcb, "2018Q2", "xcb", "submit").await;
-    let rbj_rows = [("1.7", "0"), ("3.1", "1"), ("3.2", "50"), ("3.3", "10"), ("3.3.1", "5")];
-    file(app, &rbj, ("2018Q2", "rbj"), &rbj_rows, words("举办劳务培训班1期。")).await;
+    let rbj_rows = [
+        ("1.7", "0"),
+        ("3.1", "1"),
+        ("3.2", "50"),
+        ("3.3", "10"),
+        ("3.3.1", "5"),
+    ];
+    file(
+        app,
+        &rbj,
+        ("2018Q2", "rbj"),
+        &rbj_rows,
+        words("举办劳务培训班1期。"),
+    )
+    .await;
     raise(app, &fgw, "教师周转房不足").await;
     let done = raise(app, &fgw, "已经解决的问题").await;
     let fields = [("status", "resolved"), ("resolution", "已协调解决")];
-    let r = app.form(&format!("/problems/{done}"), Some(&fgw), &fields).await;
+    let r = app
+        .form(&format!("/problems/{done}"), Some(&fgw), &fields)
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
     let [fgw, wjw] = at_signed_in(app, "2018-06-25T02:00:00Z", ["coordinator", "wjw-clerk"]).await;
@@ -229,7 +254,14 @@ async fn a_second_quarter(app: &mut TestApp) -> Client {
         ("4.2.1", "3"),
         ("4.2.2", "1"),
     ];
-    file(app, &wjw, ("2018Q2", "wjw"), &wjw_rows, words("派出医生4名。")).await;
+    file(
+        app,
+        &wjw,
+        ("2018Q2", "wjw"),
+        &wjw_rows,
+        words("派出医生4名。"),
+    )
+    .await;
     act(app, &wjw, "2018Q2", "wjw", "submit").await;
     act(app, &fgw, "2018Q2", "wjw", "approve").await;
     let [fgw] = at_signed_in(app, "2018-07-05T02:00:00Z", ["coordinator"]).await;
@@ -244,7 +276,11 @@ fn figures_equal_the_summary(plan: &bangfu_domain::Plan, doc: &Doc, ytd: &Value,
     let quarter = totals(q);
     assert!(ytd.len() >= 11, "the reports fill many rows: {ytd:?}");
     let table = &doc.tables[0];
-    assert_eq!(table.len(), plan.indicators.len() + 1, "a header and each row");
+    assert_eq!(
+        table.len(),
+        plan.indicators.len() + 1,
+        "a header and each row"
+    );
     assert_eq!(table[0], bangfu_xlsx::FORM_COLUMNS);
     for (cells, row) in table[1..].iter().zip(&plan.indicators) {
         assert!(cells[0].ends_with(&row.label()), "{cells:?}");
@@ -280,7 +316,10 @@ fn figures_equal_the_summary(plan: &bangfu_domain::Plan, doc: &Doc, ytd: &Value,
         assert_eq!(number_after(clause, &format!("{} ", row.name)), *total);
         assert_eq!(number_after(clause, "本季度新增 "), quarter[&row.code]);
         assert!(clause.contains(row.unit.as_deref().unwrap()), "{clause}");
-        assert!(clause.contains("，去年同期无数据"), "2017 is before the plan: {clause}");
+        assert!(
+            clause.contains("，去年同期无数据"),
+            "2017 is before the plan: {clause}"
+        );
     }
     assert!(key_rows >= 4, "{overview}");
 }
@@ -301,17 +340,30 @@ async fn the_quarter_report_holds_the_summary_and_each_part(mut app: TestApp) {
     for (heading, sentence) in [
         ("二、政府援助", JW_Q2),
         ("二、政府援助", "（区卫计委）派出医生4名。"),
-        ("三、产业合作（各区、市级部门）", "（区商务委）引导3家企业赴和田县投资。"),
+        (
+            "三、产业合作（各区、市级部门）",
+            "（区商务委）引导3家企业赴和田县投资。",
+        ),
         ("六、社会帮扶", "（区委宣传部）动员社会各界捐款250.5万元。"),
     ] {
         assert_eq!(doc.count(sentence), 1, "{sentence}");
         let part = doc.under(heading);
-        assert!(part.contains(&sentence), "{sentence} under {heading}: {part:?}");
+        assert!(
+            part.contains(&sentence),
+            "{sentence} under {heading}: {part:?}"
+        );
     }
     let part = doc.under("二、政府援助");
     let first = part.iter().position(|p| *p == JW_Q2).unwrap();
-    assert_eq!(part[first + 1], "组织两地校长交流。", "the second line follows");
-    assert!(!doc.has("举办劳务培训班"), "a draft is not counted by default");
+    assert_eq!(
+        part[first + 1],
+        "组织两地校长交流。",
+        "the second line follows"
+    );
+    assert!(
+        !doc.has("举办劳务培训班"),
+        "a draft is not counted by default"
+    );
     assert!(!doc.has("（区教委）选派教师"), "the first quarter's words");
 
     // Problems: the reports' and the log's open ones raised by 30 June; next steps with the
@@ -323,7 +375,9 @@ async fn the_quarter_report_holds_the_summary_and_each_part(mut app: TestApp) {
     assert!(!doc.has("七月新发现的问题"), "raised after the quarter");
     let next = doc.under("九、下步打算");
     assert!(next.contains(&"（区教委）下季度再选派教师5名。"));
-    assert!(next.contains(&"（问题台账，区教委）推动解决“教师周转房不足”，责任人张三，2018年7月31日前办结。"));
+    assert!(next.contains(
+        &"（问题台账，区教委）推动解决“教师周转房不足”，责任人张三，2018年7月31日前办结。"
+    ));
 
     // Targets behind name their lead units, as the plan has them.
     let lagging = doc.under("十、进度滞后的目标");
@@ -384,7 +438,11 @@ async fn drafts_are_marked_at_each_sentence_and_approved_only_is_carried() {
     let draft = "（区人保局，草稿）举办劳务培训班1期。";
     assert_eq!(doc.count(draft), 1);
     assert!(doc.under("四、劳务协作（各区、市级部门）").contains(&draft));
-    assert_eq!(doc.count(JW_Q2), 1, "a submitted report's words are not marked");
+    assert_eq!(
+        doc.count(JW_Q2),
+        1,
+        "a submitted report's words are not marked"
+    );
     assert!(doc.has("尚未报送的草稿"), "the note at the top");
 
     let page = app.get_as(&fgw, "/summary/2018Q2?approved_only=true").await;
@@ -464,7 +522,8 @@ async fn the_overview_compares_with_the_same_quarter_a_year_before() {
         assert!(overview.contains(clause), "{clause} in “{overview}”");
     }
     let earlier = Doc::get(&app, &fgw, "/reports/2018Q2/district.docx").await;
-    assert!(earlier.under("一、总体情况")[0].contains("学校结对数 4 所（本季度新增 4 所），去年同期无数据"));
+    assert!(earlier.under("一、总体情况")[0]
+        .contains("学校结对数 4 所（本季度新增 4 所），去年同期无数据"));
 
     // The same scope on both sides: approved only, 2018's report was never approved.
     act(&app, &fgw, "2019Q2", "jw", "approve").await;
@@ -508,7 +567,11 @@ async fn characters_xml_forbids_never_break_the_document() {
         )
         .await;
     assert!(r.status.is_client_error(), "{}", r.body);
-    assert!(r.body.contains("进展情况含有") && r.body.contains("U+FFFF"), "{}", r.body);
+    assert!(
+        r.body.contains("进展情况含有") && r.body.contains("U+FFFF"),
+        "{}",
+        r.body
+    );
     let fields = [("description", "问题\u{FFFE}"), ("unit", "jw")];
     let r = app.form("/problems", Some(&fgw), &fields).await;
     assert!(r.status.is_client_error(), "{}", r.body);
@@ -538,6 +601,8 @@ async fn characters_xml_forbids_never_break_the_document() {
     assert_eq!(status, StatusCode::OK);
     // `paragraphs` parses document.xml strictly: a forbidden character would fail here.
     let paras = paragraphs(&bytes);
-    assert!(paras.iter().any(|p| p.text == "（区教委，草稿）选派教师10名"));
+    assert!(paras
+        .iter()
+        .any(|p| p.text == "（区教委，草稿）选派教师10名"));
     assert!(docx_rs::read_docx(&bytes).is_ok());
 }
