@@ -4,9 +4,9 @@
 
 mod common;
 
-use bangfu_domain::report::{Entry, WorkflowAction};
+use bangfu_domain::report::WorkflowAction;
 use bangfu_store::testing::TestDatabase;
-use bangfu_store::{NotifyStore, PlanStore, ReportStore, SaveReport, SqlStore, Transition};
+use bangfu_store::{NotifyStore, PlanStore, SqlStore};
 use common::{stderr, stdout};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -130,42 +130,8 @@ async fn store(db: &Db) -> SqlStore {
 }
 
 async fn submit(store: &SqlStore, unit: &str) {
-    store
-        .save_report(SaveReport {
-            period: "2018Q1".into(),
-            unit: unit.into(),
-            expected_version: None,
-            entries: [(
-                "1.4".to_string(),
-                Entry {
-                    value: Some("1".parse().unwrap()),
-                    comment: String::new(),
-                },
-            )]
-            .into(),
-            narrative: None,
-            actor: "test".into(),
-            address: "127.0.0.1".into(),
-            imported_from: None,
-        })
-        .await
-        .unwrap();
-    store
-        .transition(Transition {
-            period: "2018Q1".into(),
-            unit: unit.into(),
-            action: WorkflowAction::Submit,
-            expected_version: None,
-            reason: String::new(),
-            actor: "test".into(),
-            address: "127.0.0.1".into(),
-            at: chrono::Utc::now(),
-            late: false,
-            reporter: None,
-            notify: Vec::new(),
-        })
-        .await
-        .unwrap();
+    common::save_report(store, ("2018Q1", unit), &[("1.4", "1")], None).await;
+    common::submit_report(store, "2018Q1", unit).await;
 }
 
 fn wait_for(dir: &Path, prefix: &str, n: usize) -> Vec<String> {

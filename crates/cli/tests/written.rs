@@ -4,9 +4,9 @@
 mod common;
 
 use bangfu_docx::testing::{paragraphs, tables};
-use bangfu_domain::report::{Entry, Narrative, WorkflowAction};
-use bangfu_store::{ReportStore, SaveReport, SqlStore, Transition, AUDIT_KEY_FILE_NAME};
-use common::{bangfu_async, sqlite_url, stderr, stdout};
+use bangfu_domain::report::Narrative;
+use bangfu_store::{SqlStore, AUDIT_KEY_FILE_NAME};
+use common::{bangfu_async, save_report, sqlite_url, stderr, stdout, submit_report};
 use std::path::Path;
 
 /// Runs `bangfu report docx --period 2018Q2 [switch] FILE` and reads the file back: the
@@ -40,30 +40,12 @@ async fn the_written_report_counts_submitted_reports_unless_told_otherwise() {
         .await
         .unwrap();
     // 区教委 saves its 2018Q2 report: a draft.
-    store
-        .save_report(SaveReport {
-            period: "2018Q2".into(),
-            unit: "jw".into(),
-            expected_version: None,
-            entries: [(
-                "1.3".to_string(),
-                Entry {
-                    value: Some("5".parse().unwrap()),
-                    comment: String::new(),
-                },
-            )]
-            .into(),
-            narrative: Some(Narrative {
-                progress: "选派教师5名。".into(),
-                problems: String::new(),
-                next_steps: String::new(),
-            }),
-            actor: "test".into(),
-            address: "127.0.0.1".into(),
-            imported_from: None,
-        })
-        .await
-        .unwrap();
+    let narrative = Narrative {
+        progress: "选派教师5名。".into(),
+        problems: String::new(),
+        next_steps: String::new(),
+    };
+    save_report(&store, ("2018Q2", "jw"), &[("1.3", "5")], Some(narrative)).await;
     let words = "（区教委）选派教师5名。";
     let figure = "与扶贫协作地区学校结对数 5 所";
 
@@ -83,22 +65,7 @@ async fn the_written_report_counts_submitted_reports_unless_told_otherwise() {
     assert_eq!(schools, "5");
 
     // Submitted: counted by default, attributed once; not by --approved-only until approved.
-    store
-        .transition(Transition {
-            period: "2018Q2".into(),
-            unit: "jw".into(),
-            action: WorkflowAction::Submit,
-            expected_version: None,
-            reason: String::new(),
-            actor: "test".into(),
-            address: "127.0.0.1".into(),
-            at: chrono::Utc::now(),
-            late: false,
-            reporter: None,
-            notify: Vec::new(),
-        })
-        .await
-        .unwrap();
+    submit_report(&store, "2018Q2", "jw").await;
     let (texts, schools, _) = quarter(&db, dir.path(), None).await;
     assert_eq!(texts.iter().filter(|t| *t == words).count(), 1, "{texts:?}");
     assert!(texts.iter().any(|t| t.contains(figure)));

@@ -145,3 +145,55 @@ pub async fn dump(path: &Path) -> Vec<String> {
     pool.close().await;
     out
 }
+
+/// Saves `unit`'s `rows` (and words) of `period` straight in the store: a test's fixture, with
+/// none of the application's checks.
+pub async fn save_report(
+    store: &bangfu_store::SqlStore,
+    (period, unit): (&str, &str),
+    rows: &[(&str, &str)],
+    narrative: Option<bangfu_domain::report::Narrative>,
+) {
+    use bangfu_store::ReportStore;
+    let entry = |v: &str| bangfu_domain::report::Entry {
+        value: Some(v.parse().unwrap()),
+        comment: String::new(),
+    };
+    store
+        .save_report(bangfu_store::SaveReport {
+            period: period.into(),
+            unit: unit.into(),
+            expected_version: None,
+            entries: rows
+                .iter()
+                .map(|(r, v)| (r.to_string(), entry(v)))
+                .collect(),
+            narrative,
+            actor: "test".into(),
+            address: "127.0.0.1".into(),
+            imported_from: None,
+        })
+        .await
+        .unwrap();
+}
+
+/// Submits `unit`'s report of `period` straight in the store, on time.
+pub async fn submit_report(store: &bangfu_store::SqlStore, period: &str, unit: &str) {
+    use bangfu_store::ReportStore;
+    store
+        .transition(bangfu_store::Transition {
+            period: period.into(),
+            unit: unit.into(),
+            action: bangfu_domain::report::WorkflowAction::Submit,
+            expected_version: None,
+            reason: String::new(),
+            actor: "test".into(),
+            address: "127.0.0.1".into(),
+            at: chrono::Utc::now(),
+            late: false,
+            reporter: None,
+            notify: Vec::new(),
+        })
+        .await
+        .unwrap();
+}

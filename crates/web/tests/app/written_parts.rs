@@ -25,13 +25,23 @@ fn words(progress: &str) -> Value {
 }
 
 /// Saves `unit`'s rows and words for `period` through the API (a draft until submitted).
-async fn file(app: &TestApp, who: &Client, whose: (&str, &str), rows: &[(&str, &str)], n: Value) {
-    let (period, unit) = whose;
+async fn put_values(
+    app: &TestApp,
+    who: &Client,
+    (period, unit): (&str, &str),
+    rows: &[(&str, &str)],
+    n: Value,
+) -> crate::helpers::TestResponse {
     let mut body = values(rows);
     body["narrative"] = n;
     let path = format!("/api/v1/reports/{period}/{unit}/values");
-    let r = app.json(Method::PUT, &path, Some(who), body).await;
-    assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    app.json(Method::PUT, &path, Some(who), body).await
+}
+
+/// [`put_values`], which must be accepted.
+async fn file(app: &TestApp, who: &Client, whose: (&str, &str), rows: &[(&str, &str)], n: Value) {
+    let r = put_values(app, who, whose, rows, n).await;
+    assert_eq!(r.status, StatusCode::OK, "{whose:?}: {}", r.body);
 }
 
 /// A workflow step (submit, approve) on `unit`'s report of `period`.
@@ -556,16 +566,8 @@ async fn characters_xml_forbids_never_break_the_document() {
     at(&mut app, "2018-03-10T02:00:00Z");
     let fgw = app.user("coordinator", Role::Coordinator, None).await;
     let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
-    let mut body = values(&[("1.3", "3")]);
-    body["narrative"] = words("选派教师\u{FFFF}10名");
-    let r = app
-        .json(
-            Method::PUT,
-            "/api/v1/reports/2018Q1/jw/values",
-            Some(&jw),
-            body,
-        )
-        .await;
+    let hostile = words("选派教师\u{FFFF}10名");
+    let r = put_values(&app, &jw, ("2018Q1", "jw"), &[("1.3", "3")], hostile).await;
     assert!(r.status.is_client_error(), "{}", r.body);
     assert!(
         r.body.contains("进展情况含有") && r.body.contains("U+FFFF"),
