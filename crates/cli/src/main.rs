@@ -237,6 +237,9 @@ enum NotifyCommand {
         #[arg(help = "机器人的 Webhook 网址；不填则删除")]
         #[arg(long)]
         url: Option<String>,
+        #[arg(help = "钉钉机器人“安全设置—加签”的密钥（SEC 开头）；不加签则不填")]
+        #[arg(long)]
+        secret: Option<String>,
     },
 }
 
@@ -594,8 +597,20 @@ async fn notify(db: &str, command: NotifyCommand) -> anyhow::Result<ExitCode> {
             notify_cmd::run(db, as_of.as_deref(), dry_run).await
         }
         NotifyCommand::Test { to } => notify_cmd::test(&to).await,
-        NotifyCommand::Robot { unit, flavor, url } => {
-            notify_cmd::robot(db, unit.as_deref(), flavor.as_deref(), url.as_deref()).await
+        NotifyCommand::Robot {
+            unit,
+            flavor,
+            url,
+            secret,
+        } => {
+            notify_cmd::robot(
+                db,
+                unit.as_deref(),
+                flavor.as_deref(),
+                url.as_deref(),
+                secret.as_deref(),
+            )
+            .await
         }
     }
 }

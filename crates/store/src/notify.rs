@@ -81,6 +81,8 @@ pub struct Webhook {
     pub scope: String,
     pub flavor: RobotFlavor,
     pub url: String,
+    /// The 钉钉 加签 secret ("SEC…"), or empty when the robot is not signed.
+    pub secret: String,
 }
 
 const OUTBOX_COLUMNS: &str = "id, event_key, kind, recipient, channel, address, subject, body, \
@@ -181,6 +183,7 @@ impl NotifyStore for SqlStore {
         worker: &str,
         now_ms: i64,
         lease_ms: i64,
+        after_id: i64,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>> {
         // The conditions stand in the outer WHERE too: PostgreSQL re-checks them on a row another
@@ -190,7 +193,8 @@ impl NotifyStore for SqlStore {
              WHERE status = 'pending' AND next_attempt_ms <= $3 \
              AND (lease_until_ms IS NULL OR lease_until_ms < $3) \
              AND id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_ms <= $3 \
-             AND (lease_until_ms IS NULL OR lease_until_ms < $3) ORDER BY id LIMIT $4) \
+             AND (lease_until_ms IS NULL OR lease_until_ms < $3) AND id > $5 \
+             ORDER BY id LIMIT $4) \
              RETURNING {OUTBOX_COLUMNS}"
         );
         let mut tx = self.begin_write().await?;
@@ -198,7 +202,7 @@ impl NotifyStore for SqlStore {
             .conn()
             .rows(
                 &sql,
-                stmt!("", worker, now_ms + lease_ms, now_ms, limit).args,
+                stmt!("", worker, now_ms + lease_ms, now_ms, limit, after_id).args,
             )
             .await?;
         tx.commit().await?;
@@ -417,11 +421,12 @@ impl NotifyStore for SqlStore {
         let mut stmts = vec![stmt!("DELETE FROM notify_webhooks WHERE scope = $1", scope)];
         if let Some(h) = hook {
             stmts.push(stmt!(
-                "INSERT INTO notify_webhooks (scope, flavor, url, updated_at) \
-                 VALUES ($1, $2, $3, $4)",
+                "INSERT INTO notify_webhooks (scope, flavor, url, secret, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
                 scope,
                 h.flavor.as_str(),
                 &h.url,
+                &h.secret,
                 Utc::now()
             ));
         }
@@ -430,7 +435,15 @@ impl NotifyStore for SqlStore {
             action: "notify.webhook".into(),
             entity: "webhook".into(),
             entity_key: scope.to_string(),
-            new_value: hook.map(|h| format!("{} {}", h.flavor.label(), h.url)),
+            // The secret itself stays out of the audit log.
+            new_value: hook.map(|h| {
+                let signed = if h.secret.is_empty() {
+                    ""
+                } else {
+                    "（加签）"
+                };
+                format!("{} {}{signed}", h.flavor.label(), h.url)
+            }),
             ..Default::default()
         }));
         let mut tx = self.begin_write().await?;
@@ -439,22 +452,23 @@ impl NotifyStore for SqlStore {
     }
 
     async fn webhooks(&self) -> Result<Vec<Webhook>> {
-        let rows: Vec<(String, String, String)> = self
+        let rows: Vec<(String, String, String, String)> = self
             .read()
             .await?
             .conn()
             .rows(
-                "SELECT scope, flavor, url FROM notify_webhooks ORDER BY scope",
+                "SELECT scope, flavor, url, secret FROM notify_webhooks ORDER BY scope",
                 vec![],
             )
             .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(scope, flavor, url)| {
+            .filter_map(|(scope, flavor, url, secret)| {
                 Some(Webhook {
                     scope,
                     flavor: RobotFlavor::parse(&flavor)?,
                     url,
+                    secret,
                 })
             })
             .collect())

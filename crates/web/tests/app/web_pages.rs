@@ -314,10 +314,35 @@ async fn admin_adds_disables_and_resets_users() {
                 ("role", "reporter"),
                 ("unit", "jw"),
                 ("phone", "123"),
+                ("email", "wang@"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("邮箱“wang@”不是有效的邮箱地址"),
+        "{}",
+        r.body
+    );
+    let r = app
+        .form(
+            "/admin/users",
+            Some(&admin),
+            &[
+                ("login", "jw-clerk"),
+                ("name", "王老师"),
+                ("role", "reporter"),
+                ("unit", "jw"),
+                ("phone", "123"),
+                ("email", "wang@jw.example.gov.cn"),
             ],
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("<td>wang@jw.example.gov.cn</td>"),
+        "the list shows the e-mail"
+    );
     let password = r
         .body
         .split("<code>")
