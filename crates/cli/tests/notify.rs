@@ -35,6 +35,11 @@ fn start_peers(smtp: u16, http: u16, out: &Path) -> Peers {
 }
 
 fn start_peers_slow(smtp: u16, http: u16, out: &Path, delay: f64) -> Peers {
+    start_peers_with(smtp, http, out, delay, &[])
+}
+
+/// The peers with settings in their environment (see peers.py).
+fn start_peers_with(smtp: u16, http: u16, out: &Path, delay: f64, env: &[(&str, &str)]) -> Peers {
     let have = Command::new("python3")
         .args(["-c", "import aiosmtpd"])
         .status()
@@ -47,6 +52,7 @@ fn start_peers_slow(smtp: u16, http: u16, out: &Path, delay: f64) -> Peers {
     let mut child = Command::new("python3")
         .args([script, &smtp.to_string(), &http.to_string()])
         .env("PEERS_DINGTALK_SECRET", DING_SECRET)
+        .envs(env.iter().copied())
         .arg(out)
         .arg(delay.to_string())
         .stdout(Stdio::piped())
@@ -676,4 +682,123 @@ async fn a_kill_of_serve_during_delivery(db: &Db) {
         "each of eight e-mails once: {to:?}"
     );
     assert_eq!(s.deliveries(Some("sent"), 100).await.unwrap().len(), 8);
+}
+
+/// A test CA and a certificate it issued for 127.0.0.1, made with openssl in `dir`: the CA's
+/// certificate, the server's certificate and its key (PEM files).
+fn test_certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    let key = ["-newkey", "rsa:2048", "-nodes", "-days", "2"];
+    let ca = [
+        "req",
+        "-x509",
+        "-subj",
+        "/CN=bangfu test CA",
+        "-keyout",
+        "ca.key",
+    ];
+    openssl(&[&ca[..], &["-out", "ca.pem"], &key[..]].concat());
+    let server = [
+        "req",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "s.csr",
+    ];
+    openssl(&[&server[..], &key[..3]].concat());
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "s.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    )
+}
+
+#[test]
+fn mail_goes_by_starttls_and_a_password_to_a_server_of_an_internal_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("received");
+    std::fs::create_dir(&out).unwrap();
+    let (ca, cert, key) = test_certificates(dir.path());
+    let smtp = free_port();
+    let _peers = start_peers_with(
+        smtp,
+        0,
+        &out,
+        0.0,
+        &[
+            ("PEERS_TLS_CERT", cert.to_str().unwrap()),
+            ("PEERS_TLS_KEY", key.to_str().unwrap()),
+            ("PEERS_AUTH", "fgw:mail-password"),
+        ],
+    );
+    let send = |url: String, ca_file: Option<&Path>| {
+        let mut command = Command::new(common::BIN);
+        command
+            .args(["notify", "test", "--to", "li@daxing.example"])
+            .env("BANGFU_SMTP_URL", url)
+            .env("BANGFU_SMTP_FROM", "区发改委 <fgw@daxing.example>");
+        if let Some(ca) = ca_file {
+            command.env("BANGFU_SMTP_CA_FILE", ca);
+        }
+        command.output().unwrap()
+    };
+    let url = |password: &str| format!("smtp://fgw:{password}@127.0.0.1:{smtp}?tls=required");
+    // The server's certificate is not among the public roots: refused without the CA file.
+    let untrusted = send(url("mail-password"), None);
+    assert!(!untrusted.status.success());
+    assert!(
+        stderr(&untrusted).contains("邮件服务器拒绝或无法连接")
+            && stderr(&untrusted).contains("UnknownIssuer"),
+        "{}",
+        stderr(&untrusted)
+    );
+    let missing = send(url("mail-password"), Some(&dir.path().join("no-such.pem")));
+    assert!(
+        stderr(&missing).contains("无法读取 BANGFU_SMTP_CA_FILE"),
+        "{}",
+        stderr(&missing)
+    );
+    let wrong = send(url("wrong"), Some(&ca));
+    assert!(!wrong.status.success());
+    assert!(stderr(&wrong).contains("535"), "{}", stderr(&wrong));
+    let plain = send(format!("smtp://127.0.0.1:{smtp}"), Some(&ca));
+    assert!(!plain.status.success(), "the server requires STARTTLS");
+    assert!(received(&out, "mail").is_empty());
+    let sent = send(url("mail-password"), Some(&ca));
+    assert!(sent.status.success(), "{}", stderr(&sent));
+    let mails = received(&out, "mail");
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].starts_with("To: li@daxing.example"));
+    assert!(mails[0].contains("【测试】帮扶协作管理系统通知测试"));
 }

@@ -28,6 +28,9 @@ pub struct Settings {
     /// `BANGFU_SMTP_URL`: smtp://host:25 (plain), smtp://user:pass@host:587?tls=required
     /// (STARTTLS), smtps://user:pass@host:465 (TLS). None: e-mail is not sent (stays pending).
     pub smtp_url: Option<String>,
+    /// `BANGFU_SMTP_CA_FILE`: certificates (PEM) trusted for the mail server's TLS besides the
+    /// public roots, for a server whose certificate an internal CA issued.
+    pub smtp_ca_file: Option<std::path::PathBuf>,
     /// `BANGFU_SMTP_FROM`: the From of every e-mail.
     pub from: String,
     /// The first retry waits this long; each next one twice as long, up to an hour.
@@ -45,6 +48,7 @@ impl Default for Settings {
         Settings {
             public_url: String::new(),
             smtp_url: None,
+            smtp_ca_file: None,
             from: "帮扶协作管理系统 <bangfu@localhost>".into(),
             retry_base: Duration::from_secs(30),
             max_attempts: 8,
@@ -55,8 +59,9 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// The settings from the environment: BANGFU_SMTP_URL, BANGFU_SMTP_FROM, BANGFU_PUBLIC_URL,
-    /// BANGFU_NOTIFY_RETRY_SECONDS (the first retry's wait).
+    /// The settings from the environment: BANGFU_SMTP_URL, BANGFU_SMTP_CA_FILE, BANGFU_SMTP_FROM,
+    /// BANGFU_PUBLIC_URL, BANGFU_NOTIFY_RETRY_SECONDS (the first retry's wait),
+    /// BANGFU_NOTIFY_LEASE_SECONDS.
     pub fn from_env() -> Settings {
         let var = |name: &str| {
             std::env::var(name)
@@ -66,6 +71,7 @@ impl Settings {
         };
         let mut s = Settings {
             smtp_url: var("BANGFU_SMTP_URL"),
+            smtp_ca_file: var("BANGFU_SMTP_CA_FILE").map(Into::into),
             ..Settings::default()
         };
         if let Some(from) = var("BANGFU_SMTP_FROM") {

@@ -7,6 +7,7 @@ use bangfu_domain::notify::{Channel, Message, RobotFlavor};
 use bangfu_store::{DeliveryOutcome, OutboxMessage};
 use chrono::Utc;
 use lettre::message::{header::ContentType, Mailbox};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::time::Duration;
 
@@ -168,15 +169,52 @@ pub async fn send_email(
         .header(ContentType::TEXT_PLAIN)
         .body(message.body.clone())
         .map_err(|e| format!("邮件无法生成：{e}"))?;
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-        .map_err(|e| format!("BANGFU_SMTP_URL 无效：{e}"))?
-        .timeout(Some(settings.timeout))
-        .build();
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map_err(|e| format!("BANGFU_SMTP_URL 无效：{e}"))?;
+    if let Some(tls) = tls_with_ca(url, settings.smtp_ca_file.as_deref())? {
+        builder = builder.tls(tls);
+    }
+    let transport = builder.timeout(Some(settings.timeout)).build();
     transport
         .send(email)
         .await
         .map(drop)
         .map_err(|e| format!("邮件服务器拒绝或无法连接：{e}"))
+}
+
+/// The TLS of `BANGFU_SMTP_URL` (smtps://, or ?tls=required / opportunistic) trusting the
+/// certificates of `ca_file` besides the public roots; None when no file is set or the URL asks
+/// for no TLS (lettre's own parameters then stand).
+fn tls_with_ca(url: &str, ca_file: Option<&std::path::Path>) -> Result<Option<Tls>, String> {
+    let Some(path) = ca_file else {
+        return Ok(None);
+    };
+    let parsed = url::Url::parse(url).map_err(|e| format!("BANGFU_SMTP_URL 无效：{e}"))?;
+    let mode = parsed
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let host = parsed.host_str().unwrap_or_default().to_string();
+    let pem = std::fs::read(path)
+        .map_err(|e| format!("无法读取 BANGFU_SMTP_CA_FILE（{}）：{e}", path.display()))?;
+    let ca = Certificate::from_pem(&pem).map_err(|e| {
+        format!(
+            "BANGFU_SMTP_CA_FILE（{}）不是 PEM 证书：{e}",
+            path.display()
+        )
+    })?;
+    let params = || {
+        TlsParameters::builder(host.clone())
+            .add_root_certificate(ca.clone())
+            .build_rustls()
+            .map_err(|e| format!("邮件服务器的 TLS 设置无效：{e}"))
+    };
+    Ok(match (parsed.scheme(), mode.as_deref()) {
+        ("smtps", _) => Some(Tls::Wrapper(params()?)),
+        (_, Some("required")) => Some(Tls::Required(params()?)),
+        (_, Some("opportunistic")) => Some(Tls::Opportunistic(params()?)),
+        _ => None,
+    })
 }
 
 /// The line every robot message ends with: a 钉钉 or 企业微信 robot with the "custom keyword"

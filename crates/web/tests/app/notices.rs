@@ -334,16 +334,44 @@ async fn deliveries_and_robots(app: TestApp) {
     assert!(r.body.contains("机器人地址“qyapi.weixin.qq.com”无效"));
     assert!(r.body.contains("value=\"qyapi.weixin.qq.com\""), "kept");
     let url = "http://127.0.0.1:9/robot";
+    // 加签 is 钉钉's: a secret for a 企业微信 robot is refused.
     let r = app
         .form(
             "/admin/robots",
             Some(&admin),
-            &[("scope", "*"), ("flavor", "dingtalk"), ("url", url)],
+            &[
+                ("scope", "*"),
+                ("flavor", "wecom"),
+                ("url", url),
+                ("secret", "SEC0123"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("加签密钥只用于钉钉机器人"), "{}", r.body);
+    let r = app
+        .form(
+            "/admin/robots",
+            Some(&admin),
+            &[
+                ("scope", "*"),
+                ("flavor", "dingtalk"),
+                ("url", url),
+                ("secret", " SEC0123 "),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app.get_as(&admin, "/admin/robots").await.body;
     assert!(page.contains("所有单位（未单独设置的单位）") && page.contains("钉钉"));
+    assert!(
+        page.contains("已加签") && !page.contains("SEC0123"),
+        "the secret is not shown"
+    );
+    assert_eq!(
+        app.state.store.webhooks().await.unwrap()[0].secret,
+        "SEC0123"
+    );
     assert_eq!(
         app.get_as(&fgw, "/admin/robots").await.status,
         StatusCode::FORBIDDEN
