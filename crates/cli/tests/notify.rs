@@ -2,6 +2,7 @@
 //! deadline, a return and an approval, an SMTP outage, robots, and a mail server over STARTTLS.
 
 mod common;
+#[macro_use]
 mod notify_peers;
 
 use bangfu_domain::report::WorkflowAction;
@@ -12,21 +13,11 @@ use notify_peers::*;
 use std::path::Path;
 use std::process::Command;
 
-#[tokio::test]
-async fn reminders_returns_and_an_smtp_outage_reach_people_once() {
-    let t = TestDatabase::sqlite().await;
-    reminders_returns_and_an_smtp_outage(&Db::of(&t)).await;
-    t.cleanup().await;
-}
-
-#[tokio::test]
-async fn reminders_returns_and_an_smtp_outage_reach_people_once_on_postgres() {
-    let Some(t) = TestDatabase::postgres().await else {
-        return;
-    };
-    reminders_returns_and_an_smtp_outage(&Db::of(&t)).await;
-    t.cleanup().await;
-}
+on_both_backends!(
+    reminders_returns_and_an_smtp_outage_reach_people_once,
+    reminders_returns_and_an_smtp_outage_reach_people_once_on_postgres,
+    reminders_returns_and_an_smtp_outage
+);
 /// Three units' clerks with e-mail (wjw has submitted), a fourth who keeps only in-app notices,
 /// a coordinator with e-mail, and jw's signed 钉钉 robot at `hook`.
 async fn people_and_robot(db: &Db, hook: &str) -> SqlStore {

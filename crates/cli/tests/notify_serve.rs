@@ -2,6 +2,7 @@
 //! neither loses nor repeats a message, and `bangfu notify run` beside it sends nothing twice.
 
 mod common;
+#[macro_use]
 mod notify_peers;
 
 use bangfu_store::testing::TestDatabase;
@@ -10,21 +11,11 @@ use common::stderr;
 use notify_peers::*;
 use std::time::Duration;
 
-#[tokio::test]
-async fn a_kill_of_serve_during_delivery_neither_loses_nor_duplicates() {
-    let t = TestDatabase::sqlite().await;
-    a_kill_of_serve_during_delivery(&Db::of(&t)).await;
-    t.cleanup().await;
-}
-
-#[tokio::test]
-async fn a_kill_of_serve_during_delivery_neither_loses_nor_duplicates_on_postgres() {
-    let Some(t) = TestDatabase::postgres().await else {
-        return;
-    };
-    a_kill_of_serve_during_delivery(&Db::of(&t)).await;
-    t.cleanup().await;
-}
+on_both_backends!(
+    a_kill_of_serve_during_delivery_neither_loses_nor_duplicates,
+    a_kill_of_serve_during_delivery_neither_loses_nor_duplicates_on_postgres,
+    a_kill_of_serve_during_delivery
+);
 
 /// Eight clerks of eight units with e-mail, and their reminders recorded while the mail server
 /// (at the returned port) is down: eight e-mails pending.
@@ -99,21 +90,11 @@ async fn a_kill_of_serve_during_delivery(db: &Db) {
     each_of_eight_once(&s, &out).await;
 }
 
-#[tokio::test]
-async fn notify_run_beside_serve_sends_nothing_twice() {
-    let t = TestDatabase::sqlite().await;
-    notify_run_beside_serve(&Db::of(&t)).await;
-    t.cleanup().await;
-}
-
-#[tokio::test]
-async fn notify_run_beside_serve_sends_nothing_twice_on_postgres() {
-    let Some(t) = TestDatabase::postgres().await else {
-        return;
-    };
-    notify_run_beside_serve(&Db::of(&t)).await;
-    t.cleanup().await;
-}
+on_both_backends!(
+    notify_run_beside_serve_sends_nothing_twice,
+    notify_run_beside_serve_sends_nothing_twice_on_postgres,
+    notify_run_beside_serve
+);
 
 /// cron's `bangfu notify run` and `serve` deliver the same queue at once (a slow mail server, 0.4 s
 /// a mail): each claims one message at a time, so the two share the eight without a repeat.

@@ -13,6 +13,28 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The 钉钉 加签 secret of jw's robot, which the robot peer checks.
+/// A test of the binary on SQLite, and its twin on PostgreSQL (which fails rather than skips where
+/// BANGFU_TEST_REQUIRE_POSTGRES is set): `$body` takes the `&Db`.
+macro_rules! on_both_backends {
+    ($sqlite:ident, $postgres:ident, $body:ident) => {
+        #[tokio::test]
+        async fn $sqlite() {
+            let t = TestDatabase::sqlite().await;
+            $body(&Db::of(&t)).await;
+            t.cleanup().await;
+        }
+
+        #[tokio::test]
+        async fn $postgres() {
+            let Some(t) = TestDatabase::postgres().await else {
+                return;
+            };
+            $body(&Db::of(&t)).await;
+            t.cleanup().await;
+        }
+    };
+}
+
 pub const DING_SECRET: &str = "SECtest0123456789";
 
 pub fn free_port() -> u16 {

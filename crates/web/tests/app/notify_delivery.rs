@@ -129,13 +129,12 @@ async fn failed_and_sent_again(mut app: TestApp) {
     );
     assert!(page.contains("企业微信机器人无法连接"), "{page}");
     assert!(page.contains("<summary>发送经过</summary>"), "{page}");
-    let failed = app
-        .state
-        .store
-        .deliveries(Some("failed"), 10)
-        .await
-        .unwrap();
-    let shared = failed.iter().find(|m| m.recipient == "robot:*").unwrap().id;
+    let failed = app.state.store.deliveries(Some("failed"), 10).await;
+    let shared = failed
+        .unwrap()
+        .into_iter()
+        .find(|m| m.recipient == "robot:*");
+    let shared = shared.unwrap().id;
     let r = app
         .form(
             &format!("/notify/deliveries/{shared}/resend"),
