@@ -225,6 +225,9 @@ enum NotifyCommand {
     Test {
         #[arg(long, value_name = "ADDRESS")]
         to: String,
+        #[arg(help = "钉钉机器人“加签”的密钥（SEC 开头），测试加签的机器人时填")]
+        #[arg(long)]
+        secret: Option<String>,
     },
     #[command(about = "设置或删除群机器人（企业微信或钉钉）：某个单位的，或所有单位共用的")]
     Robot {
@@ -596,7 +599,7 @@ async fn notify(db: &str, command: NotifyCommand) -> anyhow::Result<ExitCode> {
         NotifyCommand::Run { as_of, dry_run } => {
             notify_cmd::run(db, as_of.as_deref(), dry_run).await
         }
-        NotifyCommand::Test { to } => notify_cmd::test(&to).await,
+        NotifyCommand::Test { to, secret } => notify_cmd::test(&to, secret.as_deref()).await,
         NotifyCommand::Robot {
             unit,
             flavor,

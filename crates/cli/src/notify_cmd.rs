@@ -68,9 +68,9 @@ pub async fn run(db_url: &str, as_of: Option<&str>, dry_run: bool) -> anyhow::Re
 }
 
 /// `bangfu notify test --to`: one test message, sent at once (not through the outbox).
-pub async fn test(to: &str) -> anyhow::Result<ExitCode> {
+pub async fn test(to: &str, secret: Option<&str>) -> anyhow::Result<ExitCode> {
     let settings = Settings::from_env();
-    let done = send::send_test(&settings, to).await?;
+    let done = send::send_test(&settings, to, secret.unwrap_or("")).await?;
     println!("{done}");
     Ok(ExitCode::SUCCESS)
 }

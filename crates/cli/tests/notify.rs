@@ -385,6 +385,30 @@ fn a_test_message_reaches_the_mail_server_and_a_robot() {
     let hooks = received(&out, "hook");
     assert!(hooks[0].starts_with("/wecom\n"));
     assert!(hooks[0].contains("\"msgtype\":\"markdown\""));
+    // A signed 钉钉 robot refuses a message without its signature, and takes a signed one.
+    let signed = format!("dingtalk http://127.0.0.1:{http}/signed/test");
+    let unsigned = Command::new(common::BIN)
+        .args(["notify", "test", "--to", &signed])
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&unsigned).contains("钉钉机器人拒绝") && stderr(&unsigned).contains("310000"),
+        "{}",
+        stderr(&unsigned)
+    );
+    let sent = notify(
+        &db,
+        smtp,
+        &["test", "--to", &signed, "--secret", DING_SECRET],
+    );
+    assert!(stdout(&sent).contains("钉钉"), "{}", stdout(&sent));
+    let hooks = received(&out, "hook");
+    assert_eq!(hooks.len(), 2);
+    assert!(
+        hooks[1].starts_with("/signed/test?timestamp="),
+        "{}",
+        hooks[1]
+    );
     let bad = Command::new(common::BIN)
         .args(["notify", "test", "--to", "ftp://x"])
         .output()

@@ -322,8 +322,9 @@ pub async fn post_robot(
 }
 
 /// `bangfu notify test --to`: an e-mail address, or a robot's URL (with "wecom " or "dingtalk "
-/// before it to choose the format; by default from the host, else 企业微信).
-pub async fn send_test(settings: &Settings, to: &str) -> Result<String, AppError> {
+/// before it to choose the format; by default from the host, else 企业微信), with the 钉钉 加签
+/// secret (empty when the robot is not signed).
+pub async fn send_test(settings: &Settings, to: &str, secret: &str) -> Result<String, AppError> {
     let message = bangfu_domain::notify::test_message(&settings.link("/"));
     let to = to.trim();
     let refused = |e: String| AppError::rejected(vec![e]);
@@ -346,7 +347,9 @@ pub async fn send_test(settings: &Settings, to: &str) -> Result<String, AppError
             "--to 须为邮箱地址或机器人网址（http:// 或 https://）：{to}"
         )));
     }
-    post_robot(settings, flavor, url, "", &message)
+    let secret = bangfu_domain::notify::check_robot_secret(flavor, secret)
+        .map_err(|e| refused(format!("--secret：{e}")))?;
+    post_robot(settings, flavor, url, &secret, &message)
         .await
         .map_err(refused)?;
     Ok(format!("测试消息已发送到{}机器人", flavor.label()))
