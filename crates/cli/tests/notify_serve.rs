@@ -123,3 +123,27 @@ async fn notify_run_beside_serve(db: &Db) {
     );
     each_of_eight_once(&s, &out).await;
 }
+
+on_both_backends!(
+    two_servers_on_one_database_send_each_mail_once,
+    two_servers_on_one_database_send_each_mail_once_on_postgres,
+    two_servers
+);
+
+/// Two `serve` processes on one database and one slow mail server share the queue: each
+/// claims one message at a time under its lease, and no mail goes twice.
+async fn two_servers(db: &Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("received");
+    std::fs::create_dir(&out).unwrap();
+    let (s, smtp) = eight_mails_pending(db).await;
+    let _peers = start_peers_slow(smtp, 0, &out, 0.4);
+    let mut servers = [serve(db, smtp), serve(db, smtp)];
+    wait_for(&out, "mail", 8);
+    std::thread::sleep(Duration::from_secs(2));
+    for server in &mut servers {
+        server.kill().unwrap();
+        server.wait().unwrap();
+    }
+    each_of_eight_once(&s, &out).await;
+}
