@@ -88,6 +88,11 @@ async fn a_kill_of_serve_during_delivery(db: &Db) {
     server.wait().unwrap();
     assert_eq!(received(&out, "mail").len(), all.len());
     each_of_eight_once(&s, &out).await;
+    // Every claim is on the record, a delivery the kill cut short too (without an outcome).
+    for m in s.deliveries(Some("sent"), 100).await.unwrap() {
+        let attempts = s.delivery_attempts(m.id).await.unwrap();
+        assert_eq!(attempts.len() as i64, m.attempts, "{attempts:?}");
+    }
 }
 
 on_both_backends!(

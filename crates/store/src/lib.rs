@@ -39,7 +39,7 @@ pub use db::{Backend, SqlStore, DEFAULT_DATABASE_URL};
 pub use error::StoreError;
 pub use ledger::{LedgerActor, ProjectDocument};
 pub use maintenance::SqliteSettings;
-pub use notify::{DeliveryOutcome, NewMessage, Notice, OutboxMessage, Webhook};
+pub use notify::{DeliveryOutcome, NewMessage, Notice, OutboxMessage, Webhook, ATTEMPT_UNFINISHED};
 pub use pending::{PendingImportStore, PendingUpload};
 pub use plan::TargetTotal;
 pub use problems::{Problem, ProblemUpdate};

@@ -85,6 +85,10 @@ pub struct Webhook {
     pub secret: String,
 }
 
+/// What an attempt says until its sender records the outcome; a sender killed (or whose lease ran
+/// out) in between leaves it so.
+pub const ATTEMPT_UNFINISHED: &str = "未记录结果（正在发送，或发送者中途停止；可能已送达）";
+
 const OUTBOX_COLUMNS: &str = "id, event_key, kind, recipient, channel, address, subject, body, \
      link, status, attempts, last_error, created_at, sent_at";
 
@@ -198,13 +202,28 @@ impl NotifyStore for SqlStore {
              RETURNING {OUTBOX_COLUMNS}"
         );
         let mut tx = self.begin_write().await?;
-        let mut rows: Vec<OutboxMessage> = tx
-            .conn()
+        let mut conn = tx.conn();
+        let mut rows: Vec<OutboxMessage> = conn
             .rows(
                 &sql,
                 stmt!("", worker, now_ms + lease_ms, now_ms, limit, after_id).args,
             )
             .await?;
+        // Each claim is an attempt on the record from its start, so that a sender killed before
+        // recording the outcome still leaves it (and the count of attempts matches the rows).
+        let at = DateTime::from_timestamp_millis(now_ms).unwrap_or_else(Utc::now);
+        let attempts = rows.iter().map(|r| {
+            stmt!(
+                "INSERT INTO outbox_attempts (outbox_id, attempted_at, worker, ok, error) \
+                 VALUES ($1, $2, $3, FALSE, $4)",
+                r.id,
+                at,
+                worker,
+                ATTEMPT_UNFINISHED
+            )
+        });
+        conn.execute_all(attempts.collect::<Vec<_>>()).await?;
+        drop(conn);
         tx.commit().await?;
         rows.sort_by_key(|r| r.id);
         Ok(rows)
@@ -241,13 +260,12 @@ impl NotifyStore for SqlStore {
                 outcome.id
             ),
             stmt!(
-                "INSERT INTO outbox_attempts (outbox_id, attempted_at, worker, ok, error) \
-                 VALUES ($1, $2, $3, $4, $5)",
-                outcome.id,
-                outcome.at,
-                &outcome.worker,
+                "UPDATE outbox_attempts SET ok = $1, error = $2 WHERE id = (SELECT MAX(id) \
+                 FROM outbox_attempts WHERE outbox_id = $3 AND worker = $4)",
                 outcome.error.is_none(),
-                error
+                error,
+                outcome.id,
+                &outcome.worker
             ),
         ];
         if let Some(at) = sent_at {

@@ -10,7 +10,7 @@ use bangfu_domain::report::{Entry, WorkflowAction};
 use bangfu_domain::user::{Login, Role};
 use bangfu_store::{
     AuditStore, DeliveryOutcome, NewMessage, NewUser, NotifyStore, PlanStore, ReportStore,
-    SaveReport, SqlStore, Transition, UserStore, Webhook,
+    SaveReport, SqlStore, Transition, UserStore, Webhook, ATTEMPT_UNFINISHED,
 };
 use chrono::Utc;
 use std::collections::BTreeMap;
@@ -145,7 +145,13 @@ async fn a_lease_keeps_a_second_sender_off_until_it_runs_out(store: &SqlStore) {
         .await
         .unwrap()
         .is_empty());
-    assert_eq!(store.delivery_attempts(first[0].id).await.unwrap().len(), 1);
+    // Both claims are on the record: w1's without an outcome, w2's delivered.
+    let attempts = store.delivery_attempts(first[0].id).await.unwrap();
+    let outcomes: Vec<(bool, &str)> = attempts
+        .iter()
+        .map(|(_, ok, e)| (*ok, e.as_str()))
+        .collect();
+    assert_eq!(outcomes, [(false, ATTEMPT_UNFINISHED), (true, "")]);
 }
 
 async fn failures_are_retried_then_given_up_and_can_be_resent(store: &SqlStore) {
