@@ -17,9 +17,19 @@ on_both_backends!(
     a_kill_of_serve_during_delivery
 );
 
-/// Eight clerks of eight units with e-mail, and their reminders recorded while the mail server
-/// (at the returned port) is down: eight e-mails pending.
-async fn eight_mails_pending(db: &Db) -> (SqlStore, u16) {
+/// Eight e-mails pending for a mail server that was down when they were recorded, and is now up
+/// and slow: 0.4 s a mail, spent before the data.
+struct SlowMailServer {
+    s: SqlStore,
+    smtp: u16,
+    out: std::path::PathBuf,
+    _peers: Peers,
+    _dir: tempfile::TempDir,
+}
+
+/// Eight clerks of eight units with e-mail, their reminders recorded while the mail server is
+/// down (eight e-mails pending), then the mail server started.
+async fn eight_mails_for_a_slow_mail_server(db: &Db) -> SlowMailServer {
     assert!(bangfu(&["init"], db).status.success());
     let s = store(db).await;
     let plan = s.plan().await.unwrap().unwrap();
@@ -43,7 +53,17 @@ async fn eight_mails_pending(db: &Db) -> (SqlStore, u16) {
     let smtp = free_port();
     notify(db, smtp, &["run", "--as-of", "2018-03-13"]);
     assert_eq!(s.deliveries(Some("pending"), 100).await.unwrap().len(), 8);
-    (s, smtp)
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("received");
+    std::fs::create_dir(&out).unwrap();
+    let peers = start_peers_slow(smtp, 0, &out, 0.4);
+    SlowMailServer {
+        s,
+        smtp,
+        out,
+        _peers: peers,
+        _dir: dir,
+    }
 }
 
 /// Each of the eight e-mails received exactly once, and recorded as sent.
@@ -62,11 +82,8 @@ async fn each_of_eight_once(s: &SqlStore, out: &std::path::Path) {
 }
 
 async fn a_kill_of_serve_during_delivery(db: &Db) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("received");
-    std::fs::create_dir(&out).unwrap();
-    let (s, smtp) = eight_mails_pending(db).await;
-    let _peers = start_peers_slow(smtp, 0, &out, 0.4);
+    let SlowMailServer { s, smtp, out, .. } = &eight_mails_for_a_slow_mail_server(db).await;
+    let (s, smtp, out) = (s, *smtp, out.as_path());
     let mut server = serve(db, smtp);
     // Killed in the middle of a delivery: once two are recorded as sent, the next one is in the
     // mail server's 0.4 s wait before its data. (Killed between the mail server's receipt and the
@@ -82,12 +99,12 @@ async fn a_kill_of_serve_during_delivery(db: &Db) {
     server.kill().unwrap();
     server.wait().unwrap();
     let mut server = serve(db, smtp);
-    let all = wait_for(&out, "mail", 8);
+    let all = wait_for(out, "mail", 8);
     std::thread::sleep(Duration::from_secs(3));
     server.kill().unwrap();
     server.wait().unwrap();
-    assert_eq!(received(&out, "mail").len(), all.len());
-    each_of_eight_once(&s, &out).await;
+    assert_eq!(received(out, "mail").len(), all.len());
+    each_of_eight_once(s, out).await;
     // Every claim is on the record, a delivery the kill cut short too (without an outcome).
     for m in s.deliveries(Some("sent"), 100).await.unwrap() {
         let attempts = s.delivery_attempts(m.id).await.unwrap();
@@ -104,11 +121,8 @@ on_both_backends!(
 /// cron's `bangfu notify run` and `serve` deliver the same queue at once (a slow mail server, 0.4 s
 /// a mail): each claims one message at a time, so the two share the eight without a repeat.
 async fn notify_run_beside_serve(db: &Db) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("received");
-    std::fs::create_dir(&out).unwrap();
-    let (s, smtp) = eight_mails_pending(db).await;
-    let _peers = start_peers_slow(smtp, 0, &out, 0.4);
+    let SlowMailServer { s, smtp, out, .. } = &eight_mails_for_a_slow_mail_server(db).await;
+    let (s, smtp, out) = (s, *smtp, out.as_path());
     let mut server = serve(db, smtp);
     let run = notify(db, smtp, &["run", "--as-of", "2018-03-13"]);
     let by_cron: usize = common::stdout(&run)
@@ -117,7 +131,7 @@ async fn notify_run_beside_serve(db: &Db) {
         .and_then(|t| t.split('，').next())
         .and_then(|n| n.trim().parse().ok())
         .expect("the run's count");
-    wait_for(&out, "mail", 8);
+    wait_for(out, "mail", 8);
     std::thread::sleep(Duration::from_secs(2));
     server.kill().unwrap();
     server.wait().unwrap();
@@ -126,7 +140,7 @@ async fn notify_run_beside_serve(db: &Db) {
         "serve delivered some too: {}",
         common::stdout(&run)
     );
-    each_of_eight_once(&s, &out).await;
+    each_of_eight_once(s, out).await;
 }
 
 on_both_backends!(
@@ -138,17 +152,14 @@ on_both_backends!(
 /// Two `serve` processes on one database and one slow mail server share the queue: each
 /// claims one message at a time under its lease, and no mail goes twice.
 async fn two_servers(db: &Db) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("received");
-    std::fs::create_dir(&out).unwrap();
-    let (s, smtp) = eight_mails_pending(db).await;
-    let _peers = start_peers_slow(smtp, 0, &out, 0.4);
+    let SlowMailServer { s, smtp, out, .. } = &eight_mails_for_a_slow_mail_server(db).await;
+    let (s, smtp, out) = (s, *smtp, out.as_path());
     let mut servers = [serve(db, smtp), serve(db, smtp)];
-    wait_for(&out, "mail", 8);
+    wait_for(out, "mail", 8);
     std::thread::sleep(Duration::from_secs(2));
     for server in &mut servers {
         server.kill().unwrap();
         server.wait().unwrap();
     }
-    each_of_eight_once(&s, &out).await;
+    each_of_eight_once(s, out).await;
 }

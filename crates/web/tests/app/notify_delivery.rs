@@ -143,12 +143,8 @@ async fn failed_and_sent_again(mut app: TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let pending = app
-        .state
-        .store
-        .deliveries(Some("pending"), 10)
-        .await
-        .unwrap();
+    let pending = app.state.store.deliveries(Some("pending"), 10).await;
+    let pending = pending.unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!((pending[0].id, pending[0].attempts), (shared, 0));
     // Tried again on the next round, its history now two attempts long.
