@@ -172,9 +172,11 @@ async fn scheduler_of_serve(app: TestApp) {
     let started = std::time::Instant::now();
     let tried = loop {
         let rows = app.state.store.deliveries(None, 100).await.unwrap();
-        let robot = rows
-            .iter()
-            .find(|m| m.event_key == "deadline:2018Q1:before7:jw" && m.attempts > 0);
+        let robot = rows.iter().find(|m| {
+            m.event_key == "deadline:2018Q1:before7:jw"
+                && m.recipient == "robot:jw"
+                && m.attempts > 0
+        });
         if let Some(m) = robot {
             break m.clone();
         }
@@ -185,7 +187,15 @@ async fn scheduler_of_serve(app: TestApp) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     sender.abort();
-    assert_eq!(tried.recipient, "robot:jw");
+    assert!(tried.address.starts_with("dingtalk "), "{tried:?}");
+    let attempts = app.state.store.delivery_attempts(tried.id).await.unwrap();
+    assert!(!attempts.is_empty(), "serve's sender tried it");
+    let rows = app.state.store.deliveries(None, 100).await.unwrap();
+    assert!(
+        rows.iter()
+            .any(|m| m.recipient == "jw-clerk" && m.address == "jw-clerk@daxing.example"),
+        "and the clerk's e-mail: {rows:?}"
+    );
     let notices = app.state.store.notices("jw-clerk", 10).await.unwrap();
     assert_eq!(
         notices[0].subject,
