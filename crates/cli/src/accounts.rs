@@ -43,6 +43,7 @@ pub async fn add_user(db_url: &str, args: UserArgs) -> anyhow::Result<()> {
         _ => {}
     }
     let email = crate::notify_cmd::check_email(args.email.as_deref().unwrap_or(""))?;
+    let phone = crate::notify_cmd::check_phone(args.phone.as_deref().unwrap_or(""))?;
     let (password, generated, hash) = crate::init::new_password("BANGFU_PASSWORD").await?;
     store
         .create_user(
@@ -51,27 +52,13 @@ pub async fn add_user(db_url: &str, args: UserArgs) -> anyhow::Result<()> {
                 login: login.clone(),
                 role,
                 unit_code: unit,
-                phone: args.phone.clone().unwrap_or_default(),
+                phone,
+                email,
                 password_hash: hash,
             },
             "cli",
         )
         .await?;
-    if !email.is_empty() {
-        let user = store
-            .user_by_login(login.as_str())
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("用户 {login} 创建后未找到"))?;
-        bangfu_store::NotifyStore::set_contact(
-            &store,
-            &user.login,
-            &email,
-            &user.phone,
-            &user.channels,
-            "cli",
-        )
-        .await?;
-    }
     if generated {
         println!(
             "已创建用户 {login}（{}），初始密码（只显示这一次）：{password}",

@@ -166,6 +166,7 @@ async fn create_first_admin(store: &SqlStore) -> anyhow::Result<()> {
                 role: Role::Admin,
                 unit_code: None,
                 phone: String::new(),
+                email: String::new(),
                 password_hash: hash,
             },
             "system",

@@ -228,6 +228,9 @@ enum NotifyCommand {
     Test {
         #[arg(long, value_name = "ADDRESS")]
         to: String,
+        #[arg(help = "钉钉机器人“加签”的密钥（SEC 开头），测试加签的机器人时填")]
+        #[arg(long)]
+        secret: Option<String>,
     },
     #[command(about = "设置或删除群机器人（企业微信或钉钉）：某个单位的，或所有单位共用的")]
     Robot {
@@ -240,6 +243,9 @@ enum NotifyCommand {
         #[arg(help = "机器人的 Webhook 网址；不填则删除")]
         #[arg(long)]
         url: Option<String>,
+        #[arg(help = "钉钉机器人“安全设置—加签”的密钥（SEC 开头）；不加签则不填")]
+        #[arg(long)]
+        secret: Option<String>,
     },
 }
 
@@ -599,9 +605,21 @@ async fn notify(db: &str, command: NotifyCommand) -> anyhow::Result<ExitCode> {
         NotifyCommand::Run { as_of, dry_run } => {
             notify_cmd::run(db, as_of.as_deref(), dry_run).await
         }
-        NotifyCommand::Test { to } => notify_cmd::test(&to).await,
-        NotifyCommand::Robot { unit, flavor, url } => {
-            notify_cmd::robot(db, unit.as_deref(), flavor.as_deref(), url.as_deref()).await
+        NotifyCommand::Test { to, secret } => notify_cmd::test(&to, secret.as_deref()).await,
+        NotifyCommand::Robot {
+            unit,
+            flavor,
+            url,
+            secret,
+        } => {
+            notify_cmd::robot(
+                db,
+                unit.as_deref(),
+                flavor.as_deref(),
+                url.as_deref(),
+                secret.as_deref(),
+            )
+            .await
         }
     }
 }

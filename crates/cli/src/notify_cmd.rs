@@ -4,7 +4,7 @@
 use anyhow::{bail, Context as _};
 use bangfu_app::notify::{self, send, Settings};
 use bangfu_app::Context as UseCases;
-use bangfu_domain::notify::{Channels, RobotFlavor};
+use bangfu_domain::notify::{Channels, RobotInput};
 use bangfu_store::{NotifyStore, PlanStore, UserStore, Webhook};
 use chrono::NaiveDate;
 use std::process::ExitCode;
@@ -57,17 +57,9 @@ pub async fn run(db_url: &str, as_of: Option<&str>, dry_run: bool) -> anyhow::Re
         println!("（--dry-run：未记录、未发送）");
         return Ok(ExitCode::SUCCESS);
     }
-    let mut total = send::Round::default();
-    loop {
-        let round = send::deliver_due(&ctx, &format!("cli-{}", std::process::id()), 50).await?;
-        total.sent += round.sent;
-        total.retrying += round.retrying;
-        total.failed += round.failed;
-        // Each message is tried at most once a round; a round delivering nothing ends the run.
-        if round.sent == 0 {
-            break;
-        }
-    }
+    // One pass through the queue, each message claimed alone and tried once.
+    let worker = format!("cli-{}", std::process::id());
+    let total = send::deliver_due(&ctx, &worker, usize::MAX).await?;
     println!(
         "发送：成功 {}，失败待重试 {}，失败不再重试 {}",
         total.sent, total.retrying, total.failed
@@ -76,43 +68,38 @@ pub async fn run(db_url: &str, as_of: Option<&str>, dry_run: bool) -> anyhow::Re
 }
 
 /// `bangfu notify test --to`: one test message, sent at once (not through the outbox).
-pub async fn test(to: &str) -> anyhow::Result<ExitCode> {
+pub async fn test(to: &str, secret: Option<&str>) -> anyhow::Result<ExitCode> {
     let settings = Settings::from_env();
-    let done = send::send_test(&settings, to).await?;
+    let done = send::send_test(&settings, to, secret.unwrap_or("")).await?;
     println!("{done}");
     Ok(ExitCode::SUCCESS)
 }
 
-/// `bangfu notify robot`: sets or removes the group robot of one unit or of all.
+/// `bangfu notify robot`: sets or removes the group robot of one unit or of all, checked by the
+/// same rules as the administrator's page.
 pub async fn robot(
     db_url: &str,
     unit: Option<&str>,
     flavor: Option<&str>,
     url: Option<&str>,
+    secret: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let ctx = state(db_url).await?;
-    let scope = match unit.map(str::trim) {
-        None | Some("") | Some("*") => "*".to_string(),
-        Some(u) if ctx.plan.unit(u).is_some() => u.to_string(),
-        Some(u) => bail!("--unit：单位代码“{u}”不在方案中（见 `bangfu plan show`）"),
+    let input = RobotInput {
+        scope: unit.unwrap_or("*").to_string(),
+        flavor: flavor.unwrap_or("wecom").to_string(),
+        url: url.unwrap_or("").to_string(),
+        secret: secret.unwrap_or("").to_string(),
     };
-    let hook = match url.map(str::trim).filter(|u| !u.is_empty()) {
-        None => None,
-        Some(url) => {
-            if !url.starts_with("https://") && !url.starts_with("http://") {
-                bail!("--url 须以 https:// 或 http:// 开头：{url}");
-            }
-            let flavor = flavor.unwrap_or("wecom");
-            let flavor = RobotFlavor::parse(flavor).with_context(|| {
-                format!("--flavor “{flavor}”无效，应为 wecom（企业微信）或 dingtalk（钉钉）")
-            })?;
-            Some(Webhook {
-                scope: scope.clone(),
-                flavor,
-                url: url.to_string(),
-            })
-        }
-    };
+    let (scope, hook) = input
+        .parse(|code| ctx.plan.unit(code).is_some())
+        .map_err(|errors| anyhow::anyhow!("{}", errors.join("；")))?;
+    let hook = hook.map(|r| Webhook {
+        scope: scope.clone(),
+        flavor: r.flavor,
+        url: r.url,
+        secret: r.secret,
+    });
     ctx.store.set_webhook(&scope, hook.as_ref(), "cli").await?;
     let whom = if scope == "*" {
         "所有单位".to_string()
@@ -120,7 +107,18 @@ pub async fn robot(
         scope
     };
     match hook {
-        Some(h) => println!("已设置{whom}的{}群机器人：{}", h.flavor.label(), h.url),
+        Some(h) => {
+            let signed = if h.secret.is_empty() {
+                ""
+            } else {
+                "（加签）"
+            };
+            println!(
+                "已设置{whom}的{}群机器人：{}{signed}",
+                h.flavor.label(),
+                h.url
+            )
+        }
         None => println!("已删除{whom}的群机器人"),
     }
     Ok(ExitCode::SUCCESS)
@@ -129,6 +127,11 @@ pub async fn robot(
 /// Checks an e-mail address as typed (the domain's one rule), naming the option.
 pub fn check_email(email: &str) -> anyhow::Result<String> {
     bangfu_domain::notify::check_email(email).map_err(|e| anyhow::anyhow!("--email：{e}"))
+}
+
+/// Checks a phone number as typed (the rule of the page and the API), naming the option.
+pub fn check_phone(phone: &str) -> anyhow::Result<String> {
+    bangfu_domain::notify::check_phone(phone).map_err(|e| anyhow::anyhow!("--phone：{e}"))
 }
 
 /// `bangfu user contact`: sets a user's e-mail, phone and channels.
@@ -147,7 +150,10 @@ pub async fn contact(
         Some(e) => check_email(e)?,
         None => user.email.clone(),
     };
-    let phone = phone.map_or(user.phone.clone(), |p| p.trim().to_string());
+    let phone = match phone {
+        Some(p) => check_phone(p)?,
+        None => user.phone.clone(),
+    };
     let channels = match channels {
         None => user.channels.clone(),
         Some(text) => parse_channels(text)?,

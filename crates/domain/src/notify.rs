@@ -240,27 +240,55 @@ pub fn report_link(base: &str, period: &str, unit: &str) -> String {
     format!("{}/reports/{period}/{unit}", base.trim_end_matches('/'))
 }
 
-/// The reminder a unit receives.
-pub fn reminder_message(reminder: &DueReminder, unit_name: &str, link: &str) -> Message {
-    let period = reminder.period.label();
-    let deadline = date_cn(reminder.period.deadline);
-    let (subject, lead) = match reminder.notice {
+/// A deadline notice's subject, what it says of the period, and what it urges.
+fn deadline_text(period: &Period, notice: DeadlineNotice) -> (String, String, &'static str) {
+    let label = period.label();
+    let deadline = date_cn(period.deadline);
+    match notice {
         DeadlineNotice::Before(n) => (
-            format!("【报送提醒】{period}进展情况距截止还有 {n} 天"),
-            format!("{unit_name}：{period}帮扶协作进展情况的报送截止日是 {deadline}，还有 {n} 天，贵单位尚未报送。"),
+            format!("【报送提醒】{label}进展情况距截止还有 {n} 天"),
+            format!("{label}帮扶协作进展情况的报送截止日是 {deadline}，还有 {n} 天"),
+            "",
         ),
         DeadlineNotice::DueToday => (
-            format!("【今日截止】{period}进展情况今天截止报送"),
-            format!("{unit_name}：{period}帮扶协作进展情况今天（{deadline}）截止报送，贵单位尚未报送。"),
+            format!("【今日截止】{label}进展情况今天截止报送"),
+            format!("{label}帮扶协作进展情况今天（{deadline}）截止报送"),
+            "",
         ),
         DeadlineNotice::Overdue => (
-            format!("【已逾期】{period}进展情况尚未报送"),
-            format!("{unit_name}：{period}帮扶协作进展情况的报送截止日 {deadline} 已过，贵单位尚未报送，请尽快报送。"),
+            format!("【已逾期】{label}进展情况尚未报送"),
+            format!("{label}帮扶协作进展情况的报送截止日 {deadline} 已过"),
+            "，请尽快报送",
         ),
-    };
+    }
+}
+
+/// The reminder a unit receives.
+pub fn reminder_message(reminder: &DueReminder, unit_name: &str, link: &str) -> Message {
+    let (subject, state, urge) = deadline_text(&reminder.period, reminder.notice);
     Message {
         subject,
-        body: format!("{lead}\n请登录系统填报：{link}"),
+        body: format!("{unit_name}：{state}，贵单位尚未报送{urge}。\n请登录系统填报：{link}"),
+        link: link.to_string(),
+    }
+}
+
+/// The one reminder a group robot shared by all units gets for one deadline notice: the units
+/// still to report, listed (a robot takes about 20 messages a minute, not one per unit).
+pub fn shared_robot_reminder(
+    period: &Period,
+    notice: DeadlineNotice,
+    unit_names: &[&str],
+    link: &str,
+) -> Message {
+    let (subject, state, urge) = deadline_text(period, notice);
+    Message {
+        subject,
+        body: format!(
+            "{state}，以下 {} 个单位尚未报送{urge}：\n{}\n请登录系统填报：{link}",
+            unit_names.len(),
+            unit_names.join("、")
+        ),
         link: link.to_string(),
     }
 }
@@ -364,6 +392,22 @@ pub fn check_email(email: &str) -> Result<String, String> {
     }
 }
 
+/// Checks a phone number as typed: empty, or digits with "-", "+" and spaces, at most 20.
+pub fn check_phone(phone: &str) -> Result<String, String> {
+    let phone = phone.trim();
+    let ok = phone.chars().count() <= 20
+        && phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' '));
+    if ok {
+        Ok(phone.to_string())
+    } else {
+        Err(format!(
+            "电话“{phone}”无效：只能填数字、“-”和“+”，不超过 20 位，例如 010-69243000"
+        ))
+    }
+}
+
 impl ContactInput {
     /// Every mistake, each naming its field, in Chinese.
     pub fn parse(&self) -> Result<Contact, Vec<String>> {
@@ -372,16 +416,10 @@ impl ContactInput {
             errors.push(e);
             String::new()
         });
-        let phone = self.phone.trim().to_string();
-        let phone_ok = phone.chars().count() <= 20
-            && phone
-                .chars()
-                .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' '));
-        if !phone_ok {
-            errors.push(format!(
-                "电话“{phone}”无效：只能填数字、“-”和“+”，不超过 20 位，例如 010-69243000"
-            ));
-        }
+        let phone = check_phone(&self.phone).unwrap_or_else(|e| {
+            errors.push(e);
+            String::new()
+        });
         let mut chosen = std::collections::BTreeSet::new();
         for name in &self.channels {
             match Channel::parse(name) {
@@ -418,16 +456,41 @@ pub struct RobotInput {
     pub flavor: String,
     #[serde(default)]
     pub url: String,
+    /// The 钉钉 加签 secret (empty: not signed).
+    #[serde(default)]
+    pub secret: String,
+}
+
+/// A group robot as checked: its flavor, URL and 钉钉 加签 secret (empty when not signed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RobotSetting {
+    pub flavor: RobotFlavor,
+    pub url: String,
+    pub secret: String,
+}
+
+/// Checks a 钉钉 加签 secret as typed: empty, or the "SEC…" text 钉钉 shows (only 钉钉 signs).
+pub fn check_robot_secret(flavor: RobotFlavor, secret: &str) -> Result<String, String> {
+    let secret = secret.trim();
+    if secret.is_empty() {
+        return Ok(String::new());
+    }
+    if flavor != RobotFlavor::DingTalk {
+        return Err("加签密钥只用于钉钉机器人，企业微信机器人请留空".into());
+    }
+    if !secret.starts_with("SEC") || secret.len() > 200 || !secret.is_ascii() {
+        return Err("加签密钥无效：应为钉钉机器人“安全设置—加签”中以 SEC 开头的一串字符".into());
+    }
+    Ok(secret.to_string())
 }
 
 impl RobotInput {
-    /// (scope, Some((flavor, url))) to set, (scope, None) to remove; mistakes name their field.
+    /// (scope, Some(robot)) to set, (scope, None) to remove; mistakes name their field.
     /// `unit_exists` says whether a unit code is the plan's.
-    #[allow(clippy::type_complexity)]
     pub fn parse(
         &self,
         unit_exists: impl Fn(&str) -> bool,
-    ) -> Result<(String, Option<(RobotFlavor, String)>), Vec<String>> {
+    ) -> Result<(String, Option<RobotSetting>), Vec<String>> {
         let mut errors = Vec::new();
         let scope = match self.scope.trim() {
             "" | "*" => "*".to_string(),
@@ -450,7 +513,17 @@ impl RobotInput {
                 ));
             }
             match RobotFlavor::parse(&self.flavor) {
-                Some(f) => Some((f, url.to_string())),
+                Some(flavor) => match check_robot_secret(flavor, &self.secret) {
+                    Ok(secret) => Some(RobotSetting {
+                        flavor,
+                        url: url.to_string(),
+                        secret,
+                    }),
+                    Err(e) => {
+                        errors.push(e);
+                        None
+                    }
+                },
                 None => {
                     errors.push(format!(
                         "机器人类型“{}”无效，应为 wecom（企业微信）或 dingtalk（钉钉）",

@@ -84,6 +84,45 @@ fn messages_name_the_period_the_deadline_and_the_link() {
 }
 
 #[test]
+fn a_shared_robot_gets_one_list_per_notice_and_only_dingtalk_secrets_count() {
+    let over = reminder_message(
+        &DueReminder {
+            period: q1_2018(),
+            unit: "A".into(),
+            notice: DeadlineNotice::Overdue,
+        },
+        "区教委",
+        "/r",
+    );
+    assert_eq!(
+        over.body,
+        "区教委：2018年第一季度帮扶协作进展情况的报送截止日 2018年3月20日 已过，贵单位尚未报送，请尽快报送。\n请登录系统填报：/r"
+    );
+    let shared = shared_robot_reminder(
+        &q1_2018(),
+        DeadlineNotice::Before(2),
+        &["区教委", "区财政局"],
+        "/home",
+    );
+    assert_eq!(
+        shared.subject,
+        "【报送提醒】2018年第一季度进展情况距截止还有 2 天"
+    );
+    assert!(shared
+        .body
+        .contains("还有 2 天，以下 2 个单位尚未报送：\n区教委、区财政局\n"));
+    assert_eq!(
+        check_robot_secret(RobotFlavor::DingTalk, " SECabc ").unwrap(),
+        "SECabc"
+    );
+    assert!(check_robot_secret(RobotFlavor::WeCom, "SECabc")
+        .unwrap_err()
+        .contains("只用于钉钉"));
+    assert!(check_robot_secret(RobotFlavor::DingTalk, "abc").is_err());
+    assert_eq!(check_robot_secret(RobotFlavor::WeCom, "").unwrap(), "");
+}
+
+#[test]
 fn reminder_days_are_checked_and_ordered() {
     assert_eq!(check_reminder_days(&[2, 7]).unwrap(), [7, 2]);
     assert!(check_reminder_days(&[0]).unwrap_err().contains("1 到 60"));

@@ -39,7 +39,7 @@ pub use db::{Backend, SqlStore, DEFAULT_DATABASE_URL};
 pub use error::StoreError;
 pub use ledger::{LedgerActor, ProjectDocument};
 pub use maintenance::SqliteSettings;
-pub use notify::{DeliveryOutcome, NewMessage, Notice, OutboxMessage, Webhook};
+pub use notify::{DeliveryOutcome, NewMessage, Notice, OutboxMessage, Webhook, ATTEMPT_UNFINISHED};
 pub use pending::{PendingImportStore, PendingUpload};
 pub use plan::TargetTotal;
 pub use problems::{Problem, ProblemUpdate};
@@ -323,13 +323,15 @@ pub trait NotifyStore: Send + Sync {
     /// Records the messages not yet recorded (by event, recipient and channel) with one audit
     /// entry, in one transaction; returns those it added.
     async fn enqueue(&self, messages: &[NewMessage], actor: &str) -> Result<Vec<NewMessage>>;
-    /// Claims up to `limit` pending messages due at `now_ms` whose lease (if any) has run out,
-    /// for `lease_ms`, counting an attempt on each.
+    /// Claims up to `limit` pending messages due at `now_ms` whose lease (if any) has run out and
+    /// whose number is above `after_id` (a sender's pass goes once through the queue), for
+    /// `lease_ms`, counting an attempt on each.
     async fn claim_due(
         &self,
         worker: &str,
         now_ms: i64,
         lease_ms: i64,
+        after_id: i64,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>>;
     /// Records an attempt on a message this worker holds; false if its lease was lost.

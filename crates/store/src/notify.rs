@@ -81,7 +81,13 @@ pub struct Webhook {
     pub scope: String,
     pub flavor: RobotFlavor,
     pub url: String,
+    /// The 钉钉 加签 secret ("SEC…"), or empty when the robot is not signed.
+    pub secret: String,
 }
+
+/// What an attempt says until its sender records the outcome; a sender killed (or whose lease ran
+/// out) in between leaves it so.
+pub const ATTEMPT_UNFINISHED: &str = "未记录结果（正在发送，或发送者中途停止；可能已送达）";
 
 const OUTBOX_COLUMNS: &str = "id, event_key, kind, recipient, channel, address, subject, body, \
      link, status, attempts, last_error, created_at, sent_at";
@@ -181,6 +187,7 @@ impl NotifyStore for SqlStore {
         worker: &str,
         now_ms: i64,
         lease_ms: i64,
+        after_id: i64,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>> {
         // The conditions stand in the outer WHERE too: PostgreSQL re-checks them on a row another
@@ -190,17 +197,33 @@ impl NotifyStore for SqlStore {
              WHERE status = 'pending' AND next_attempt_ms <= $3 \
              AND (lease_until_ms IS NULL OR lease_until_ms < $3) \
              AND id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_ms <= $3 \
-             AND (lease_until_ms IS NULL OR lease_until_ms < $3) ORDER BY id LIMIT $4) \
+             AND (lease_until_ms IS NULL OR lease_until_ms < $3) AND id > $5 \
+             ORDER BY id LIMIT $4) \
              RETURNING {OUTBOX_COLUMNS}"
         );
         let mut tx = self.begin_write().await?;
-        let mut rows: Vec<OutboxMessage> = tx
-            .conn()
+        let mut conn = tx.conn();
+        let mut rows: Vec<OutboxMessage> = conn
             .rows(
                 &sql,
-                stmt!("", worker, now_ms + lease_ms, now_ms, limit).args,
+                stmt!("", worker, now_ms + lease_ms, now_ms, limit, after_id).args,
             )
             .await?;
+        // Each claim is an attempt on the record from its start, so that a sender killed before
+        // recording the outcome still leaves it (and the count of attempts matches the rows).
+        let at = DateTime::from_timestamp_millis(now_ms).unwrap_or_else(Utc::now);
+        let attempts = rows.iter().map(|r| {
+            stmt!(
+                "INSERT INTO outbox_attempts (outbox_id, attempted_at, worker, ok, error) \
+                 VALUES ($1, $2, $3, FALSE, $4)",
+                r.id,
+                at,
+                worker,
+                ATTEMPT_UNFINISHED
+            )
+        });
+        conn.execute_all(attempts.collect::<Vec<_>>()).await?;
+        drop(conn);
         tx.commit().await?;
         rows.sort_by_key(|r| r.id);
         Ok(rows)
@@ -237,13 +260,12 @@ impl NotifyStore for SqlStore {
                 outcome.id
             ),
             stmt!(
-                "INSERT INTO outbox_attempts (outbox_id, attempted_at, worker, ok, error) \
-                 VALUES ($1, $2, $3, $4, $5)",
-                outcome.id,
-                outcome.at,
-                &outcome.worker,
+                "UPDATE outbox_attempts SET ok = $1, error = $2 WHERE id = (SELECT MAX(id) \
+                 FROM outbox_attempts WHERE outbox_id = $3 AND worker = $4)",
                 outcome.error.is_none(),
-                error
+                error,
+                outcome.id,
+                &outcome.worker
             ),
         ];
         if let Some(at) = sent_at {
@@ -417,11 +439,12 @@ impl NotifyStore for SqlStore {
         let mut stmts = vec![stmt!("DELETE FROM notify_webhooks WHERE scope = $1", scope)];
         if let Some(h) = hook {
             stmts.push(stmt!(
-                "INSERT INTO notify_webhooks (scope, flavor, url, updated_at) \
-                 VALUES ($1, $2, $3, $4)",
+                "INSERT INTO notify_webhooks (scope, flavor, url, secret, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
                 scope,
                 h.flavor.as_str(),
                 &h.url,
+                &h.secret,
                 Utc::now()
             ));
         }
@@ -430,7 +453,15 @@ impl NotifyStore for SqlStore {
             action: "notify.webhook".into(),
             entity: "webhook".into(),
             entity_key: scope.to_string(),
-            new_value: hook.map(|h| format!("{} {}", h.flavor.label(), h.url)),
+            // The secret itself stays out of the audit log.
+            new_value: hook.map(|h| {
+                let signed = if h.secret.is_empty() {
+                    ""
+                } else {
+                    "（加签）"
+                };
+                format!("{} {}{signed}", h.flavor.label(), h.url)
+            }),
             ..Default::default()
         }));
         let mut tx = self.begin_write().await?;
@@ -439,22 +470,23 @@ impl NotifyStore for SqlStore {
     }
 
     async fn webhooks(&self) -> Result<Vec<Webhook>> {
-        let rows: Vec<(String, String, String)> = self
+        let rows: Vec<(String, String, String, String)> = self
             .read()
             .await?
             .conn()
             .rows(
-                "SELECT scope, flavor, url FROM notify_webhooks ORDER BY scope",
+                "SELECT scope, flavor, url, secret FROM notify_webhooks ORDER BY scope",
                 vec![],
             )
             .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(scope, flavor, url)| {
+            .filter_map(|(scope, flavor, url, secret)| {
                 Some(Webhook {
                     scope,
                     flavor: RobotFlavor::parse(&flavor)?,
                     url,
+                    secret,
                 })
             })
             .collect())

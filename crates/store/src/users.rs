@@ -15,6 +15,8 @@ pub struct NewUser {
     pub role: Role,
     pub unit_code: Option<String>,
     pub phone: String,
+    /// For notifications; empty when none (set later by the person).
+    pub email: String,
     pub password_hash: String,
 }
 
@@ -82,20 +84,26 @@ impl UserStore for SqlStore {
     async fn create_user(&self, user: NewUser, actor: &str) -> Result<i64> {
         let login = user.login.as_str().to_string();
         let summary = format!(
-            "登录名={} 姓名={} 角色={} 单位={}",
+            "登录名={} 姓名={} 角色={} 单位={}{}",
             login,
             user.display_name,
             user.role.label(),
-            user.unit_code.as_deref().unwrap_or("-")
+            user.unit_code.as_deref().unwrap_or("-"),
+            if user.email.is_empty() {
+                String::new()
+            } else {
+                format!(" 邮箱={}", user.email)
+            }
         );
         let insert = stmt!(
-            "INSERT INTO users (login, display_name, role, unit_code, phone, password_hash, \
-             active, created_at) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7)",
+            "INSERT INTO users (login, display_name, role, unit_code, phone, email, \
+             password_hash, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8)",
             login.clone(),
             user.display_name,
             user.role.as_str(),
             user.unit_code,
             user.phone,
+            user.email,
             user.password_hash,
             Utc::now(),
         );

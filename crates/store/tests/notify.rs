@@ -10,7 +10,7 @@ use bangfu_domain::report::{Entry, WorkflowAction};
 use bangfu_domain::user::{Login, Role};
 use bangfu_store::{
     AuditStore, DeliveryOutcome, NewMessage, NewUser, NotifyStore, PlanStore, ReportStore,
-    SaveReport, SqlStore, Transition, UserStore, Webhook,
+    SaveReport, SqlStore, Transition, UserStore, Webhook, ATTEMPT_UNFINISHED,
 };
 use chrono::Utc;
 use std::collections::BTreeMap;
@@ -50,6 +50,7 @@ async fn contacts_and_channels_are_kept_and_audited(store: &SqlStore) {
                 role: Role::Viewer,
                 unit_code: None,
                 phone: String::new(),
+                email: String::new(),
                 password_hash: "h".into(),
             },
             "admin",
@@ -113,17 +114,17 @@ async fn a_lease_keeps_a_second_sender_off_until_it_runs_out(store: &SqlStore) {
         .await
         .unwrap();
     let now = 1_000_000;
-    let first = store.claim_due("w1", now, 60_000, 10).await.unwrap();
+    let first = store.claim_due("w1", now, 60_000, 0, 10).await.unwrap();
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].attempts, 1);
     assert!(store
-        .claim_due("w2", now + 1, 60_000, 10)
+        .claim_due("w2", now + 1, 60_000, 0, 10)
         .await
         .unwrap()
         .is_empty());
     // w1 died: once its lease has run out, w2 takes the message over.
     let taken = store
-        .claim_due("w2", now + 60_001, 60_000, 10)
+        .claim_due("w2", now + 60_001, 60_000, 0, 10)
         .await
         .unwrap();
     assert_eq!(taken.len(), 1);
@@ -140,11 +141,17 @@ async fn a_lease_keeps_a_second_sender_off_until_it_runs_out(store: &SqlStore) {
     assert_eq!(sent.len(), 1);
     assert!(sent[0].sent_at.is_some());
     assert!(store
-        .claim_due("w3", now + 999_999, 60_000, 10)
+        .claim_due("w3", now + 999_999, 60_000, 0, 10)
         .await
         .unwrap()
         .is_empty());
-    assert_eq!(store.delivery_attempts(first[0].id).await.unwrap().len(), 1);
+    // Both claims are on the record: w1's without an outcome, w2's delivered.
+    let attempts = store.delivery_attempts(first[0].id).await.unwrap();
+    let outcomes: Vec<(bool, &str)> = attempts
+        .iter()
+        .map(|(_, ok, e)| (*ok, e.as_str()))
+        .collect();
+    assert_eq!(outcomes, [(false, ATTEMPT_UNFINISHED), (true, "")]);
 }
 
 async fn failures_are_retried_then_given_up_and_can_be_resent(store: &SqlStore) {
@@ -152,7 +159,11 @@ async fn failures_are_retried_then_given_up_and_can_be_resent(store: &SqlStore) 
         .enqueue(&[msg("e1", "a", Channel::Email)], "schedule")
         .await
         .unwrap();
-    let m = store.claim_due("w", 0, 1000, 10).await.unwrap().remove(0);
+    let m = store
+        .claim_due("w", 0, 1000, 0, 10)
+        .await
+        .unwrap()
+        .remove(0);
     let fail = |retry_at_ms| DeliveryOutcome {
         id: m.id,
         worker: "w".into(),
@@ -164,11 +175,11 @@ async fn failures_are_retried_then_given_up_and_can_be_resent(store: &SqlStore) 
     let pending = store.deliveries(Some("pending"), 10).await.unwrap();
     assert_eq!(pending[0].last_error, "连接被拒绝");
     assert!(store
-        .claim_due("w", 4999, 1000, 10)
+        .claim_due("w", 4999, 1000, 0, 10)
         .await
         .unwrap()
         .is_empty());
-    let again = store.claim_due("w", 5000, 1000, 10).await.unwrap();
+    let again = store.claim_due("w", 5000, 1000, 0, 10).await.unwrap();
     assert_eq!(again[0].attempts, 2);
     assert!(store.record_delivery(&fail(None)).await.unwrap());
     let failed = store.deliveries(Some("failed"), 10).await.unwrap();
@@ -178,7 +189,10 @@ async fn failures_are_retried_then_given_up_and_can_be_resent(store: &SqlStore) 
     assert!(attempts.iter().all(|(_, ok, e)| !ok && e == "连接被拒绝"));
     assert!(store.resend(m.id, "coordinator").await.unwrap());
     assert!(!store.resend(999_999, "coordinator").await.unwrap());
-    assert_eq!(store.claim_due("w", 6000, 1000, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        store.claim_due("w", 6000, 1000, 0, 10).await.unwrap().len(),
+        1
+    );
     assert!(store.verify_audit_chain().await.unwrap().1.is_none());
 }
 
@@ -194,7 +208,7 @@ async fn concurrent_senders_never_claim_one_message_twice(store: &SqlStore) {
             let mut mine = Vec::new();
             loop {
                 let got = store
-                    .claim_due(&format!("w{w}"), 10, 60_000, 3)
+                    .claim_due(&format!("w{w}"), 10, 60_000, 0, 3)
                     .await
                     .unwrap();
                 if got.is_empty() {
@@ -283,15 +297,19 @@ async fn webhooks_are_set_per_scope(store: &SqlStore) {
         scope: "*".into(),
         flavor: RobotFlavor::DingTalk,
         url: "http://127.0.0.1:9/robot".into(),
+        secret: "SECabc".into(),
     };
     store.set_webhook("*", Some(&hook), "admin").await.unwrap();
     let mut jw = hook.clone();
     jw.scope = "jw".into();
     jw.flavor = RobotFlavor::WeCom;
+    jw.secret = String::new();
     store.set_webhook("jw", Some(&jw), "admin").await.unwrap();
     let all = store.webhooks().await.unwrap();
     assert_eq!(all.len(), 2);
+    assert_eq!(all[0].secret, "SECabc", "the 钉钉 加签 secret is kept");
     assert_eq!(all[1].flavor, RobotFlavor::WeCom);
+    assert_eq!(all[1].secret, "");
     store.set_webhook("jw", None, "admin").await.unwrap();
     assert_eq!(store.webhooks().await.unwrap().len(), 1);
 }

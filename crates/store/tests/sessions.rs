@@ -22,6 +22,7 @@ async fn user(store: &SqlStore, login: &str) -> User {
                 role: Role::Viewer,
                 unit_code: None,
                 phone: String::new(),
+                email: String::new(),
                 password_hash: "h".into(),
             },
             "admin",

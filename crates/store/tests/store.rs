@@ -201,6 +201,7 @@ async fn users_are_created_once_and_audited(store: &SqlStore) {
         role: Role::Reporter,
         unit_code: Some("jw".into()),
         phone: "010-12345678".into(),
+        email: String::new(),
         password_hash: "$argon2id$fake".into(),
     };
     let id = store
@@ -507,6 +508,7 @@ async fn sessions_and_tokens_follow_the_account(store: &SqlStore) {
                 role: Role::Coordinator,
                 unit_code: None,
                 phone: String::new(),
+                email: String::new(),
                 password_hash: "h1".into(),
             },
             "admin",

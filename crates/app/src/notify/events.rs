@@ -80,7 +80,8 @@ pub async fn finding_answered(
     Ok(to_people(auditors, &key, "finding.answer", &message))
 }
 
-/// Open problems past their due date as of `as_of`: to the unit and the coordinators, once.
+/// Open problems past their due date as of `as_of`: to the unit and the coordinators, once per
+/// due date.
 pub async fn problems_overdue(
     ctx: &Context,
     as_of: NaiveDate,
@@ -100,7 +101,8 @@ pub async fn problems_overdue(
         let link = ctx.notify.link(&format!("/problems/{}", p.id));
         let message =
             events::problem_overdue_message(&unit_name(ctx, &p.unit), &p.description, due, &link);
-        let key = format!("problem.overdue:{}", p.id);
+        // The due date is part of the event: a new date that passes too is told again.
+        let key = format!("problem.overdue:{}:{due}", p.id);
         out.extend(to_unit(
             users,
             hooks,

@@ -107,10 +107,11 @@ pub async fn set_robot(ctx: &Context, actor: &Actor, input: &RobotInput) -> Resu
     let (scope, hook) = input
         .parse(|code| ctx.plan.unit(code).is_some())
         .map_err(AppError::rejected)?;
-    let hook = hook.map(|(flavor, url)| Webhook {
+    let hook = hook.map(|r| Webhook {
         scope: scope.clone(),
-        flavor,
-        url,
+        flavor: r.flavor,
+        url: r.url,
+        secret: r.secret,
     });
     ctx.store
         .set_webhook(&scope, hook.as_ref(), actor.login())

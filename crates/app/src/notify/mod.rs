@@ -13,10 +13,10 @@ use crate::{AppError, Context};
 use bangfu_domain::notify::{self, Channel, DueReminder, Message};
 use bangfu_domain::report::ReportStatus;
 use bangfu_domain::user::Role;
-use bangfu_domain::Period;
+use bangfu_domain::{Period, PeriodCode};
 use bangfu_store::{NewMessage, User, Webhook};
 use chrono::NaiveDate;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// How messages leave: the site's address for links, the mail server, the sender's address and
@@ -28,6 +28,9 @@ pub struct Settings {
     /// `BANGFU_SMTP_URL`: smtp://host:25 (plain), smtp://user:pass@host:587?tls=required
     /// (STARTTLS), smtps://user:pass@host:465 (TLS). None: e-mail is not sent (stays pending).
     pub smtp_url: Option<String>,
+    /// `BANGFU_SMTP_CA_FILE`: certificates (PEM) trusted for the mail server's TLS besides the
+    /// public roots, for a server whose certificate an internal CA issued.
+    pub smtp_ca_file: Option<std::path::PathBuf>,
     /// `BANGFU_SMTP_FROM`: the From of every e-mail.
     pub from: String,
     /// The first retry waits this long; each next one twice as long, up to an hour.
@@ -45,6 +48,7 @@ impl Default for Settings {
         Settings {
             public_url: String::new(),
             smtp_url: None,
+            smtp_ca_file: None,
             from: "帮扶协作管理系统 <bangfu@localhost>".into(),
             retry_base: Duration::from_secs(30),
             max_attempts: 8,
@@ -55,8 +59,9 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// The settings from the environment: BANGFU_SMTP_URL, BANGFU_SMTP_FROM, BANGFU_PUBLIC_URL,
-    /// BANGFU_NOTIFY_RETRY_SECONDS (the first retry's wait).
+    /// The settings from the environment: BANGFU_SMTP_URL, BANGFU_SMTP_CA_FILE, BANGFU_SMTP_FROM,
+    /// BANGFU_PUBLIC_URL, BANGFU_NOTIFY_RETRY_SECONDS (the first retry's wait),
+    /// BANGFU_NOTIFY_LEASE_SECONDS.
     pub fn from_env() -> Settings {
         let var = |name: &str| {
             std::env::var(name)
@@ -66,6 +71,7 @@ impl Settings {
         };
         let mut s = Settings {
             smtp_url: var("BANGFU_SMTP_URL"),
+            smtp_ca_file: var("BANGFU_SMTP_CA_FILE").map(Into::into),
             ..Settings::default()
         };
         if let Some(from) = var("BANGFU_SMTP_FROM") {
@@ -98,27 +104,40 @@ pub fn to_unit(
     kind: &str,
     message: &Message,
 ) -> Vec<NewMessage> {
-    let people = users
-        .iter()
-        .filter(|u| u.active && u.unit_code.as_deref() == Some(unit));
-    let mut out = to_people(people, event_key, kind, message);
-    let hook = hooks
-        .iter()
-        .find(|h| h.scope == unit)
-        .or_else(|| hooks.iter().find(|h| h.scope == "*"));
-    if let Some(h) = hook {
-        out.push(NewMessage {
-            event_key: event_key.to_string(),
-            kind: kind.to_string(),
-            recipient: format!("robot:{}", h.scope),
-            channel: Channel::Webhook,
-            address: format!("{} {}", h.flavor.as_str(), h.url),
-            subject: message.subject.clone(),
-            body: message.body.clone(),
-            link: message.link.clone(),
-        });
+    let mut out = to_people(unit_people(users, unit), event_key, kind, message);
+    if let Some(h) = unit_robot(hooks, unit) {
+        out.push(to_robot(h, event_key, kind, message));
     }
     out
+}
+
+/// The active users of a unit.
+fn unit_people<'a>(users: &'a [User], unit: &'a str) -> impl Iterator<Item = &'a User> + 'a {
+    users
+        .iter()
+        .filter(move |u| u.active && u.unit_code.as_deref() == Some(unit))
+}
+
+/// The group robot a unit's messages go to: its own, else the one for all units.
+fn unit_robot<'a>(hooks: &'a [Webhook], unit: &str) -> Option<&'a Webhook> {
+    hooks
+        .iter()
+        .find(|h| h.scope == unit)
+        .or_else(|| hooks.iter().find(|h| h.scope == "*"))
+}
+
+/// One event's message to a group robot.
+fn to_robot(hook: &Webhook, event_key: &str, kind: &str, message: &Message) -> NewMessage {
+    NewMessage {
+        event_key: event_key.to_string(),
+        kind: kind.to_string(),
+        recipient: format!("robot:{}", hook.scope),
+        channel: Channel::Webhook,
+        address: format!("{} {}", hook.flavor.as_str(), hook.url),
+        subject: message.subject.clone(),
+        body: message.body.clone(),
+        link: message.link.clone(),
+    }
 }
 
 /// The messages of one event to each of `people` by the channels they chose: in-app, and e-mail
@@ -236,12 +255,35 @@ pub async fn run_schedule(
     let users = ctx.store.users().await?;
     let hooks = ctx.store.webhooks().await?;
     let mut messages = Vec::new();
+    // Units whose messages go to the robot for all units, by (period, notice): that robot gets
+    // one list per notice, not one message per unit.
+    let mut shared: BTreeMap<(PeriodCode, String), Vec<&DueReminder>> = BTreeMap::new();
     for d in &due {
         let code = d.period.code.to_string();
         let link = ctx.notify.link(&notify::report_link("", &code, &d.unit));
         let message = notify::reminder_message(d, &unit_name(ctx, &d.unit), &link);
         let key = d.event_key();
-        messages.extend(to_unit(&users, &hooks, &d.unit, &key, "deadline", &message));
+        let people = unit_people(&users, &d.unit);
+        messages.extend(to_people(people, &key, "deadline", &message));
+        match unit_robot(&hooks, &d.unit) {
+            Some(h) if h.scope == "*" => shared
+                .entry((d.period.code, d.notice.key()))
+                .or_default()
+                .push(d),
+            Some(h) => messages.push(to_robot(h, &key, "deadline", &message)),
+            None => {}
+        }
+    }
+    if let Some(all) = hooks.iter().find(|h| h.scope == "*") {
+        for ((code, notice), list) in shared {
+            let names: Vec<String> = list.iter().map(|d| unit_name(ctx, &d.unit)).collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let first = list[0];
+            let link = ctx.notify.link("/home");
+            let message = notify::shared_robot_reminder(&first.period, first.notice, &names, &link);
+            let key = format!("deadline:{code}:{notice}:*");
+            messages.push(to_robot(all, &key, "deadline", &message));
+        }
     }
     messages.extend(late_lists(ctx, &due, &users));
     messages.extend(events::problems_overdue(ctx, as_of, &users, &hooks).await?);

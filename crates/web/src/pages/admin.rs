@@ -35,6 +35,7 @@ struct UserRow {
     role: &'static str,
     unit: String,
     phone: String,
+    email: String,
     active: bool,
 }
 
@@ -62,6 +63,7 @@ async fn page(
                 name: u.display_name,
                 role: u.role.label(),
                 phone: u.phone,
+                email: u.email,
                 active: u.active,
             })
             .collect(),
@@ -99,22 +101,17 @@ pub struct AddUserForm {
     #[serde(default)]
     phone: String,
     #[serde(default)]
+    email: String,
+    #[serde(default)]
     password: String,
 }
 
 /// Checks and builds a new account; the password is generated when none is given.
-pub async fn new_user(
-    state: &AppState,
-    login: &str,
-    name: &str,
-    role: &str,
-    unit: &str,
-    phone: &str,
-    password: &str,
-) -> Result<(NewUser, String), String> {
-    let login = Login::parse(login)?;
-    let role = Role::parse(role)?;
-    let unit = unit.trim();
+pub async fn new_user(state: &AppState, form: &AddUserForm) -> Result<(NewUser, String), String> {
+    let login = Login::parse(&form.login)?;
+    let role = Role::parse(&form.role)?;
+    let (name, password) = (form.name.as_str(), form.password.as_str());
+    let unit = form.unit.trim();
     let unit_code = if role.needs_unit() {
         if state.plan.unit(unit).is_none() {
             return Err(format!(
@@ -132,7 +129,9 @@ pub async fn new_user(
         return Err("请填写姓名".into());
     }
     bangfu_domain::report::check_text("姓名", name, 50)?;
-    bangfu_domain::report::check_text("联系电话", phone.trim(), 30)?;
+    // The rules of the person's own settings page and of `bangfu user add`.
+    let phone = bangfu_domain::notify::check_phone(&form.phone)?;
+    let email = bangfu_domain::notify::check_email(&form.email)?;
     let password = if password.is_empty() {
         generate_password()
     } else {
@@ -146,7 +145,8 @@ pub async fn new_user(
             display_name: name.to_string(),
             role,
             unit_code,
-            phone: phone.trim().to_string(),
+            phone,
+            email,
             password_hash: hash,
         },
         password,
@@ -159,16 +159,7 @@ pub async fn add_user(
     FormBody(form): FormBody<AddUserForm>,
 ) -> Result<Response, AppError> {
     actor.require(Action::ManageUsers)?;
-    let built = new_user(
-        &state,
-        &form.login,
-        &form.name,
-        &form.role,
-        &form.unit,
-        &form.phone,
-        &form.password,
-    )
-    .await;
+    let built = new_user(&state, &form).await;
     let (user, password) = match built {
         Ok(b) => b,
         Err(error) => {

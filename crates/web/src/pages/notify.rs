@@ -304,6 +304,8 @@ struct RobotRow {
     whom: String,
     flavor: &'static str,
     url: String,
+    /// 钉钉 加签 set (the secret itself is never shown again).
+    signed: bool,
 }
 
 #[derive(Template)]
@@ -335,6 +337,7 @@ async fn robots_page(
             scope: h.scope,
             flavor: h.flavor.label(),
             url: h.url,
+            signed: !h.secret.is_empty(),
         })
         .collect();
     Ok(RobotsPage {

@@ -196,6 +196,7 @@ impl TestApp {
                     role,
                     unit_code: unit.map(str::to_string),
                     phone: "010-69200000".into(),
+                    email: String::new(),
                     password_hash: hash_password(PASSWORD.into()).await.unwrap(),
                 },
                 "test",

@@ -244,7 +244,7 @@ async fn text_is_escaped_on_every_page() {
                 ("name", script),
                 ("role", "reporter"),
                 ("unit", "jw"),
-                ("phone", script),
+                ("phone", "010-69243000"),
                 ("password", "a-long-test-password"),
             ],
         )

@@ -15,6 +15,7 @@ mod hostile_sheets;
 mod layout;
 mod ledger;
 mod notices;
+mod notify_delivery;
 mod openapi;
 mod oversight;
 mod pages;

@@ -3,7 +3,7 @@
 //! finding raised and answered, problems past due and targets behind on the schedule), each
 //! unit's contact person for the coordinator, the deliveries page with resend, the robots page.
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, spawn_app_on_postgres, TestApp};
 use axum::http::{Method, StatusCode};
 use bangfu_domain::user::Role;
 use serde_json::json;
@@ -13,6 +13,20 @@ fn unread_badge(page: &str) -> Option<String> {
     let (_, text) = rest.split_once('>')?;
     Some(text.split('<').next()?.to_string())
 }
+
+/// A test run on SQLite, then on PostgreSQL (required where BANGFU_TEST_REQUIRE_POSTGRES is set).
+macro_rules! on_both_backends {
+    ($name:ident, $body:ident) => {
+        #[tokio::test]
+        async fn $name() {
+            $body(spawn_app().await).await;
+            if let Some(app) = spawn_app_on_postgres().await {
+                $body(app).await;
+            }
+        }
+    };
+}
+pub(crate) use on_both_backends;
 
 async fn notice_subjects(app: &TestApp, login: &str) -> Vec<String> {
     app.state
@@ -25,9 +39,12 @@ async fn notice_subjects(app: &TestApp, login: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_return_shows_in_the_header_and_the_notices_until_read() {
-    let app = spawn_app().await;
+on_both_backends!(
+    a_return_shows_in_the_header_and_the_notices_until_read,
+    return_shows_until_read
+);
+
+async fn return_shows_until_read(app: TestApp) {
     let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
     let fgw = app.user("coordinator", Role::Coordinator, None).await;
     crate::reporting::submit_jw_complete(&app, &jw).await;
@@ -73,9 +90,12 @@ async fn a_return_shows_in_the_header_and_the_notices_until_read() {
     );
 }
 
-#[tokio::test]
-async fn people_set_their_contacts_and_the_coordinator_sees_each_units_contact() {
-    let app = spawn_app().await;
+on_both_backends!(
+    people_set_their_contacts_and_the_coordinator_sees_each_units_contact,
+    contacts_set_and_seen
+);
+
+async fn contacts_set_and_seen(app: TestApp) {
     let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
     let fgw = app.user("coordinator", Role::Coordinator, None).await;
     // A mistake: the page again, every error named, what was typed kept.
@@ -151,9 +171,12 @@ async fn people_set_their_contacts_and_the_coordinator_sees_each_units_contact()
     );
 }
 
-#[tokio::test]
-async fn problems_and_audit_findings_reach_the_unit_and_the_auditors() {
-    let app = spawn_app().await;
+on_both_backends!(
+    problems_and_audit_findings_reach_the_unit_and_the_auditors,
+    problems_and_findings_reach_people
+);
+
+async fn problems_and_findings_reach_people(app: TestApp) {
     app.user("jw-clerk", Role::Reporter, Some("jw")).await;
     let jw = app.login("jw-clerk").await;
     let fgw = app.user("coordinator", Role::Coordinator, None).await;
@@ -230,11 +253,35 @@ async fn problems_and_audit_findings_reach_the_unit_and_the_auditors() {
     };
     assert_eq!(overdue(notice_subjects(&app, "jw-clerk").await), 1);
     assert_eq!(overdue(notice_subjects(&app, "coordinator").await), 1);
+    // A new due date is a new promise: when it passes too, both are told again, once.
+    let problem = app.state.store.problems().await.unwrap()[0].id;
+    let r = app
+        .form(
+            &format!("/problems/{problem}"),
+            Some(&fgw),
+            &[
+                ("status", "in_progress"),
+                ("resolution", ""),
+                ("owner", "jw-clerk的姓名"),
+                ("due", "2018年4月10日"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    run("2018-04-05").await.unwrap();
+    assert_eq!(overdue(notice_subjects(&app, "jw-clerk").await), 1);
+    run("2018-04-11").await.unwrap();
+    run("2018-04-12").await.unwrap();
+    assert_eq!(overdue(notice_subjects(&app, "jw-clerk").await), 2);
+    assert_eq!(overdue(notice_subjects(&app, "coordinator").await), 2);
 }
 
-#[tokio::test]
-async fn targets_behind_reach_their_lead_units_once_a_month() {
-    let app = spawn_app().await;
+on_both_backends!(
+    targets_behind_reach_their_lead_units_once_a_month,
+    targets_behind_monthly
+);
+
+async fn targets_behind_monthly(app: TestApp) {
     app.add_user("wjw-clerk", Role::Reporter, Some("wjw")).await;
     let run = |day: &str| {
         let day = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
@@ -262,9 +309,12 @@ async fn targets_behind_reach_their_lead_units_once_a_month() {
     assert!(next.recorded.iter().any(|m| m.kind == "target.behind"));
 }
 
-#[tokio::test]
-async fn the_coordinator_sees_deliveries_and_resends_the_administrator_sets_robots() {
-    let app = spawn_app().await;
+on_both_backends!(
+    the_coordinator_sees_deliveries_and_resends_the_administrator_sets_robots,
+    deliveries_and_robots
+);
+
+async fn deliveries_and_robots(app: TestApp) {
     let admin = app.user("root", Role::Admin, None).await;
     let fgw = app.user("coordinator", Role::Coordinator, None).await;
     let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
@@ -284,16 +334,44 @@ async fn the_coordinator_sees_deliveries_and_resends_the_administrator_sets_robo
     assert!(r.body.contains("机器人地址“qyapi.weixin.qq.com”无效"));
     assert!(r.body.contains("value=\"qyapi.weixin.qq.com\""), "kept");
     let url = "http://127.0.0.1:9/robot";
+    // 加签 is 钉钉's: a secret for a 企业微信 robot is refused.
     let r = app
         .form(
             "/admin/robots",
             Some(&admin),
-            &[("scope", "*"), ("flavor", "dingtalk"), ("url", url)],
+            &[
+                ("scope", "*"),
+                ("flavor", "wecom"),
+                ("url", url),
+                ("secret", "SEC0123"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("加签密钥只用于钉钉机器人"), "{}", r.body);
+    let r = app
+        .form(
+            "/admin/robots",
+            Some(&admin),
+            &[
+                ("scope", "*"),
+                ("flavor", "dingtalk"),
+                ("url", url),
+                ("secret", " SEC0123 "),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app.get_as(&admin, "/admin/robots").await.body;
     assert!(page.contains("所有单位（未单独设置的单位）") && page.contains("钉钉"));
+    assert!(
+        page.contains("已加签") && !page.contains("SEC0123"),
+        "the secret is not shown"
+    );
+    assert_eq!(
+        app.state.store.webhooks().await.unwrap()[0].secret,
+        "SEC0123"
+    );
     assert_eq!(
         app.get_as(&fgw, "/admin/robots").await.status,
         StatusCode::FORBIDDEN

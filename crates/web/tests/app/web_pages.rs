@@ -304,20 +304,31 @@ async fn admin_adds_disables_and_resets_users() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("填报人必须选择所属单位"));
-    let r = app
-        .form(
-            "/admin/users",
-            Some(&admin),
-            &[
-                ("login", "jw-clerk"),
-                ("name", "王老师"),
-                ("role", "reporter"),
-                ("unit", "jw"),
-                ("phone", "123"),
-            ],
-        )
-        .await;
+    let add_clerk = |email: &'static str| {
+        let fields = [
+            ("login", "jw-clerk"),
+            ("name", "王老师"),
+            ("role", "reporter"),
+            ("unit", "jw"),
+            ("phone", "123"),
+            ("email", email),
+        ];
+        let (app, admin) = (&app, &admin);
+        async move { app.form("/admin/users", Some(admin), &fields).await }
+    };
+    let r = add_clerk("wang@").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("邮箱“wang@”不是有效的邮箱地址"),
+        "{}",
+        r.body
+    );
+    let r = add_clerk("wang@jw.example.gov.cn").await;
     assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("<td>wang@jw.example.gov.cn</td>"),
+        "the list shows the e-mail"
+    );
     let password = r
         .body
         .split("<code>")
