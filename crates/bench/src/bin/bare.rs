@@ -90,7 +90,7 @@ macro_rules! save_tx {
                  updated_at, updated_by) VALUES ",
             );
             for i in 0..values.len() {
-                let b = i * 4;
+                let b = i * 3;
                 if i > 0 {
                     sql.push_str(", ");
                 }
