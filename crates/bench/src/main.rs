@@ -65,7 +65,10 @@ struct Args {
     /// Skip the PostgreSQL run.
     #[arg(long)]
     no_postgres: bool,
-    /// The small CI version: 40 units, 2 years, 40 clients, SQLite only, and bounds checked.
+    /// Skip the SQLite run (a city on one PostgreSQL: `--units 2000 --no-sqlite`).
+    #[arg(long)]
+    no_sqlite: bool,
+    /// The small CI version: 40 units, 2 years, 40 clients, both backends, and bounds checked.
     #[arg(long)]
     quick: bool,
     /// Fail (exit 1) when a result breaks the generous bounds of the CI guard.
@@ -99,7 +102,6 @@ fn main() -> ExitCode {
         args.saves = 2;
         args.read_requests = 20;
         args.registry_entries = 2_000;
-        args.no_postgres = true;
         args.check = true;
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -145,6 +147,33 @@ fn run_cmd(bin: &Path, args: &[&str]) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// What `bangfu audit verify` says of a rushed database: whether the chain (links, hashes, the
+/// end, the queue) is intact, and how many report values the log does not explain.
+fn audit_verdict(bin: &Path, url: &str) -> anyhow::Result<serde_json::Value> {
+    let out = std::process::Command::new(bin)
+        .args(["audit", "verify", "--db", url])
+        .output()
+        .with_context(|| format!("run {} audit verify", bin.display()))?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    let chain_intact = ["哈希链（", "待接链的审计记录（", "与回执不符（"]
+        .iter()
+        .all(|section| !text.contains(section));
+    // "报表数据与审计日志不符（87720 处）：" → 87720
+    let count = |section: &str| -> u64 {
+        text.split(section)
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    Ok(json!({
+        "verified": out.status.success(),
+        "chain_intact": chain_intact,
+        "unexplained_values": count("报表数据与审计日志不符（"),
+        "unexplained_transactions": count("资金流水与审计日志不符（"),
+    }))
 }
 
 struct Setup {
@@ -260,7 +289,9 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         load,
         read_period: previous,
     };
-    bench.sqlite(&mut results).await?;
+    if !args.no_sqlite {
+        bench.sqlite(&mut results).await?;
+    }
     if !args.no_postgres {
         bench.postgres(&mut results).await?;
     }
@@ -498,6 +529,12 @@ impl Bench<'_> {
             idle_rss.push(s.memory_mb().1);
             s.stop();
         }
+        // The rush's audit entries, chained and intact (on PostgreSQL queued by every save and
+        // chained by serve's chainer): what `bangfu audit verify` says of the rushed database.
+        let verified = Instant::now();
+        let audit = audit_verdict(bangfu, &url)?;
+        let audit_verify_ms = verified.elapsed().as_secs_f64() * 1000.0;
+        log(format!("{name}: audit verify: {audit}"));
         idle_rss.sort_by(f64::total_cmp);
         cold.sort_by(f64::total_cmp);
         let ratio = if limit.saves_per_s > 0.0 {
@@ -514,6 +551,8 @@ impl Bench<'_> {
             "server_rss_end_mb": rss_end,
             "cold_start_ms": { "min": rush::round3(cold[0]), "median": rush::round3(cold[cold.len() / 2]) },
             "server_rss_idle_mb": idle_rss[idle_rss.len() / 2],
+            "audit": audit,
+            "audit_verify_ms": rush::round3(audit_verify_ms),
         }))
     }
 }
@@ -601,6 +640,26 @@ fn check_bounds(r: &serde_json::Value) -> Vec<String> {
                     500.0,
                 );
             }
+        }
+        // `bangfu audit verify` after the rush: the chain intact, nothing left queued, and every
+        // value unexplained by the log one of the dataset's bulk rows (written without entries).
+        let chain_ok = b.pointer("/audit/chain_intact").and_then(serde_json::Value::as_bool);
+        bound(
+            &format!("{backend}.audit.chain_broken"),
+            chain_ok.map(|ok| if ok { 0.0 } else { 1.0 }),
+            0.0,
+        );
+        for (what, bulk) in [("values", "values"), ("transactions", "ledger_transactions")] {
+            let unexplained = f(&format!("/audit/unexplained_{what}")).unwrap_or(f64::INFINITY);
+            let bulk = r
+                .pointer(&format!("/dataset_{backend}/{bulk}"))
+                .and_then(serde_json::Value::as_f64)
+                .unwrap_or(0.0);
+            bound(
+                &format!("{backend}.audit.unexplained_{what}_beyond_the_dataset"),
+                Some(unexplained - bulk),
+                0.0,
+            );
         }
         // Throughput: at least a tenth of the limit's (as an upper bound on 1/ratio).
         let ratio = f("/ratio_to_limit").unwrap_or(0.0);

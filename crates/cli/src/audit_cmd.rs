@@ -28,6 +28,11 @@ pub async fn verify(db_url: &str, expect_head: Option<&str>) -> anyhow::Result<E
         .transpose()
         .map_err(anyhow::Error::msg)?;
     let store = crate::open::open_to_verify(db_url).await?;
+    // Entries a stopped server left queued are chained first (with the key), so that what
+    // remains queued is what does not verify.
+    if store.audit_key().is_some() {
+        store.chain_queued_audit().await?;
+    }
     let v = store.verify_audit(expect.as_ref()).await?;
     store.close().await;
     let of = |kind| v.problems_of(kind).collect::<Vec<_>>();
@@ -52,6 +57,7 @@ pub async fn verify(db_url: &str, expect_head: Option<&str>) -> anyhow::Result<E
     print_problems("与回执不符", &of(ProblemKind::Receipt));
     print_problems("报表数据与审计日志不符", &of(ProblemKind::ReportValue));
     print_problems("资金流水与审计日志不符", &of(ProblemKind::Ledger));
+    print_problems("待接链的审计记录", &of(ProblemKind::Queue));
     Ok(ExitCode::FAILURE)
 }
 

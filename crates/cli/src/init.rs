@@ -23,7 +23,11 @@ pub struct Prepared {
 
 /// Opens and migrates the database (creating a PostgreSQL database that does not exist yet);
 /// on a new one loads the plan and creates `admin`.
-pub async fn prepare(db_url: &str, plan_file: Option<&Path>) -> anyhow::Result<Prepared> {
+pub async fn prepare(
+    db_url: &str,
+    plan_file: Option<&Path>,
+    serving: bool,
+) -> anyhow::Result<Prepared> {
     let lock = crate::dblock::shared(db_url)?;
     let (store, created) = SqlStore::connect_or_create(db_url)
         .await
@@ -65,6 +69,13 @@ pub async fn prepare(db_url: &str, plan_file: Option<&Path>) -> anyhow::Result<P
         create_first_admin(&store).await?;
     }
 
+    // Audit entries a stopped server left queued join the chain before anything else is done.
+    store.chain_queued_audit().await?;
+    let store = if serving && queue_audit(store.backend())? {
+        store.with_audit_chainer()
+    } else {
+        store
+    };
     let describe_db = format!("{} {}", store.backend().name(), redact(db_url));
     Ok(Prepared {
         state: UseCases::new(Arc::new(store), Arc::new(plan)),
@@ -72,6 +83,26 @@ pub async fn prepare(db_url: &str, plan_file: Option<&Path>) -> anyhow::Result<P
         settings,
         lock,
     })
+}
+
+/// Whether `serve` queues audit entries for a background chainer (`BANGFU_AUDIT_CHAINING`:
+/// `queued` or `in-transaction`). By default PostgreSQL queues: its writers run concurrently, and
+/// chaining inside each transaction would hold the chain's end, one row for the whole database,
+/// until every commit's end. SQLite has one writer at a time anyway, so chaining inside it costs
+/// no concurrency and saves the queue's second write.
+fn queue_audit(backend: bangfu_store::Backend) -> anyhow::Result<bool> {
+    match std::env::var("BANGFU_AUDIT_CHAINING")
+        .ok()
+        .as_deref()
+        .map(str::trim)
+    {
+        None | Some("") => Ok(backend == bangfu_store::Backend::Postgres),
+        Some("queued") => Ok(true),
+        Some("in-transaction") => Ok(false),
+        Some(other) => {
+            bail!("BANGFU_AUDIT_CHAINING 的值“{other}”无效：应为 queued 或 in-transaction")
+        }
+    }
 }
 
 /// The plan a database holds, refused when `--plan` names another one.

@@ -447,7 +447,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve { addr, plan, web } => serve(db, addr, plan.as_deref(), web).await,
         Command::Init { plan } => {
-            let prepared = init::prepare(db, plan.as_deref()).await?;
+            let prepared = init::prepare(db, plan.as_deref(), false).await?;
             println!(
                 "数据库已就绪：{}（方案：{}）",
                 prepared.describe_db, prepared.state.plan.info.title
@@ -516,7 +516,7 @@ async fn serve(
         describe_db,
         settings,
         lock,
-    } = init::prepare(db, plan).await?;
+    } = init::prepare(db, plan, true).await?;
     // The one place the CLI builds the web state: to serve it.
     let mut context = context;
     let mut notify = bangfu_app::notify::Settings::from_env();

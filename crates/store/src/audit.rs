@@ -4,7 +4,7 @@
 use crate::audit_key::{head_mac, HeadRow};
 use crate::audit_verify::{AuditReceipt, AuditVerification};
 use crate::db::on_pool;
-use crate::stmt::Stmt;
+use crate::stmt::{Arg, Stmt};
 use crate::{AuditKey, AuditStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
@@ -38,7 +38,7 @@ pub struct AuditEntry {
 /// The step that appends `entry` to the hash chain; callers add it to their change's transaction.
 pub(crate) fn append(entry: NewAuditEntry) -> Stmt {
     Stmt {
-        sql: "",
+        sql: "".into(),
         args: Vec::new(),
         audit: Some(entry),
     }
@@ -56,9 +56,12 @@ fn part(value: &Option<String>) -> String {
 /// The text an entry's hash is computed over: its sequence number, the previous hash and every
 /// field.
 fn chain_text(seq: i64, prev: &str, at: DateTime<Utc>, e: &NewAuditEntry) -> String {
+    [seq.to_string(), prev.to_string(), content_text(at, e)].join("\u{1f}")
+}
+
+/// An entry's time and fields as one text, the part of every MAC that covers its content.
+pub(crate) fn content_text(at: DateTime<Utc>, e: &NewAuditEntry) -> String {
     [
-        seq.to_string(),
-        prev.to_string(),
         at.to_rfc3339_opts(SecondsFormat::Micros, true),
         e.actor.clone(),
         e.address.clone(),
@@ -142,13 +145,16 @@ pub(crate) struct Head {
     pub keyed_from: i64,
 }
 
+/// Why an audited change is refused when the store has no audit key.
+pub(crate) fn no_key() -> StoreError {
+    StoreError::Audit("没有配置审计密钥，不能写入审计日志（见 README：审计密钥）".into())
+}
+
 /// Checks the stored end before anything is chained to it: the chain must be keyed with this
 /// store's key and its end's MAC must verify (else an entry was removed and the end moved back).
 pub(crate) fn checked_head(key: Option<&AuditKey>, row: HeadRow) -> Result<Head> {
     let Some(key) = key else {
-        return Err(StoreError::Audit(
-            "没有配置审计密钥，不能写入审计日志（见 README：审计密钥）".into(),
-        ));
+        return Err(no_key());
     };
     let Some(keyed_from) = row.keyed_from else {
         return Err(StoreError::Audit(
@@ -176,83 +182,162 @@ pub(crate) fn checked_head(key: Option<&AuditKey>, row: HeadRow) -> Result<Head>
     })
 }
 
-/// Appends `$entry` to the chain inside the transaction `$tx` (a [`crate::db::WriteTx`]). The
-/// chain's end is taken at the first entry (the row lock serialises appenders until commit),
-/// carried along in `$head`, and written back by [`write_head!`] after the last entry.
-macro_rules! append_to_chain {
-    ($tx:ident, $head:ident, $entry:expr) => {{
-        let entry: $crate::audit::NewAuditEntry = $entry;
-        let key = $tx.audit_key.clone();
-        let current = match $head.take() {
-            Some(head) => head,
-            None => {
-                let row: $crate::audit_key::HeadRow = sqlx::query_as(
-                    "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 \
-                     RETURNING seq - 1 AS seq, hash, keyed_from, key_id, mac",
-                )
-                .fetch_one(&mut *$tx)
-                .await?;
-                $crate::audit::checked_head(key.as_deref(), row)?
-            }
-        };
-        let seq = current.seq + 1;
-        let at = $crate::audit::now();
-        let hash = $crate::audit::entry_hash(
-            key.as_deref(),
-            Some(current.keyed_from),
-            seq,
-            &current.hash,
-            at,
-            &entry,
-        )
-        .expect("checked_head ensured a key");
-        sqlx::query(
-            "INSERT INTO audit_log (seq, occurred_at, actor, address, action, entity, \
-             entity_key, old_value, new_value, reason, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(seq)
-        .bind(at)
-        .bind(&entry.actor)
-        .bind(&entry.address)
-        .bind(&entry.action)
-        .bind(&entry.entity)
-        .bind(&entry.entity_key)
-        .bind(&entry.old_value)
-        .bind(&entry.new_value)
-        .bind(&entry.reason)
-        .bind(&current.hash)
-        .bind(&hash)
-        .execute(&mut *$tx)
-        .await?;
-        $head = Some($crate::audit::Head {
-            seq,
-            hash,
-            keyed_from: current.keyed_from,
-        });
-    }};
+/// The columns of a chained audit row, in the order [`chained_rows`] gives their values.
+pub(crate) const CHAIN_COLUMNS: [&str; 13] = [
+    "seq",
+    "occurred_at",
+    "actor",
+    "address",
+    "action",
+    "entity",
+    "entity_key",
+    "old_value",
+    "new_value",
+    "reason",
+    "prev_hash",
+    "hash",
+    "nonce",
+];
+
+/// How many audit rows one insert carries: 12 values each, far under both backends' limits.
+pub(crate) const CHAIN_ROWS_PER_INSERT: usize = 400;
+
+/// An entry to chain: when it happened, what it says, and the nonce it was queued with (entries
+/// chained in their own transaction have none).
+pub(crate) struct ToChain {
+    pub at: DateTime<Utc>,
+    pub entry: NewAuditEntry,
+    pub nonce: Option<String>,
 }
 
-/// Writes the chain's new end and its MAC, if the transaction appended anything.
-macro_rules! write_head {
-    ($tx:ident, $head:ident) => {{
-        if let (Some(head), Some(key)) = ($head, $tx.audit_key.clone()) {
-            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2, mac = $3 WHERE id = 1")
-                .bind(head.seq)
-                .bind(&head.hash)
-                .bind($crate::audit_key::head_mac(
-                    &key,
-                    head.keyed_from,
-                    head.seq,
-                    &head.hash,
-                ))
+/// Chains `entries` after `head`: each row's arguments in [`CHAIN_COLUMNS`] order, and the
+/// chain's new end.
+pub(crate) fn chained_rows(
+    key: &AuditKey,
+    head: Head,
+    entries: Vec<ToChain>,
+) -> (Vec<Vec<Arg>>, Head) {
+    let mut rows = Vec::with_capacity(entries.len());
+    let (mut seq, mut prev) = (head.seq, head.hash);
+    for ToChain { at, entry, nonce } in entries {
+        seq += 1;
+        let hash = key.mac(&chain_text(seq, &prev, at, &entry));
+        rows.push(vec![
+            Arg::I64(seq),
+            Arg::Time(at),
+            Arg::Text(entry.actor),
+            Arg::Text(entry.address),
+            Arg::Text(entry.action),
+            Arg::Text(entry.entity),
+            Arg::Text(entry.entity_key),
+            Arg::OptText(entry.old_value),
+            Arg::OptText(entry.new_value),
+            Arg::OptText(entry.reason),
+            Arg::Text(std::mem::replace(&mut prev, hash.clone())),
+            Arg::Text(hash),
+            Arg::OptText(nonce),
+        ]);
+    }
+    let end = Head {
+        seq,
+        hash: prev,
+        keyed_from: head.keyed_from,
+    };
+    (rows, end)
+}
+
+/// Runs `rows` (each a row's arguments in `columns` order) as multi-row inserts into `table`, a
+/// few hundred rows per statement, on the transaction `$tx` of either backend.
+macro_rules! insert_rows {
+    ($tx:expr, $table:expr, $columns:expr, $rows:expr) => {{
+        let mut rows = $rows.into_iter();
+        loop {
+            let chunk: Vec<Vec<$crate::stmt::Arg>> = rows
+                .by_ref()
+                .take($crate::audit::CHAIN_ROWS_PER_INSERT)
+                .collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let sql = $crate::stmt::multi_row_insert($table, &$columns, chunk.len(), "");
+            $crate::stmt::bind_args!(sqlx::query(&sql), chunk.into_iter().flatten())
                 .execute(&mut *$tx)
                 .await?;
         }
     }};
 }
 
-pub(crate) use {append_to_chain, write_head};
+/// Chains `$entries` (a `Vec<ToChain>`) after the chain's end inside the transaction `$tx`:
+/// takes the end (its row lock serialises chainers until commit), inserts the chained rows and
+/// writes the new end with its MAC. Evaluates to the new end's sequence number.
+macro_rules! chain_entries {
+    ($tx:expr, $key:expr, $entries:expr) => {{
+        let key: &$crate::AuditKey = $key;
+        let row: $crate::audit_key::HeadRow = sqlx::query_as(
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 \
+             RETURNING seq - 1 AS seq, hash, keyed_from, key_id, mac",
+        )
+        .fetch_one(&mut *$tx)
+        .await?;
+        let head = $crate::audit::checked_head(Some(key), row)?;
+        let (rows, end) = $crate::audit::chained_rows(key, head, $entries);
+        $crate::audit::insert_rows!($tx, "audit_log", $crate::audit::CHAIN_COLUMNS, rows);
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2, mac = $3 WHERE id = 1")
+            .bind(end.seq)
+            .bind(&end.hash)
+            .bind($crate::audit_key::head_mac(
+                key,
+                end.keyed_from,
+                end.seq,
+                &end.hash,
+            ))
+            .execute(&mut *$tx)
+            .await?;
+        end.seq
+    }};
+}
+
+/// Appends `$entries` (a `Vec<NewAuditEntry>`) to the audit log inside the transaction `$tx` (a
+/// [`crate::db::WriteTx`] or `conn::Keyed`). Without a chainer they are chained at once
+/// ([`chain_entries!`], the chain's end locked until commit); with one (see `audit_queue.rs`) they
+/// are queued with their MACs after checking the end without locking it, and chained by the
+/// chainer moments after the commit. Nothing happens for no entries.
+macro_rules! append_to_chain {
+    ($tx:ident, $entries:expr) => {{
+        let entries: Vec<$crate::audit::NewAuditEntry> = $entries;
+        if !entries.is_empty() {
+            let key = $tx.audit_key.clone();
+            let at = $crate::audit::now();
+            if $tx.chainer.is_some() {
+                let row: $crate::audit_key::HeadRow = sqlx::query_as($crate::audit_key::HEAD_SQL)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                $crate::audit::checked_head(key.as_deref(), row)?;
+                let key = key.expect("checked_head ensured a key");
+                let rows = $crate::audit_queue::queued_rows(&key, at, entries);
+                $crate::audit::insert_rows!(
+                    $tx,
+                    "audit_pending",
+                    $crate::audit_queue::QUEUE_COLUMNS,
+                    rows
+                );
+            } else {
+                let key = key.ok_or_else($crate::audit::no_key)?;
+                let entries = entries
+                    .into_iter()
+                    .map(|entry| $crate::audit::ToChain {
+                        at,
+                        entry,
+                        nonce: None,
+                    })
+                    .collect();
+                $crate::audit::chain_entries!($tx, &key, entries);
+            }
+        }
+    }};
+}
+
+pub(crate) use {append_to_chain, chain_entries, insert_rows};
 
 /// What to look for in the audit log; empty fields match everything.
 #[derive(Debug, Clone, Default)]
@@ -265,9 +350,21 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
+impl SqlStore {
+    /// A store that queues its entries chains them before the log is read, so that a reader sees
+    /// every acknowledged change in the chain.
+    async fn chain_if_queueing(&self) -> Result<()> {
+        if self.chainer.is_some() {
+            self.chain_queued_audit().await?;
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl AuditStore for SqlStore {
     async fn search_audit(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        self.chain_if_queueing().await?;
         const SQL: &str = "SELECT id, occurred_at, actor, address, action, entity, entity_key, \
              old_value, new_value, reason FROM audit_log \
              WHERE ($1 = '' OR actor = $1) AND entity_key LIKE $2 \
@@ -306,6 +403,7 @@ impl AuditStore for SqlStore {
     }
 
     async fn audit_head(&self) -> Result<AuditReceipt> {
+        self.chain_if_queueing().await?;
         let head = self.audit_head_row().await?;
         Ok(AuditReceipt {
             seq: head.seq,
@@ -314,6 +412,7 @@ impl AuditStore for SqlStore {
     }
 
     async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        self.chain_if_queueing().await?;
         const SQL: &str = "SELECT id, occurred_at, actor, address, action, entity, entity_key, \
                            old_value, new_value, reason FROM audit_log ORDER BY id DESC LIMIT $1";
         Ok(on_pool!(self, |pool| sqlx::query_as::<_, AuditEntry>(SQL)

@@ -55,6 +55,8 @@ pub enum ProblemKind {
     ReportValue,
     /// A ledger transaction differs from its logged creation.
     Ledger,
+    /// An entry waiting to be chained is forged, a copy, or left unchained (`audit_queue.rs`).
+    Queue,
 }
 
 /// One thing that does not verify, in words, with the entry it concerns if any.
@@ -116,9 +118,13 @@ pub(crate) async fn verify(
     store: &SqlStore,
     expect: Option<&AuditReceipt>,
 ) -> Result<AuditVerification> {
+    if store.chainer.is_some() {
+        store.chain_queued_audit().await?;
+    }
     let rows = chain_rows(store).await?;
     let head = store.audit_head_row().await?;
     let mut problems = check_chain(&rows, &head, store.audit_key());
+    problems.extend(crate::audit_queue::queue_problems(store).await?);
     if let Some(receipt) = expect {
         problems.extend(check_receipt(&rows, receipt));
     }

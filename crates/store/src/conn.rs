@@ -21,6 +21,7 @@ use sqlx::{SqliteConnection, Type};
 pub(crate) struct Conn<'a> {
     inner: Inner<'a>,
     audit_key: AuditKeyRef,
+    chainer: ChainerRef,
 }
 
 enum Inner<'a> {
@@ -29,12 +30,14 @@ enum Inner<'a> {
 }
 
 type AuditKeyRef = Option<std::sync::Arc<crate::AuditKey>>;
+type ChainerRef = Option<std::sync::Arc<crate::audit_queue::AuditChainer>>;
 
 /// A connection with the audit key, in the shape `execute_all!` expects of a write transaction
-/// (a field `audit_key`, and the connection behind `*`).
+/// (fields `audit_key` and `chainer`, and the connection behind `*`).
 struct Keyed<'c, C> {
     conn: &'c mut C,
     audit_key: AuditKeyRef,
+    chainer: ChainerRef,
 }
 
 impl<C> std::ops::Deref for Keyed<'_, C> {
@@ -190,9 +193,13 @@ impl Conn<'_> {
     /// Runs statements in order, appending their audit entries to the chain (see
     /// [`execute_all!`], which needs a concrete connection).
     pub async fn execute_all(&mut self, stmts: impl IntoIterator<Item = Stmt>) -> Result<()> {
-        let audit_key = self.audit_key.clone();
+        let (audit_key, chainer) = (self.audit_key.clone(), self.chainer.clone());
         on_conn!(self, |c, _DB| {
-            let mut keyed = Keyed { conn: c, audit_key };
+            let mut keyed = Keyed {
+                conn: c,
+                audit_key,
+                chainer,
+            };
             execute_all!(keyed, stmts)
         });
         Ok(())
@@ -206,31 +213,58 @@ pub(crate) enum WriteTx<'s> {
         /// Held until the transaction ends (declared after `tx`, so dropped after it).
         _writer: tokio::sync::MutexGuard<'s, ()>,
         audit_key: AuditKeyRef,
+        chainer: ChainerRef,
     },
     Postgres {
         tx: sqlx::Transaction<'static, Postgres>,
         audit_key: AuditKeyRef,
+        chainer: ChainerRef,
     },
 }
 
 impl WriteTx<'_> {
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            WriteTx::Sqlite { tx, audit_key, .. } => Conn {
+            WriteTx::Sqlite {
+                tx,
+                audit_key,
+                chainer,
+                ..
+            } => Conn {
                 inner: Inner::Sqlite(tx),
                 audit_key: audit_key.clone(),
+                chainer: chainer.clone(),
             },
-            WriteTx::Postgres { tx, audit_key } => Conn {
+            WriteTx::Postgres {
+                tx,
+                audit_key,
+                chainer,
+            } => Conn {
                 inner: Inner::Postgres(tx),
                 audit_key: audit_key.clone(),
+                chainer: chainer.clone(),
             },
         }
     }
 
     pub async fn commit(self) -> Result<()> {
-        match self {
-            WriteTx::Sqlite { tx, _writer, .. } => tx.commit().await?,
-            WriteTx::Postgres { tx, .. } => tx.commit().await?,
+        let chainer = match self {
+            WriteTx::Sqlite {
+                tx,
+                _writer,
+                chainer,
+                ..
+            } => {
+                tx.commit().await?;
+                chainer
+            }
+            WriteTx::Postgres { tx, chainer, .. } => {
+                tx.commit().await?;
+                chainer
+            }
+        };
+        if let Some(chainer) = chainer {
+            chainer.wake();
         }
         Ok(())
     }
@@ -260,6 +294,7 @@ impl Pooled {
         Conn {
             inner,
             audit_key: None,
+            chainer: None,
         }
     }
 }
@@ -275,11 +310,13 @@ impl SqlStore {
                     tx: pool.begin_with("BEGIN IMMEDIATE").await?,
                     _writer: writer,
                     audit_key: self.audit_key.clone(),
+                    chainer: self.chainer.clone(),
                 }
             }
             Db::Postgres(pool) => WriteTx::Postgres {
                 tx: pool.begin().await?,
                 audit_key: self.audit_key.clone(),
+                chainer: self.chainer.clone(),
             },
         })
     }

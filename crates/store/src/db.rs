@@ -41,6 +41,9 @@ pub struct SqlStore {
     pub(crate) sqlite_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// The installation's audit key, with which appends are chained (see `audit_key.rs`).
     pub(crate) audit_key: Option<std::sync::Arc<crate::AuditKey>>,
+    /// Set under `serve`: audited changes queue their entries and this chains them after the
+    /// commit (see `audit_queue.rs`); without it they are chained inside their transaction.
+    pub(crate) chainer: Option<std::sync::Arc<crate::audit_queue::AuditChainer>>,
 }
 
 /// A write transaction that carries the store's audit key to the audit append. Dereferences to
@@ -54,16 +57,15 @@ pub struct SqlStore {
 pub(crate) struct WriteTx<DB: sqlx::Database> {
     tx: sqlx::Transaction<'static, DB>,
     pub(crate) audit_key: Option<std::sync::Arc<crate::AuditKey>>,
+    pub(crate) chainer: Option<std::sync::Arc<crate::audit_queue::AuditChainer>>,
 }
 
 impl<DB: sqlx::Database> WriteTx<DB> {
-    pub(crate) fn new(
-        tx: sqlx::Transaction<'static, DB>,
-        audit_key: &Option<std::sync::Arc<crate::AuditKey>>,
-    ) -> Self {
+    pub(crate) fn new(tx: sqlx::Transaction<'static, DB>, store: &SqlStore) -> Self {
         WriteTx {
             tx,
-            audit_key: audit_key.clone(),
+            audit_key: store.audit_key.clone(),
+            chainer: store.chainer.clone(),
         }
     }
 
@@ -103,18 +105,18 @@ macro_rules! in_write_tx {
         match &$store.db {
             $crate::db::Db::Sqlite(pool) => {
                 let _writer = $store.sqlite_writer.lock().await;
-                let mut $tx = $crate::db::WriteTx::new(
-                    pool.begin_with("BEGIN IMMEDIATE").await?,
-                    &$store.audit_key,
-                );
+                let mut $tx =
+                    $crate::db::WriteTx::new(pool.begin_with("BEGIN IMMEDIATE").await?, &$store);
                 let out = $body;
                 $tx.commit().await?;
+                $store.wake_chainer();
                 out
             }
             $crate::db::Db::Postgres(pool) => {
-                let mut $tx = $crate::db::WriteTx::new(pool.begin().await?, &$store.audit_key);
+                let mut $tx = $crate::db::WriteTx::new(pool.begin().await?, &$store);
                 let out = $body;
                 $tx.commit().await?;
+                $store.wake_chainer();
                 out
             }
         }
@@ -162,6 +164,7 @@ impl SqlStore {
             db: Db::Sqlite(pool),
             sqlite_writer: Default::default(),
             audit_key: None,
+            chainer: None,
         })
     }
 
@@ -255,6 +258,7 @@ async fn connect_postgres(url: &str, create: bool) -> Result<(SqlStore, bool)> {
         db: Db::Postgres(pool),
         sqlite_writer: Default::default(),
         audit_key: None,
+        chainer: None,
     };
     Ok((store, created))
 }

@@ -9,6 +9,7 @@ mod area_stats;
 mod assessments;
 mod audit;
 mod audit_key;
+mod audit_queue;
 mod audit_verify;
 mod conn;
 mod db;

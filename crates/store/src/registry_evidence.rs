@@ -59,7 +59,7 @@ impl SqlStore {
             actor,
             Utc::now(),
         );
-        let id: i64 = conn.scalar(insert.sql, insert.args).await?;
+        let id: i64 = conn.scalar(&insert.sql, insert.args).await?;
         conn.execute_all([audit::append(NewAuditEntry {
             actor: actor.to_string(),
             action: "registry.evidence".into(),

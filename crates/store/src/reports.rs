@@ -5,7 +5,9 @@
 use crate::audit::{self, NewAuditEntry};
 use crate::audit_verify::show_entry;
 use crate::db::{in_write_tx, on_pool};
-use crate::stmt::{bind_args, execute_all, insert_file, insert_returning_id, stmt, Arg, Stmt};
+use crate::stmt::{
+    bind_args, execute_all, insert_file, insert_returning_id, multi_row_insert, stmt, Arg, Stmt,
+};
 use crate::{ReportStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use bangfu_domain::report::{Entry, Narrative, ReportStatus, WorkflowAction};
@@ -205,7 +207,8 @@ fn value_statements(
     now: DateTime<Utc>,
 ) -> Result<Vec<Stmt>> {
     let key = format!("{}/{}", save.period, save.unit);
-    let mut statements: Vec<Stmt> = Vec::new();
+    let mut upserts: Vec<Arg> = Vec::new();
+    let mut audits: Vec<Stmt> = Vec::new();
     for (indicator, entry) in &save.entries {
         let old = existing.iter().find(|v| &v.indicator_code == indicator);
         let old_entry = old.map(|o| Entry {
@@ -216,30 +219,15 @@ fn value_statements(
             continue;
         }
         let value = entry.value.map(scaled).transpose()?;
-        statements.push(if old.is_some() {
-            stmt!(
-                "UPDATE report_values SET value_scaled = $1, comment = $2, updated_at = $3, \
-                 updated_by = $4 WHERE report_id = $5 AND indicator_code = $6",
-                Arg::from(value),
-                &entry.comment,
-                now,
-                &save.actor,
-                row.id,
-                indicator
-            )
-        } else {
-            stmt!(
-                "INSERT INTO report_values (report_id, indicator_code, value_scaled, comment, \
-                 updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6)",
-                row.id,
-                indicator,
-                Arg::from(value),
-                &entry.comment,
-                now,
-                &save.actor
-            )
-        });
-        statements.push(audit::append(NewAuditEntry {
+        upserts.extend([
+            Arg::I64(row.id),
+            Arg::from(indicator),
+            Arg::from(value),
+            Arg::from(&entry.comment),
+            Arg::Time(now),
+            Arg::from(&save.actor),
+        ]);
+        audits.push(audit::append(NewAuditEntry {
             actor: save.actor.clone(),
             address: save.address.clone(),
             action: "report.value".into(),
@@ -250,8 +238,32 @@ fn value_statements(
             reason: None,
         }));
     }
+    if audits.is_empty() {
+        return Ok(audits);
+    }
+    // Every changed row in one statement; a form has at most a few hundred rows (6 values each).
+    let sql = multi_row_insert(
+        "report_values",
+        &VALUE_COLUMNS,
+        audits.len(),
+        " ON CONFLICT (report_id, indicator_code) DO UPDATE SET \
+         value_scaled = excluded.value_scaled, comment = excluded.comment, \
+         updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+    );
+    let mut statements = vec![Stmt::new(sql, upserts)];
+    statements.extend(audits);
     Ok(statements)
 }
+
+/// The columns of a stored value, in the order [`value_statements`] binds them.
+const VALUE_COLUMNS: [&str; 6] = [
+    "report_id",
+    "indicator_code",
+    "value_scaled",
+    "comment",
+    "updated_at",
+    "updated_by",
+];
 
 /// The narrative of a save, with its audit entry, if it changes the stored one.
 fn narrative_statements(save: &SaveReport, row: &ReportRow) -> Vec<Stmt> {
@@ -455,7 +467,7 @@ impl ReportStore for SqlStore {
                 let stored = insert_file(                    "INSERT INTO evidence_files (report_id, file_name, content_type, size_bytes, \
                      sha256, content, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                     vec![row.id.into()], file, &save.actor, now);
-                bind_args!(sqlx::query(stored.sql), stored.args)
+                bind_args!(sqlx::query(&stored.sql), stored.args)
                     .execute(&mut *tx)
                     .await?;
                 statements.extend(import_statements(&save, file, &row, status, now));

@@ -2,6 +2,7 @@
 //! [`execute_all!`] on either backend inside a transaction.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use std::borrow::Cow;
 
 pub(crate) enum Arg {
     Text(String),
@@ -17,16 +18,17 @@ pub(crate) enum Arg {
 }
 
 pub(crate) struct Stmt {
-    pub sql: &'static str,
+    /// Fixed text for most statements; built text for multi-row inserts (their placeholders).
+    pub sql: Cow<'static, str>,
     pub args: Vec<Arg>,
     /// An audit entry to append to the hash chain instead of running `sql`.
     pub audit: Option<crate::audit::NewAuditEntry>,
 }
 
 impl Stmt {
-    pub fn new(sql: &'static str, args: Vec<Arg>) -> Self {
+    pub fn new(sql: impl Into<Cow<'static, str>>, args: Vec<Arg>) -> Self {
         Stmt {
-            sql,
+            sql: sql.into(),
             args,
             audit: None,
         }
@@ -118,6 +120,27 @@ fn stored_file_args(file: &crate::NewEvidence, actor: &str, now: DateTime<Utc>) 
     ]
 }
 
+/// `INSERT INTO table (columns) VALUES (…), (…) …` with numbered placeholders for `rows` rows
+/// of `columns.len()` values each, then `tail` (e.g. an `ON CONFLICT` clause). Callers keep
+/// `rows × columns` under both backends' parameter limits (SQLite 32 766, PostgreSQL 65 535).
+pub(crate) fn multi_row_insert(table: &str, columns: &[&str], rows: usize, tail: &str) -> String {
+    let width = columns.len();
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        let marks: Vec<String> = (1..=width)
+            .map(|c| format!("${}", row * width + c))
+            .collect();
+        sql.push('(');
+        sql.push_str(&marks.join(", "));
+        sql.push(')');
+    }
+    sql.push_str(tail);
+    sql
+}
+
 /// Binds each [`Arg`] to a query of either backend, in order. Why beside `conn::arguments`, which
 /// does the same generically: inside `in_write_tx!` the backend has no type name to give it.
 macro_rules! bind_args {
@@ -145,7 +168,7 @@ macro_rules! bind_args {
 macro_rules! insert_returning_id {
     ($tx:ident, $stmt:expr) => {{
         let stmt: $crate::stmt::Stmt = $stmt;
-        let id: i64 = $crate::stmt::bind_args!(sqlx::query_scalar(stmt.sql), stmt.args)
+        let id: i64 = $crate::stmt::bind_args!(sqlx::query_scalar(&stmt.sql), stmt.args)
             .fetch_one(&mut *$tx)
             .await?;
         id
@@ -168,21 +191,17 @@ macro_rules! execute_all {
         // chain's end, one row for the whole database, stays locked from the first entry to the
         // commit, so every other statement runs before it is taken. The entries are computed
         // beforehand and do not depend on what the statements write.
-        let mut head: Option<$crate::audit::Head> = None;
         let mut entries: Vec<$crate::audit::NewAuditEntry> = Vec::new();
         for stmt in $stmts {
             if let Some(entry) = stmt.audit {
                 entries.push(entry);
                 continue;
             }
-            let query = $crate::stmt::bind_args!(sqlx::query(stmt.sql), stmt.args);
+            let query = $crate::stmt::bind_args!(sqlx::query(&stmt.sql), stmt.args);
             query.execute(&mut *$tx).await?;
         }
-        // The audit append lives in audit.rs; it carries the chain's end between entries.
-        for entry in entries {
-            $crate::audit::append_to_chain!($tx, head, entry);
-        }
-        $crate::audit::write_head!($tx, head);
+        // The audit append lives in audit.rs: one multi-row insert after taking the chain's end.
+        $crate::audit::append_to_chain!($tx, entries);
     }};
 }
 

@@ -138,6 +138,13 @@ impl SqlStore {
             .map_err(|e| e.to_string()))
     }
 
+    /// This store queueing its audit entries with no chainer running: the state a server that
+    /// stopped between a commit and its chaining leaves behind.
+    pub fn queueing_without_chainer(mut self) -> Self {
+        self.chainer = Some(std::sync::Arc::new(crate::audit_queue::AuditChainer::idle()));
+        self
+    }
+
     /// One integer a raw query returns (sums and counts computed by the database).
     pub async fn scalar_unchecked(&self, sql: &str) -> Option<i64> {
         crate::db::on_pool!(self, |pool| sqlx::query_scalar::<_, Option<i64>>(sql)

@@ -82,22 +82,30 @@ macro_rules! save_tx {
         .fetch_one(&mut *$tx)
         .await
         .map_err(fail)?;
-        for (indicator, value, comment) in $values {
-            sqlx::query(
+        // Every row in one multi-row upsert, as the store writes a save.
+        let values: Vec<(String, Option<i64>, String)> = $values;
+        if !values.is_empty() {
+            let mut sql = String::from(
                 "INSERT INTO report_values (report_id, indicator_code, value_scaled, comment, \
-                 updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, 'bare') \
-                 ON CONFLICT (report_id, indicator_code) DO UPDATE SET \
+                 updated_at, updated_by) VALUES ",
+            );
+            for i in 0..values.len() {
+                let b = i * 3;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("($1, ${}, ${}, ${}, $2, 'bare')", b + 3, b + 4, b + 5));
+            }
+            sql.push_str(
+                " ON CONFLICT (report_id, indicator_code) DO UPDATE SET \
                  value_scaled = excluded.value_scaled, comment = excluded.comment, \
                  updated_at = excluded.updated_at",
-            )
-            .bind(id)
-            .bind(indicator)
-            .bind(value)
-            .bind(comment)
-            .bind(now)
-            .execute(&mut *$tx)
-            .await
-            .map_err(fail)?;
+            );
+            let mut query = sqlx::query(&sql).bind(id).bind(now);
+            for (indicator, value, comment) in values {
+                query = query.bind(indicator).bind(value).bind(comment);
+            }
+            query.execute(&mut *$tx).await.map_err(fail)?;
         }
         let n = $req.narrative.unwrap_or_default();
         sqlx::query(

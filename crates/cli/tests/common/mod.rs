@@ -50,10 +50,16 @@ pub struct Server {
 
 impl Server {
     pub fn start(db: &str) -> Server {
+        Server::start_with(db, &[])
+    }
+
+    /// A server with extra environment variables.
+    pub fn start_with(db: &str, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--addr", "127.0.0.1:0"])
             .env("BANGFU_DATABASE_URL", db)
             .env("BANGFU_ADMIN_PASSWORD", "a-long-test-password")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
