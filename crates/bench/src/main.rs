@@ -643,13 +643,18 @@ fn check_bounds(r: &serde_json::Value) -> Vec<String> {
         }
         // `bangfu audit verify` after the rush: the chain intact, nothing left queued, and every
         // value unexplained by the log one of the dataset's bulk rows (written without entries).
-        let chain_ok = b.pointer("/audit/chain_intact").and_then(serde_json::Value::as_bool);
+        let chain_ok = b
+            .pointer("/audit/chain_intact")
+            .and_then(serde_json::Value::as_bool);
         bound(
             &format!("{backend}.audit.chain_broken"),
             chain_ok.map(|ok| if ok { 0.0 } else { 1.0 }),
             0.0,
         );
-        for (what, bulk) in [("values", "values"), ("transactions", "ledger_transactions")] {
+        for (what, bulk) in [
+            ("values", "values"),
+            ("transactions", "ledger_transactions"),
+        ] {
             let unexplained = f(&format!("/audit/unexplained_{what}")).unwrap_or(f64::INFINITY);
             let bulk = r
                 .pointer(&format!("/dataset_{backend}/{bulk}"))
