@@ -249,7 +249,7 @@ pub struct JournalLine {
     pub mark: String,
     pub reversible: bool,
     pub note: String,
-    pub recorded_by: String,
+    pub recorded_by: super::people::Person,
 }
 
 #[derive(Template)]
@@ -285,6 +285,7 @@ async fn render_journal(
     let ledger = Ledger::load(state).await?;
     let reversed = ledger.reversed_ids();
     let can_record = actor.may(Action::RecordLedger);
+    let people = super::people::People::load(state).await?;
     let lines = ledger
         .transactions_of(year)
         .into_iter()
@@ -302,7 +303,7 @@ async fn render_journal(
             project_name: ledger.project_name(t.project),
             voucher: t.voucher,
             note: t.note,
-            recorded_by: t.recorded_by,
+            recorded_by: people.person(&t.recorded_by),
         })
         .collect();
     let page = JournalPage {
@@ -433,7 +434,12 @@ pub async fn export(
     actor.require(Action::ViewLedger)?;
     let year = oversight::parse_year(&state, q.year.as_deref())?;
     let days = parse_days(q.days.as_deref())?;
-    let ledger = Ledger::load(&state).await?;
+    let mut ledger = Ledger::load(&state).await?;
+    // The workbook goes to people: 录入人 by name, as on the journal page.
+    let people = super::people::People::load(&state).await?;
+    for t in &mut ledger.transactions {
+        t.recorded_by = people.name(&t.recorded_by);
+    }
     let sheets = crate::ledger::workbook(&state.plan, &ledger, year, state.clock.today(), days);
     let bytes = tokio::task::spawn_blocking(move || bangfu_xlsx::sheets_workbook(&sheets))
         .await

@@ -38,6 +38,23 @@ impl People {
     }
 }
 
+/// Someone a record names: shown by name, with the login only as the name's tooltip (`title=`),
+/// where a colleague who asks "which account?" can still find it.
+pub struct Person {
+    pub name: String,
+    pub login: String,
+}
+
+impl People {
+    /// The person behind `login`, for a page.
+    pub fn person(&self, login: &str) -> Person {
+        Person {
+            name: self.name(login),
+            login: login.to_string(),
+        }
+    }
+}
+
 /// A record's key read out: each part that is a period, a unit or a form row by its name.
 pub fn readable_key(plan: &Plan, key: &str) -> String {
     key.split('/')

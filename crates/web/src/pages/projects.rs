@@ -276,7 +276,7 @@ pub struct DocLine {
     pub kind: &'static str,
     pub name: String,
     pub size: String,
-    pub by: String,
+    pub by: super::people::Person,
     pub at: String,
 }
 
@@ -284,7 +284,8 @@ pub struct FindingLine {
     pub id: i64,
     pub transaction: String,
     pub text: String,
-    pub raised: String,
+    pub raised_on: String,
+    pub raised_by: super::people::Person,
     pub status: FindingStatus,
     pub response: String,
     pub can_answer: bool,
@@ -329,6 +330,7 @@ async fn render_project(
     })?;
     let reversed = ledger.reversed_ids();
     let can_record = actor.may(Action::RecordLedger);
+    let people = super::people::People::load(state).await?;
     let transactions = ledger
         .transactions
         .iter()
@@ -369,7 +371,7 @@ async fn render_project(
             id: d.id,
             size: crate::http::file_size(d.size_bytes),
             name: d.file_name,
-            by: d.uploaded_by,
+            by: people.person(&d.uploaded_by),
             at: d
                 .uploaded_at
                 .with_timezone(&crate::beijing())
@@ -385,7 +387,8 @@ async fn render_project(
             id: f.id,
             transaction: f.transaction.map(|t| t.to_string()).unwrap_or_default(),
             text: f.text.clone(),
-            raised: format!("{} {}", f.raised_on, f.raised_by),
+            raised_on: f.raised_on.to_string(),
+            raised_by: people.person(&f.raised_by),
             status: f.status,
             response: f.response.clone(),
             can_answer: f.status != FindingStatus::Closed

@@ -102,7 +102,7 @@ struct EvidenceRow {
     id: i64,
     name: String,
     size: String,
-    uploaded_by: String,
+    uploaded_by: super::people::Person,
     at: String,
     /// The person looking uploaded it and the report is not approved: a 删除 button.
     removable: bool,
@@ -184,7 +184,7 @@ pub(super) async fn render(
             .collect(),
         events: stored.map(|s| event_rows(s, &people)).unwrap_or_default(),
         evidence: stored
-            .map(|r| evidence_rows(r, may_edit.then(|| actor.login())))
+            .map(|r| evidence_rows(r, may_edit.then(|| actor.login()), &people))
             .unwrap_or_default(),
         changes,
         problem_sentences: if actor.may(Action::RaiseProblem) {
@@ -360,7 +360,11 @@ fn event_rows(stored: &StoredReport, people: &super::people::People) -> Vec<Even
 }
 
 /// The report's evidence files.
-fn evidence_rows(stored: &StoredReport, viewer: Option<&str>) -> Vec<EvidenceRow> {
+fn evidence_rows(
+    stored: &StoredReport,
+    viewer: Option<&str>,
+    people: &super::people::People,
+) -> Vec<EvidenceRow> {
     let status = stored.status;
     stored
         .evidence
@@ -369,7 +373,7 @@ fn evidence_rows(stored: &StoredReport, viewer: Option<&str>) -> Vec<EvidenceRow
             id: e.id,
             name: e.file_name.clone(),
             size: crate::http::file_size(e.size_bytes),
-            uploaded_by: e.uploaded_by.clone(),
+            uploaded_by: people.person(&e.uploaded_by),
             at: beijing_time(e.uploaded_at),
             removable: viewer.is_some_and(|login| {
                 bangfu_domain::evidence::may_remove_evidence(status, &e.uploaded_by, login).is_ok()

@@ -281,13 +281,13 @@ struct UpdateLine {
     area: String,
     quantity: String,
     note: String,
-    by: String,
+    by: super::people::Person,
 }
 
 #[derive(Template)]
 #[template(path = "task.html")]
 struct TaskPage {
-    evidence: Vec<bangfu_store::TaskEvidence>,
+    evidence: Vec<(bangfu_store::TaskEvidence, super::people::Person)>,
     nav: Nav,
     csrf: String,
     year: i32,
@@ -356,6 +356,7 @@ async fn task_page(
     let (lead, coop) = party_units(state, task);
     let all_units: Vec<&str> = lead.iter().chain(&coop).copied().collect();
     let today = state.clock.today();
+    let people = super::people::People::load(state).await?;
     Ok(TaskPage {
         evidence: state
             .store
@@ -363,6 +364,10 @@ async fn task_page(
             .await?
             .into_iter()
             .filter(|e| actor.may(Action::ViewTaskProgress { unit: &e.unit_code }))
+            .map(|e| {
+                let by = people.person(&e.uploaded_by);
+                (e, by)
+            })
             .collect(),
         nav: Nav::for_actor(Some(actor)),
         csrf: actor.csrf_token().to_string(),
@@ -394,7 +399,7 @@ async fn task_page(
                     .unwrap_or_default(),
                 quantity: e.update.quantity.to_string(),
                 note: e.note.clone(),
-                by: e.recorded_by.clone(),
+                by: people.person(&e.recorded_by),
             })
             .collect(),
         can_record: actor.may(Action::RecordTaskProgress { units: &all_units }),
