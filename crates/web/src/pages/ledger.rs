@@ -42,6 +42,9 @@ struct LedgerPage {
     year: i32,
     years: Vec<i32>,
     days: i64,
+    /// 闲置天数 as typed, and why it was refused (the default then used).
+    days_typed: String,
+    days_error: Option<String>,
     budget_lines: Vec<MoneyLine>,
     budget_total: Vec<Money>,
     project_lines: Vec<MoneyLine>,
@@ -77,7 +80,10 @@ async fn render(
     actor.require(Action::ViewLedger)?;
     let plan = &state.plan;
     let year = oversight::parse_year(state, q.year.as_deref())?;
-    let days = parse_days(q.days.as_deref())?;
+    let (days, days_error) = match parse_days(q.days.as_deref()) {
+        Ok(days) => (days, None),
+        Err(e) => (DEFAULT_IDLE_DAYS, Some(e.to_string())),
+    };
     let today = state.clock.today();
     let ledger = Ledger::load(state).await?;
     let budget_lines: Vec<MoneyLine> = ledger
@@ -156,6 +162,8 @@ async fn render(
         year,
         years: (plan.info.start_year..=plan.info.end_year).collect(),
         days,
+        days_typed: q.days.clone().unwrap_or_else(|| days.to_string()),
+        days_error,
         budget_lines,
         budget_total,
         project_lines,
@@ -186,12 +194,18 @@ pub async fn show(
     State(state): State<AppState>,
     actor: Actor,
     QueryParams(q): QueryParams<LedgerQuery>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Response, AppError> {
     let form = BudgetInput {
         year: oversight::parse_year(&state, q.year.as_deref())?.to_string(),
         ..Default::default()
     };
-    Ok(Html(render(&state, &actor, &q, form, Vec::new()).await?))
+    // A wrong 闲置天数 is shown beside its field, the page drawn with the default.
+    let status = match parse_days(q.days.as_deref()) {
+        Ok(_) => StatusCode::OK,
+        Err(_) => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let body = render(&state, &actor, &q, form, Vec::new()).await?;
+    Ok((status, Html(body)).into_response())
 }
 
 /// `POST /ledger/budgets`: records or replaces a year's budget; errors keep what was typed.

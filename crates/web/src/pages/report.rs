@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::period::DeadlineStatus;
+use bangfu_domain::summary::Completeness;
 use bangfu_domain::policy::Action;
 use bangfu_domain::report::{
     check_report, CheckMode, Finding, Narrative, RawEntry, ReportStatus, Severity, WorkflowAction,
@@ -35,6 +36,8 @@ struct ReportPage {
     unit_code: String,
     unit_name: String,
     status: ReportStatus,
+    /// The status in the words 报送情况 uses: 未填报 / 缺报 until something is saved.
+    status_word: &'static str,
     version: i64,
     deadline: String,
     deadline_status: String,
@@ -146,6 +149,11 @@ pub(super) async fn render(
         unit_code: unit.clone(),
         unit_name: report.unit.name.clone(),
         status: report.status(),
+        // A draft or nothing saved reads as on /home and 报送情况: 未填报, 草稿, 缺报 once overdue.
+        status_word: match stored {
+            Some(r) if r.status != ReportStatus::Draft => r.status.label(),
+            _ => Completeness::of(stored.map(|r| r.status), false, deadline_status).label(),
+        },
         version: report.version(),
         deadline: report.period.deadline.format("%Y年%-m月%-d日").to_string(),
         deadline_status: deadline_status.to_string(),

@@ -97,7 +97,7 @@ fn figures(p: &TargetProgress) -> String {
 }
 
 /// Whether `unit` leads or cooperates on `task`, directly or through a group.
-fn role_of(state: &AppState, task: &Task, unit: &str) -> &'static str {
+pub(super) fn role_of(state: &AppState, task: &Task, unit: &str) -> &'static str {
     let names = |codes: &[String]| {
         codes
             .iter()
@@ -544,13 +544,24 @@ pub async fn upload(
     let (lead, coop) = party_units(&state, task);
     let all_units: Vec<&str> = lead.iter().chain(&coop).copied().collect();
     actor.require(Action::RecordTaskProgress { units: &all_units })?;
-    let file = super::evidence::read_evidence(multipart).await?;
     let unit = actor.user.unit_code.clone().unwrap_or_default();
-    state
-        .store
-        .add_task_evidence(&task.code, &unit, file, actor.login())
-        .await?;
-    Ok(super::see_other(&format!("/tasks/{}", task.code)))
+    let stored = match super::evidence::read_evidence(multipart).await {
+        Ok(file) => state
+            .store
+            .add_task_evidence(&task.code, &unit, file, actor.login())
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    let Err(e) = stored else {
+        return Ok(super::see_other(&format!("/tasks/{}", task.code)));
+    };
+    // A refused file: the task's page again with the reason beside the file field.
+    let (status, problem) = super::evidence::upload_refusal(e)?;
+    let year = oversight::parse_year(&state, None)?;
+    let errors = BTreeMap::from([("file", problem)]);
+    let page = task_page(&state, &actor, task, year, ProgressForm::default(), errors).await?;
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 /// `GET /task-evidence/{id}`: downloads for the task's units and those who see the district.

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod browser;
 mod browser_registry;
+mod everyday;
 mod evidence;
 mod guard;
 mod helpers;
