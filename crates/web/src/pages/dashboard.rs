@@ -268,7 +268,10 @@ async fn heat_chart(state: &AppState, actor: &Actor, year: i32) -> Result<String
                 [one] => (one.name.clone(), one.name.clone()),
                 many => (
                     format!("{} 个单位", many.len()),
-                    many.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join("、"),
+                    many.iter()
+                        .map(|u| u.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、"),
                 ),
             };
             let cells = pattern

@@ -455,7 +455,16 @@ pub async fn show(
     QueryParams(q): QueryParams<MsgQuery>,
 ) -> Result<Html<String>, AppError> {
     Ok(Html(
-        render_project(&state, &actor, id, None, Vec::new(), q.msg.as_deref(), Beside::default()).await?,
+        render_project(
+            &state,
+            &actor,
+            id,
+            None,
+            Vec::new(),
+            q.msg.as_deref(),
+            Beside::default(),
+        )
+        .await?,
     ))
 }
 
@@ -479,7 +488,16 @@ pub async fn update(
         }
         Err(errors) => errors,
     };
-    let body = render_project(&state, &actor, id, Some(fields), errors, None, Beside::default()).await?;
+    let body = render_project(
+        &state,
+        &actor,
+        id,
+        Some(fields),
+        errors,
+        None,
+        Beside::default(),
+    )
+    .await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
 }
 

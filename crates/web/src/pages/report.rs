@@ -15,11 +15,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::period::DeadlineStatus;
-use bangfu_domain::summary::Completeness;
 use bangfu_domain::policy::Action;
 use bangfu_domain::report::{
     check_report, CheckMode, Finding, Narrative, RawEntry, ReportStatus, Severity, WorkflowAction,
 };
+use bangfu_domain::summary::Completeness;
 use bangfu_store::AuditFilter;
 use bangfu_store::StoredReport;
 use serde::Deserialize;

@@ -98,7 +98,8 @@ async fn people_are_named_on_every_page(app: TestApp) {
     let id = crate::ledger::record_a_year(&app, &finance).await;
     let journal = app.get_as(&finance, "/ledger/transactions?year=2018").await;
     names_not_logins(&journal.body, "czj-cw", "journal");
-    let (status, _, bytes) = crate::sheets::get_bytes(&app, &finance, "/ledger.xlsx?year=2018").await;
+    let (status, _, bytes) =
+        crate::sheets::get_bytes(&app, &finance, "/ledger.xlsx?year=2018").await;
     assert_eq!(status, StatusCode::OK);
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
     let sheet = book.worksheet_range("2018年资金流水").unwrap();
@@ -156,7 +157,10 @@ async fn the_report_page_uses_the_words_of_the_reporting_overview() {
     let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
     let home = app.get_as(&jw, "/home").await;
     let due = home.body.split("id=\"due\"").nth(1).unwrap();
-    assert!(due.contains("<span class=\"status\">未填报</span>"), "{due}");
+    assert!(
+        due.contains("<span class=\"status\">未填报</span>"),
+        "{due}"
+    );
     let page = app.get_as(&jw, "/reports/2018Q1/jw").await;
     assert_eq!(report_status(&page.body), "未填报");
     let r = app
@@ -195,7 +199,11 @@ async fn the_dashboard_counts_submitted_reports_unless_drafts_are_asked_for() {
     let leader = app.user("leader", Role::Viewer, None).await;
     let plain = app.get_as(&leader, "/dashboard?year=2018").await;
     assert_eq!(plain.status, StatusCode::OK);
-    assert_eq!(key_figure(&plain.body, "一、1"), "—", "the draft is left out");
+    assert_eq!(
+        key_figure(&plain.body, "一、1"),
+        "—",
+        "the draft is left out"
+    );
     assert!(plain.body.contains("只计已报送和已审核的报表"));
     assert!(!plain.body.contains("id=\"include-drafts\" checked"));
     let drafts = app
@@ -264,7 +272,10 @@ async fn the_heat_map_opens_on_the_current_year_worst_first() {
     let leader = app.user("leader", Role::Viewer, None).await;
     submit(&app, &jw, "2019Q1", complete()).await;
     let page = app.get_as(&leader, "/dashboard").await;
-    assert!(page.body.contains("2019年各单位报送情况"), "the current year");
+    assert!(
+        page.body.contains("2019年各单位报送情况"),
+        "the current year"
+    );
     let heat = page.body.split("id=\"timeliness\"").nth(1).unwrap();
     let heat = heat.split("</svg>").next().unwrap();
     // Every other unit is 缺报 twice: one row, before 区教委 (迟报, 缺报).
@@ -315,7 +326,11 @@ async fn refused_forms_show_their_page_with_the_error_beside_the_field() {
         ],
     );
     let r = app
-        .form("/problems", Some(&fgw), &[("description", " "), ("unit", "zzb")])
+        .form(
+            "/problems",
+            Some(&fgw),
+            &[("description", " "), ("unit", "zzb")],
+        )
         .await;
     kept(
         &r,
@@ -326,7 +341,11 @@ async fn refused_forms_show_their_page_with_the_error_beside_the_field() {
         .form(
             "/problems",
             Some(&fgw),
-            &[("description", "培训场地未落实"), ("unit", "zzb"), ("due", "2018年12月31日")],
+            &[
+                ("description", "培训场地未落实"),
+                ("unit", "zzb"),
+                ("due", "2018年12月31日"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -339,12 +358,20 @@ async fn refused_forms_show_their_page_with_the_error_beside_the_field() {
     kept(
         &r,
         StatusCode::BAD_REQUEST,
-        &["id=\"file-error\" role=\"alert\">佐证材料未上传", "填报进展"],
+        &[
+            "id=\"file-error\" role=\"alert\">佐证材料未上传",
+            "填报进展",
+        ],
     );
-    assert!(!r.body.contains("未记录：请按提示改正"), "the progress form is fine");
+    assert!(
+        !r.body.contains("未记录：请按提示改正"),
+        "the progress form is fine"
+    );
     // The audit filter and the ledger's 闲置天数.
     let auditor = app.user("sjj-sj", Role::Auditor, None).await;
-    let r = app.get_as(&auditor, "/audit?from=2018-13-01&to=2018年6月30日").await;
+    let r = app
+        .get_as(&auditor, "/audit?from=2018-13-01&to=2018年6月30日")
+        .await;
     kept(
         &r,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -354,7 +381,10 @@ async fn refused_forms_show_their_page_with_the_error_beside_the_field() {
             "id=\"from-error\">开始日期“2018-13-01”无效",
         ],
     );
-    assert!(!r.body.contains("id=\"to-error\""), "a good date is not an error");
+    assert!(
+        !r.body.contains("id=\"to-error\""),
+        "a good date is not an error"
+    );
     let finance = app.user("czj-cw", Role::Finance, None).await;
     let r = app.get_as(&finance, "/ledger?days=三十").await;
     kept(
@@ -449,10 +479,21 @@ async fn the_reporter_home_lists_the_units_tasks_with_progress_to_record() {
             .to_string()
     };
     let home = app.get_as(&zzb, "/home").await;
-    assert!(home.body.contains("任务进展（2018年第三季度）"), "{}", home.body);
+    assert!(
+        home.body.contains("任务进展（2018年第三季度）"),
+        "{}",
+        home.body
+    );
     let before = tasks_of(&home.body);
-    let row = before.split("<tr>").find(|r| r.contains("/tasks/2.2-1")).unwrap().to_string();
-    assert!(row.contains("牵头") && row.contains("未填报") && row.contains("填报进展"), "{row}");
+    let row = before
+        .split("<tr>")
+        .find(|r| r.contains("/tasks/2.2-1"))
+        .unwrap()
+        .to_string();
+    assert!(
+        row.contains("牵头") && row.contains("未填报") && row.contains("填报进展"),
+        "{row}"
+    );
     let r = app
         .form(
             "/tasks/2.2-1/progress",
@@ -462,13 +503,20 @@ async fn the_reporter_home_lists_the_units_tasks_with_progress_to_record() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let after = tasks_of(&app.get_as(&zzb, "/home").await.body);
-    let row = after.split("<tr>").find(|r| r.contains("/tasks/2.2-1")).unwrap().to_string();
+    let row = after
+        .split("<tr>")
+        .find(|r| r.contains("/tasks/2.2-1"))
+        .unwrap()
+        .to_string();
     assert!(row.contains("已填报"), "{row}");
     // A unit with no task of its own has no such section.
     let czj = app.login("czj-clerk").await;
     let other = app.get_as(&czj, "/home").await;
     let tasks = app.state.plan.tasks.iter().filter(|t| {
-        t.lead.iter().chain(&t.cooperating).any(|p| app.state.plan.expand_party(p).contains(&"czj"))
+        t.lead
+            .iter()
+            .chain(&t.cooperating)
+            .any(|p| app.state.plan.expand_party(p).contains(&"czj"))
     });
     assert_eq!(other.body.contains("id=\"my-tasks\""), tasks.count() > 0);
 }
@@ -534,7 +582,12 @@ async fn submit(app: &TestApp, client: &Client, period: &str, body: serde_json::
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = app
-        .json(Method::POST, &format!("{path}/submit"), Some(client), json!({}))
+        .json(
+            Method::POST,
+            &format!("{path}/submit"),
+            Some(client),
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }

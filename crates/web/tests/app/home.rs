@@ -147,10 +147,7 @@ async fn error_pages_keep_the_signed_in_header_and_a_way_back() {
         let page = app.get_as(&jw, path).await;
         assert_eq!(page.status, status, "{path}");
         assert!(page.body.contains(heading), "{path}");
-        assert!(
-            page.body.contains("张伟（填报人）"),
-            "{path}: the header"
-        );
+        assert!(page.body.contains("张伟（填报人）"), "{path}: the header");
         assert!(
             page.body.contains("href=\"/home\" id=\"back-home\""),
             "{path}"

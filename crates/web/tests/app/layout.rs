@@ -8,10 +8,10 @@
 use crate::browser::cycle::login;
 use crate::browser::Browser;
 use crate::helpers::spawn_app;
+use axum::http::{Method, StatusCode};
 use bangfu_domain::user::Role;
 use fantoccini::wd::{PrintConfiguration, PrintOrientation, PrintSize};
 use fantoccini::Client;
-use axum::http::{Method, StatusCode};
 use serde_json::json;
 use std::path::Path;
 
@@ -26,7 +26,15 @@ const CODES: [&str; 6] = ["ledger.", "report.", "robot:", "2018Q1/", "/jw/", "�
 const PATTERNS: &str = r"\b20\d\dQ[1-4]\b|\b[1-9](\.\d{1,2}){2,3}\b|\b(report|ledger|problem|user|token|login|plan|registry|notify|evidence|area|finding|project|task|problem)\.[a-z_]+|\b(jw-clerk|zzb-clerk|coordinator|leader|czj|sj|root)\b";
 
 /// The test users' logins, in [`PATTERNS`] too.
-const LOGINS: [&str; 7] = ["jw-clerk", "zzb-clerk", "coordinator", "leader", "czj", "sj", "root"];
+const LOGINS: [&str; 7] = [
+    "jw-clerk",
+    "zzb-clerk",
+    "coordinator",
+    "leader",
+    "czj",
+    "sj",
+    "root",
+];
 
 /// axe-core as npm ships it, put under target/ by the README's test command.
 fn axe_source() -> String {
@@ -275,7 +283,9 @@ async fn every_page_fits_office_screens_and_phones_prints_on_two_pages_and_passe
                     problems.push(format!("{at}: shows the code “{code}”"));
                 }
                 // The accounts' own pages name their logins: that is what they manage.
-                let accounts = ["/admin/users", "/audit"].iter().any(|p| path.starts_with(p));
+                let accounts = ["/admin/users", "/audit"]
+                    .iter()
+                    .any(|p| path.starts_with(p));
                 for code in found {
                     let login = LOGINS.iter().any(|l| code.starts_with(&format!("{l}（")));
                     if !(accounts && login) {

@@ -132,10 +132,7 @@ async fn people_set_their_contacts_and_the_coordinator_sees_each_units_contact()
 
     // The coordinator chasing a late unit sees whom to call.
     let page = app.get_as(&fgw, "/completeness?year=2018").await.body;
-    assert!(
-        page.contains("联系人：张伟 010-69243000"),
-        "{page}"
-    );
+    assert!(page.contains("联系人：张伟 010-69243000"), "{page}");
     let contacts = app.get_as(&fgw, "/api/v1/contacts").await.json();
     let jw_row = contacts
         .as_array()

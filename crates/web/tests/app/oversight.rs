@@ -428,7 +428,9 @@ async fn lead_units_record_progress_that_measures_their_targets() {
     // At least 1 期 a year: 2 recorded.
     assert!(page.body.contains("2 / 1 期（200%）"), "{}", page.body);
     assert!(page.body.contains("对口协作干部培训班"));
-    assert!(page.body.contains("<td><span title=\"zzb-clerk\">马超</span></td>"));
+    assert!(page
+        .body
+        .contains("<td><span title=\"zzb-clerk\">马超</span></td>"));
     // Another unit's reporter sees the target's totals, not 区委组织部's rows, notes or who typed them.
     let other = app.get_as(&wjw, "/tasks/2.2-1?year=2018").await;
     assert_eq!(other.status, StatusCode::OK);

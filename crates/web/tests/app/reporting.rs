@@ -795,10 +795,7 @@ async fn auditors_search_the_trail_and_reports_show_who_changed_what() {
     assert!(audit
         .body
         .contains("2018年第一季度 区教委 一、3 与扶贫协作地区学校结对数"));
-    assert!(
-        audit.body.contains("<td>张伟</td>"),
-        "a name, not a login"
-    );
+    assert!(audit.body.contains("<td>张伟</td>"), "a name, not a login");
     assert!(
         !audit.body.contains("登录失败"),
         "filtered out by unit and period"
