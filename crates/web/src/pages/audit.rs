@@ -249,18 +249,8 @@ pub async fn show(
         lines,
         limit: LIMIT,
         head: state.store.audit_head().await?,
-        people: state
-            .store
-            .users()
-            .await?
-            .into_iter()
-            .map(|u| (u.login, u.display_name))
-            .collect(),
-        units: plan
-            .units_sorted()
-            .into_iter()
-            .map(|u| (u.code.clone(), u.name.clone()))
-            .collect(),
+        people: people.choices(),
+        units: super::unit_choices(plan),
         periods: plan
             .periods()
             .iter()

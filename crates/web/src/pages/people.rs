@@ -23,6 +23,14 @@ impl People {
         ))
     }
 
+    /// Everyone as a form's choices (login, name), by name.
+    pub fn choices(&self) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> =
+            self.0.iter().map(|(l, n)| (l.clone(), n.clone())).collect();
+        all.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        all
+    }
+
     /// The person's name; the system's own actors in words; an unknown login as it is.
     pub fn name(&self, login: &str) -> String {
         match login {

@@ -119,11 +119,7 @@ async fn render(
             .map(|s| (s.as_str(), s.label()))
             .collect(),
         can_raise: actor.may(Action::RaiseProblem),
-        units: plan
-            .units_sorted()
-            .into_iter()
-            .map(|u| (u.code.clone(), u.name.clone()))
-            .collect(),
+        units: super::unit_choices(plan),
         tasks: plan
             .tasks
             .iter()

@@ -50,11 +50,7 @@ impl ProjectChoices {
                 .iter()
                 .map(|s| (s.as_str(), s.label()))
                 .collect(),
-            units: plan
-                .units_sorted()
-                .into_iter()
-                .map(|u| (u.code.clone(), u.name.clone()))
-                .collect(),
+            units: super::unit_choices(plan),
             sources: source_choices(plan),
         }
     }

@@ -183,11 +183,7 @@ pub async fn list(
             .filter(|a| plan.tasks.iter().any(|t| t.areas.contains(&a.code)))
             .map(|a| (a.code.clone(), a.name.clone()))
             .collect(),
-        units: plan
-            .units_sorted()
-            .into_iter()
-            .map(|u| (u.code.clone(), u.name.clone()))
-            .collect(),
+        units: super::unit_choices(plan),
         q,
         tasks,
         with_status,

@@ -28,6 +28,22 @@ fn names_not_logins(body: &str, login: &str, page: &str) {
 
 const PDF: &[u8] = b"%PDF-1.4 test";
 
+/// 区委组织部 records a 培训班 on task 2.2-1 for 2018年第一季度 and attaches a file.
+pub(crate) async fn zzb_records_progress_with_a_file(app: &TestApp, zzb: &Client) {
+    let r = app
+        .form(
+            "/tasks/2.2-1/progress",
+            Some(zzb),
+            &[("target", "0"), ("period", "2018Q1"), ("quantity", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .upload("/tasks/2.2-1/evidence", zzb, "培训通知.pdf", PDF)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
+
 async fn people_are_named_on_every_page(app: TestApp) {
     let jw = app.user("jw-clerk", Role::Reporter, Some("jw")).await;
     let zzb = app.user("zzb-clerk", Role::Reporter, Some("zzb")).await;
@@ -42,18 +58,7 @@ async fn people_are_named_on_every_page(app: TestApp) {
     let page = app.get_as(&fgw, "/reports/2018Q1/jw").await;
     names_not_logins(&page.body, "jw-clerk", "report evidence");
     // A task's progress (填报人) and evidence.
-    let r = app
-        .form(
-            "/tasks/2.2-1/progress",
-            Some(&zzb),
-            &[("target", "0"), ("period", "2018Q1"), ("quantity", "1")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = app
-        .upload("/tasks/2.2-1/evidence", &zzb, "培训通知.pdf", PDF)
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    zzb_records_progress_with_a_file(&app, &zzb).await;
     let page = app.get_as(&fgw, "/tasks/2.2-1?year=2018").await;
     names_not_logins(&page.body, "zzb-clerk", "task page");
     assert_eq!(

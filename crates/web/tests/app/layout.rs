@@ -160,19 +160,7 @@ async fn seed(app: &crate::helpers::TestApp) -> (String, String, String) {
         .upload(&format!("{entry}/evidence"), &jw, "选派协议.pdf", PDF)
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
-    // 区委组织部's progress on 2.2-1, with a file.
-    let r = app
-        .form(
-            "/tasks/2.2-1/progress",
-            Some(&zzb),
-            &[("target", "0"), ("period", "2018Q1"), ("quantity", "1")],
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = app
-        .upload("/tasks/2.2-1/evidence", &zzb, "培训通知.pdf", PDF)
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    crate::everyday::zzb_records_progress_with_a_file(app, &zzb).await;
     let r = app
         .form(
             "/problems",
