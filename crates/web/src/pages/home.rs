@@ -87,6 +87,30 @@ struct DueRow {
     late: bool,
 }
 
+/// Audit findings on the actor's unit's projects waiting for its answer.
+async fn open_findings(
+    state: &AppState,
+    actor: &Actor,
+) -> Result<Vec<(i64, String, String)>, AppError> {
+    let mut findings = Vec::new();
+    let Some(unit) = actor.user.unit_code.as_deref() else {
+        return Ok(findings);
+    };
+    if !actor.may(Action::AnswerFinding { unit }) {
+        return Ok(findings);
+    }
+    let projects = state.store.projects().await?;
+    for f in state.store.findings().await? {
+        let Some(p) = projects.iter().find(|p| p.id == f.project) else {
+            continue;
+        };
+        if p.unit == unit && f.status == bangfu_domain::ledger::FindingStatus::Open {
+            findings.push((p.id, p.name.clone(), f.text));
+        }
+    }
+    Ok(findings)
+}
+
 pub async fn show(State(state): State<AppState>, actor: Actor) -> Result<Response, AppError> {
     // A leader wants the one page of charts; the finance office the budget execution.
     match actor.user.role {
@@ -168,20 +192,7 @@ pub async fn show(State(state): State<AppState>, actor: Actor) -> Result<Respons
     } else {
         Vec::new()
     };
-    let mut findings = Vec::new();
-    if let Some(unit) = actor.user.unit_code.as_deref() {
-        if actor.may(Action::AnswerFinding { unit }) {
-            let projects = state.store.projects().await?;
-            for f in state.store.findings().await? {
-                let Some(p) = projects.iter().find(|p| p.id == f.project) else {
-                    continue;
-                };
-                if p.unit == unit && f.status == bangfu_domain::ledger::FindingStatus::Open {
-                    findings.push((p.id, p.name.clone(), f.text));
-                }
-            }
-        }
-    }
+    let findings = open_findings(&state, &actor).await?;
     let page = HomePage {
         nav: Nav::for_actor(Some(&actor)),
         name: actor.user.display_name.clone(),

@@ -322,6 +322,32 @@ struct Beside {
     answer: Option<(i64, String, String)>,
 }
 
+/// The project's documents (批复, 合同, 验收 …), who uploaded each by name.
+async fn document_lines(
+    state: &AppState,
+    id: i64,
+    people: &super::people::People,
+) -> Result<Vec<DocLine>, AppError> {
+    Ok(state
+        .store
+        .project_documents(Some(id))
+        .await?
+        .into_iter()
+        .map(|d| DocLine {
+            kind: d.kind().label(),
+            id: d.id,
+            size: crate::http::file_size(d.size_bytes),
+            name: d.file_name,
+            by: people.person(&d.uploaded_by),
+            at: d
+                .uploaded_at
+                .with_timezone(&crate::beijing())
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+        })
+        .collect())
+}
+
 async fn render_project(
     state: &AppState,
     actor: &Actor,
@@ -370,24 +396,7 @@ async fn render_project(
             )
         })
         .collect();
-    let documents = state
-        .store
-        .project_documents(Some(id))
-        .await?
-        .into_iter()
-        .map(|d| DocLine {
-            kind: d.kind().label(),
-            id: d.id,
-            size: crate::http::file_size(d.size_bytes),
-            name: d.file_name,
-            by: people.person(&d.uploaded_by),
-            at: d
-                .uploaded_at
-                .with_timezone(&crate::beijing())
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
-        })
-        .collect();
+    let documents = document_lines(state, id, &people).await?;
     let findings = ledger
         .findings
         .iter()

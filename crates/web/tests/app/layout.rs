@@ -114,6 +114,29 @@ async fn pdf_pages(c: &Client) -> (usize, Vec<u8>) {
     (pages, pdf)
 }
 
+/// The report (read-only and being corrected) and the dashboard printed to A4 portrait: those
+/// over two pages. Each PDF is kept under the test's target directory for a look.
+async fn printed_over_two_pages(c: &Client, base: &str) -> Vec<String> {
+    let mut over = Vec::new();
+    for (who, path) in [
+        ("coordinator", "/reports/2018Q1/jw"),
+        // The same report being corrected: the inputs print borderless, the buttons not at all.
+        ("jw-clerk", "/reports/2018Q1/jw"),
+        ("leader", "/dashboard"),
+    ] {
+        sign_in(c, base, who).await;
+        c.set_window_size(1280, 800).await.unwrap();
+        c.goto(&format!("{base}{path}")).await.unwrap();
+        let (pages, pdf) = pdf_pages(c).await;
+        let file = format!("print-{who}-{}.pdf", path.replace('/', "_"));
+        std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join(file), pdf).unwrap();
+        if !(1..=2).contains(&pages) {
+            over.push(format!("{who} {path} prints on {pages} A4 pages"));
+        }
+    }
+    over
+}
+
 /// A fresh sign-in as `who` (the previous person's cookie dropped).
 async fn sign_in(c: &Client, base: &str, who: &str) {
     c.set_window_size(1280, 800).await.unwrap();
@@ -292,23 +315,7 @@ async fn every_page_fits_office_screens_and_phones_prints_on_two_pages_and_passe
             }
         }
     }
-    for (who, path) in [
-        ("coordinator", "/reports/2018Q1/jw"),
-        // The same report being corrected: the inputs print borderless, the buttons not at all.
-        ("jw-clerk", "/reports/2018Q1/jw"),
-        ("leader", "/dashboard"),
-    ] {
-        sign_in(c, &base, who).await;
-        c.set_window_size(1280, 800).await.unwrap();
-        c.goto(&format!("{base}{path}")).await.unwrap();
-        let (pages, pdf) = pdf_pages(c).await;
-        // Kept for a look when the count is wrong.
-        let file = format!("print-{who}-{}.pdf", path.replace('/', "_"));
-        std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join(file), pdf).unwrap();
-        if !(1..=2).contains(&pages) {
-            problems.push(format!("{who} {path} prints on {pages} A4 pages"));
-        }
-    }
+    problems.extend(printed_over_two_pages(c, &base).await);
     browser.close().await;
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
