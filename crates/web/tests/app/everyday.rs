@@ -499,6 +499,10 @@ async fn the_reporter_home_lists_the_units_tasks_with_progress_to_record() {
         row.contains("牵头") && row.contains("未填报") && row.contains("填报进展"),
         "{row}"
     );
+    // The link's page offers this quarter first.
+    let task = app.get_as(&zzb, "/tasks/2.2-1").await;
+    let periods = task.body.split("<select name=\"period\">").nth(1).unwrap();
+    assert!(periods.starts_with("<option value=\"2018Q3\""), "{periods}");
     let r = app
         .form(
             "/tasks/2.2-1/progress",

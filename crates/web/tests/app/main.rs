@@ -5,6 +5,7 @@ mod areas;
 mod audit;
 mod auth;
 mod browser;
+mod browser_forms;
 mod browser_registry;
 mod everyday;
 mod evidence;
