@@ -93,6 +93,14 @@ async fn forms_keep_input_drafts_warn_and_the_summary_waits_for_submission_in_ch
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(text(c, total).await, "3");
+    // Whose figure is a draft is said beside it.
+    el(c, Locator::Css("tr[data-indicator='1.3'] details summary"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let units = text(c, "tr[data-indicator='1.3'] table.by-unit").await;
+    assert!(units.contains("区教委（草稿）"), "{units}");
     assert!(text(c, "p.alert.warn#summary-scope").await.contains("草稿"));
 
     // A problem raised with a date nobody can read: the page again, everything typed kept.
