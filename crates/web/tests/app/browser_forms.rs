@@ -26,7 +26,8 @@ async fn click_until(c: &Client, id: &str, css: &str, needle: &str) -> String {
     panic!("clicking #{id} did not show “{needle}” in {css}");
 }
 
-async fn value(c: &Client, css: &str) -> String {
+/// The current value of the form field `css` (what the person sees typed).
+pub(crate) async fn value(c: &Client, css: &str) -> String {
     el(c, Locator::Css(css))
         .await
         .prop("value")
