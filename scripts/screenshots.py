@@ -2,8 +2,9 @@
 
 Run through scripts/screenshots (which builds the binary and prepares selenium and axe-core).
 Writes PNGs, printed PDFs and report.md into --out; exits 1 when a check fails (horizontal
-scrolling, a header over one line at office widths, a console error, a serious or critical axe
-violation, a printed report or dashboard over two A4 pages).
+scrolling, a header over one line at office widths, a console error, a code or a login in the
+page's text, a file field without the Chinese picker, a serious or critical axe violation at
+1280 or 390 px, a printed report or dashboard over two A4 pages).
 """
 
 import argparse
@@ -34,25 +35,40 @@ USERS = [
     ("leader", "viewer", None, "张副区长"),
     ("czj", "finance", None, "赵会计"),
     ("sj", "auditor", None, "孙审计"),
+    ("zzb-clerk", "reporter", "zzb", "周立新"),
 ]
+# What no page's text may match: a period code (2018Q1), a form row's dotted code of three or
+# more parts, an audit action code (problem.update), a login of the users above.
+CODES = re.compile(
+    r"\b20\d\dQ[1-4]\b|\b[1-9](\.\d{1,2}){2,3}\b"
+    r"|\b(report|ledger|problem|user|token|login|plan|registry|notify|evidence|area|finding"
+    r"|project|task)\.[a-z_]+")
+LOGINS = re.compile(r"\b(jw-clerk|zzb-clerk|fgw|leader|czj|sj|admin)\b")
+# The accounts' own pages name their logins: that is what they manage.
+ACCOUNT_PAGES = ("/admin/users", "/audit")
 PAGES = {
     "admin": ["/admin/users", "/admin/robots", "/audit"],
     "jw-clerk": [
-        "/home", "/reports/2018Q1/jw", "/reports/2018Q2/jw", "/tasks", "/problems",
-        "/notices", "/account/notify", "/", "/areas", "/admin/users", "/no-such-page",
-        "/registries", "/registries/talent", "/registries/talent/entries/1",
+        "/home", "/reports/2018Q1/jw", "/reports/2018Q2/jw", "/reports/2018Q3/jw", "/tasks",
+        "/problems", "/notices", "/account/notify", "/account/password", "/account/tokens",
+        "/", "/areas", "/assessment", "/admin/users", "/no-such-page", "/registries",
+        "/registries/talent", "/registries/talent/entries/1", "/registries/talent/import",
     ],
+    "zzb-clerk": ["/home", "/tasks/2.2-1"],
     "fgw": [
-        "/home", "/completeness", "/summary/2018Q1", "/dashboard", "/reports/2018Q1/jw",
-        "/problems", "/assessment", "/notify/deliveries", "/reconciliation/2018Q1", "/tasks",
-        "/pairings", "/areas/cyqq", "/reconciliation/2018Q1/registries",
+        "/home", "/completeness", "/summary/2018Q1", "/summary/2018Q1?include_drafts=true",
+        "/dashboard", "/reports/2018Q1/jw", "/problems", "/problems/1", "/assessment",
+        "/notify/deliveries", "/reconciliation/2018Q1", "/tasks", "/tasks/2.2-1", "/pairings",
+        "/areas/cyqq", "/reconciliation/2018Q1/registries",
         "/reconciliation/2018Q1/registries?row=4.2",
     ],
     "leader": ["/home", "/dashboard", "/summary/2018Q1"],
-    "czj": ["/home", "/ledger", "/ledger/projects", "/ledger/transactions"],
-    "sj": ["/audit", "/ledger"],
+    "czj": ["/home", "/ledger", "/ledger?days=三十", "/ledger/projects", "/ledger/projects/1",
+            "/ledger/transactions", "/ledger/import"],
+    "sj": ["/audit", "/audit?from=2018-13-01", "/ledger", "/ledger/projects/1"],
 }
-PRINTED = [("fgw", "/reports/2018Q1/jw", "report"), ("leader", "/dashboard", "dashboard")]
+PRINTED = [("fgw", "/reports/2018Q1/jw", "report"), ("jw-clerk", "/reports/2018Q2/jw", "report-editable"),
+           ("leader", "/dashboard", "dashboard")]
 
 
 def free_port():
@@ -120,6 +136,9 @@ def seed(bangfu, env, base):
     })
     jw.call("POST", "/api/v1/reports/2018Q1/jw/submit", {})
     jw.call("PUT", "/api/v1/reports/2018Q2/jw/values", {"values": [{"indicator": "1.3", "value": "4"}]})
+    zzb = Api(base, "zzb-clerk")
+    zzb.call("POST", "/tasks/2.2-1/progress", form={"target": "0", "period": "2018Q1",
+                                                    "quantity": "1", "note": "举办对口协作干部培训班"})
     fgw = Api(base, "fgw")
     fgw.call("POST", "/problems", form={"description": "学校结对协议尚未签订", "unit": "jw",
                                         "due": "2018年6月30日"})
@@ -153,10 +172,17 @@ def login(driver, base, who):
 
 MEASURE = """
 const header = document.querySelector('header.site');
+const bare = [...document.querySelectorAll('input[type=file]')].filter(i => {
+  const label = i.closest('label.file-pick');
+  const button = label && label.querySelector('.file-button');
+  return !button || button.textContent.trim() !== '选择文件';
+}).length;
 return {
   overflow: document.documentElement.scrollWidth - window.innerWidth,
   header: header ? Math.round(header.getBoundingClientRect().height) : 0,
   title: document.title,
+  text: document.body.innerText,
+  bare: bare,
 };
 """
 
@@ -167,7 +193,7 @@ axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map
 """
 
 
-def check_page(driver, axe_source, width):
+def check_page(driver, axe_source, width, path):
     m = driver.execute_script(MEASURE)
     problems = []
     if m["overflow"] > 1:
@@ -176,10 +202,17 @@ def check_page(driver, axe_source, width):
         problems.append(f"页头高 {m['header']}px（超过一行）")
     errors = [e["message"] for e in driver.get_log("browser")
               if "favicon" not in e["message"] and "404" not in e["message"]
-              and "403" not in e["message"]]
+              and "403" not in e["message"] and "422" not in e["message"]]
     problems += [f"控制台错误：{e}" for e in errors]
+    shown = sorted({hit.group(0) for hit in CODES.finditer(m["text"])})
+    if not path.startswith(ACCOUNT_PAGES):
+        shown += sorted({hit.group(0) for hit in LOGINS.finditer(m["text"])})
+    if shown:
+        problems.append(f"显示代码或登录名：{'、'.join(shown)}")
+    if m["bare"]:
+        problems.append(f"{m['bare']} 个文件选择框没有中文“选择文件”")
     violations = []
-    if width == 1280:
+    if width in (1280, 390):
         driver.execute_script(axe_source)
         driver.set_script_timeout(30)
         violations = driver.execute_async_script(AXE)
@@ -229,7 +262,7 @@ def main():
                     time.sleep(0.2)
                     slug = path.strip("/").replace("/", "_") or "plan"
                     driver.save_screenshot(os.path.join(args.out, f"{who}-{slug}-{name}.png"))
-                    m, problems = check_page(driver, axe_source, w)
+                    m, problems = check_page(driver, axe_source, w, path)
                     failures += len(problems)
                     report.append(f"| {who} | {path} | {name} | {m['header']} | "
                                   f"{'；'.join(problems) or '—'} |")

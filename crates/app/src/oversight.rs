@@ -67,20 +67,27 @@ pub fn latest_period(state: &Context, year: i32) -> Option<Period> {
         .cloned()
 }
 
-/// The district's year-to-date totals at the year's latest period.
+/// The district's year-to-date totals at the year's latest period, drafts included: the working
+/// view of the tasks' progress, where a unit sees its figures count as soon as it types them.
 pub async fn year_totals(
     state: &Context,
     year: i32,
+) -> Result<(Option<Period>, BTreeMap<String, Quantity>), AppError> {
+    year_totals_in(state, year, bangfu_domain::summary::ReportScope::WithDrafts).await
+}
+
+/// The district's year-to-date totals at the year's latest period, from the reports in `scope`.
+pub async fn year_totals_in(
+    state: &Context,
+    year: i32,
+    scope: bangfu_domain::summary::ReportScope,
 ) -> Result<(Option<Period>, BTreeMap<String, Quantity>), AppError> {
     let Some(period) = latest_period(state, year) else {
         return Ok((None, BTreeMap::new()));
     };
     let totals = state
         .store
-        .district_totals(
-            &period.code.to_string(),
-            bangfu_domain::summary::ReportScope::WithDrafts,
-        )
+        .district_totals(&period.code.to_string(), scope)
         .await?;
     Ok((Some(period), totals))
 }

@@ -67,29 +67,29 @@ pub struct ProblemDraft {
 pub const MAX_PROBLEM_CHARS: usize = 1000;
 
 impl ProblemDraft {
-    /// Every mistake, each naming its field, in Chinese.
-    pub fn check(&self, plan: &Plan) -> Result<(), Vec<String>> {
+    /// Every mistake as (form field, message naming the field in Chinese), so that a form shows
+    /// each beside its field.
+    pub fn check(&self, plan: &Plan) -> Result<(), Vec<(&'static str, String)>> {
         let mut errors = Vec::new();
         if self.description.trim().is_empty() {
-            errors.push("请填写问题描述".to_string());
-        }
-        if let Err(e) = check_text("问题描述", &self.description, MAX_PROBLEM_CHARS) {
-            errors.push(e);
+            errors.push(("description", "请填写问题描述".to_string()));
+        } else if let Err(e) = check_text("问题描述", &self.description, MAX_PROBLEM_CHARS) {
+            errors.push(("description", e));
         }
         if let Err(e) = check_text("责任人", &self.owner, 50) {
-            errors.push(e);
+            errors.push(("owner", e));
         }
         if plan.unit(&self.unit).is_none() {
-            errors.push(format!("单位“{}”不在方案中", self.unit));
+            errors.push(("unit", format!("单位“{}”不在方案中", self.unit)));
         }
         if let Some(t) = &self.task {
             if !plan.tasks.iter().any(|x| &x.code == t) {
-                errors.push(format!("任务“{t}”不在方案中"));
+                errors.push(("task", format!("任务“{t}”不在方案中")));
             }
         }
         if let Some(a) = &self.area {
             if plan.area(a).is_none() {
-                errors.push(format!("受援地“{a}”不在方案中"));
+                errors.push(("area", format!("受援地“{a}”不在方案中")));
             }
         }
         if errors.is_empty() {
@@ -179,6 +179,7 @@ mod tests {
         };
         let errors = bad.check(&plan).unwrap_err();
         assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(errors[1].contains("单位“nobody”"));
+        assert_eq!(errors[1].0, "unit");
+        assert!(errors[1].1.contains("单位“nobody”"));
     }
 }

@@ -147,8 +147,8 @@ impl ProblemStore for SqlStore {
             action: "problem.update".into(),
             entity: "problem".into(),
             entity_key: id.to_string(),
-            old_value: Some(format!("{}；{}", old.status.label(), old.resolution)),
-            new_value: Some(format!("{}；{}", u.status.label(), u.resolution)),
+            old_value: Some(state_text(old.status, &old.resolution, &old.owner, old.due)),
+            new_value: Some(state_text(u.status, &u.resolution, &owner, due)),
             ..Default::default()
         });
         let update = stmt!(
@@ -164,4 +164,25 @@ impl ProblemStore for SqlStore {
         in_write_tx!(self, |tx| execute_all!(tx, [update, entry]));
         Ok(true)
     }
+}
+
+/// A problem's state as its history shows it: status, resolution, owner and due date (a
+/// reassignment is a change the coordinator must be able to trace), empty parts left out.
+fn state_text(
+    status: ProblemStatus,
+    resolution: &str,
+    owner: &str,
+    due: Option<NaiveDate>,
+) -> String {
+    let mut parts = vec![status.label().to_string()];
+    if !resolution.trim().is_empty() {
+        parts.push(resolution.trim().to_string());
+    }
+    if !owner.trim().is_empty() {
+        parts.push(format!("责任人：{}", owner.trim()));
+    }
+    if let Some(due) = due {
+        parts.push(format!("办结期限：{}", due.format("%Y年%-m月%-d日")));
+    }
+    parts.join("；")
 }

@@ -145,6 +145,8 @@ pub struct Cell {
     pub text: String,
     pub fill: &'static str,
     pub href: String,
+    /// Whom the cell is about, for its tooltip: the row's label, or the units a row groups.
+    pub who: String,
 }
 
 /// Rows × columns of coloured cells (e.g. units × quarters), each linking to its detail.
@@ -186,7 +188,7 @@ pub fn heatmap(
                 cell_w - 1,
                 cell_h - 1,
                 cell.fill,
-                esc(label),
+                esc(&cell.who),
                 esc(columns.get(j).map_or("", String::as_str)),
                 esc(&cell.text),
                 x + cell_w / 2,

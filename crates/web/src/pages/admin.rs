@@ -68,12 +68,7 @@ async fn page(
             })
             .collect(),
         roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
-        units: state
-            .plan
-            .units_sorted()
-            .into_iter()
-            .map(|u| (u.code.clone(), u.name.clone()))
-            .collect(),
+        units: super::unit_choices(&state.plan),
         message,
         error,
         shown_password,

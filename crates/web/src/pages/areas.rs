@@ -54,7 +54,8 @@ pub struct FigureRow {
     pub incidence: String,
     pub poor_villages: String,
     pub delisted: String,
-    pub recorded: String,
+    /// When; who recorded it goes beside it as a person (`people::Person`).
+    pub recorded_at: String,
 }
 
 pub fn figure_row(s: &StoredAreaStats) -> FigureRow {
@@ -70,7 +71,7 @@ pub fn figure_row(s: &StoredAreaStats) -> FigureRow {
             Some(y) if f.delisted => format!("已摘帽（{y}年）"),
             _ => "未摘帽".into(),
         },
-        recorded: format!("{} {}", s.recorded_by, beijing_time(s.recorded_at)),
+        recorded_at: beijing_time(s.recorded_at),
     }
 }
 
@@ -149,7 +150,7 @@ struct AreaPage {
     parents: Vec<(String, String)>,
     children: Vec<(String, String)>,
     pairings: Vec<PairingItem>,
-    figures: Vec<FigureRow>,
+    figures: Vec<(FigureRow, super::people::Person)>,
     people_chart: String,
     incidence_chart: String,
     can_record: bool,
@@ -223,6 +224,7 @@ async fn render(
         )
     };
     let years = area_stats::figure_years(plan);
+    let people = super::people::People::load(state).await?;
     let page = AreaPage {
         nav: Nav::for_actor(Some(actor)),
         code: area.code.clone(),
@@ -250,7 +252,10 @@ async fn render(
                 note: p.note.clone().unwrap_or_default(),
             })
             .collect(),
-        figures: stored.iter().map(figure_row).collect(),
+        figures: stored
+            .iter()
+            .map(|s| (figure_row(s), people.person(&s.recorded_by)))
+            .collect(),
         people_chart,
         incidence_chart,
         can_record: actor.may(Action::RecordAreaStats),

@@ -12,12 +12,14 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::http::header;
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::policy::Action;
 use bangfu_domain::report::Narrative;
 use bangfu_store::{AuditEntry, AuditFilter, AuditReceipt};
 use chrono::{TimeZone, Utc};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 #[derive(Deserialize, Default)]
 pub struct AuditQuery {
@@ -35,13 +37,13 @@ pub struct AuditQuery {
 
 const LIMIT: i64 = 500;
 
-/// Beijing midnight of a `YYYY-MM-DD` date, or a clear error naming the field.
-fn day(field: &str, text: &str, next: bool) -> Result<Option<chrono::DateTime<Utc>>, AppError> {
+/// Beijing midnight of a date as people write it, or a clear error naming the field.
+fn day(field: &str, text: &str, next: bool) -> Result<Option<chrono::DateTime<Utc>>, String> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    let date = bangfu_domain::date::parse_date(field, text).map_err(AppError::BadRequest)?;
+    let date = bangfu_domain::date::parse_date(field, text)?;
     let date = if next {
         date.succ_opt().unwrap_or(date)
     } else {
@@ -53,16 +55,27 @@ fn day(field: &str, text: &str, next: bool) -> Result<Option<chrono::DateTime<Ut
         .map(|t| t.with_timezone(&Utc)))
 }
 
+/// Per filter field ("unit", "period", "from", "to"), the error to show beside it.
+type FieldErrors = BTreeMap<&'static str, String>;
+
 impl AuditQuery {
-    fn filter(&self, state: &AppState) -> Result<AuditFilter, AppError> {
+    fn filter(&self, state: &AppState) -> Result<AuditFilter, FieldErrors> {
+        let mut errors = FieldErrors::new();
         let unit = self.unit.trim();
         if !unit.is_empty() && state.plan.unit(unit).is_none() {
-            return Err(AppError::BadRequest(format!("单位代码“{unit}”不在方案中")));
+            errors.insert("unit", format!("单位“{unit}”不在方案中"));
         }
         let period = self.period.trim();
         if !period.is_empty() {
-            crate::reporting::find_period(state, period)?;
+            if let Err(e) = crate::reporting::find_period(state, period) {
+                errors.insert("period", e.to_string());
+            }
         }
+        let from = day("开始日期", &self.from, false).map_err(|e| errors.insert("from", e));
+        let until = day("结束日期", &self.to, true).map_err(|e| errors.insert("to", e));
+        let (Ok(from), Ok(until), true) = (from, until, errors.is_empty()) else {
+            return Err(errors);
+        };
         // Report keys are "period/unit" and value keys "period/unit/row".
         let key_like = match (period.is_empty(), unit.is_empty()) {
             (true, true) => String::new(),
@@ -73,8 +86,8 @@ impl AuditQuery {
         Ok(AuditFilter {
             actor: self.user.trim().to_ascii_lowercase(),
             key_like,
-            from: day("开始日期", &self.from, false)?,
-            until: day("结束日期", &self.to, true)?,
+            from,
+            until,
             limit: LIMIT,
         })
     }
@@ -199,23 +212,36 @@ struct AuditPage {
     lines: Vec<AuditLine>,
     limit: i64,
     head: AuditReceipt,
+    /// The choices of the filter: people (login, name), units and periods (code, name).
+    people: Vec<(String, String)>,
+    units: Vec<(String, String)>,
+    periods: Vec<(String, String)>,
+    errors: FieldErrors,
+    status: StatusCode,
 }
 
 pub async fn show(
     State(state): State<AppState>,
     actor: Actor,
     QueryParams(q): QueryParams<AuditQuery>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Response, AppError> {
     actor.require(Action::ViewAuditTrail)?;
-    let filter = q.filter(&state)?;
     let people = super::people::People::load(&state).await?;
-    let lines = state
-        .store
-        .search_audit(&filter)
-        .await?
-        .into_iter()
-        .map(|e| AuditLine::read(e, &people, &state.plan))
-        .collect();
+    // A refused filter shows the page with the error beside its field and nothing found.
+    let (lines, errors) = match q.filter(&state) {
+        Ok(filter) => (
+            state
+                .store
+                .search_audit(&filter)
+                .await?
+                .into_iter()
+                .map(|e| AuditLine::read(e, &people, &state.plan))
+                .collect(),
+            FieldErrors::new(),
+        ),
+        Err(errors) => (Vec::new(), errors),
+    };
+    let plan = &state.plan;
     let page = AuditPage {
         nav: Nav::for_actor(Some(&actor)),
         export: format!("/audit.xlsx?{}", q.query_string()),
@@ -223,8 +249,21 @@ pub async fn show(
         lines,
         limit: LIMIT,
         head: state.store.audit_head().await?,
+        people: people.choices(),
+        units: super::unit_choices(plan),
+        periods: plan
+            .periods()
+            .iter()
+            .map(|p| (p.code.to_string(), p.label()))
+            .collect(),
+        status: if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+        errors,
     };
-    Ok(Html(page.render()?))
+    Ok((page.status, Html(page.render()?)).into_response())
 }
 
 pub async fn export(
@@ -233,7 +272,9 @@ pub async fn export(
     QueryParams(q): QueryParams<AuditQuery>,
 ) -> Result<Response, AppError> {
     actor.require(Action::ViewAuditTrail)?;
-    let filter = q.filter(&state)?;
+    let filter = q.filter(&state).map_err(|errors| {
+        AppError::BadRequest(errors.into_values().collect::<Vec<_>>().join("；"))
+    })?;
     let people = super::people::People::load(&state).await?;
     let rows: Vec<Vec<String>> = state
         .store

@@ -14,7 +14,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
 use bangfu_domain::policy::Action;
-use bangfu_domain::summary::Completeness;
+use bangfu_domain::summary::{Completeness, ReportScope};
 use bangfu_domain::supervision::{evaluate, TargetStatus};
 use bangfu_domain::{Plan, Quantity};
 use chrono::NaiveDate;
@@ -25,6 +25,16 @@ use std::collections::BTreeMap;
 #[derive(Deserialize)]
 pub struct DashQuery {
     year: Option<String>,
+    /// `true` counts the units' unsubmitted drafts too (marked on the page); by default the
+    /// figures are the submitted and approved reports', as on 全区汇总.
+    include_drafts: Option<String>,
+}
+
+impl DashQuery {
+    fn scope(&self) -> ReportScope {
+        let drafts = matches!(self.include_drafts.as_deref(), Some("true" | "1" | "on"));
+        ReportScope::from_switches(false, drafts)
+    }
 }
 
 struct KeyFigure {
@@ -41,6 +51,7 @@ struct DashboardPage {
     years: Vec<i32>,
     period_code: String,
     period_label: String,
+    include_drafts: bool,
     key_figures: Vec<KeyFigure>,
     funds_chart: String,
     area_funds_chart: String,
@@ -84,11 +95,12 @@ pub async fn show(
     actor.require(Action::ViewDistrict)?;
     let year = oversight::parse_year(&state, q.year.as_deref())?;
     let today = state.clock.today();
-    let (period, totals) = oversight::year_totals(&state, year).await?;
+    let scope = q.scope();
+    let (period, totals) = oversight::year_totals_in(&state, year, scope).await?;
     let period = period.ok_or(AppError::NotFound)?;
 
     let key_figures = key_figures(&state.plan, &totals);
-    let funds_chart = funds_chart(&state, year).await?;
+    let funds_chart = funds_chart(&state, year, scope).await?;
     let area_funds_chart = area_funds(&state, year).await?;
     let targets = targets_chart(&state, year, today, &totals).await?;
     let heat_chart = heat_chart(&state, &actor, year).await?;
@@ -104,6 +116,7 @@ pub async fn show(
         years: oversight::years(&state),
         period_code: period.code.to_string(),
         period_label: period.label(),
+        include_drafts: scope == ReportScope::WithDrafts,
         key_figures,
         funds_chart,
         area_funds_chart,
@@ -138,7 +151,7 @@ fn key_figures(plan: &Plan, totals: &BTreeMap<String, Quantity>) -> Vec<KeyFigur
 
 /// By year, the year-end (or latest) total of the plan's `[dashboard] funds_row`, the selected
 /// `year` darker; nothing when the plan names no such row.
-async fn funds_chart(state: &AppState, year: i32) -> Result<String, AppError> {
+async fn funds_chart(state: &AppState, year: i32, scope: ReportScope) -> Result<String, AppError> {
     let plan = &state.plan;
     let Some(row) = plan
         .dashboard
@@ -152,7 +165,7 @@ async fn funds_chart(state: &AppState, year: i32) -> Result<String, AppError> {
     let precision = plan.precision(&unit);
     let mut fund_bars = Vec::new();
     for y in oversight::years(state) {
-        let (_, t) = oversight::year_totals(state, y).await?;
+        let (_, t) = oversight::year_totals_in(state, y, scope).await?;
         let value = t.get(&row.code).copied().unwrap_or_default();
         fund_bars.push(Bar {
             label: format!("{y}年"),
@@ -196,10 +209,10 @@ async fn targets_chart(
     let target_bars: Vec<Bar> = measured
         .iter()
         .map(|p| {
-            let short: String = p.description.chars().take(16).collect();
             let required = p.required.decimal().max(Decimal::ONE);
             Bar {
-                label: format!("{} {short}", p.task_code),
+                // The whole name: the chart wraps long labels rather than cutting them.
+                label: p.description.to_string(),
                 value: Decimal::from(p.percent.unwrap_or(0).min(150)),
                 text: format!("{}%（{}）", p.percent.unwrap_or(0), p.status.label()),
                 fill: status_fill(p.status),
@@ -223,12 +236,23 @@ async fn targets_chart(
     })
 }
 
-/// Each reporting unit's status per period of the year, every cell linking to its report; the
-/// units most behind first, so the leader sees who to ask without scrolling.
+/// Each reporting unit's status per period of the year, worst first, so the leader sees who to ask
+/// without scrolling. Units whose quarters read the same share one row ("12 个单位"), its cells
+/// linking to 报送情况 where they are listed; a unit on its own links to its reports.
 async fn heat_chart(state: &AppState, actor: &Actor, year: i32) -> Result<String, AppError> {
-    let mut matrix = reporting::completeness(state, actor, Some(year)).await?;
-    matrix.rows.sort_by_key(|r| {
-        std::cmp::Reverse(r.cells.iter().map(|(_, c, _)| c.concern()).sum::<u32>())
+    let matrix = reporting::completeness(state, actor, Some(year)).await?;
+    // Rows of the same statuses, in the units' order within each.
+    let mut groups: Vec<(Vec<Completeness>, Vec<&bangfu_domain::plan::Unit>)> = Vec::new();
+    for r in &matrix.rows {
+        let pattern: Vec<Completeness> = r.cells.iter().map(|(_, c, _)| *c).collect();
+        match groups.iter_mut().find(|(p, _)| *p == pattern) {
+            Some((_, units)) => units.push(&r.unit),
+            None => groups.push((pattern, vec![&r.unit])),
+        }
+    }
+    groups.sort_by_key(|(pattern, units)| {
+        let concern: u32 = pattern.iter().map(|c| c.concern()).sum();
+        (std::cmp::Reverse(concern), units.len())
     });
     // "第一季度": the year is in the title, and the column stays as wide as its cells.
     let prefix = format!("{year}年");
@@ -237,27 +261,39 @@ async fn heat_chart(state: &AppState, actor: &Actor, year: i32) -> Result<String
         .iter()
         .map(|p| p.label().trim_start_matches(&prefix).to_string())
         .collect();
-    let heat_rows: Vec<(String, Vec<Cell>)> = matrix
-        .rows
+    let heat_rows: Vec<(String, Vec<Cell>)> = groups
         .iter()
-        .map(|r| {
-            (
-                r.unit.name.clone(),
-                r.cells
-                    .iter()
-                    .map(|(period, cell, _)| Cell {
-                        text: cell.label().to_string(),
-                        fill: cell_fill(*cell),
-                        href: format!("/reports/{period}/{}", r.unit.code),
-                    })
-                    .collect(),
-            )
+        .map(|(pattern, units)| {
+            let (label, who) = match units.as_slice() {
+                [one] => (one.name.clone(), one.name.clone()),
+                many => (
+                    format!("{} 个单位", many.len()),
+                    many.iter()
+                        .map(|u| u.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                ),
+            };
+            let cells = pattern
+                .iter()
+                .zip(&matrix.periods)
+                .map(|(cell, period)| Cell {
+                    text: cell.label().to_string(),
+                    fill: cell_fill(*cell),
+                    href: match units.as_slice() {
+                        [one] => format!("/reports/{}/{}", period.code, one.code),
+                        _ => format!("/completeness?year={year}"),
+                    },
+                    who: who.clone(),
+                })
+                .collect();
+            (label, cells)
         })
         .collect();
     Ok(heatmap(
         "timeliness",
         &format!("{year}年各单位报送情况"),
-        "各填报单位各季度的报送状态：已审核、按时报送、迟报、退回、缺报、草稿、未填报。",
+        "各填报单位各季度的报送状态：已审核、按时报送、迟报、退回、缺报、草稿、未填报；情况相同的单位合为一行，问题最多的在前。",
         &columns,
         &heat_rows,
     ))

@@ -197,6 +197,30 @@ pub async fn summary_latest(
     Ok(super::see_other(&format!("/summary/{}", latest.code)))
 }
 
+/// With drafts counted, the units whose report for `period` is not sent (草稿 or 退回), by the
+/// status word the summary marks their figures with; nothing otherwise.
+async fn unsent_reports(
+    state: &AppState,
+    period: &bangfu_domain::Period,
+    scope: ReportScope,
+) -> Result<std::collections::HashMap<String, &'static str>, AppError> {
+    if scope != ReportScope::WithDrafts {
+        return Ok(Default::default());
+    }
+    let code = period.code.to_string();
+    Ok(state
+        .store
+        .report_states(Some(period.code.year()))
+        .await?
+        .into_iter()
+        .filter(|s| s.period_code == code)
+        .filter_map(|s| {
+            let status = bangfu_domain::report::ReportStatus::parse(&s.status)?;
+            status.editable().then(|| (s.unit_code, status.label()))
+        })
+        .collect())
+}
+
 pub async fn summary(
     State(state): State<AppState>,
     actor: Actor,
@@ -207,6 +231,7 @@ pub async fn summary(
     let scope = q.scope();
     let (period, rows) = reporting::summary(&state, &actor, &period, basis, scope).await?;
     let plan = &state.plan;
+    let unsent = unsent_reports(&state, &period, scope).await?;
     let mut by_code: std::collections::HashMap<String, _> =
         rows.into_iter().map(|r| (r.indicator.clone(), r)).collect();
     // The form's order with its headings, so that "1./2./3." keep their section.
@@ -241,9 +266,13 @@ pub async fn summary(
                     .units_sorted()
                     .into_iter()
                     .filter_map(|u| {
-                        r.by_unit
-                            .get(&u.code)
-                            .map(|v| (u.name.clone(), v.format_fixed(precision)))
+                        r.by_unit.get(&u.code).map(|v| {
+                            let name = match unsent.get(&u.code) {
+                                Some(status) => format!("{}（{status}）", u.name),
+                                None => u.name.clone(),
+                            };
+                            (name, v.format_fixed(precision))
+                        })
                     })
                     .collect(),
             })

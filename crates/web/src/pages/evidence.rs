@@ -57,6 +57,20 @@ pub async fn read_evidence(mut multipart: Multipart) -> Result<NewEvidence, AppE
     Err(AppError::BadRequest("请选择要上传的佐证材料文件".into()))
 }
 
+/// An upload refused for the user's own reason (wrong type, empty, too big, the record closed) as
+/// the status and the sentence to show beside the file field of the page it came from; any
+/// other failure stays an error.
+pub fn upload_refusal(e: AppError) -> Result<(axum::http::StatusCode, String), AppError> {
+    match e {
+        e @ (AppError::BadRequest(_) | AppError::TooLarge(_) | AppError::Store(_))
+            if e.status().is_client_error() =>
+        {
+            Ok((e.status(), format!("佐证材料未上传：{e}")))
+        }
+        e => Err(e),
+    }
+}
+
 /// `POST /reports/{period}/{unit}/evidence`. A refused file shows the report again with the
 /// reason beside the evidence list (nothing else on the page is lost: it was saved or untouched).
 pub async fn upload(
@@ -75,20 +89,14 @@ pub async fn upload(
             .map_err(AppError::from),
         Err(e) => Err(e),
     };
-    match stored {
-        Ok(_) => Ok(see_other(&report_url(&period, &unit, "uploaded"))),
-        // The user's mistakes (wrong type, too big, report approved) stay on the report page.
-        Err(e @ (AppError::BadRequest(_) | AppError::TooLarge(_) | AppError::Store(_)))
-            if e.status().is_client_error() =>
-        {
-            let status = e.status();
-            let report = reporting::load(&state, &actor, &period, &unit).await?;
-            let problem = format!("佐证材料未上传：{e}");
-            let html = render(&state, &actor, &report, None, &[], None, Some(problem)).await?;
-            Ok((status, Html(html)).into_response())
-        }
-        Err(e) => Err(e),
-    }
+    let Err(e) = stored else {
+        return Ok(see_other(&report_url(&period, &unit, "uploaded")));
+    };
+    // The user's mistakes (wrong type, too big, report approved) stay on the report page.
+    let (status, problem) = upload_refusal(e)?;
+    let report = reporting::load(&state, &actor, &period, &unit).await?;
+    let html = render(&state, &actor, &report, None, &[], None, Some(problem)).await?;
+    Ok((status, Html(html)).into_response())
 }
 
 /// `POST /evidence/{id}/delete`: the uploader takes a file back before approval.

@@ -31,6 +31,49 @@ struct HomePage {
     /// For the coordinator: this quarter's reporting and the problems due within a week.
     quarter: Option<QuarterProgress>,
     problems_due: Vec<DueProblem>,
+    /// For a reporter: the tasks its unit leads or cooperates on, and the quarter they are for.
+    tasks: Vec<TaskDue>,
+    task_period: String,
+}
+
+/// A task of the reporter's unit with progress to record.
+struct TaskDue {
+    code: String,
+    title: String,
+    /// 牵头 / 配合.
+    role: &'static str,
+    /// Progress recorded by the unit for the quarter.
+    recorded: bool,
+}
+
+/// The tasks `unit` leads or cooperates on whose targets take recorded progress (those a
+/// register measures fill themselves), and whether the unit recorded any for `period`.
+async fn unit_tasks(
+    state: &AppState,
+    unit: &str,
+    period: &bangfu_domain::Period,
+) -> Result<Vec<TaskDue>, AppError> {
+    let entries = state.store.task_progress().await?;
+    let mut tasks: Vec<TaskDue> = state
+        .plan
+        .tasks
+        .iter()
+        .filter(|t| t.targets.iter().any(|x| x.registry.is_none()))
+        .filter_map(|t| {
+            let role = super::tasks::role_of(state, t, unit);
+            (!role.is_empty()).then(|| TaskDue {
+                code: t.code.clone(),
+                title: t.title.clone(),
+                role,
+                recorded: entries.iter().any(|e| {
+                    e.update.task == t.code && e.unit == unit && e.update.period == period.code
+                }),
+            })
+        })
+        .collect();
+    // What still waits for the quarter's progress first; the tasks led before those helped.
+    tasks.sort_by_key(|t| (t.recorded, t.role != "牵头"));
+    Ok(tasks)
 }
 
 struct DueRow {
@@ -42,6 +85,30 @@ struct DueRow {
     deadline_status: String,
     overdue: bool,
     late: bool,
+}
+
+/// Audit findings on the actor's unit's projects waiting for its answer.
+async fn open_findings(
+    state: &AppState,
+    actor: &Actor,
+) -> Result<Vec<(i64, String, String)>, AppError> {
+    let mut findings = Vec::new();
+    let Some(unit) = actor.user.unit_code.as_deref() else {
+        return Ok(findings);
+    };
+    if !actor.may(Action::AnswerFinding { unit }) {
+        return Ok(findings);
+    }
+    let projects = state.store.projects().await?;
+    for f in state.store.findings().await? {
+        let Some(p) = projects.iter().find(|p| p.id == f.project) else {
+            continue;
+        };
+        if p.unit == unit && f.status == bangfu_domain::ledger::FindingStatus::Open {
+            findings.push((p.id, p.name.clone(), f.text));
+        }
+    }
+    Ok(findings)
 }
 
 pub async fn show(State(state): State<AppState>, actor: Actor) -> Result<Response, AppError> {
@@ -88,8 +155,11 @@ pub async fn show(State(state): State<AppState>, actor: Actor) -> Result<Respons
     };
     let mut open = Vec::new();
     let mut done = Vec::new();
+    let mut tasks = Vec::new();
+    let task_period = crate::reporting::latest_begun_period(&state)?;
     if let Some(unit) = actor.user.unit_code.as_deref() {
         if actor.may(Action::EditReport { unit }) {
+            tasks = unit_tasks(&state, unit, &task_period).await?;
             // Quarters that have begun, most recent first; returned reports lead the open ones.
             let mut rows: Vec<_> = periods
                 .iter()
@@ -122,20 +192,7 @@ pub async fn show(State(state): State<AppState>, actor: Actor) -> Result<Respons
     } else {
         Vec::new()
     };
-    let mut findings = Vec::new();
-    if let Some(unit) = actor.user.unit_code.as_deref() {
-        if actor.may(Action::AnswerFinding { unit }) {
-            let projects = state.store.projects().await?;
-            for f in state.store.findings().await? {
-                let Some(p) = projects.iter().find(|p| p.id == f.project) else {
-                    continue;
-                };
-                if p.unit == unit && f.status == bangfu_domain::ledger::FindingStatus::Open {
-                    findings.push((p.id, p.name.clone(), f.text));
-                }
-            }
-        }
-    }
+    let findings = open_findings(&state, &actor).await?;
     let page = HomePage {
         nav: Nav::for_actor(Some(&actor)),
         name: actor.user.display_name.clone(),
@@ -160,6 +217,8 @@ pub async fn show(State(state): State<AppState>, actor: Actor) -> Result<Respons
         } else {
             Vec::new()
         },
+        tasks,
+        task_period: task_period.label(),
     };
     Ok(Html(page.render()?).into_response())
 }

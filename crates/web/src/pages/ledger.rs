@@ -42,6 +42,9 @@ struct LedgerPage {
     year: i32,
     years: Vec<i32>,
     days: i64,
+    /// 闲置天数 as typed, and why it was refused (the default then used).
+    days_typed: String,
+    days_error: Option<String>,
     budget_lines: Vec<MoneyLine>,
     budget_total: Vec<Money>,
     project_lines: Vec<MoneyLine>,
@@ -77,7 +80,10 @@ async fn render(
     actor.require(Action::ViewLedger)?;
     let plan = &state.plan;
     let year = oversight::parse_year(state, q.year.as_deref())?;
-    let days = parse_days(q.days.as_deref())?;
+    let (days, days_error) = match parse_days(q.days.as_deref()) {
+        Ok(days) => (days, None),
+        Err(e) => (DEFAULT_IDLE_DAYS, Some(e.to_string())),
+    };
     let today = state.clock.today();
     let ledger = Ledger::load(state).await?;
     let budget_lines: Vec<MoneyLine> = ledger
@@ -156,6 +162,8 @@ async fn render(
         year,
         years: (plan.info.start_year..=plan.info.end_year).collect(),
         days,
+        days_typed: q.days.clone().unwrap_or_else(|| days.to_string()),
+        days_error,
         budget_lines,
         budget_total,
         project_lines,
@@ -186,12 +194,18 @@ pub async fn show(
     State(state): State<AppState>,
     actor: Actor,
     QueryParams(q): QueryParams<LedgerQuery>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Response, AppError> {
     let form = BudgetInput {
         year: oversight::parse_year(&state, q.year.as_deref())?.to_string(),
         ..Default::default()
     };
-    Ok(Html(render(&state, &actor, &q, form, Vec::new()).await?))
+    // A wrong 闲置天数 is shown beside its field, the page drawn with the default.
+    let status = match parse_days(q.days.as_deref()) {
+        Ok(_) => StatusCode::OK,
+        Err(_) => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let body = render(&state, &actor, &q, form, Vec::new()).await?;
+    Ok((status, Html(body)).into_response())
 }
 
 /// `POST /ledger/budgets`: records or replaces a year's budget; errors keep what was typed.
@@ -249,7 +263,7 @@ pub struct JournalLine {
     pub mark: String,
     pub reversible: bool,
     pub note: String,
-    pub recorded_by: String,
+    pub recorded_by: super::people::Person,
 }
 
 #[derive(Template)]
@@ -285,6 +299,7 @@ async fn render_journal(
     let ledger = Ledger::load(state).await?;
     let reversed = ledger.reversed_ids();
     let can_record = actor.may(Action::RecordLedger);
+    let people = super::people::People::load(state).await?;
     let lines = ledger
         .transactions_of(year)
         .into_iter()
@@ -302,7 +317,7 @@ async fn render_journal(
             project_name: ledger.project_name(t.project),
             voucher: t.voucher,
             note: t.note,
-            recorded_by: t.recorded_by,
+            recorded_by: people.person(&t.recorded_by),
         })
         .collect();
     let page = JournalPage {
@@ -433,7 +448,12 @@ pub async fn export(
     actor.require(Action::ViewLedger)?;
     let year = oversight::parse_year(&state, q.year.as_deref())?;
     let days = parse_days(q.days.as_deref())?;
-    let ledger = Ledger::load(&state).await?;
+    let mut ledger = Ledger::load(&state).await?;
+    // The workbook goes to people: 录入人 by name, as on the journal page.
+    let people = super::people::People::load(&state).await?;
+    for t in &mut ledger.transactions {
+        t.recorded_by = people.name(&t.recorded_by);
+    }
     let sheets = crate::ledger::workbook(&state.plan, &ledger, year, state.clock.today(), days);
     let bytes = tokio::task::spawn_blocking(move || bangfu_xlsx::sheets_workbook(&sheets))
         .await

@@ -34,6 +34,14 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 pub use nav::Nav;
 
+/// The reporting units as a form's choices (code, name), in the plan's order.
+pub fn unit_choices(plan: &bangfu_domain::Plan) -> Vec<(String, String)> {
+    plan.units_sorted()
+        .into_iter()
+        .map(|u| (u.code.clone(), u.name.clone()))
+        .collect()
+}
+
 /// The `?msg=` a page takes after a redirect; see [`flash`].
 #[derive(serde::Deserialize, Default)]
 pub struct MsgQuery {

@@ -345,12 +345,7 @@ async fn robots_page(
         message,
         errors,
         robots,
-        units: state
-            .plan
-            .units_sorted()
-            .iter()
-            .map(|u| (u.code.clone(), u.name.clone()))
-            .collect(),
+        units: super::unit_choices(&state.plan),
         input,
     }
     .render()?)

@@ -23,6 +23,14 @@ impl People {
         ))
     }
 
+    /// Everyone as a form's choices (login, name), by name.
+    pub fn choices(&self) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> =
+            self.0.iter().map(|(l, n)| (l.clone(), n.clone())).collect();
+        all.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        all
+    }
+
     /// The person's name; the system's own actors in words; an unknown login as it is.
     pub fn name(&self, login: &str) -> String {
         match login {
@@ -38,6 +46,23 @@ impl People {
     }
 }
 
+/// Someone a record names: shown by name, with the login only as the name's tooltip (`title=`),
+/// where a colleague who asks "which account?" can still find it.
+pub struct Person {
+    pub name: String,
+    pub login: String,
+}
+
+impl People {
+    /// The person behind `login`, for a page.
+    pub fn person(&self, login: &str) -> Person {
+        Person {
+            name: self.name(login),
+            login: login.to_string(),
+        }
+    }
+}
+
 /// A record's key read out: each part that is a period, a unit or a form row by its name.
 pub fn readable_key(plan: &Plan, key: &str) -> String {
     key.split('/')
@@ -48,6 +73,9 @@ pub fn readable_key(plan: &Plan, key: &str) -> String {
             if let Some(unit) = plan.unit(part) {
                 return unit.name.clone();
             }
+            if let Some(task) = plan.tasks.iter().find(|t| t.code == part) {
+                return task.title.clone();
+            }
             match plan.indicator(part) {
                 Some(row) if part.contains('.') => plan.row_ref(row),
                 _ => part.to_string(),
@@ -57,14 +85,16 @@ pub fn readable_key(plan: &Plan, key: &str) -> String {
         .join(" ")
 }
 
-/// A logged summary of `name=value` pairs read out: "单位=jw" as "单位：区教委"; other text (an
-/// address with `?key=…` among it) as is.
+/// A logged summary of `name=value` pairs read out: "单位=jw" as "单位：区教委", a period code as
+/// its name; other text (an address with `?key=…` among it) as is.
 pub fn readable_pairs(plan: &Plan, text: &str) -> String {
-    if !text.contains('=') {
-        return text.to_string();
-    }
     text.split(' ')
         .map(|pair| match pair.split_once('=') {
+            // A period logged by its code (a task's progress): "2018年第一季度".
+            None => match pair.parse::<PeriodCode>() {
+                Ok(code) => code.label(),
+                Err(_) => pair.to_string(),
+            },
             Some(("单位", code)) => format!("单位：{}", plan.party_name(code)),
             Some((name @ ("登录名" | "姓名" | "角色" | "邮箱" | "电话" | "通知渠道"), value)) =>
             {
@@ -90,6 +120,10 @@ mod tests {
         );
         let hook = "钉钉 https://oapi.dingtalk.com/robot/send?access_token=abc";
         assert_eq!(readable_pairs(&plan, hook), hook);
+        assert_eq!(
+            readable_pairs(&plan, "2018Q1  1（培训班）"),
+            "2018年第一季度  1（培训班）"
+        );
         assert_eq!(
             readable_key(&plan, "2018Q1/jw/1.3"),
             "2018年第一季度 区教委 一、3 与扶贫协作地区学校结对数"

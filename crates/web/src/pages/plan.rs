@@ -64,7 +64,6 @@ pub(crate) struct FormRow {
 }
 
 struct PeriodRow {
-    code: String,
     label: String,
     deadline: String,
 }
@@ -103,7 +102,6 @@ pub async fn show(
             .periods()
             .into_iter()
             .map(|p| PeriodRow {
-                code: p.code.to_string(),
                 label: p.label(),
                 deadline: p.deadline.format("%Y年%-m月%-d日").to_string(),
             })

@@ -31,7 +31,7 @@ struct ProblemPage {
     area: String,
     source: String,
     raised: String,
-    raised_by: String,
+    raised_by: super::people::Person,
     overdue: bool,
     status_label: &'static str,
     /// What the form shows: as stored, or as typed when refused.
@@ -41,7 +41,7 @@ struct ProblemPage {
     can_reassign: bool,
     /// Per field ("status", "resolution", "owner", "due"), the error to show beside it.
     errors: BTreeMap<&'static str, String>,
-    history: Vec<(String, String, String, String)>,
+    history: Vec<(String, super::people::Person, String, String)>,
     message: Option<&'static str>,
 }
 
@@ -154,6 +154,7 @@ async fn render(
     message: Option<&'static str>,
 ) -> Result<String, AppError> {
     let plan = &state.plan;
+    let people = super::people::People::load(state).await?;
     let history = state
         .store
         .search_audit(&AuditFilter {
@@ -167,7 +168,7 @@ async fn render(
         .map(|e| {
             (
                 beijing_time(e.occurred_at),
-                e.actor,
+                people.person(&e.actor),
                 e.old_value.unwrap_or_default(),
                 e.new_value.unwrap_or_default(),
             )
@@ -196,7 +197,7 @@ async fn render(
             .unwrap_or_default(),
         source: p.source,
         raised: p.raised_on.format("%Y年%-m月%-d日").to_string(),
-        raised_by: p.raised_by,
+        raised_by: people.person(&p.raised_by),
         status_label: p.status.label(),
         description: p.description,
         form,

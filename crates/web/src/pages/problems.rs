@@ -7,11 +7,12 @@ use crate::extract::{FormBody, QueryParams};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
-use axum::response::{Html, Response};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use bangfu_domain::policy::Action;
 use bangfu_domain::problem::{is_overdue, ProblemDraft, ProblemStatus};
-use chrono::NaiveDate;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -49,6 +50,9 @@ struct ProblemsPage {
     tasks: Vec<(String, String)>,
     areas: Vec<(String, String)>,
     message: Option<&'static str>,
+    /// The raise form as typed when it was refused, and each error by its field.
+    form: RaiseForm,
+    errors: BTreeMap<&'static str, String>,
 }
 
 pub async fn list(
@@ -56,6 +60,17 @@ pub async fn list(
     actor: Actor,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Html<String>, AppError> {
+    let html = render(&state, &actor, q, RaiseForm::default(), BTreeMap::new()).await?;
+    Ok(Html(html))
+}
+
+async fn render(
+    state: &AppState,
+    actor: &Actor,
+    q: ListQuery,
+    form: RaiseForm,
+    errors: BTreeMap<&'static str, String>,
+) -> Result<String, AppError> {
     let today = state.clock.today();
     let plan = &state.plan;
     let lines = state
@@ -74,7 +89,12 @@ pub async fn list(
             overdue: is_overdue(p.status, p.due, today),
             id: p.id,
             unit: plan.party_name(&p.unit).to_string(),
-            task: p.task.clone().unwrap_or_default(),
+            task: p
+                .task
+                .as_deref()
+                .and_then(|t| plan.tasks.iter().find(|x| x.code == t))
+                .map(|t| t.title.clone())
+                .unwrap_or_default(),
             area: p
                 .area
                 .as_deref()
@@ -90,7 +110,7 @@ pub async fn list(
         })
         .collect();
     let page = ProblemsPage {
-        nav: Nav::for_actor(Some(&actor)),
+        nav: Nav::for_actor(Some(actor)),
         csrf: actor.csrf_token().to_string(),
         lines,
         status_filter: q.status,
@@ -99,11 +119,7 @@ pub async fn list(
             .map(|s| (s.as_str(), s.label()))
             .collect(),
         can_raise: actor.may(Action::RaiseProblem),
-        units: plan
-            .units_sorted()
-            .into_iter()
-            .map(|u| (u.code.clone(), u.name.clone()))
-            .collect(),
+        units: super::unit_choices(plan),
         tasks: plan
             .tasks
             .iter()
@@ -115,20 +131,19 @@ pub async fn list(
             .map(|a| (a.code.clone(), a.name.clone()))
             .collect(),
         message: flash(q.msg.as_deref()),
+        form,
+        errors,
     };
-    Ok(Html(page.render()?))
+    Ok(page.render()?)
 }
 
 fn optional(text: &str) -> Option<String> {
     Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
-fn due_date(text: &str) -> Result<Option<NaiveDate>, AppError> {
-    bangfu_domain::date::parse_optional_date("办结期限", text).map_err(AppError::BadRequest)
-}
-
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct RaiseForm {
+    #[serde(default)]
     description: String,
     unit: String,
     #[serde(default)]
@@ -149,24 +164,35 @@ pub async fn raise(
     FormBody(f): FormBody<RaiseForm>,
 ) -> Result<Response, AppError> {
     actor.require(Action::RaiseProblem)?;
+    let mut errors: BTreeMap<&'static str, String> = BTreeMap::new();
+    let due = bangfu_domain::date::parse_optional_date("办结期限", &f.due)
+        .map_err(|e| errors.insert("due", e))
+        .unwrap_or(None);
     let draft = ProblemDraft {
         description: f.description.trim().to_string(),
         unit: f.unit.trim().to_string(),
         task: optional(&f.task),
         area: optional(&f.area),
         owner: f.owner.trim().to_string(),
-        due: due_date(&f.due)?,
+        due,
         source: f.source.chars().take(100).collect(),
     };
-    draft
-        .check(&state.plan)
-        .map_err(|errors| AppError::BadRequest(errors.join("；")))?;
+    if let Err(found) = draft.check(&state.plan) {
+        for (field, message) in found {
+            errors.entry(field).or_insert(message);
+        }
+    }
+    if !errors.is_empty() {
+        // The list again with the form as typed, each mistake beside its field.
+        let html = render(&state, &actor, ListQuery::default(), f, errors).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response());
+    }
     let notify = bangfu_app::notify::events::problem_raised(&state, &draft).await?;
-    state
+    let id = state
         .store
         .raise_problem(draft, state.clock.today(), actor.login(), &notify)
         .await?;
-    Ok(see_other("/problems?msg=problem_raised"))
+    Ok(see_other(&format!("/problems/{id}?msg=problem_raised")))
 }
 
 /// `/problems.xlsx`: the problems the caller may see.

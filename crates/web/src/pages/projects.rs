@@ -50,11 +50,7 @@ impl ProjectChoices {
                 .iter()
                 .map(|s| (s.as_str(), s.label()))
                 .collect(),
-            units: plan
-                .units_sorted()
-                .into_iter()
-                .map(|u| (u.code.clone(), u.name.clone()))
-                .collect(),
+            units: super::unit_choices(plan),
             sources: source_choices(plan),
         }
     }
@@ -276,7 +272,7 @@ pub struct DocLine {
     pub kind: &'static str,
     pub name: String,
     pub size: String,
-    pub by: String,
+    pub by: super::people::Person,
     pub at: String,
 }
 
@@ -284,7 +280,8 @@ pub struct FindingLine {
     pub id: i64,
     pub transaction: String,
     pub text: String,
-    pub raised: String,
+    pub raised_on: String,
+    pub raised_by: super::people::Person,
     pub status: FindingStatus,
     pub response: String,
     pub can_answer: bool,
@@ -311,6 +308,44 @@ struct ProjectPage {
     fields: ProjectFields,
     errors: Vec<String>,
     message: Option<&'static str>,
+    beside: Beside,
+}
+
+/// A refused upload, finding or answer: what was typed and the error shown beside its field.
+#[derive(Default)]
+struct Beside {
+    /// The document kind whose upload was refused, and why.
+    file: Option<(String, String)>,
+    /// A finding as typed (text, transaction) and why it was refused.
+    finding: Option<(String, String, String)>,
+    /// An answer as typed to the finding with this id, and why it was refused.
+    answer: Option<(i64, String, String)>,
+}
+
+/// The project's documents (批复, 合同, 验收 …), who uploaded each by name.
+async fn document_lines(
+    state: &AppState,
+    id: i64,
+    people: &super::people::People,
+) -> Result<Vec<DocLine>, AppError> {
+    Ok(state
+        .store
+        .project_documents(Some(id))
+        .await?
+        .into_iter()
+        .map(|d| DocLine {
+            kind: d.kind().label(),
+            id: d.id,
+            size: crate::http::file_size(d.size_bytes),
+            name: d.file_name,
+            by: people.person(&d.uploaded_by),
+            at: d
+                .uploaded_at
+                .with_timezone(&crate::beijing())
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+        })
+        .collect())
 }
 
 async fn render_project(
@@ -320,6 +355,7 @@ async fn render_project(
     fields: Option<ProjectFields>,
     errors: Vec<String>,
     msg: Option<&str>,
+    beside: Beside,
 ) -> Result<String, AppError> {
     let plan = &state.plan;
     let ledger = Ledger::load(state).await?;
@@ -329,6 +365,7 @@ async fn render_project(
     })?;
     let reversed = ledger.reversed_ids();
     let can_record = actor.may(Action::RecordLedger);
+    let people = super::people::People::load(state).await?;
     let transactions = ledger
         .transactions
         .iter()
@@ -359,24 +396,7 @@ async fn render_project(
             )
         })
         .collect();
-    let documents = state
-        .store
-        .project_documents(Some(id))
-        .await?
-        .into_iter()
-        .map(|d| DocLine {
-            kind: d.kind().label(),
-            id: d.id,
-            size: crate::http::file_size(d.size_bytes),
-            name: d.file_name,
-            by: d.uploaded_by,
-            at: d
-                .uploaded_at
-                .with_timezone(&crate::beijing())
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
-        })
-        .collect();
+    let documents = document_lines(state, id, &people).await?;
     let findings = ledger
         .findings
         .iter()
@@ -385,7 +405,8 @@ async fn render_project(
             id: f.id,
             transaction: f.transaction.map(|t| t.to_string()).unwrap_or_default(),
             text: f.text.clone(),
-            raised: format!("{} {}", f.raised_on, f.raised_by),
+            raised_on: f.raised_on.to_string(),
+            raised_by: people.person(&f.raised_by),
             status: f.status,
             response: f.response.clone(),
             can_answer: f.status != FindingStatus::Closed
@@ -427,6 +448,7 @@ async fn render_project(
         project,
         errors,
         message: flash(msg),
+        beside,
     };
     Ok(page.render()?)
 }
@@ -438,7 +460,16 @@ pub async fn show(
     QueryParams(q): QueryParams<MsgQuery>,
 ) -> Result<Html<String>, AppError> {
     Ok(Html(
-        render_project(&state, &actor, id, None, Vec::new(), q.msg.as_deref()).await?,
+        render_project(
+            &state,
+            &actor,
+            id,
+            None,
+            Vec::new(),
+            q.msg.as_deref(),
+            Beside::default(),
+        )
+        .await?,
     ))
 }
 
@@ -462,7 +493,16 @@ pub async fn update(
         }
         Err(errors) => errors,
     };
-    let body = render_project(&state, &actor, id, Some(fields), errors, None).await?;
+    let body = render_project(
+        &state,
+        &actor,
+        id,
+        Some(fields),
+        errors,
+        None,
+        Beside::default(),
+    )
+    .await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
 }
 
@@ -485,12 +525,25 @@ pub async fn upload(
             DocumentKind::labels()
         ))
     })?;
-    let file = super::evidence::read_evidence(multipart).await?;
-    state
-        .store
-        .add_project_document(id, kind, file, actor.login())
-        .await?;
-    Ok(see_other(&format!("/ledger/projects/{id}?msg=uploaded")))
+    let stored = match super::evidence::read_evidence(multipart).await {
+        Ok(file) => state
+            .store
+            .add_project_document(id, kind, file, actor.login())
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    let Err(e) = stored else {
+        return Ok(see_other(&format!("/ledger/projects/{id}?msg=uploaded")));
+    };
+    // A refused file: the project's page again with the reason beside that kind's file field.
+    let (status, problem) = super::evidence::upload_refusal(e)?;
+    let beside = Beside {
+        file: Some((kind.as_str().to_string(), problem)),
+        ..Default::default()
+    };
+    let body = render_project(&state, &actor, id, None, Vec::new(), None, beside).await?;
+    Ok((status, Html(body)).into_response())
 }
 
 /// `GET /ledger/documents/{id}`: whoever may see the project may download its documents.
@@ -541,23 +594,16 @@ pub async fn raise_finding(
         return Err(AppError::NotFound);
     };
     let text = f.text.trim();
-    if text.is_empty() {
-        return Err(AppError::BadRequest("请填写审计意见".into()));
-    }
-    check_text("审计意见", text, 2000).map_err(AppError::BadRequest)?;
-    let transaction = match f.transaction.trim() {
-        "" => None,
-        t => {
-            let tx: i64 = t
-                .parse()
-                .map_err(|_| AppError::BadRequest(format!("交易编号“{t}”无效")))?;
-            let of_project = state.store.transaction(tx).await?.map(|x| x.project);
-            if of_project != Some(id) {
-                return Err(AppError::BadRequest(format!(
-                    "本项目没有编号为 {tx} 的交易"
-                )));
-            }
-            Some(tx)
+    let transaction = match check_finding(&state, id, text, f.transaction.trim()).await? {
+        Ok(transaction) => transaction,
+        Err(error) => {
+            // The project's page again, the finding as typed and the error beside it.
+            let beside = Beside {
+                finding: Some((f.text.clone(), f.transaction.clone(), error)),
+                ..Default::default()
+            };
+            let body = render_project(&state, &actor, id, None, Vec::new(), None, beside).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response());
         }
     };
     let notify = bangfu_app::notify::events::finding_raised(&state, &project, text).await?;
@@ -575,6 +621,33 @@ pub async fn raise_finding(
     Ok(see_other(&format!(
         "/ledger/projects/{id}?msg=finding_raised"
     )))
+}
+
+/// A finding's text and the transaction it names, checked: the transaction (if any) or the
+/// user's mistake in words.
+async fn check_finding(
+    state: &AppState,
+    project: i64,
+    text: &str,
+    transaction: &str,
+) -> Result<Result<Option<i64>, String>, AppError> {
+    if text.is_empty() {
+        return Ok(Err("请填写审计意见".into()));
+    }
+    if let Err(e) = check_text("审计意见", text, 2000) {
+        return Ok(Err(e));
+    }
+    if transaction.is_empty() {
+        return Ok(Ok(None));
+    }
+    let Ok(tx) = transaction.parse::<i64>() else {
+        return Ok(Err(format!("涉及交易编号“{transaction}”无效，应为数字")));
+    };
+    let of_project = state.store.transaction(tx).await?.map(|x| x.project);
+    if of_project != Some(project) {
+        return Ok(Err(format!("本项目没有编号为 {tx} 的交易")));
+    }
+    Ok(Ok(Some(tx)))
 }
 
 #[derive(Deserialize)]
@@ -604,10 +677,22 @@ pub async fn update_finding(
                 unit: &project.unit,
             })?;
             let text = f.response.trim();
-            if text.is_empty() {
-                return Err(AppError::BadRequest("请填写答复内容".into()));
+            let error = if text.is_empty() {
+                Some("请填写答复内容".to_string())
+            } else {
+                check_text("答复", text, 2000).err()
+            };
+            if let Some(error) = error {
+                // The project's page again, the answer as typed beside its finding.
+                let beside = Beside {
+                    answer: Some((id, f.response.clone(), error)),
+                    ..Default::default()
+                };
+                let pid = project.id;
+                let body =
+                    render_project(&state, &actor, pid, None, Vec::new(), None, beside).await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response());
             }
-            check_text("答复", text, 2000).map_err(AppError::BadRequest)?;
             (FindingStatus::Answered, Some(text))
         }
         "close" | "reopen" => {

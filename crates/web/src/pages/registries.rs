@@ -97,11 +97,7 @@ pub(super) fn field_inputs(
                     .iter()
                     .map(|a| (a.code.clone(), a.name.clone()))
                     .collect(),
-                FieldKind::Unit => plan
-                    .units_sorted()
-                    .iter()
-                    .map(|u| (u.code.clone(), u.name.clone()))
-                    .collect(),
+                FieldKind::Unit => super::unit_choices(plan),
                 _ => Vec::new(),
             };
             let value = typed.get(&f.code).cloned().unwrap_or_default();

@@ -231,22 +231,18 @@ pub async fn upload_evidence(
             .map_err(AppError::from),
         Err(e) => Err(e),
     };
-    match stored {
-        Ok(_) => Ok(see_other(&format!(
+    let Err(e) = stored else {
+        return Ok(see_other(&format!(
             "/registries/{}/entries/{id}?msg=uploaded",
             registry.code
-        ))),
-        Err(e @ (AppError::BadRequest(_) | AppError::TooLarge(_) | AppError::Store(_)))
-            if e.status().is_client_error() =>
-        {
-            let view = Shown {
-                evidence_problem: Some(format!("佐证材料未上传：{e}")),
-                ..Default::default()
-            };
-            again(&state, &actor, registry, id, e.status(), view).await
-        }
-        Err(e) => Err(e),
-    }
+        )));
+    };
+    let (status, problem) = super::evidence::upload_refusal(e)?;
+    let view = Shown {
+        evidence_problem: Some(problem),
+        ..Default::default()
+    };
+    again(&state, &actor, registry, id, status, view).await
 }
 
 /// `GET /registry-evidence/{id}`: always downloaded as an attachment, never shown inline.

@@ -19,6 +19,7 @@ use bangfu_domain::policy::Action;
 use bangfu_domain::report::{
     check_report, CheckMode, Finding, Narrative, RawEntry, ReportStatus, Severity, WorkflowAction,
 };
+use bangfu_domain::summary::Completeness;
 use bangfu_store::AuditFilter;
 use bangfu_store::StoredReport;
 use serde::Deserialize;
@@ -35,6 +36,8 @@ struct ReportPage {
     unit_code: String,
     unit_name: String,
     status: ReportStatus,
+    /// The status in the words 报送情况 uses: 未填报 / 缺报 until something is saved.
+    status_word: &'static str,
     version: i64,
     deadline: String,
     deadline_status: String,
@@ -102,7 +105,7 @@ struct EvidenceRow {
     id: i64,
     name: String,
     size: String,
-    uploaded_by: String,
+    uploaded_by: super::people::Person,
     at: String,
     /// The person looking uploaded it and the report is not approved: a 删除 button.
     removable: bool,
@@ -146,6 +149,11 @@ pub(super) async fn render(
         unit_code: unit.clone(),
         unit_name: report.unit.name.clone(),
         status: report.status(),
+        // A draft or nothing saved reads as on /home and 报送情况: 未填报, 草稿, 缺报 once overdue.
+        status_word: match stored {
+            Some(r) if r.status != ReportStatus::Draft => r.status.label(),
+            _ => Completeness::of(stored.map(|r| r.status), false, deadline_status).label(),
+        },
         version: report.version(),
         deadline: report.period.deadline.format("%Y年%-m月%-d日").to_string(),
         deadline_status: deadline_status.to_string(),
@@ -184,7 +192,7 @@ pub(super) async fn render(
             .collect(),
         events: stored.map(|s| event_rows(s, &people)).unwrap_or_default(),
         evidence: stored
-            .map(|r| evidence_rows(r, may_edit.then(|| actor.login())))
+            .map(|r| evidence_rows(r, may_edit.then(|| actor.login()), &people))
             .unwrap_or_default(),
         changes,
         problem_sentences: if actor.may(Action::RaiseProblem) {
@@ -360,7 +368,11 @@ fn event_rows(stored: &StoredReport, people: &super::people::People) -> Vec<Even
 }
 
 /// The report's evidence files.
-fn evidence_rows(stored: &StoredReport, viewer: Option<&str>) -> Vec<EvidenceRow> {
+fn evidence_rows(
+    stored: &StoredReport,
+    viewer: Option<&str>,
+    people: &super::people::People,
+) -> Vec<EvidenceRow> {
     let status = stored.status;
     stored
         .evidence
@@ -369,7 +381,7 @@ fn evidence_rows(stored: &StoredReport, viewer: Option<&str>) -> Vec<EvidenceRow
             id: e.id,
             name: e.file_name.clone(),
             size: crate::http::file_size(e.size_bytes),
-            uploaded_by: e.uploaded_by.clone(),
+            uploaded_by: people.person(&e.uploaded_by),
             at: beijing_time(e.uploaded_at),
             removable: viewer.is_some_and(|login| {
                 bangfu_domain::evidence::may_remove_evidence(status, &e.uploaded_by, login).is_ok()

@@ -97,7 +97,7 @@ fn figures(p: &TargetProgress) -> String {
 }
 
 /// Whether `unit` leads or cooperates on `task`, directly or through a group.
-fn role_of(state: &AppState, task: &Task, unit: &str) -> &'static str {
+pub(super) fn role_of(state: &AppState, task: &Task, unit: &str) -> &'static str {
     let names = |codes: &[String]| {
         codes
             .iter()
@@ -183,11 +183,7 @@ pub async fn list(
             .filter(|a| plan.tasks.iter().any(|t| t.areas.contains(&a.code)))
             .map(|a| (a.code.clone(), a.name.clone()))
             .collect(),
-        units: plan
-            .units_sorted()
-            .into_iter()
-            .map(|u| (u.code.clone(), u.name.clone()))
-            .collect(),
+        units: super::unit_choices(plan),
         q,
         tasks,
         with_status,
@@ -281,13 +277,13 @@ struct UpdateLine {
     area: String,
     quantity: String,
     note: String,
-    by: String,
+    by: super::people::Person,
 }
 
 #[derive(Template)]
 #[template(path = "task.html")]
 struct TaskPage {
-    evidence: Vec<bangfu_store::TaskEvidence>,
+    evidence: Vec<(bangfu_store::TaskEvidence, super::people::Person)>,
     nav: Nav,
     csrf: String,
     year: i32,
@@ -356,6 +352,7 @@ async fn task_page(
     let (lead, coop) = party_units(state, task);
     let all_units: Vec<&str> = lead.iter().chain(&coop).copied().collect();
     let today = state.clock.today();
+    let people = super::people::People::load(state).await?;
     Ok(TaskPage {
         evidence: state
             .store
@@ -363,6 +360,10 @@ async fn task_page(
             .await?
             .into_iter()
             .filter(|e| actor.may(Action::ViewTaskProgress { unit: &e.unit_code }))
+            .map(|e| {
+                let by = people.person(&e.uploaded_by);
+                (e, by)
+            })
             .collect(),
         nav: Nav::for_actor(Some(actor)),
         csrf: actor.csrf_token().to_string(),
@@ -394,7 +395,7 @@ async fn task_page(
                     .unwrap_or_default(),
                 quantity: e.update.quantity.to_string(),
                 note: e.note.clone(),
-                by: e.recorded_by.clone(),
+                by: people.person(&e.recorded_by),
             })
             .collect(),
         can_record: actor.may(Action::RecordTaskProgress { units: &all_units }),
@@ -539,13 +540,24 @@ pub async fn upload(
     let (lead, coop) = party_units(&state, task);
     let all_units: Vec<&str> = lead.iter().chain(&coop).copied().collect();
     actor.require(Action::RecordTaskProgress { units: &all_units })?;
-    let file = super::evidence::read_evidence(multipart).await?;
     let unit = actor.user.unit_code.clone().unwrap_or_default();
-    state
-        .store
-        .add_task_evidence(&task.code, &unit, file, actor.login())
-        .await?;
-    Ok(super::see_other(&format!("/tasks/{}", task.code)))
+    let stored = match super::evidence::read_evidence(multipart).await {
+        Ok(file) => state
+            .store
+            .add_task_evidence(&task.code, &unit, file, actor.login())
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    let Err(e) = stored else {
+        return Ok(super::see_other(&format!("/tasks/{}", task.code)));
+    };
+    // A refused file: the task's page again with the reason beside the file field.
+    let (status, problem) = super::evidence::upload_refusal(e)?;
+    let year = oversight::parse_year(&state, None)?;
+    let errors = BTreeMap::from([("file", problem)]);
+    let page = task_page(&state, &actor, task, year, ProgressForm::default(), errors).await?;
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 /// `GET /task-evidence/{id}`: downloads for the task's units and those who see the district.

@@ -209,7 +209,7 @@ pub(crate) mod cycle {
         panic!("logout did not reach the login page");
     }
 
-    async fn fill(c: &Client, row: &str, value: &str) {
+    pub(crate) async fn fill(c: &Client, row: &str, value: &str) {
         let input = el(c, Locator::Css(&format!("input[name='v.{row}']"))).await;
         input.clear().await.unwrap();
         input.send_keys(value).await.unwrap();
@@ -225,7 +225,7 @@ pub(crate) mod cycle {
     }
 
     /// Waits (up to 10 s) for the element: after a click the next page may still be loading.
-    async fn text(c: &Client, css: &str) -> String {
+    pub(crate) async fn text(c: &Client, css: &str) -> String {
         c.wait()
             .at_most(std::time::Duration::from_secs(10))
             .for_element(Locator::Css(css))
@@ -237,7 +237,7 @@ pub(crate) mod cycle {
     }
 
     /// Clicks a button that leads to another page and waits until the URL contains `part`.
-    async fn click_to(c: &Client, id: &str, part: &str) {
+    pub(crate) async fn click_to(c: &Client, id: &str, part: &str) {
         el(c, Locator::Id(id)).await.click().await.unwrap();
         for _ in 0..200 {
             if c.current_url().await.unwrap().as_str().contains(part) {
@@ -484,7 +484,8 @@ pub(crate) mod cycle {
         let browser = Browser::start().await;
         let c = &browser.client;
         login(c, &base, "leader").await;
-        c.goto(&format!("{base}/dashboard?year=2018"))
+        // The figures are drafts: counted when the switch asks for them.
+        c.goto(&format!("{base}/dashboard?year=2018&include_drafts=true"))
             .await
             .unwrap();
         let figures = text(c, "#key-figures").await;
@@ -519,7 +520,7 @@ pub(crate) mod cycle {
         panic!("submitting {css} did not lead to a URL containing {part}");
     }
 
-    async fn type_into(c: &Client, css: &str, value: &str) {
+    pub(crate) async fn type_into(c: &Client, css: &str, value: &str) {
         let input = el(c, Locator::Css(css)).await;
         input.clear().await.unwrap();
         input.send_keys(value).await.unwrap();

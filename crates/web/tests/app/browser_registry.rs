@@ -42,12 +42,7 @@ async fn choose(c: &Client, field: &str, value: &str) {
 }
 
 async fn value_of(c: &Client, row: &str) -> String {
-    el(c, &format!("input[name='v.{row}']"))
-        .await
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap_or_default()
+    crate::browser_forms::value(c, &format!("input[name='v.{row}']")).await
 }
 
 #[tokio::test]

@@ -192,7 +192,7 @@ impl TestApp {
             .create_user(
                 NewUser {
                     login: Login::parse(login).unwrap(),
-                    display_name: format!("{login}的姓名"),
+                    display_name: name_of(login),
                     role,
                     unit_code: unit.map(str::to_string),
                     phone: "010-69200000".into(),
@@ -274,4 +274,65 @@ pub async fn spawn_app_with_plan(source: &str) -> TestApp {
 /// The same on a fresh PostgreSQL database, when one is configured.
 pub async fn spawn_app_on_postgres() -> Option<TestApp> {
     Some(app_on(TestDatabase::postgres().await?).await)
+}
+
+/// The name a test user goes by: a real-looking name that shares nothing with the login, so that
+/// a page showing a login where a person's name belongs fails the test.
+pub fn name_of(login: &str) -> String {
+    const NAMES: [(&str, &str); 30] = [
+        ("jw-clerk", "张伟"),
+        ("coordinator", "李娜"),
+        ("leader", "王芳"),
+        ("czj-cw", "刘洋"),
+        ("wjw-clerk", "陈静"),
+        ("auditor", "杨帆"),
+        ("sjj-sj", "赵磊"),
+        ("fgw-coordinator", "黄敏"),
+        ("li", "周杰"),
+        ("admin1", "吴刚"),
+        ("czj-clerk", "徐丽"),
+        ("czj", "孙强"),
+        ("zzb-clerk", "马超"),
+        ("wang", "朱琳"),
+        ("sww-clerk", "胡军"),
+        ("sj", "郭亮"),
+        ("root", "何平"),
+        ("old-account", "高峰"),
+        ("lingdao", "林涛"),
+        ("clerk", "罗娟"),
+        ("auditor1", "梁宇"),
+        ("victim", "宋佳"),
+        ("sj-auditor", "郑凯"),
+        ("robot", "谢婷"),
+        ("real", "韩雪"),
+        ("next-user", "唐明"),
+        ("fgw-office", "冯丽"),
+        ("cz-finance", "于洋"),
+        ("colleague", "董梅"),
+        ("admin", "萧然"),
+    ];
+    match NAMES.iter().find(|(l, _)| *l == login) {
+        Some((_, name)) => name.to_string(),
+        // Another test's own login: a name made of its length, still free of the login.
+        None => format!("测试员{}号", login.len()),
+    }
+}
+
+/// The page's text as a person reads it: tags, and so attributes such as a name's `title=` login
+/// tooltip, left out.
+pub fn visible_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(ch),
+            _ => {}
+        }
+    }
+    out
 }

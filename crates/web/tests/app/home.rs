@@ -48,7 +48,7 @@ async fn each_role_lands_where_its_work_is() {
     let waiting = body.split("id=\"not-reported\"").nth(1).unwrap();
     let waiting = waiting.split("</table>").next().unwrap();
     assert!(waiting.contains("区卫计委") && waiting.contains("未填报"));
-    assert!(waiting.contains("wjw-clerk的姓名") && waiting.contains("tel:010-69200000"));
+    assert!(waiting.contains("陈静") && waiting.contains("tel:010-69200000"));
     assert!(
         !waiting.contains("区教委"),
         "a unit that reported is not chased"
@@ -147,10 +147,7 @@ async fn error_pages_keep_the_signed_in_header_and_a_way_back() {
         let page = app.get_as(&jw, path).await;
         assert_eq!(page.status, status, "{path}");
         assert!(page.body.contains(heading), "{path}");
-        assert!(
-            page.body.contains("jw-clerk的姓名（填报人）"),
-            "{path}: the header"
-        );
+        assert!(page.body.contains("张伟（填报人）"), "{path}: the header");
         assert!(
             page.body.contains("href=\"/home\" id=\"back-home\""),
             "{path}"

@@ -7,7 +7,7 @@ use bangfu_domain::user::Role;
 use serde_json::json;
 
 /// Budget, project, allocation and disbursement through the pages; returns the project id.
-async fn record_a_year(app: &TestApp, finance: &crate::helpers::Client) -> i64 {
+pub(crate) async fn record_a_year(app: &TestApp, finance: &crate::helpers::Client) -> i64 {
     let r = app
         .form(
             "/ledger/budgets",

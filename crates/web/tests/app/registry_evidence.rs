@@ -25,16 +25,16 @@ async fn a_unit_attaches_evidence_to_its_entry_and_others_only_read_it() {
     assert!(shown.body.contains("佐证材料已上传。"), "{}", shown.body);
     assert!(shown.body.contains(">选派协议.pdf</a>"), "{}", shown.body);
     // People by their names, never their logins: who entered the entry and uploaded the file.
-    assert!(shown.body.contains("jw-clerk的姓名"), "{}", shown.body);
+    assert!(shown.body.contains("张伟"), "{}", shown.body);
     let around = |body: &str| {
         body.lines()
-            .filter(|l| l.replace("jw-clerk的姓名", "").contains("jw-clerk"))
+            .filter(|l| l.replace("张伟", "").contains("jw-clerk"))
             .map(str::to_string)
             .collect::<Vec<_>>()
     };
     assert!(around(&shown.body).is_empty(), "{:?}", around(&shown.body));
     let list = app.get_as(&jw, "/registries/talent").await;
-    assert!(list.body.contains("jw-clerk的姓名") && !list.body.contains("jw-clerk "));
+    assert!(list.body.contains("张伟") && !list.body.contains("jw-clerk "));
     let link = shown
         .body
         .split("href=\"/registry-evidence/")

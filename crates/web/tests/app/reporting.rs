@@ -795,10 +795,7 @@ async fn auditors_search_the_trail_and_reports_show_who_changed_what() {
     assert!(audit
         .body
         .contains("2018年第一季度 区教委 一、3 与扶贫协作地区学校结对数"));
-    assert!(
-        audit.body.contains("<td>jw-clerk的姓名</td>"),
-        "a name, not a login"
-    );
+    assert!(audit.body.contains("<td>张伟</td>"), "a name, not a login");
     assert!(
         !audit.body.contains("登录失败"),
         "filtered out by unit and period"
@@ -806,7 +803,7 @@ async fn auditors_search_the_trail_and_reports_show_who_changed_what() {
     let everything = app.get_as(&auditor, "/audit?user=jw-clerk").await;
     assert!(everything.body.contains("登录失败"));
     let bad = app.get_as(&auditor, "/audit?from=2018-13-01").await;
-    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("开始日期“2018-13-01”无效"));
     let (status, headers, bytes) =
         crate::sheets::get_bytes(&app, &auditor, "/audit.xlsx?unit=jw").await;
@@ -822,7 +819,7 @@ async fn auditors_search_the_trail_and_reports_show_who_changed_what() {
     assert_eq!(
         rows[2][1..],
         [
-            "jw-clerk的姓名",
+            "张伟",
             "",
             "修改数据",
             "2018年第一季度 区教委 一、3 与扶贫协作地区学校结对数",
@@ -834,7 +831,7 @@ async fn auditors_search_the_trail_and_reports_show_who_changed_what() {
     assert_eq!(
         rows[3][1..],
         [
-            "jw-clerk的姓名",
+            "张伟",
             "",
             "修改数据",
             "2018年第一季度 区教委 一、3 与扶贫协作地区学校结对数",

@@ -521,7 +521,7 @@ async fn libreoffice_opens_every_export() {
             "audit.xlsx",
             &auditor,
             "/audit.xlsx?unit=jw",
-            ",jw-clerk的姓名,,修改数据,2018年第二季度 区教委 一、3 与扶贫协作地区学校结对数,,3,\n",
+            ",张伟,,修改数据,2018年第二季度 区教委 一、3 与扶贫协作地区学校结对数,,3,\n",
         ),
         (
             "ledger.xlsx",

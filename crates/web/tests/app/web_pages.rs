@@ -58,7 +58,7 @@ async fn reporter_sees_what_is_due_and_fills_the_form() {
         .contains("填报单位：<span class=\"filled\">区教委</span>"));
     assert!(page
         .body
-        .contains("填报人：<span class=\"filled\">jw-clerk的姓名</span>"));
+        .contains("填报人：<span class=\"filled\">张伟</span>"));
     assert!(page.body.contains("name=\"v.1.3\""), "own row editable");
     assert!(
         !page.body.contains("name=\"v.1.4\""),
