@@ -178,8 +178,12 @@ macro_rules! report_row_for_update {
         .bind(now)
         .execute(&mut *$tx)
         .await?;
+        // An UPDATE that changes nothing, to lock the row: on PostgreSQL a plain SELECT would let
+        // two saves of one report read the same version and both pass the version check (SQLite's
+        // one writer at a time is a lock already). One text for both backends.
         let sql = format!(
-            "SELECT {REPORT_COLUMNS} FROM reports WHERE period_code = $1 AND unit_code = $2"
+            "UPDATE reports SET version = version WHERE period_code = $1 AND unit_code = $2 \
+             RETURNING {REPORT_COLUMNS}"
         );
         sqlx::query_as::<_, ReportRow>(&sql)
             .bind($period)
