@@ -353,7 +353,7 @@ pub struct AuditFilter {
 impl SqlStore {
     /// A store that queues its entries chains them before the log is read, so that a reader sees
     /// every acknowledged change in the chain.
-    async fn chain_if_queueing(&self) -> Result<()> {
+    pub(crate) async fn chain_if_queueing(&self) -> Result<()> {
         if self.chainer.is_some() {
             self.chain_queued_audit().await?;
         }

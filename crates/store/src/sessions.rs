@@ -145,6 +145,9 @@ impl SessionStore for SqlStore {
             account_count: i64,
             last_reported: Option<DateTime<Utc>>,
         }
+        // The failures are counted from the log: queued ones (another server's, a moment ago)
+        // must be in it first.
+        self.chain_if_queueing().await?;
         let account = bangfu_domain::login_throttle::account(login);
         let mut read = self.read().await?;
         let mut conn = read.conn();
