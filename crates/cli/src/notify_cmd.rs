@@ -26,8 +26,8 @@ pub async fn run(db_url: &str, as_of: Option<&str>, dry_run: bool) -> anyhow::Re
     let ctx = state(db_url).await?;
     let as_of = match as_of {
         None => ctx.clock.today(),
-        Some(text) => NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-            .with_context(|| format!("--as-of “{text}”不是日期，应写作 2018-03-13"))?,
+        // The one date parser of every date field: 2018-03-13, 2018/3/13, 2018年3月13日 …
+        Some(text) => bangfu_domain::date::parse_date("--as-of", text).map_err(anyhow::Error::msg)?,
     };
     let run = notify::run_schedule(&ctx, as_of, dry_run).await?;
     for m in &run.messages {

@@ -345,3 +345,25 @@ fn narratives_read_as_text_and_old_debug_forms_are_understood() {
         None
     );
 }
+
+/// 四、1 其中 rows (挂职交流 both ways) are parts of 干部交流, not a split of it: each is at most the
+/// whole, and together they may exceed it (a cadre counted once each way).
+#[test]
+fn cadre_exchanges_of_which_rows_are_each_at_most_the_whole() {
+    let p = plan();
+    let check = |pairs: &[(&str, &str)]| {
+        between_rows(check_report(
+            &p,
+            "zzb",
+            &entries(pairs),
+            &BTreeMap::new(),
+            CheckMode::Save,
+        ))
+    };
+    assert!(check(&[("4.1", "5"), ("4.1.1", "3"), ("4.1.2", "0")]).is_empty());
+    assert!(check(&[("4.1", "5"), ("4.1.1", "3"), ("4.1.2", "3")]).is_empty());
+    let over = check(&[("4.1", "5"), ("4.1.1", "6"), ("4.1.2", "0")]);
+    assert_eq!(over.len(), 1, "{over:?}");
+    assert_eq!(over[0].rule, "at_most");
+    assert!(over[0].message.contains("(6) 不能大于"), "{}", over[0].message);
+}

@@ -41,6 +41,8 @@ struct KeyFigure {
     label: String,
     value: String,
     unit: String,
+    /// The plan's targets this row measures ("每年 不少于 5 所"), or "—".
+    targets: String,
 }
 
 #[derive(Template)]
@@ -138,12 +140,24 @@ fn key_figures(plan: &Plan, totals: &BTreeMap<String, Quantity>) -> Vec<KeyFigur
         .map(|row| {
             let unit = row.unit.clone().unwrap_or_default();
             let precision = plan.precision(&unit);
+            let targets: Vec<String> = plan
+                .tasks
+                .iter()
+                .flat_map(|t| &t.targets)
+                .filter(|t| t.indicator.as_deref() == Some(row.code.as_str()))
+                .map(|t| t.summary())
+                .collect();
             KeyFigure {
                 label: plan.row_ref(row),
                 value: totals
                     .get(&row.code)
                     .map_or("—".to_string(), |v| v.format_fixed(precision)),
                 unit,
+                targets: if targets.is_empty() {
+                    "—".to_string()
+                } else {
+                    targets.join("；")
+                },
             }
         })
         .collect()

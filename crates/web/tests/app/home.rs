@@ -85,6 +85,20 @@ async fn the_dashboard_shows_what_the_plan_file_names() {
         "no funds row named, no funds chart"
     );
 
+    // Each key figure beside the plan's targets its row measures (一、4 医疗机构结对: 每年（每个受援地）
+    // 不少于 1 家; 一、1.2 区级资金: 每年 约 600 万元).
+    let page = app_daxing_dashboard().await;
+    let figures = page.split("id=\"key-figures\"").nth(1).unwrap();
+    let figures = figures.split("</table>").next().unwrap();
+    assert!(figures.contains("方案目标"), "{figures}");
+    let row = |label: &str| {
+        let row = figures.split(label).nth(1).unwrap();
+        row.split("</tr>").next().unwrap().to_string()
+    };
+    assert!(row("一、4").contains("不少于 1家"), "{}", row("一、4"));
+    assert!(row("一、1.2").contains("600"), "{}", row("一、1.2"));
+    assert!(row("五、").contains("<td class=\"target\">—</td>"), "{}", row("五、"));
+
     // Without a [dashboard] table: the first row of each section that takes a value.
     let bare = daxing.replace(dashboard, "");
     let app = crate::helpers::spawn_app_with_plan(&bare).await;
@@ -97,6 +111,15 @@ async fn the_dashboard_shows_what_the_plan_file_names() {
         figures.contains("一、1") && figures.contains("六、"),
         "{figures}"
     );
+}
+
+/// The built-in plan's dashboard as the leader sees it in 2018.
+async fn app_daxing_dashboard() -> String {
+    let app = spawn_app().await;
+    let leader = app.user("leader", Role::Viewer, None).await;
+    let page = app.get_as(&leader, "/dashboard?year=2018").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.body
 }
 
 /// 全区汇总 keeps the form's headings, says what it counts, and tells 0 from no data.
