@@ -127,6 +127,9 @@ async fn printed_over_two_pages(c: &Client, base: &str) -> Vec<String> {
         sign_in(c, base, who).await;
         c.set_window_size(1280, 800).await.unwrap();
         c.goto(&format!("{base}{path}")).await.unwrap();
+        for shown in print_leftovers(c).await {
+            over.push(format!("{who} {path} prints {shown}"));
+        }
         let (pages, pdf) = pdf_pages(c).await;
         let file = format!("print-{who}-{}.pdf", path.replace('/', "_"));
         std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join(file), pdf).unwrap();
@@ -135,6 +138,80 @@ async fn printed_over_two_pages(c: &Client, base: &str) -> Vec<String> {
         }
     }
     over
+}
+
+/// What the page's own print rules leave that paper should not show: buttons still displayed,
+/// inputs with a border. The `@media print` rules are applied to the screen for the check
+/// (WebDriver cannot switch the media), then removed.
+async fn print_leftovers(c: &Client) -> Vec<String> {
+    let v = c
+        .execute(
+            "const rules = [];
+             for (const sheet of document.styleSheets) {
+               for (const r of sheet.cssRules) {
+                 if (r instanceof CSSMediaRule && r.media.mediaText.includes('print')) {
+                   for (const inner of r.cssRules) rules.push(inner.cssText);
+                 }
+               }
+             }
+             // Through the CSSOM: the site's CSP refuses an injected <style>.
+             const sheet = document.styleSheets[0];
+             const first = sheet.cssRules.length;
+             for (const text of rules) {
+               try { sheet.insertRule(text, sheet.cssRules.length); } catch (e) {}
+             }
+             const buttons = [...document.querySelectorAll('button, input[type=submit], .button')]
+               .filter(b => b.getClientRects().length > 0)
+               .map(b => (b.textContent || b.value || '').trim());
+             const bordered = [...document.querySelectorAll(\"input[name^='v.'], textarea\")]
+               .filter(i => i.getClientRects().length > 0)
+               .filter(i => { const cs = getComputedStyle(i);
+                 return cs.borderTopStyle !== 'none' && parseFloat(cs.borderTopWidth) > 0; })
+               .length;
+             while (sheet.cssRules.length > first) sheet.deleteRule(sheet.cssRules.length - 1);
+             return {buttons, bordered, rules: rules.length};",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    if v["rules"].as_u64() == Some(0) {
+        out.push("without any print rules".to_string());
+    }
+    if let Some(buttons) = v["buttons"].as_array().filter(|b| !b.is_empty()) {
+        out.push(format!("buttons {buttons:?}"));
+    }
+    if v["bordered"].as_u64().unwrap_or(0) > 0 {
+        out.push(format!("{} inputs with borders", v["bordered"]));
+    }
+    out
+}
+
+/// On the phone, 退出 is two taps away: 菜单, then one's name; it is then displayed within the
+/// screen's width.
+async fn logout_reachable_on_phone(c: &Client, base: &str) -> Vec<String> {
+    sign_in(c, base, "jw-clerk").await;
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&format!("{base}/home")).await.unwrap();
+    let v = c
+        .execute(
+            "document.querySelector('label.menu-button').click();
+             document.querySelector('summary.user').click();
+             const out = [...document.querySelectorAll('button')]
+               .find(b => b.textContent.trim() === '退出');
+             if (!out) return 'no 退出 button';
+             const r = out.getBoundingClientRect();
+             if (r.width === 0 || r.height === 0) return '退出 not displayed after 菜单 and the name';
+             if (r.left < 0 || r.right > window.innerWidth) return '退出 outside the screen';
+             return '';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    match v.as_str() {
+        Some("") => Vec::new(),
+        other => vec![format!("390 /home: {other:?}")],
+    }
 }
 
 /// On the phone, the report's rows stacked and readable: each row's name at least 300 px wide,
@@ -355,6 +432,7 @@ async fn every_page_fits_office_screens_and_phones_prints_on_two_pages_and_passe
         }
     }
     problems.extend(printed_over_two_pages(c, &base).await);
+    problems.extend(logout_reachable_on_phone(c, &base).await);
     browser.close().await;
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
