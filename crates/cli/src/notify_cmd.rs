@@ -27,7 +27,9 @@ pub async fn run(db_url: &str, as_of: Option<&str>, dry_run: bool) -> anyhow::Re
     let as_of = match as_of {
         None => ctx.clock.today(),
         // The one date parser of every date field: 2018-03-13, 2018/3/13, 2018年3月13日 …
-        Some(text) => bangfu_domain::date::parse_date("--as-of", text).map_err(anyhow::Error::msg)?,
+        Some(text) => {
+            bangfu_domain::date::parse_date("--as-of", text).map_err(anyhow::Error::msg)?
+        }
     };
     let run = notify::run_schedule(&ctx, as_of, dry_run).await?;
     for m in &run.messages {

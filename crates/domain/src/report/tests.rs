@@ -365,5 +365,9 @@ fn cadre_exchanges_of_which_rows_are_each_at_most_the_whole() {
     let over = check(&[("4.1", "5"), ("4.1.1", "6"), ("4.1.2", "0")]);
     assert_eq!(over.len(), 1, "{over:?}");
     assert_eq!(over[0].rule, "at_most");
-    assert!(over[0].message.contains("(6) 不能大于"), "{}", over[0].message);
+    assert!(
+        over[0].message.contains("(6) 不能大于"),
+        "{}",
+        over[0].message
+    );
 }

@@ -84,12 +84,19 @@ pub async fn form(
     } else {
         "本季度"
     };
+    // The file's name in people's words: 2018年第一季度, not the code.
+    let period_label = period
+        .parse::<bangfu_domain::period::PeriodCode>()
+        .map_or_else(|_| period.to_string(), |p| p.label());
     let (name, sheets) = match q.unit.as_deref() {
         Some(unit) => {
             actor.require(Action::ViewReport { unit })?;
             let sheet = sheets::unit_sheet(&state, period, unit, basis).await?;
             (
-                format!("进展情况表-{}-{period}-{basis_name}.xlsx", sheet.sheet_name),
+                format!(
+                    "进展情况表-{}-{period_label}-{basis_name}.xlsx",
+                    sheet.sheet_name
+                ),
                 vec![sheet],
             )
         }
@@ -109,7 +116,7 @@ pub async fn form(
             .await?;
             (
                 format!(
-                    "进展情况表-{}-{period}-{basis_name}.xlsx",
+                    "进展情况表-{}-{period_label}-{basis_name}.xlsx",
                     state.plan.info.district
                 ),
                 sheets,

@@ -95,7 +95,8 @@ pub async fn upload(
     // The user's mistakes (wrong type, too big, report approved) stay on the report page.
     let (status, problem) = upload_refusal(e)?;
     let report = reporting::load(&state, &actor, &period, &unit).await?;
-    let html = render(&state, &actor, &report, None, &[], None, Some(problem)).await?;
+    let problem = Some(super::report::Problem::Evidence(problem));
+    let html = render(&state, &actor, &report, None, &[], None, problem).await?;
     Ok((status, Html(html)).into_response())
 }
 

@@ -59,6 +59,8 @@ struct ReportPage {
     next_review: Option<(String, String)>,
     message: Option<&'static str>,
     problem: Option<String>,
+    /// Why a 佐证材料 file was refused: shown beside the file field.
+    evidence_problem: Option<String>,
     findings: Vec<(bool, String)>,
     events: Vec<EventRow>,
     evidence: Vec<EvidenceRow>,
@@ -115,6 +117,30 @@ fn status_label(code: &str) -> &'static str {
     ReportStatus::parse(code).map_or("-", |s| s.label())
 }
 
+/// What went wrong, and where the page says it: at the top (a save, a conflict) or beside the
+/// 佐证材料 file field.
+#[derive(Clone)]
+pub(super) enum Problem {
+    Top(String),
+    Evidence(String),
+}
+
+impl Problem {
+    fn top(self) -> Option<String> {
+        match self {
+            Problem::Top(text) => Some(text),
+            Problem::Evidence(_) => None,
+        }
+    }
+
+    fn evidence(self) -> Option<String> {
+        match self {
+            Problem::Evidence(text) => Some(text),
+            Problem::Top(_) => None,
+        }
+    }
+}
+
 /// Values as typed, when a rejected form is shown again.
 type Typed = HashMap<String, (String, String)>;
 
@@ -125,7 +151,7 @@ pub(super) async fn render(
     typed: Option<&Typed>,
     findings: &[Finding],
     message: Option<&'static str>,
-    problem: Option<String>,
+    problem: Option<Problem>,
 ) -> Result<String, AppError> {
     let people = super::people::People::load(state).await?;
     let changes = report_changes(state, report, &people).await?;
@@ -185,7 +211,8 @@ pub(super) async fn render(
             None
         },
         message,
-        problem,
+        problem: problem.clone().and_then(Problem::top),
+        evidence_problem: problem.and_then(Problem::evidence),
         findings: findings
             .iter()
             .map(|f| (f.severity == Severity::Error, f.message.clone()))
@@ -564,7 +591,7 @@ pub async fn save(
                 Some(typed),
                 &[],
                 None,
-                Some(problem),
+                Some(Problem::Top(problem)),
             )
             .await?;
             Ok((StatusCode::CONFLICT, Html(html)).into_response())
@@ -656,7 +683,7 @@ async fn rejected(
         typed,
         findings,
         None,
-        Some(problem.to_string()),
+        Some(Problem::Top(problem.to_string())),
     )
     .await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())

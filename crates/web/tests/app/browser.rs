@@ -452,7 +452,7 @@ pub(crate) mod cycle {
             .click()
             .await
             .unwrap();
-        let bytes = downloaded(&browser.downloads, "xlsx", &["大兴区", "2018Q1"]).await;
+        let bytes = downloaded(&browser.downloads, "xlsx", &["大兴区", "2018年第一季度"]).await;
         district_form_has_four_school_pairings(&app.state.plan, &bytes);
         // So does the written report, a Word draft with the same figure.
         el(c, Locator::Id("download-docx"))

@@ -22,6 +22,13 @@ async fn evidence_is_added_until_approval_and_removed_by_its_uploader() {
     assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
     assert!(wrong.body.contains("佐证材料未上传"), "{}", wrong.body);
     assert!(wrong.body.contains("类型不支持"));
+    let beside = wrong.body.split("id=\"evidence-form\"").nth(1).unwrap();
+    let beside = beside.split("</section>").next().unwrap();
+    assert!(
+        beside.contains("id=\"evidence-error\"") && beside.contains("类型不支持"),
+        "the reason under the file field: {beside}"
+    );
+    assert!(beside.contains("aria-describedby=\"evidence-error\""));
     assert!(
         wrong.body.contains("id=\"report-form\""),
         "the report page itself"

@@ -97,7 +97,11 @@ async fn the_dashboard_shows_what_the_plan_file_names() {
     };
     assert!(row("一、4").contains("不少于 1家"), "{}", row("一、4"));
     assert!(row("一、1.2").contains("600"), "{}", row("一、1.2"));
-    assert!(row("五、").contains("<td class=\"target\">—</td>"), "{}", row("五、"));
+    assert!(
+        row("五、").contains("<td class=\"target\">—</td>"),
+        "{}",
+        row("五、")
+    );
 
     // Without a [dashboard] table: the first row of each section that takes a value.
     let bare = daxing.replace(dashboard, "");
