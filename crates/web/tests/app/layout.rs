@@ -187,6 +187,43 @@ async fn print_leftovers(c: &Client) -> Vec<String> {
     out
 }
 
+/// A leader at 1366×900 sees the dashboard's essentials — key figures, funds per recipient area,
+/// targets, this quarter's reporting — within two screens.
+async fn dashboard_essentials_within_two_screens(c: &Client, base: &str) -> Vec<String> {
+    sign_in(c, base, "leader").await;
+    c.set_window_size(1366, 900).await.unwrap();
+    c.goto(&format!("{base}/dashboard")).await.unwrap();
+    let v = c
+        .execute(
+            "const screen = window.innerHeight;
+             const wanted = ['主要指标', '各受援地资金', '目标完成情况', '下一个报送截止'];
+             const found = [...document.querySelectorAll('section.dash-block')]
+               .filter(s => wanted.some(w => s.querySelector('h2').textContent.startsWith(w)));
+             const bottom = Math.max(...found.map(s => s.getBoundingClientRect().bottom + window.scrollY));
+             return {found: found.length, bottom, screen};",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (found, bottom, screen) = (
+        v["found"].as_u64().unwrap_or(0),
+        v["bottom"].as_f64().unwrap_or(f64::INFINITY),
+        v["screen"].as_f64().unwrap_or(0.0),
+    );
+    let mut out = Vec::new();
+    if found != 4 {
+        out.push(format!(
+            "1366 /dashboard: {found} of the 4 essential blocks"
+        ));
+    }
+    if bottom > 2.0 * screen {
+        out.push(format!(
+            "1366 /dashboard: the essentials end at {bottom} px, past two screens of {screen} px"
+        ));
+    }
+    out
+}
+
 /// On the phone, 退出 is two taps away: 菜单, then one's name; it is then displayed within the
 /// screen's width.
 async fn logout_reachable_on_phone(c: &Client, base: &str) -> Vec<String> {
@@ -433,6 +470,7 @@ async fn every_page_fits_office_screens_and_phones_prints_on_two_pages_and_passe
     }
     problems.extend(printed_over_two_pages(c, &base).await);
     problems.extend(logout_reachable_on_phone(c, &base).await);
+    problems.extend(dashboard_essentials_within_two_screens(c, &base).await);
     browser.close().await;
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
