@@ -1,12 +1,11 @@
 //! `bangfu notify run|test|robot` and `bangfu user contact`: the schedule for cron and for
 //! checking, a test message, the group robots, and users' contacts.
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use bangfu_app::notify::{self, send, Settings};
 use bangfu_app::Context as UseCases;
 use bangfu_domain::notify::{Channels, RobotInput};
 use bangfu_store::{NotifyStore, PlanStore, UserStore, Webhook};
-use chrono::NaiveDate;
 use std::process::ExitCode;
 use std::sync::Arc;
 

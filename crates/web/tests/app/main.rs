@@ -1,6 +1,7 @@
 //! The web application's tests: one binary, a `spawn_app()` helper, real databases.
 
 mod access;
+mod api_access;
 mod areas;
 mod audit;
 mod auth;

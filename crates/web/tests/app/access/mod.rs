@@ -192,6 +192,7 @@ fn form(fields: &[(&'static str, &str)]) -> Payload {
 }
 
 mod cases;
+mod ledger_cases;
 mod registry_cases;
 use cases::{cases, Ids};
 
