@@ -461,6 +461,16 @@ async fn render_project(
     Ok(page.render()?)
 }
 
+/// The project's page again after a refused upload, finding or answer: the error beside it.
+async fn render_beside(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    beside: Beside,
+) -> Result<String, AppError> {
+    render_project(state, actor, id, None, FormErrors::default(), None, beside).await
+}
+
 pub async fn show(
     State(state): State<AppState>,
     actor: Actor,
@@ -550,16 +560,7 @@ pub async fn upload(
         file: Some((kind.as_str().to_string(), problem)),
         ..Default::default()
     };
-    let body = render_project(
-        &state,
-        &actor,
-        id,
-        None,
-        FormErrors::default(),
-        None,
-        beside,
-    )
-    .await?;
+    let body = render_beside(&state, &actor, id, beside).await?;
     Ok((status, Html(body)).into_response())
 }
 
@@ -619,16 +620,7 @@ pub async fn raise_finding(
                 finding: Some((f.text.clone(), f.transaction.clone(), error)),
                 ..Default::default()
             };
-            let body = render_project(
-                &state,
-                &actor,
-                id,
-                None,
-                FormErrors::default(),
-                None,
-                beside,
-            )
-            .await?;
+            let body = render_beside(&state, &actor, id, beside).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response());
         }
     };
@@ -715,16 +707,7 @@ pub async fn update_finding(
                     ..Default::default()
                 };
                 let pid = project.id;
-                let body = render_project(
-                    &state,
-                    &actor,
-                    pid,
-                    None,
-                    FormErrors::default(),
-                    None,
-                    beside,
-                )
-                .await?;
+                let body = render_beside(&state, &actor, pid, beside).await?;
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response());
             }
             (FindingStatus::Answered, Some(text))
