@@ -6,22 +6,51 @@ use super::{Budget, Money, Project, ProjectStatus, Sector, TxDraft, TxKind};
 use crate::plan::Plan;
 use serde::Deserialize;
 
+/// One mistake in what was typed: the form field it belongs to (the input's `name`), or `None`
+/// for a rule across fields (a floor, a sum, an order of dates), and the message in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// Only the messages: the JSON API and the spreadsheet import show them as one list.
+fn messages(errors: Vec<FieldError>) -> Vec<String> {
+    errors.into_iter().map(|e| e.message).collect()
+}
+
 /// Collects field errors while parsing.
 #[derive(Default)]
-struct Errors(Vec<String>);
+struct Errors(Vec<FieldError>);
 
 impl Errors {
-    fn take<T: Default>(&mut self, r: Result<T, String>) -> T {
+    fn push(&mut self, field: &str, message: String) {
+        self.0.push(FieldError {
+            field: Some(field.to_string()),
+            message,
+        });
+    }
+
+    fn take<T: Default>(&mut self, field: &str, r: Result<T, String>) -> T {
         r.unwrap_or_else(|e| {
-            self.0.push(e);
+            self.push(field, e);
             T::default()
         })
     }
 
-    fn finish<T>(mut self, value: T, check: Result<(), Vec<String>>) -> Result<T, Vec<String>> {
+    /// The value, or every mistake; the rules across fields are checked only once each field
+    /// reads, so they never speak about a value that was not typed.
+    fn finish<T>(
+        mut self,
+        value: T,
+        check: impl FnOnce(&T) -> Result<(), Vec<String>>,
+    ) -> Result<T, Vec<FieldError>> {
         if self.0.is_empty() {
-            if let Err(more) = check {
-                self.0.extend(more);
+            if let Err(more) = check(&value) {
+                self.0.extend(more.into_iter().map(|message| FieldError {
+                    field: None,
+                    message,
+                }));
             }
         }
         if self.0.is_empty() {
@@ -105,22 +134,30 @@ pub struct BudgetInput {
 
 impl BudgetInput {
     pub fn parse(&self, plan: &Plan) -> Result<Budget, Vec<String>> {
+        self.parse_fields(plan).map_err(messages)
+    }
+
+    /// As [`BudgetInput::parse`], each mistake with the form field it belongs to.
+    pub fn parse_fields(&self, plan: &Plan) -> Result<Budget, Vec<FieldError>> {
         let mut e = Errors::default();
         let budget = Budget {
             year: e.take(
+                "year",
                 self.year
                     .trim()
                     .parse()
                     .map_err(|_| format!("预算年度“{}”应为四位年份", self.year.trim())),
             ),
-            area: e.take(area_code(plan, &self.area)),
-            source: e.take(source_code(plan, &self.source)),
-            amount: e.take(Money::parse("预算金额（元）", &self.amount)),
-            poverty_amount: e.take(optional_money("其中用于扶贫（元）", &self.poverty_amount)),
+            area: e.take("area", area_code(plan, &self.area)),
+            source: e.take("source", source_code(plan, &self.source)),
+            amount: e.take("amount", Money::parse("预算金额（元）", &self.amount)),
+            poverty_amount: e.take(
+                "poverty_amount",
+                optional_money("其中用于扶贫（元）", &self.poverty_amount),
+            ),
             note: self.note.trim().to_string(),
         };
-        let check = budget.check(plan);
-        e.finish(budget, check)
+        e.finish(budget, |b| b.check(plan))
     }
 }
 
@@ -148,15 +185,24 @@ pub struct ProjectInput {
 impl ProjectInput {
     /// The project with `id` (0 for a new one).
     pub fn parse(&self, plan: &Plan, id: i64) -> Result<Project, Vec<String>> {
+        self.parse_fields(plan, id).map_err(messages)
+    }
+
+    /// As [`ProjectInput::parse`], each mistake with the form field it belongs to; an approved
+    /// amount's field is `approved.{source as typed}`, as the project form names it.
+    pub fn parse_fields(&self, plan: &Plan, id: i64) -> Result<Project, Vec<FieldError>> {
         let mut e = Errors::default();
         let sector = match Sector::parse(&self.sector) {
             Some(s) => s,
             None => {
-                e.0.push(format!(
-                    "行业“{}”无效，可选：{}",
-                    self.sector.trim(),
-                    Sector::labels()
-                ));
+                e.push(
+                    "sector",
+                    format!(
+                        "行业“{}”无效，可选：{}",
+                        self.sector.trim(),
+                        Sector::labels()
+                    ),
+                );
                 Sector::Other
             }
         };
@@ -164,11 +210,14 @@ impl ProjectInput {
             ProjectStatus::Planned
         } else {
             ProjectStatus::parse(&self.status).unwrap_or_else(|| {
-                e.0.push(format!(
-                    "项目状态“{}”无效，可选：{}",
-                    self.status.trim(),
-                    ProjectStatus::labels()
-                ));
+                e.push(
+                    "status",
+                    format!(
+                        "项目状态“{}”无效，可选：{}",
+                        self.status.trim(),
+                        ProjectStatus::labels()
+                    ),
+                );
                 ProjectStatus::Planned
             })
         };
@@ -177,8 +226,9 @@ impl ProjectInput {
             if amount.trim().is_empty() {
                 continue;
             }
-            let source = e.take(source_code(plan, source));
-            let amount = e.take(Money::parse("批复金额（元）", amount));
+            let field = format!("approved.{source}");
+            let source = e.take(&field, source_code(plan, source));
+            let amount = e.take(&field, Money::parse("批复金额（元）", amount));
             if let Some(existing) = approved.iter_mut().find(|(s, _)| *s == source) {
                 existing.1 = existing.1.checked_add(amount).unwrap_or(existing.1);
             } else {
@@ -188,17 +238,35 @@ impl ProjectInput {
         let project = Project {
             id,
             name: self.name.trim().to_string(),
-            area: e.take(area_code(plan, &self.area)),
+            area: e.take("area", area_code(plan, &self.area)),
             sector,
-            unit: e.take(unit_code(plan, &self.unit)),
-            poverty_relief: e.take(yes_no("是否用于扶贫", &self.poverty_relief)),
+            unit: e.take("unit", unit_code(plan, &self.unit)),
+            poverty_relief: e.take(
+                "poverty_relief",
+                yes_no("是否用于扶贫", &self.poverty_relief),
+            ),
             approved,
-            planned_start: e.take(optional_date("计划开工日期", &self.planned_start)),
-            planned_finish: e.take(optional_date("计划完工日期", &self.planned_finish)),
-            actual_start: e.take(optional_date("实际开工日期", &self.actual_start)),
-            actual_finish: e.take(optional_date("实际完工日期", &self.actual_finish)),
+            planned_start: e.take(
+                "planned_start",
+                optional_date("计划开工日期", &self.planned_start),
+            ),
+            planned_finish: e.take(
+                "planned_finish",
+                optional_date("计划完工日期", &self.planned_finish),
+            ),
+            actual_start: e.take(
+                "actual_start",
+                optional_date("实际开工日期", &self.actual_start),
+            ),
+            actual_finish: e.take(
+                "actual_finish",
+                optional_date("实际完工日期", &self.actual_finish),
+            ),
             status,
-            beneficiaries: e.take(whole_number("帮助脱贫数（人）", &self.beneficiaries)),
+            beneficiaries: e.take(
+                "beneficiaries",
+                whole_number("帮助脱贫数（人）", &self.beneficiaries),
+            ),
             tasks: self
                 .tasks
                 .split([',', '，', '、', ' ', ';', '；'])
@@ -208,8 +276,7 @@ impl ProjectInput {
                 .collect(),
             note: self.note.trim().to_string(),
         };
-        let check = project.check(plan);
-        e.finish(project, check)
+        e.finish(project, |p| p.check(plan))
     }
 }
 
@@ -230,24 +297,33 @@ pub struct TxInput {
 
 impl TxInput {
     pub fn parse(&self, plan: &Plan) -> Result<TxDraft, Vec<String>> {
+        self.parse_fields(plan).map_err(messages)
+    }
+
+    /// As [`TxInput::parse`], each mistake with the form field it belongs to.
+    pub fn parse_fields(&self, plan: &Plan) -> Result<TxDraft, Vec<FieldError>> {
         let mut e = Errors::default();
         let kind = TxKind::parse(&self.kind).unwrap_or_else(|| {
-            e.0.push(format!(
-                "交易类型“{}”无效，可选：{}",
-                self.kind.trim(),
-                TxKind::labels()
-            ));
+            e.push(
+                "kind",
+                format!(
+                    "交易类型“{}”无效，可选：{}",
+                    self.kind.trim(),
+                    TxKind::labels()
+                ),
+            );
             TxKind::Allocation
         });
         let project = self.project.trim();
         let draft = TxDraft {
             kind,
             date: e
-                .take(parse_date("日期", &self.date).map(Some))
+                .take("date", parse_date("日期", &self.date).map(Some))
                 .unwrap_or_default(),
-            amount: e.take(Money::parse("金额（元）", &self.amount)),
-            source: e.take(source_code(plan, &self.source)),
+            amount: e.take("amount", Money::parse("金额（元）", &self.amount)),
+            source: e.take("source", source_code(plan, &self.source)),
             project: e.take(
+                "project",
                 project
                     .trim_start_matches('#')
                     .parse::<i64>()
@@ -259,6 +335,6 @@ impl TxInput {
             override_reason: Some(self.override_reason.trim().to_string())
                 .filter(|r| !r.is_empty()),
         };
-        e.finish(draft, Ok(()))
+        e.finish(draft, |_| Ok(()))
     }
 }

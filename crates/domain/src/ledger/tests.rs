@@ -540,3 +540,81 @@ proptest! {
         prop_assert_eq!(Position::of(&txs).allocated, total.fen());
     }
 }
+
+/// The fields a list of field errors names, in order (`None` for a rule across fields).
+fn fields_of(errors: &[input::FieldError]) -> Vec<Option<&str>> {
+    errors.iter().map(|e| e.field.as_deref()).collect()
+}
+
+#[test]
+fn each_parse_error_names_its_form_field_and_the_api_keeps_the_bare_messages() {
+    let plan = plan();
+    let budget = input::BudgetInput {
+        year: "二〇一八".into(),
+        area: "cyqq".into(),
+        source: "district".into(),
+        amount: "三百万".into(),
+        ..Default::default()
+    };
+    let errors = budget.parse_fields(&plan).unwrap_err();
+    assert_eq!(fields_of(&errors), [Some("year"), Some("amount")]);
+    let words: Vec<String> = errors.into_iter().map(|e| e.message).collect();
+    assert_eq!(budget.parse(&plan).unwrap_err(), words);
+    assert!(
+        words[0].contains("预算年度“二〇一八”应为四位年份"),
+        "{words:?}"
+    );
+
+    let tx = input::TxInput {
+        kind: "allocation".into(),
+        date: "2018-13-01".into(),
+        amount: "x".into(),
+        source: "district".into(),
+        project: "#9".into(),
+        ..Default::default()
+    };
+    let errors = tx.parse_fields(&plan).unwrap_err();
+    assert_eq!(fields_of(&errors), [Some("date"), Some("amount")]);
+
+    let project = input::ProjectInput {
+        name: "小学".into(),
+        area: "cyqq".into(),
+        sector: "education".into(),
+        unit: "jw".into(),
+        approved: vec![("district".into(), "一百万".into())],
+        planned_start: "2018-02-30".into(),
+        ..Default::default()
+    };
+    let errors = project.parse_fields(&plan, 0).unwrap_err();
+    assert_eq!(
+        fields_of(&errors),
+        [Some("approved.district"), Some("planned_start")]
+    );
+}
+
+#[test]
+fn rules_across_fields_belong_to_no_single_field() {
+    let plan = plan();
+    let budget = input::BudgetInput {
+        year: "2018".into(),
+        area: "cyqq".into(),
+        source: "district".into(),
+        amount: "100".into(),
+        poverty_amount: "200".into(),
+        ..Default::default()
+    };
+    let errors = budget.parse_fields(&plan).unwrap_err();
+    assert_eq!(fields_of(&errors), [None]);
+    assert!(errors[0].message.contains("超过预算金额"), "{errors:?}");
+    let project = input::ProjectInput {
+        name: "小学".into(),
+        area: "cyqq".into(),
+        sector: "education".into(),
+        unit: "jw".into(),
+        planned_start: "2018-10-01".into(),
+        planned_finish: "2018-02-01".into(),
+        ..Default::default()
+    };
+    let errors = project.parse_fields(&plan, 0).unwrap_err();
+    assert!(errors.iter().all(|e| e.field.is_none()), "{errors:?}");
+}

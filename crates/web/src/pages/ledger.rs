@@ -1,6 +1,7 @@
 //! `/ledger` (资金台账): budget against allocated, disbursed and spent money by year, area and
 //! source; idle funds; late projects; anomalies; the budget form; the transaction journal.
 
+use super::form_errors::FormErrors;
 use super::{flash, see_other, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
@@ -55,7 +56,7 @@ struct LedgerPage {
     areas: Vec<(String, String)>,
     sources: Vec<(String, String)>,
     form: BudgetInput,
-    errors: Vec<String>,
+    errors: FormErrors,
     message: Option<&'static str>,
 }
 
@@ -75,7 +76,7 @@ async fn render(
     actor: &Actor,
     q: &LedgerQuery,
     form: BudgetInput,
-    errors: Vec<String>,
+    errors: FormErrors,
 ) -> Result<String, AppError> {
     actor.require(Action::ViewLedger)?;
     let plan = &state.plan;
@@ -204,7 +205,7 @@ pub async fn show(
         Ok(_) => StatusCode::OK,
         Err(_) => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    let body = render(&state, &actor, &q, form, Vec::new()).await?;
+    let body = render(&state, &actor, &q, form, FormErrors::default()).await?;
     Ok((status, Html(body)).into_response())
 }
 
@@ -215,8 +216,8 @@ pub async fn set_budget(
     FormBody(form): FormBody<BudgetInput>,
 ) -> Result<Response, AppError> {
     actor.require(Action::RecordLedger)?;
-    let outcome: Result<(), Vec<String>> = match form.parse(&state.plan) {
-        Err(errors) => Err(errors),
+    let outcome: Result<(), FormErrors> = match form.parse_fields(&state.plan) {
+        Err(errors) => Err(errors.into()),
         Ok(budget) => match state.store.set_budget(&budget, actor.login()).await {
             Ok(()) => {
                 return Ok(see_other(&format!(
@@ -224,7 +225,7 @@ pub async fn set_budget(
                     budget.year
                 )))
             }
-            Err(bangfu_store::StoreError::Rejected(errors)) => Err(errors),
+            Err(bangfu_store::StoreError::Rejected(errors)) => Err(FormErrors::general(errors)),
             Err(e) => return Err(e.into()),
         },
     };
@@ -282,7 +283,7 @@ struct JournalPage {
     can_record: bool,
     may_override: bool,
     form: TxInput,
-    errors: Vec<String>,
+    errors: FormErrors,
     message: Option<&'static str>,
 }
 
@@ -291,7 +292,7 @@ async fn render_journal(
     actor: &Actor,
     q: &JournalQuery,
     form: TxInput,
-    errors: Vec<String>,
+    errors: FormErrors,
 ) -> Result<String, AppError> {
     actor.require(Action::ViewLedger)?;
     let plan = &state.plan;
@@ -358,7 +359,7 @@ pub async fn journal(
         ..Default::default()
     };
     Ok(Html(
-        render_journal(&state, &actor, &q, form, Vec::new()).await?,
+        render_journal(&state, &actor, &q, form, FormErrors::default()).await?,
     ))
 }
 
@@ -382,9 +383,11 @@ pub async fn record_tx(
 ) -> Result<Response, AppError> {
     actor.require(Action::RecordLedger)?;
     let draft = if f.reverses.trim().is_empty() {
-        f.input.parse(&state.plan)
+        f.input.parse_fields(&state.plan).map_err(FormErrors::from)
     } else {
-        reversal_draft(&state, &f).await?
+        reversal_draft(&state, &f)
+            .await?
+            .map_err(FormErrors::general)
     };
     let back = if f.back.starts_with("/ledger/") {
         f.back.clone()
@@ -401,7 +404,9 @@ pub async fn record_tx(
                 let sep = if back.contains('?') { '&' } else { '?' };
                 return Ok(see_other(&format!("{back}{sep}msg=tx_recorded")));
             }
-            Err(AppError::Store(bangfu_store::StoreError::Rejected(errors))) => errors,
+            Err(AppError::Store(bangfu_store::StoreError::Rejected(errors))) => {
+                FormErrors::general(errors)
+            }
             Err(e) => return Err(e),
         },
     };

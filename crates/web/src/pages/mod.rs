@@ -8,6 +8,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod district;
 pub mod evidence;
+pub mod form_errors;
 pub mod home;
 pub mod import;
 pub mod ledger;

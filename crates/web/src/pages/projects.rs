@@ -1,6 +1,7 @@
 //! `/ledger/projects` (援建项目): the list, a project's page with its money, transactions,
 //! documents (批复, 合同, 验收) and audit findings (审计意见), and the forms that change them.
 
+use super::form_errors::FormErrors;
 use super::{flash, see_other, MsgQuery, Nav};
 use crate::auth::Actor;
 use crate::error::AppError;
@@ -150,7 +151,7 @@ struct ProjectsPage {
     choices: ProjectChoices,
     can_record: bool,
     fields: ProjectFields,
-    errors: Vec<String>,
+    errors: FormErrors,
     message: Option<&'static str>,
 }
 
@@ -159,7 +160,7 @@ async fn render_list(
     actor: &Actor,
     q: &ProjectsQuery,
     fields: ProjectFields,
-    errors: Vec<String>,
+    errors: FormErrors,
 ) -> Result<String, AppError> {
     actor.require(Action::ViewLedger)?;
     let plan = &state.plan;
@@ -209,7 +210,14 @@ pub async fn list(
     QueryParams(q): QueryParams<ProjectsQuery>,
 ) -> Result<Html<String>, AppError> {
     Ok(Html(
-        render_list(&state, &actor, &q, ProjectFields::default(), Vec::new()).await?,
+        render_list(
+            &state,
+            &actor,
+            &q,
+            ProjectFields::default(),
+            FormErrors::default(),
+        )
+        .await?,
     ))
 }
 
@@ -239,10 +247,10 @@ async fn save(
     actor: &Actor,
     fields: &ProjectFields,
     id: i64,
-) -> Result<Result<i64, Vec<String>>, AppError> {
-    let project = match fields.input().parse(&state.plan, id) {
+) -> Result<Result<i64, FormErrors>, AppError> {
+    let project = match fields.input().parse_fields(&state.plan, id) {
         Ok(p) => p,
-        Err(errors) => return Ok(Err(errors)),
+        Err(errors) => return Ok(Err(errors.into())),
     };
     match state
         .store
@@ -250,7 +258,7 @@ async fn save(
         .await
     {
         Ok(ids) => Ok(Ok(ids[0])),
-        Err(bangfu_store::StoreError::Rejected(errors)) => Ok(Err(errors)),
+        Err(bangfu_store::StoreError::Rejected(errors)) => Ok(Err(FormErrors::general(errors))),
         Err(e) => Err(e.into()),
     }
 }
@@ -306,7 +314,7 @@ struct ProjectPage {
     can_raise: bool,
     choices: ProjectChoices,
     fields: ProjectFields,
-    errors: Vec<String>,
+    errors: FormErrors,
     message: Option<&'static str>,
     beside: Beside,
 }
@@ -353,7 +361,7 @@ async fn render_project(
     actor: &Actor,
     id: i64,
     fields: Option<ProjectFields>,
-    errors: Vec<String>,
+    errors: FormErrors,
     msg: Option<&str>,
     beside: Beside,
 ) -> Result<String, AppError> {
@@ -453,6 +461,16 @@ async fn render_project(
     Ok(page.render()?)
 }
 
+/// The project's page again after a refused upload, finding or answer: the error beside it.
+async fn render_beside(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    beside: Beside,
+) -> Result<String, AppError> {
+    render_project(state, actor, id, None, FormErrors::default(), None, beside).await
+}
+
 pub async fn show(
     State(state): State<AppState>,
     actor: Actor,
@@ -465,7 +483,7 @@ pub async fn show(
             &actor,
             id,
             None,
-            Vec::new(),
+            FormErrors::default(),
             q.msg.as_deref(),
             Beside::default(),
         )
@@ -542,7 +560,7 @@ pub async fn upload(
         file: Some((kind.as_str().to_string(), problem)),
         ..Default::default()
     };
-    let body = render_project(&state, &actor, id, None, Vec::new(), None, beside).await?;
+    let body = render_beside(&state, &actor, id, beside).await?;
     Ok((status, Html(body)).into_response())
 }
 
@@ -602,7 +620,7 @@ pub async fn raise_finding(
                 finding: Some((f.text.clone(), f.transaction.clone(), error)),
                 ..Default::default()
             };
-            let body = render_project(&state, &actor, id, None, Vec::new(), None, beside).await?;
+            let body = render_beside(&state, &actor, id, beside).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response());
         }
     };
@@ -689,8 +707,7 @@ pub async fn update_finding(
                     ..Default::default()
                 };
                 let pid = project.id;
-                let body =
-                    render_project(&state, &actor, pid, None, Vec::new(), None, beside).await?;
+                let body = render_beside(&state, &actor, pid, beside).await?;
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response());
             }
             (FindingStatus::Answered, Some(text))

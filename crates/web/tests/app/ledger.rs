@@ -231,6 +231,151 @@ async fn reversals_correct_mistakes_and_nothing_is_edited(app: TestApp) {
     assert_eq!(txs[2]["amount"], "1000000.00");
 }
 
+/// The form with `id` in a page, from its opening tag to its end.
+fn form_in<'a>(body: &'a str, id: &str) -> &'a str {
+    let start = body
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no form {id}: {body}"));
+    let end = start + body[start..].find("</form>").expect("form ends");
+    &body[start..end]
+}
+
+/// The opening tag of the input named `field` in `form`.
+fn tag_of<'a>(form: &'a str, field: &str) -> &'a str {
+    let at = form
+        .find(&format!("name=\"{field}\""))
+        .unwrap_or_else(|| panic!("no input {field}: {form}"));
+    &form[form[..at].rfind('<').unwrap()..at + form[at..].find('>').unwrap()]
+}
+
+/// Asserts the input named `field` in `form` kept `typed`, is marked invalid and tied to its own
+/// message, and that the message (containing `words`) sits under it, not in the top block.
+fn assert_beside(page: &str, form: &str, field: &str, typed: &str, words: &str) {
+    let tag = tag_of(form, field);
+    assert!(
+        tag.contains(&format!("value=\"{typed}\"")),
+        "{field} kept: {tag}"
+    );
+    assert!(tag.contains("aria-invalid=\"true\""), "{field}: {tag}");
+    assert!(
+        tag.contains(&format!("aria-describedby=\"{field}-error\"")),
+        "{field}: {tag}"
+    );
+    let open = format!("<p class=\"field-error\" id=\"{field}-error\">");
+    let message = form[form
+        .find(&open)
+        .unwrap_or_else(|| panic!("no {open}: {form}"))
+        + open.len()..]
+        .split("</p>")
+        .next()
+        .unwrap();
+    assert!(message.contains(words), "{field}: {message}");
+    let top = page
+        .split("id=\"form-errors\"")
+        .nth(1)
+        .expect("a notice at the top");
+    let top = top.split("</div>").next().unwrap();
+    assert!(
+        !top.contains(words),
+        "{field}'s message only beside it: {top}"
+    );
+}
+
+async fn each_ledger_form_shows_its_mistakes_beside_their_fields(app: TestApp) {
+    let finance = app.user("czj-cw", Role::Finance, None).await;
+    let id = record_a_year(&app, &finance).await;
+    let budget = [
+        ("year", "二〇一八"),
+        ("area", "cyqq"),
+        ("source", "district"),
+        ("amount", "三百万"),
+        ("poverty_amount", "100"),
+    ];
+    let r = app.form("/ledger/budgets", Some(&finance), &budget).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let form = form_in(&r.body, "budget-form");
+    assert_beside(
+        &r.body,
+        form,
+        "year",
+        "二〇一八",
+        "预算年度“二〇一八”应为四位年份",
+    );
+    assert_beside(&r.body, form, "amount", "三百万", "预算金额（元）");
+    assert!(r.body.contains("各栏下方的提示"), "{}", r.body);
+    let fine = tag_of(form, "poverty_amount");
+    assert!(
+        fine.contains("value=\"100\"") && !fine.contains("aria-invalid"),
+        "{fine}"
+    );
+
+    // A rule across fields belongs to no input: it stays in the block at the top.
+    let floor = [
+        ("year", "2018"),
+        ("amount", "100"),
+        ("poverty_amount", "200"),
+    ];
+    let mut fields = budget.to_vec();
+    fields.retain(|(k, _)| !floor.iter().any(|(f, _)| f == k));
+    fields.extend(floor);
+    let r = app.form("/ledger/budgets", Some(&finance), &fields).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let top = r.body.split("id=\"form-errors\"").nth(1).unwrap();
+    assert!(top.contains("超过预算金额"), "{}", r.body);
+    assert!(!form_in(&r.body, "budget-form").contains("aria-invalid"));
+
+    let r = app
+        .form(
+            "/ledger/transactions",
+            Some(&finance),
+            &[
+                ("kind", "disbursement"),
+                ("date", "2018-13-01"),
+                ("amount", "一万"),
+                ("source", "district"),
+                ("project", &id.to_string()),
+                ("voucher", "记-18-100"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let form = form_in(&r.body, "tx-form");
+    assert_beside(&r.body, form, "date", "2018-13-01", "日期“2018-13-01”无效");
+    assert_beside(&r.body, form, "amount", "一万", "金额（元）");
+    assert!(form.contains("value=\"记-18-100\""), "voucher kept");
+
+    let project = [
+        ("name", "察右前旗卫生院"),
+        ("area", "cyqq"),
+        ("sector", "health"),
+        ("unit", "jw"),
+        ("planned_start", "2018-02-30"),
+        ("beneficiaries", "12"),
+    ];
+    let r = app.form("/ledger/projects", Some(&finance), &project).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let form = form_in(&r.body, "project-form");
+    assert_beside(
+        &r.body,
+        form,
+        "planned_start",
+        "2018-02-30",
+        "计划开工日期“2018-02-30”无效",
+    );
+    assert!(form.contains("value=\"察右前旗卫生院\""), "name kept");
+    let path = format!("/ledger/projects/{id}");
+    let r = app.form(&path, Some(&finance), &project).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let form = form_in(&r.body, "project-form");
+    assert_beside(&r.body, form, "planned_start", "2018-02-30", "计划开工日期");
+    let fine = tag_of(form, "beneficiaries");
+    assert!(
+        fine.contains("value=\"12\"") && !fine.contains("aria-invalid"),
+        "{fine}"
+    );
+    assert_eq!(app.state.store.projects().await.unwrap().len(), 1);
+}
+
 async fn the_api_checks_every_field_and_writes_nothing_on_error(app: TestApp) {
     let finance = app.user("czj-cw", Role::Finance, None).await;
     let r = app
@@ -485,4 +630,16 @@ async fn api_field_errors() {
 #[tokio::test]
 async fn findings_are_answered() {
     auditors_question_projects_and_the_unit_answers(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn ledger_form_errors_beside_fields_on_sqlite() {
+    each_ledger_form_shows_its_mistakes_beside_their_fields(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn ledger_form_errors_beside_fields_on_postgres() {
+    if let Some(app) = spawn_app_on_postgres().await {
+        each_ledger_form_shows_its_mistakes_beside_their_fields(app).await;
+    }
 }
