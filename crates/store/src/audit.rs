@@ -9,7 +9,7 @@ use crate::{AuditKey, AuditStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct NewAuditEntry {
     pub actor: String,
     pub address: String,
@@ -33,6 +33,22 @@ pub struct AuditEntry {
     pub old_value: Option<String>,
     pub new_value: Option<String>,
     pub reason: Option<String>,
+}
+
+impl NewAuditEntry {
+    /// Its fields as statement arguments, in column order (`actor` … `reason`).
+    pub(crate) fn into_args(self) -> [Arg; 8] {
+        [
+            Arg::Text(self.actor),
+            Arg::Text(self.address),
+            Arg::Text(self.action),
+            Arg::Text(self.entity),
+            Arg::Text(self.entity_key),
+            Arg::OptText(self.old_value),
+            Arg::OptText(self.new_value),
+            Arg::OptText(self.reason),
+        ]
+    }
 }
 
 /// The step that appends `entry` to the hash chain; callers add it to their change's transaction.
@@ -222,21 +238,14 @@ pub(crate) fn chained_rows(
     for ToChain { at, entry, nonce } in entries {
         seq += 1;
         let hash = key.mac(&chain_text(seq, &prev, at, &entry));
-        rows.push(vec![
-            Arg::I64(seq),
-            Arg::Time(at),
-            Arg::Text(entry.actor),
-            Arg::Text(entry.address),
-            Arg::Text(entry.action),
-            Arg::Text(entry.entity),
-            Arg::Text(entry.entity_key),
-            Arg::OptText(entry.old_value),
-            Arg::OptText(entry.new_value),
-            Arg::OptText(entry.reason),
+        let mut row = vec![Arg::I64(seq), Arg::Time(at)];
+        row.extend(entry.into_args());
+        row.extend([
             Arg::Text(std::mem::replace(&mut prev, hash.clone())),
             Arg::Text(hash),
             Arg::OptText(nonce),
         ]);
+        rows.push(row);
     }
     let end = Head {
         seq,

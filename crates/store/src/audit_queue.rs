@@ -72,19 +72,10 @@ pub(crate) fn queued_rows(
         .map(|e| {
             let nonce = new_nonce();
             let mac = queued_mac(key, &nonce, at, &e);
-            vec![
-                Arg::Text(nonce),
-                Arg::Time(at),
-                Arg::Text(e.actor),
-                Arg::Text(e.address),
-                Arg::Text(e.action),
-                Arg::Text(e.entity),
-                Arg::Text(e.entity_key),
-                Arg::OptText(e.old_value),
-                Arg::OptText(e.new_value),
-                Arg::OptText(e.reason),
-                Arg::Text(mac),
-            ]
+            let mut row = vec![Arg::Text(nonce), Arg::Time(at)];
+            row.extend(e.into_args());
+            row.push(Arg::Text(mac));
+            row
         })
         .collect()
 }
@@ -113,33 +104,14 @@ struct QueuedRow {
     id: i64,
     nonce: String,
     occurred_at: DateTime<Utc>,
-    actor: String,
-    address: String,
-    action: String,
-    entity: String,
-    entity_key: String,
-    old_value: Option<String>,
-    new_value: Option<String>,
-    reason: Option<String>,
+    #[sqlx(flatten)]
+    entry: NewAuditEntry,
     mac: String,
 }
 
 impl QueuedRow {
-    fn entry(&self) -> NewAuditEntry {
-        NewAuditEntry {
-            actor: self.actor.clone(),
-            address: self.address.clone(),
-            action: self.action.clone(),
-            entity: self.entity.clone(),
-            entity_key: self.entity_key.clone(),
-            old_value: self.old_value.clone(),
-            new_value: self.new_value.clone(),
-            reason: self.reason.clone(),
-        }
-    }
-
     fn mac_verifies(&self, key: &AuditKey) -> bool {
-        queued_mac(key, &self.nonce, self.occurred_at, &self.entry()) == self.mac
+        queued_mac(key, &self.nonce, self.occurred_at, &self.entry) == self.mac
     }
 }
 
@@ -243,7 +215,7 @@ impl SqlStore {
                     .iter()
                     .map(|q| ToChain {
                         at: q.occurred_at,
-                        entry: q.entry(),
+                        entry: q.entry.clone(),
                         nonce: Some(q.nonce.clone()),
                     })
                     .collect();
