@@ -92,6 +92,25 @@ pub async fn year_totals_in(
     Ok((Some(period), totals))
 }
 
+/// One row's district total at the latest period of each year of the plan (absent where nothing
+/// counts), in one query.
+pub async fn row_by_year(
+    state: &Context,
+    row: &str,
+    scope: bangfu_domain::summary::ReportScope,
+) -> Result<Vec<(i32, Option<Quantity>)>, AppError> {
+    let latest: Vec<(i32, Option<String>)> = years(state)
+        .into_iter()
+        .map(|y| (y, latest_period(state, y).map(|p| p.code.to_string())))
+        .collect();
+    let periods: Vec<String> = latest.iter().filter_map(|(_, p)| p.clone()).collect();
+    let totals = state.store.row_totals(row, &periods, scope).await?;
+    Ok(latest
+        .into_iter()
+        .map(|(y, p)| (y, p.and_then(|p| totals.get(&p).copied())))
+        .collect())
+}
+
 /// `?year=` as a year, or all years when empty; anything else is the user's mistake.
 pub fn year_in_text(text: Option<&str>) -> Result<Option<i32>, AppError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {

@@ -155,7 +155,7 @@ pub fn year_to_date(period: PeriodCode) -> Vec<PeriodCode> {
 
 /// One cell of the completeness matrix, in the one vocabulary every page uses: 未填报 before the
 /// deadline, 草稿 once something was saved, 缺报 after the deadline without 报送.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Completeness {

@@ -149,6 +149,14 @@ pub trait ReportStore: Send + Sync {
         period: &str,
         scope: bangfu_domain::summary::ReportScope,
     ) -> Result<BTreeMap<String, Quantity>>;
+    /// One row's sum over all units in each of `periods` (absent where nothing counts), in one
+    /// query: the dashboard's chart by year.
+    async fn row_totals(
+        &self,
+        indicator: &str,
+        periods: &[String],
+        scope: bangfu_domain::summary::ReportScope,
+    ) -> Result<BTreeMap<String, Quantity>>;
     /// The state of every existing report, optionally of one year.
     async fn report_states(&self, year: Option<i32>) -> Result<Vec<ReportState>>;
     /// (period, unit) of every report in `status` (the reviewer's queue: the submitted ones).

@@ -579,6 +579,35 @@ impl ReportStore for SqlStore {
             .collect())
     }
 
+    async fn row_totals(
+        &self,
+        indicator: &str,
+        periods: &[String],
+        scope: ReportScope,
+    ) -> Result<BTreeMap<String, Quantity>> {
+        if periods.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let list: Vec<String> = (0..periods.len()).map(|i| format!("${}", i + 3)).collect();
+        // CAST as in district_totals: exact either way.
+        let sql = format!(
+            "SELECT r.period_code, CAST(SUM(v.value_scaled) AS BIGINT) AS total_scaled \
+             FROM report_values v JOIN reports r ON r.id = v.report_id \
+             WHERE v.indicator_code = $1 AND v.value_scaled IS NOT NULL \
+             AND ($2 = 'with_drafts' OR r.status = 'approved' \
+                  OR ($2 = 'submitted' AND r.status = 'submitted')) \
+             AND r.period_code IN ({}) GROUP BY r.period_code",
+            list.join(", ")
+        );
+        let mut args = vec![Arg::Text(indicator.to_string()), scope.as_str().into()];
+        args.extend(periods.iter().map(|p| Arg::Text(p.clone())));
+        let rows: Vec<(String, i64)> = self.read().await?.conn().rows(&sql, args).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(period, sum)| (period, Quantity::from_scaled(sum)))
+            .collect())
+    }
+
     async fn reports_in_status(&self, status: &str) -> Result<Vec<(String, String)>> {
         self.read()
             .await?

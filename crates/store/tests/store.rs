@@ -489,6 +489,22 @@ async fn district_totals_are_exact_sums(store: &SqlStore) {
         .await
         .unwrap()
         .is_empty());
+    // One row over several periods in one query: the same sums, absent where nothing counts.
+    store
+        .save_report(save("2018Q4", "xcb", &[("5.1", "7.25")], None))
+        .await
+        .unwrap();
+    let periods = ["2018Q4", "2019Q1", "2019Q2"].map(String::from);
+    let by_period = |scope| store.row_totals("5.1", &periods, scope);
+    let all = by_period(ReportScope::WithDrafts).await.unwrap();
+    assert_eq!(all["2019Q1"].to_string(), "0.63");
+    assert_eq!(all["2018Q4"].to_string(), "7.25");
+    assert!(!all.contains_key("2019Q2"));
+    let submitted = by_period(ReportScope::Submitted).await.unwrap();
+    assert_eq!(submitted["2019Q1"].to_string(), "0.53");
+    assert!(!submitted.contains_key("2018Q4"), "a draft");
+    let approved = by_period(ReportScope::Approved).await.unwrap();
+    assert_eq!(approved["2019Q1"].to_string(), "0.2");
 }
 
 async fn sessions_and_tokens_follow_the_account(store: &SqlStore) {

@@ -178,9 +178,8 @@ async fn funds_chart(state: &AppState, year: i32, scope: ReportScope) -> Result<
     let unit = row.unit.clone().unwrap_or_default();
     let precision = plan.precision(&unit);
     let mut fund_bars = Vec::new();
-    for y in oversight::years(state) {
-        let (_, t) = oversight::year_totals_in(state, y, scope).await?;
-        let value = t.get(&row.code).copied().unwrap_or_default();
+    for (y, value) in oversight::row_by_year(state, &row.code, scope).await? {
+        let value = value.unwrap_or_default();
         fund_bars.push(Bar {
             label: format!("{y}年"),
             value: value.decimal(),
@@ -256,12 +255,17 @@ async fn targets_chart(
 async fn heat_chart(state: &AppState, actor: &Actor, year: i32) -> Result<String, AppError> {
     let matrix = reporting::completeness(state, actor, Some(year)).await?;
     // Rows of the same statuses, in the units' order within each.
+    // Found by pattern through a map: a search of the groups per unit was quadratic in the units.
     let mut groups: Vec<(Vec<Completeness>, Vec<&bangfu_domain::plan::Unit>)> = Vec::new();
+    let mut group_of: std::collections::HashMap<Vec<Completeness>, usize> = Default::default();
     for r in &matrix.rows {
         let pattern: Vec<Completeness> = r.cells.iter().map(|(_, c, _)| *c).collect();
-        match groups.iter_mut().find(|(p, _)| *p == pattern) {
-            Some((_, units)) => units.push(&r.unit),
-            None => groups.push((pattern, vec![&r.unit])),
+        match group_of.get(&pattern) {
+            Some(&i) => groups[i].1.push(&r.unit),
+            None => {
+                group_of.insert(pattern.clone(), groups.len());
+                groups.push((pattern, vec![&r.unit]));
+            }
         }
     }
     groups.sort_by_key(|(pattern, units)| {
@@ -332,15 +336,18 @@ impl NextDeadline {
             .ok_or(AppError::NotFound)?;
         let next_code = next.code.to_string();
         let states = state.store.report_states(Some(next.code.year())).await?;
+        // The units that have sent the quarter's report, looked up by code (a search of every
+        // state per unit made the dashboard quadratic in the units).
+        let sent: std::collections::HashSet<&str> = states
+            .iter()
+            .filter(|s| {
+                s.period_code == next_code && matches!(s.status.as_str(), "submitted" | "approved")
+            })
+            .map(|s| s.unit_code.as_str())
+            .collect();
         let missing = bangfu_domain::summary::reporting_units(plan)
             .into_iter()
-            .filter(|u| {
-                !states.iter().any(|s| {
-                    s.period_code == next_code
-                        && s.unit_code == u.code
-                        && matches!(s.status.as_str(), "submitted" | "approved")
-                })
-            })
+            .filter(|u| !sent.contains(u.code.as_str()))
             .map(|u| u.name.clone())
             .collect();
         Ok(NextDeadline {
