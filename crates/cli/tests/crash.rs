@@ -101,7 +101,7 @@ fn audited_values(db: &str) -> BTreeMap<String, Vec<u64>> {
         let path = db.strip_prefix("sqlite://").unwrap();
         let pool = sqlite_pool(std::path::Path::new(path)).await;
         let rows = sqlx::query_as(
-            "SELECT entity_key, new_value FROM audit_log WHERE action = 'report.value' ORDER BY seq",
+            "SELECT entity_key, new_value FROM audit_log WHERE action = 'report.values' ORDER BY seq",
         )
         .fetch_all(&pool)
         .await
@@ -110,9 +110,14 @@ fn audited_values(db: &str) -> BTreeMap<String, Vec<u64>> {
         rows
     });
     let mut out: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for (key, value) in rows {
-        let value = value.unwrap_or_default().parse().unwrap_or(0);
-        out.entry(key).or_default().push(value);
+    // Each save's entry lists the values it changed: {"row": "value"}.
+    for (report, values) in rows {
+        let values: BTreeMap<String, String> =
+            serde_json::from_str(&values.unwrap_or_default()).unwrap();
+        for (row, value) in values {
+            let key = format!("{report}/{row}");
+            out.entry(key).or_default().push(value.parse().unwrap_or(0));
+        }
     }
     out
 }

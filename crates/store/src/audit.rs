@@ -8,6 +8,7 @@ use crate::stmt::{Arg, Stmt};
 use crate::{AuditKey, AuditStore, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct NewAuditEntry {
@@ -49,6 +50,56 @@ impl NewAuditEntry {
             Arg::OptText(self.reason),
         ]
     }
+}
+
+/// The action of a save's one entry listing every value it changed (old and new). Older logs
+/// hold one `report.value` entry per value; both are read back the same way.
+pub(crate) const VALUES_ACTION: &str = "report.values";
+/// The action of one changed value, as the audit pages list it.
+pub(crate) const VALUE_ACTION: &str = "report.value";
+
+/// A save's changed values as its entry's text: each row code with the value as shown, `None`
+/// where the row had no value before. JSON with sorted keys: one exact text to hash and to parse.
+pub(crate) fn values_text(values: &BTreeMap<String, Option<String>>) -> String {
+    serde_json::to_string(values).unwrap_or_default()
+}
+
+/// The values a save's entry lists, or `None` when its text is not such a list.
+pub(crate) fn parse_values_text(text: &str) -> Option<BTreeMap<String, Option<String>>> {
+    serde_json::from_str(text).ok()
+}
+
+impl AuditEntry {
+    /// What the audit pages list: a save's entry as one line per changed value (as older logs
+    /// wrote them), any other entry as it is.
+    fn per_value(self) -> Vec<AuditEntry> {
+        if self.action != VALUES_ACTION {
+            return vec![self];
+        }
+        let old = self.old_value.as_deref().and_then(parse_values_text);
+        let new = self.new_value.as_deref().and_then(parse_values_text);
+        let (Some(old), Some(new)) = (old, new) else {
+            return vec![self];
+        };
+        new.into_iter()
+            .map(|(row, value)| AuditEntry {
+                action: VALUE_ACTION.into(),
+                entity: "report_value".into(),
+                entity_key: format!("{}/{row}", self.entity_key),
+                old_value: old.get(&row).cloned().flatten(),
+                new_value: value,
+                ..self.clone()
+            })
+            .collect()
+    }
+}
+
+/// Entries as the audit pages list them (see [`AuditEntry::per_value`]).
+fn per_value(entries: Vec<AuditEntry>) -> Vec<AuditEntry> {
+    entries
+        .into_iter()
+        .flat_map(AuditEntry::per_value)
+        .collect()
 }
 
 /// The step that appends `entry` to the hash chain; callers add it to their change's transaction.
@@ -388,14 +439,15 @@ impl AuditStore for SqlStore {
         } else {
             f.key_like.clone()
         };
-        Ok(on_pool!(self, |pool| sqlx::query_as::<_, AuditEntry>(SQL)
+        let entries = on_pool!(self, |pool| sqlx::query_as::<_, AuditEntry>(SQL)
             .bind(&f.actor)
             .bind(&like)
             .bind(from)
             .bind(until)
             .bind(f.limit)
             .fetch_all(pool)
-            .await?))
+            .await?);
+        Ok(per_value(entries))
     }
 
     async fn verify_audit(&self, expect: Option<&AuditReceipt>) -> Result<AuditVerification> {
@@ -424,9 +476,58 @@ impl AuditStore for SqlStore {
         self.chain_if_queueing().await?;
         const SQL: &str = "SELECT id, occurred_at, actor, address, action, entity, entity_key, \
                            old_value, new_value, reason FROM audit_log ORDER BY id DESC LIMIT $1";
-        Ok(on_pool!(self, |pool| sqlx::query_as::<_, AuditEntry>(SQL)
+        let entries = on_pool!(self, |pool| sqlx::query_as::<_, AuditEntry>(SQL)
             .bind(limit)
             .fetch_all(pool)
-            .await?))
+            .await?);
+        Ok(per_value(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saves_entry_is_listed_one_value_per_line() {
+        let old = BTreeMap::from([("1.1".to_string(), None), ("1.3".into(), Some("2".into()))]);
+        let new = BTreeMap::from([
+            (
+                "1.1".to_string(),
+                Some("5（说明：含\"引号\"与\n换行）".to_string()),
+            ),
+            ("1.3".into(), Some("3".into())),
+        ]);
+        let entry = AuditEntry {
+            id: 7,
+            occurred_at: now(),
+            actor: "li".into(),
+            address: "10.0.0.1".into(),
+            action: VALUES_ACTION.into(),
+            entity: "report".into(),
+            entity_key: "2018Q1/jw".into(),
+            old_value: Some(values_text(&old)),
+            new_value: Some(values_text(&new)),
+            reason: None,
+        };
+        assert_eq!(parse_values_text(&values_text(&new)), Some(new));
+        let lines = entry.clone().per_value();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].entity_key, "2018Q1/jw/1.1");
+        assert_eq!(lines[0].action, VALUE_ACTION);
+        assert_eq!(lines[0].old_value, None);
+        assert_eq!(
+            lines[0].new_value.as_deref(),
+            Some("5（说明：含\"引号\"与\n换行）")
+        );
+        assert_eq!(lines[1].old_value.as_deref(), Some("2"));
+        assert!(lines.iter().all(|l| l.id == 7 && l.actor == "li"));
+        // A text that is not such a list stays one line, as it is.
+        let odd = AuditEntry {
+            new_value: Some("not a list".into()),
+            ..entry
+        };
+        assert_eq!(odd.clone().per_value().len(), 1);
+        assert_eq!(odd.per_value()[0].action, VALUES_ACTION);
     }
 }

@@ -288,6 +288,52 @@ struct StoredValue {
     comment: String,
 }
 
+/// A report value as the log last recorded it, and the entry that did.
+struct Logged {
+    value: String,
+    seq: Option<i64>,
+    id: i64,
+}
+
+/// The latest logged value of every report row ("period/unit/row"), from per-value entries of
+/// older logs and per-save entries alike; a save's entry whose list cannot be read is a problem.
+fn logged_values(rows: &[ChainRow]) -> (BTreeMap<String, Logged>, Vec<AuditProblem>) {
+    let mut logged = BTreeMap::new();
+    let mut problems = Vec::new();
+    for r in rows {
+        let logged_at = |value: Option<String>| Logged {
+            value: value.unwrap_or_default(),
+            seq: r.seq,
+            id: r.id,
+        };
+        if r.action == crate::audit::VALUE_ACTION {
+            logged.insert(r.entity_key.clone(), logged_at(r.new_value.clone()));
+        } else if r.action == crate::audit::VALUES_ACTION {
+            let Some(values) = r
+                .new_value
+                .as_deref()
+                .and_then(crate::audit::parse_values_text)
+            else {
+                problems.push(problem(
+                    ProblemKind::ReportValue,
+                    r.seq,
+                    Some(r.id),
+                    format!(
+                        "第 {} 条记录（报表 {} 的数据修改）的内容无法解读",
+                        r.seq.unwrap_or_default(),
+                        r.entity_key
+                    ),
+                ));
+                continue;
+            };
+            for (row, value) in values {
+                logged.insert(format!("{}/{row}", r.entity_key), logged_at(value));
+            }
+        }
+    }
+    (logged, problems)
+}
+
 /// The latest logged value of every report row, compared with the stored values.
 async fn replay_values(store: &SqlStore, rows: &[ChainRow]) -> Result<Vec<AuditProblem>> {
     let stored: Vec<StoredValue> = on_pool!(store, |pool| sqlx::query_as(
@@ -296,11 +342,7 @@ async fn replay_values(store: &SqlStore, rows: &[ChainRow]) -> Result<Vec<AuditP
     )
     .fetch_all(pool)
     .await?);
-    let mut logged: BTreeMap<&str, &ChainRow> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.action == "report.value") {
-        logged.insert(&r.entity_key, r);
-    }
-    let mut problems = Vec::new();
+    let (logged, mut problems) = logged_values(rows);
     let mut seen = std::collections::BTreeSet::new();
     for v in &stored {
         let key = format!("{}/{}/{}", v.period_code, v.unit_code, v.indicator_code);
@@ -317,9 +359,9 @@ async fn replay_values(store: &SqlStore, rows: &[ChainRow]) -> Result<Vec<AuditP
                 "{name}：数据库中为{}，审计日志中没有这项数据的记录",
                 quoted(&now)
             ),
-            Some(r) if r.new_value.as_deref().unwrap_or_default() != now => format!(
+            Some(r) if r.value != now => format!(
                 "{name}：审计日志记载为{}（第 {} 条），数据库中为{}",
-                quoted(r.new_value.as_deref().unwrap_or_default()),
+                quoted(&r.value),
                 r.seq.unwrap_or_default(),
                 quoted(&now)
             ),
@@ -331,7 +373,7 @@ async fn replay_values(store: &SqlStore, rows: &[ChainRow]) -> Result<Vec<AuditP
         problems.push(problem(ProblemKind::ReportValue, None, None, message));
         seen.insert(key);
     }
-    for (key, r) in logged.iter().filter(|(k, _)| !seen.contains(**k)) {
+    for (key, r) in logged.iter().filter(|(k, _)| !seen.contains(k.as_str())) {
         let mut parts = key.splitn(3, '/');
         let (period, unit, row) = (
             parts.next().unwrap_or_default(),
@@ -344,7 +386,7 @@ async fn replay_values(store: &SqlStore, rows: &[ChainRow]) -> Result<Vec<AuditP
             Some(r.id),
             format!(
                 "报表 {period}/{unit} 指标 {row}：审计日志记载为{}（第 {} 条），数据库中没有这项数据",
-                quoted(r.new_value.as_deref().unwrap_or_default()),
+                quoted(&r.value),
                 r.seq.unwrap_or_default()
             ),
         ));

@@ -211,7 +211,7 @@ pub(crate) enum WriteTx<'s> {
     Sqlite {
         tx: sqlx::Transaction<'static, Sqlite>,
         /// Held until the transaction ends (declared after `tx`, so dropped after it).
-        _writer: tokio::sync::MutexGuard<'s, ()>,
+        _writer: tokio::sync::MutexGuard<'s, Option<sqlx::SqlitePool>>,
         audit_key: AuditKeyRef,
         chainer: ChainerRef,
     },
@@ -306,8 +306,13 @@ impl SqlStore {
         Ok(match &self.db {
             Db::Sqlite(pool) => {
                 let writer = self.sqlite_writer.lock().await;
+                let tx = writer
+                    .as_ref()
+                    .unwrap_or(pool)
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await?;
                 WriteTx::Sqlite {
-                    tx: pool.begin_with("BEGIN IMMEDIATE").await?,
+                    tx,
                     _writer: writer,
                     audit_key: self.audit_key.clone(),
                     chainer: self.chainer.clone(),

@@ -37,8 +37,10 @@ pub struct SqlStore {
     pub(crate) db: Db,
     /// SQLite has one writer at a time. Writers queue here, woken in turn as each commits,
     /// instead of in SQLite's busy handler, which polls with sleeps of up to 100 ms and left the
-    /// server idle under the deadline rush (see BENCHMARKS.md).
-    pub(crate) sqlite_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// server idle under the deadline rush (see BENCHMARKS.md). The lock guards the one
+    /// connection that writes: always the same, its page cache stays valid from one write to the
+    /// next (a reader connection's cache is dropped whenever another connection has written).
+    pub(crate) sqlite_writer: std::sync::Arc<tokio::sync::Mutex<Option<SqlitePool>>>,
     /// The installation's audit key, with which appends are chained (see `audit_key.rs`).
     pub(crate) audit_key: Option<std::sync::Arc<crate::AuditKey>>,
     /// Set under `serve`: audited changes queue their entries and this chains them after the
@@ -104,7 +106,8 @@ macro_rules! in_write_tx {
     ($store:expr, |$tx:ident| $body:expr) => {
         match &$store.db {
             $crate::db::Db::Sqlite(pool) => {
-                let _writer = $store.sqlite_writer.lock().await;
+                let writer = $store.sqlite_writer.lock().await;
+                let pool = writer.as_ref().unwrap_or(pool);
                 let mut $tx =
                     $crate::db::WriteTx::new(pool.begin_with("BEGIN IMMEDIATE").await?, &$store);
                 let out = $body;
@@ -156,13 +159,21 @@ impl SqlStore {
             // FULL: a committed report survives power loss, not only a process crash.
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10));
+        // No test before each acquire: a local file's connection does not go stale, and the
+        // test is a round trip to the connection's thread on every request.
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
+            .connect_with(options.clone())
+            .await?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         Ok(SqlStore {
             db: Db::Sqlite(pool),
-            sqlite_writer: Default::default(),
+            sqlite_writer: std::sync::Arc::new(tokio::sync::Mutex::new(Some(writer))),
             audit_key: None,
             chainer: None,
         })
@@ -191,6 +202,9 @@ impl SqlStore {
     }
 
     pub async fn close(&self) {
+        if let Some(writer) = self.sqlite_writer.lock().await.as_ref() {
+            writer.close().await;
+        }
         on_pool!(self, |pool| pool.close().await)
     }
 }

@@ -166,28 +166,23 @@ fn scaled(q: Quantity) -> Result<i64> {
 
 /// Loads the report row inside a transaction, creating a draft if there is none yet. A macro
 /// because its callers' transactions are of either backend's type (`in_write_tx!`).
+///
+/// One statement: an insert whose conflict "updates" the version to itself, which locks the row on
+/// PostgreSQL — a plain SELECT would let two saves of one report read the same version and both
+/// pass the version check (SQLite's one writer at a time is a lock already). One text for both
+/// backends.
 macro_rules! report_row_for_update {
     ($tx:ident, $period:expr, $unit:expr) => {{
         let now = Utc::now();
-        sqlx::query(
-            "INSERT INTO reports (period_code, unit_code, status, version, created_at, updated_at) \
-             VALUES ($1, $2, 'draft', 0, $3, $3) ON CONFLICT (period_code, unit_code) DO NOTHING",
-        )
-        .bind($period)
-        .bind($unit)
-        .bind(now)
-        .execute(&mut *$tx)
-        .await?;
-        // An UPDATE that changes nothing, to lock the row: on PostgreSQL a plain SELECT would let
-        // two saves of one report read the same version and both pass the version check (SQLite's
-        // one writer at a time is a lock already). One text for both backends.
         let sql = format!(
-            "UPDATE reports SET version = version WHERE period_code = $1 AND unit_code = $2 \
-             RETURNING {REPORT_COLUMNS}"
+            "INSERT INTO reports (period_code, unit_code, status, version, created_at, updated_at) \
+             VALUES ($1, $2, 'draft', 0, $3, $3) ON CONFLICT (period_code, unit_code) \
+             DO UPDATE SET version = reports.version RETURNING {REPORT_COLUMNS}"
         );
         sqlx::query_as::<_, ReportRow>(&sql)
             .bind($period)
             .bind($unit)
+            .bind(now)
             .fetch_one(&mut *$tx)
             .await?
     }};
@@ -203,23 +198,29 @@ fn check_version(row: &ReportRow, expected: Option<i64>) -> Result<()> {
     }
 }
 
-/// The changed values of a save, each with its audit entry; unchanged ones write nothing.
+/// The changed values of a save in one upsert, with one audit entry listing each of them (old
+/// and new); unchanged ones write nothing.
 fn value_statements(
     save: &SaveReport,
     row: &ReportRow,
     existing: &[ValueRow],
     now: DateTime<Utc>,
 ) -> Result<Vec<Stmt>> {
-    let key = format!("{}/{}", save.period, save.unit);
+    let existing: BTreeMap<&str, Entry> = existing
+        .iter()
+        .map(|v| {
+            let entry = Entry {
+                value: v.value_scaled.map(Quantity::from_scaled),
+                comment: v.comment.clone(),
+            };
+            (v.indicator_code.as_str(), entry)
+        })
+        .collect();
     let mut upserts: Vec<Arg> = Vec::new();
-    let mut audits: Vec<Stmt> = Vec::new();
+    let (mut old_values, mut new_values) = (BTreeMap::new(), BTreeMap::new());
     for (indicator, entry) in &save.entries {
-        let old = existing.iter().find(|v| &v.indicator_code == indicator);
-        let old_entry = old.map(|o| Entry {
-            value: o.value_scaled.map(Quantity::from_scaled),
-            comment: o.comment.clone(),
-        });
-        if old_entry.as_ref() == Some(entry) || (old.is_none() && *entry == Entry::default()) {
+        let old_entry = existing.get(indicator.as_str());
+        if old_entry == Some(entry) || (old_entry.is_none() && *entry == Entry::default()) {
             continue;
         }
         let value = entry.value.map(scaled).transpose()?;
@@ -231,32 +232,34 @@ fn value_statements(
             Arg::Time(now),
             Arg::from(&save.actor),
         ]);
-        audits.push(audit::append(NewAuditEntry {
-            actor: save.actor.clone(),
-            address: save.address.clone(),
-            action: "report.value".into(),
-            entity: "report_value".into(),
-            entity_key: format!("{key}/{indicator}"),
-            old_value: old_entry.as_ref().map(show_entry),
-            new_value: Some(show_entry(entry)),
-            reason: None,
-        }));
+        old_values.insert(indicator.clone(), old_entry.map(show_entry));
+        new_values.insert(indicator.clone(), Some(show_entry(entry)));
     }
-    if audits.is_empty() {
-        return Ok(audits);
+    if new_values.is_empty() {
+        return Ok(Vec::new());
     }
     // Every changed row in one statement; a form has at most a few hundred rows (6 values each).
     let sql = multi_row_insert(
         "report_values",
         &VALUE_COLUMNS,
-        audits.len(),
+        new_values.len(),
         " ON CONFLICT (report_id, indicator_code) DO UPDATE SET \
          value_scaled = excluded.value_scaled, comment = excluded.comment, \
          updated_at = excluded.updated_at, updated_by = excluded.updated_by",
     );
-    let mut statements = vec![Stmt::new(sql, upserts)];
-    statements.extend(audits);
-    Ok(statements)
+    // One entry for the save, not one per value: the log grows by one row per save, and the audit
+    // pages still list each value (`AuditEntry::per_value`).
+    let entry = NewAuditEntry {
+        actor: save.actor.clone(),
+        address: save.address.clone(),
+        action: audit::VALUES_ACTION.into(),
+        entity: "report".into(),
+        entity_key: format!("{}/{}", save.period, save.unit),
+        old_value: Some(audit::values_text(&old_values)),
+        new_value: Some(audit::values_text(&new_values)),
+        reason: None,
+    };
+    Ok(vec![Stmt::new(sql, upserts), audit::append(entry)])
 }
 
 /// The columns of a stored value, in the order [`value_statements`] binds them.

@@ -83,7 +83,7 @@ async fn concurrent_saves_are_each_chained_once_by_the_chainer(store: &SqlStore)
     );
     let v = store.verify_audit(None).await.unwrap();
     assert!(v.is_intact(), "{:?}", v.problems);
-    let chained = "SELECT COUNT(DISTINCT nonce) FROM audit_log WHERE action = 'report.value'";
+    let chained = "SELECT COUNT(DISTINCT nonce) FROM audit_log WHERE action = 'report.values'";
     assert_eq!(store.scalar_unchecked(chained).await, Some(24));
 }
 

@@ -24,7 +24,8 @@ use std::time::Duration;
 #[derive(Clone)]
 enum Db {
     /// With the same in-process writer queue as `bangfu_store::SqlStore`.
-    Sqlite(SqlitePool, std::sync::Arc<tokio::sync::Mutex<()>>),
+    /// The one writing connection behind the writers' queue, as `SqlStore` writes.
+    Sqlite(std::sync::Arc<tokio::sync::Mutex<SqlitePool>>),
     Postgres(PgPool),
 }
 
@@ -172,8 +173,8 @@ async fn put_values(
         ));
     }
     let version = match &db {
-        Db::Sqlite(pool, writer) => {
-            let _writer = writer.lock().await;
+        Db::Sqlite(writer) => {
+            let pool = writer.lock().await;
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(fail)?;
             let v = save_tx!(tx, &period, &unit, req, values);
             tx.commit().await.map_err(fail)?;
@@ -191,8 +192,8 @@ async fn put_values(
 
 async fn submit(State(db): State<Db>, Path((period, unit)): Path<(String, String)>) -> Answer {
     match &db {
-        Db::Sqlite(pool, writer) => {
-            let _writer = writer.lock().await;
+        Db::Sqlite(writer) => {
+            let pool = writer.lock().await;
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(fail)?;
             submit_tx!(tx, &period, &unit);
             tx.commit().await.map_err(fail)?;
@@ -223,10 +224,13 @@ async fn connect(url: &str) -> anyhow::Result<Db> {
         .synchronous(SqliteSynchronous::Full)
         .busy_timeout(Duration::from_secs(10));
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(1)
+        .test_before_acquire(false)
         .connect_with(options)
         .await?;
-    Ok(Db::Sqlite(pool, Default::default()))
+    Ok(Db::Sqlite(std::sync::Arc::new(tokio::sync::Mutex::new(
+        pool,
+    ))))
 }
 
 #[tokio::main]

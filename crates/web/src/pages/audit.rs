@@ -118,7 +118,7 @@ pub fn action_label(action: &str) -> &str {
         "user.password" => "修改/重置密码",
         "token.create" => "创建 API 令牌",
         "token.revoke" => "吊销 API 令牌",
-        "report.value" => "修改数据",
+        "report.value" | "report.values" => "修改数据",
         "report.narrative" => "修改工作情况",
         "report.evidence" => "上传佐证材料",
         "report.import" => "从 Excel 导入",

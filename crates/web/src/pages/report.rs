@@ -286,15 +286,18 @@ async fn report_changes(
     report: &LoadedReport,
     people: &super::people::People,
 ) -> Result<Vec<AuditLine>, AppError> {
+    let prefix = format!("{}/{}", report.period.code, report.unit.code);
     Ok(state
         .store
         .search_audit(&AuditFilter {
-            key_like: format!("{}/{}/%", report.period.code, report.unit.code),
+            // The report's own key: a save's one entry lists its values (listed one per line).
+            key_like: format!("{prefix}%"),
             limit: 200,
             ..Default::default()
         })
         .await?
         .into_iter()
+        .filter(|e| e.entity_key.starts_with(&format!("{prefix}/")))
         .map(|e| {
             let mut line = AuditLine::from(e);
             line.actor = people.name(&line.actor);
