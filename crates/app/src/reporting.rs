@@ -18,7 +18,7 @@ use bangfu_domain::summary::{
     PeriodCounts, SummaryRow, UnitValues,
 };
 use bangfu_domain::Quantity;
-use bangfu_store::{SaveReport, StoredReport, Transition};
+use bangfu_store::{ReportValues, SaveReport, StoredReport, Transition};
 use std::collections::BTreeMap;
 
 /// A report as seen by someone allowed to see it.
@@ -138,20 +138,13 @@ pub async fn previous_values(
         .unwrap_or_default())
 }
 
-/// A report's status and values, and the previous quarter's values of the same year (for the
-/// decrease rule when values are year to date), read together.
+/// A report's status, version and values, and the previous quarter's values of the same year (for
+/// the decrease rule when values are year to date), read together.
 async fn save_facts(
     state: &Context,
     period: &Period,
     unit: &str,
-) -> Result<
-    (
-        ReportStatus,
-        bangfu_store::ReportEntries,
-        BTreeMap<String, Quantity>,
-    ),
-    AppError,
-> {
+) -> Result<(ReportValues, BTreeMap<String, Quantity>), AppError> {
     let previous = period
         .code
         .previous_in_year()
@@ -161,19 +154,23 @@ async fn save_facts(
     let mut periods = vec![here.clone()];
     periods.extend(previous.clone());
     let mut found = state.store.report_entries(unit, &periods).await?;
-    let (status, current) = found
-        .remove(&here)
-        .unwrap_or((ReportStatus::Draft, BTreeMap::new()));
+    // No report yet: a draft at version 0, as the store creates it.
+    let current = found.remove(&here).unwrap_or(ReportValues {
+        status: ReportStatus::Draft,
+        version: 0,
+        entries: BTreeMap::new(),
+    });
     let before = previous
         .and_then(|p| found.remove(&p))
-        .map(|(_, entries)| {
-            entries
+        .map(|found| {
+            found
+                .entries
                 .into_iter()
                 .filter_map(|(k, e)| Some((k, e.value?)))
                 .collect()
         })
         .unwrap_or_default();
-    Ok((status, current, before))
+    Ok((current, before))
 }
 
 /// What a save returns: the new version and any warnings.
@@ -198,7 +195,8 @@ pub async fn save(
     let unit = found.code.as_str();
     // Only what the rules need, this quarter's and the previous one's values, in one query: the
     // deadline rush is made of saves.
-    let (status, current, previous) = save_facts(state, &period, unit).await?;
+    let (current, previous) = save_facts(state, &period, unit).await?;
+    let status = current.status;
     if !status.editable() {
         return Err(AppError::Store(bangfu_store::StoreError::NotEditable(
             status.label().into(),
@@ -223,7 +221,7 @@ pub async fn save(
     if !problems.is_empty() {
         return Err(AppError::Validation(problems));
     }
-    let mut merged = current;
+    let mut merged = current.entries.clone();
     merged.extend(parsed.clone());
     // The registers' 说明 rule refuses only 报送 (a draft is shown with its warnings on the page):
     // saves stay as cheap as before, the deadline rush being made of them.
@@ -242,6 +240,7 @@ pub async fn save(
             actor: actor.login().to_string(),
             address: actor.address.clone(),
             imported_from: None,
+            known: Some((current.version, current.entries)),
         })
         .await?;
     Ok(Saved {

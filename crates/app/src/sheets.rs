@@ -339,6 +339,7 @@ pub async fn apply_import(
                 sha256: preview.sha256,
                 content: bytes,
             }),
+            known: None,
         })
         .await?)
 }

@@ -273,6 +273,7 @@ async fn backup_of_a_running_database_restores_every_row() {
                 actor: "test".into(),
                 address: String::new(),
                 imported_from: None,
+                known: None,
             })
             .await
             .unwrap_or_else(|e| panic!("{unit}: {e}"));

@@ -306,25 +306,19 @@ pub(crate) fn chained_rows(
     (rows, end)
 }
 
-/// Runs `rows` (each a row's arguments in `columns` order) as multi-row inserts into `table`, a
-/// few hundred rows per statement, on the transaction `$tx` of either backend.
-macro_rules! insert_rows {
-    ($tx:expr, $table:expr, $columns:expr, $rows:expr) => {{
-        let mut rows = $rows.into_iter();
-        loop {
-            let chunk: Vec<Vec<$crate::stmt::Arg>> = rows
-                .by_ref()
-                .take($crate::audit::CHAIN_ROWS_PER_INSERT)
-                .collect();
-            if chunk.is_empty() {
-                break;
-            }
-            let sql = $crate::stmt::multi_row_insert($table, &$columns, chunk.len(), "");
-            $crate::stmt::bind_args!(sqlx::query(&sql), chunk.into_iter().flatten())
-                .execute(&mut *$tx)
-                .await?;
+/// `rows` (each a row's arguments in `columns` order) as multi-row inserts into `table`, a few
+/// hundred rows per statement.
+pub(crate) fn row_inserts(table: &str, columns: &[&str], rows: Vec<Vec<Arg>>) -> Vec<Stmt> {
+    let mut rows = rows.into_iter();
+    let mut stmts = Vec::new();
+    loop {
+        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(CHAIN_ROWS_PER_INSERT).collect();
+        if chunk.is_empty() {
+            return stmts;
         }
-    }};
+        let sql = crate::stmt::multi_row_insert(table, columns, chunk.len(), "");
+        stmts.push(Stmt::new(sql, chunk.into_iter().flatten().collect()));
+    }
 }
 
 /// Chains `$entries` (a `Vec<ToChain>`) after the chain's end inside the transaction `$tx`:
@@ -341,18 +335,15 @@ macro_rules! chain_entries {
         .await?;
         let head = $crate::audit::checked_head(Some(key), row)?;
         let (rows, end) = $crate::audit::chained_rows(key, head, $entries);
-        $crate::audit::insert_rows!($tx, "audit_log", $crate::audit::CHAIN_COLUMNS, rows);
-        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2, mac = $3 WHERE id = 1")
-            .bind(end.seq)
-            .bind(&end.hash)
-            .bind($crate::audit_key::head_mac(
-                key,
-                end.keyed_from,
-                end.seq,
-                &end.hash,
-            ))
-            .execute(&mut *$tx)
-            .await?;
+        let mut stmts =
+            $crate::audit::row_inserts("audit_log", &$crate::audit::CHAIN_COLUMNS, rows);
+        stmts.push($crate::stmt::stmt!(
+            "UPDATE audit_head SET seq = $1, hash = $2, mac = $3 WHERE id = 1",
+            end.seq,
+            end.hash.clone(),
+            $crate::audit_key::head_mac(key, end.keyed_from, end.seq, &end.hash)
+        ));
+        $crate::stmt::run_plain!($tx, stmts);
         end.seq
     }};
 }
@@ -375,12 +366,12 @@ macro_rules! append_to_chain {
                 $crate::audit::checked_head(key.as_deref(), row)?;
                 let key = key.expect("checked_head ensured a key");
                 let rows = $crate::audit_queue::queued_rows(&key, at, entries);
-                $crate::audit::insert_rows!(
-                    $tx,
+                let stmts = $crate::audit::row_inserts(
                     "audit_pending",
-                    $crate::audit_queue::QUEUE_COLUMNS,
-                    rows
+                    &$crate::audit_queue::QUEUE_COLUMNS,
+                    rows,
                 );
+                $crate::stmt::run_plain!($tx, stmts);
             } else {
                 let key = key.ok_or_else($crate::audit::no_key)?;
                 let entries = entries
@@ -397,7 +388,7 @@ macro_rules! append_to_chain {
     }};
 }
 
-pub(crate) use {append_to_chain, chain_entries, insert_rows};
+pub(crate) use {append_to_chain, chain_entries};
 
 /// What to look for in the audit log; empty fields match everything.
 #[derive(Debug, Clone, Default)]

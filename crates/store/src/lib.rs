@@ -50,8 +50,8 @@ pub use registry_evidence::EntryEvidence;
 /// A report's values by row.
 pub type ReportEntries = BTreeMap<String, bangfu_domain::report::Entry>;
 pub use reports::{
-    EvidenceFile, EvidenceMeta, NewEvidence, ReportEvent, ReportState, SaveReport, StoredReport,
-    Transition, UnitValue,
+    EvidenceFile, EvidenceMeta, NewEvidence, ReportEvent, ReportState, ReportValues, SaveReport,
+    StoredReport, Transition, UnitValue,
 };
 pub use sessions::{ApiToken, NewApiToken, Session};
 pub use users::{NewUser, User};
@@ -127,13 +127,13 @@ pub trait SessionStore: Send + Sync {
 #[async_trait]
 pub trait ReportStore: Send + Sync {
     async fn report(&self, period: &str, unit: &str) -> Result<Option<StoredReport>>;
-    /// A unit's reports of these periods as a save needs them, in one query: status and values
-    /// (no narrative, workflow or evidence). Periods without a report are absent.
+    /// A unit's reports of these periods as a save needs them, in one query: status, version and
+    /// values (no narrative, workflow or evidence). Periods without a report are absent.
     async fn report_entries(
         &self,
         unit: &str,
         periods: &[String],
-    ) -> Result<BTreeMap<String, (bangfu_domain::report::ReportStatus, ReportEntries)>>;
+    ) -> Result<BTreeMap<String, ReportValues>>;
     /// Saves the given rows and narrative (creating the report as a draft); returns the new version.
     async fn save_report(&self, save: SaveReport) -> Result<i64>;
     async fn transition(&self, transition: Transition) -> Result<()>;

@@ -83,6 +83,18 @@ pub struct SaveReport {
     pub address: String,
     /// A spreadsheet the values were imported from: kept as evidence and named in the history.
     pub imported_from: Option<NewEvidence>,
+    /// The stored values as read at a version (`report_entries`, for the rules): when the report
+    /// is still at that version, the save takes the old values for its audit entry from here
+    /// instead of reading them again (every change of values raises the version).
+    pub known: Option<(i64, crate::ReportEntries)>,
+}
+
+/// A report's status and values at one version, as a save needs them (`report_entries`).
+#[derive(Debug, Clone)]
+pub struct ReportValues {
+    pub status: ReportStatus,
+    pub version: i64,
+    pub entries: crate::ReportEntries,
 }
 
 /// A workflow step.
@@ -203,23 +215,13 @@ fn check_version(row: &ReportRow, expected: Option<i64>) -> Result<()> {
 fn value_statements(
     save: &SaveReport,
     row: &ReportRow,
-    existing: &[ValueRow],
+    existing: &crate::ReportEntries,
     now: DateTime<Utc>,
 ) -> Result<Vec<Stmt>> {
-    let existing: BTreeMap<&str, Entry> = existing
-        .iter()
-        .map(|v| {
-            let entry = Entry {
-                value: v.value_scaled.map(Quantity::from_scaled),
-                comment: v.comment.clone(),
-            };
-            (v.indicator_code.as_str(), entry)
-        })
-        .collect();
     let mut upserts: Vec<Arg> = Vec::new();
     let (mut old_values, mut new_values) = (BTreeMap::new(), BTreeMap::new());
     for (indicator, entry) in &save.entries {
-        let old_entry = existing.get(indicator.as_str());
+        let old_entry = existing.get(indicator);
         if old_entry == Some(entry) || (old_entry.is_none() && *entry == Entry::default()) {
             continue;
         }
@@ -272,38 +274,74 @@ const VALUE_COLUMNS: [&str; 6] = [
     "updated_by",
 ];
 
-/// The narrative of a save, with its audit entry, if it changes the stored one.
-fn narrative_statements(save: &SaveReport, row: &ReportRow) -> Vec<Stmt> {
-    let Some(n) = &save.narrative else {
-        return Vec::new();
-    };
+/// The narrative of a save and its audit entry, if it changes the stored one.
+fn changed_narrative<'a>(save: &'a SaveReport, row: &ReportRow) -> Option<(&'a Narrative, Stmt)> {
+    let n = save.narrative.as_ref()?;
     let old = Narrative {
         progress: row.progress.clone(),
         problems: row.problems.clone(),
         next_steps: row.next_steps.clone(),
     };
     if &old == n {
-        return Vec::new();
+        return None;
     }
-    vec![
-        stmt!(
-            "UPDATE reports SET progress = $1, problems = $2, next_steps = $3 WHERE id = $4",
+    let entry = audit::append(NewAuditEntry {
+        actor: save.actor.clone(),
+        address: save.address.clone(),
+        action: "report.narrative".into(),
+        entity: "report".into(),
+        entity_key: format!("{}/{}", save.period, save.unit),
+        old_value: Some(old.readable()),
+        new_value: Some(n.readable()),
+        reason: None,
+    });
+    Some((n, entry))
+}
+
+/// The report row's new version, with the narrative when it changed: one statement.
+fn version_statement(row: &ReportRow, narrative: Option<&Narrative>, now: DateTime<Utc>) -> Stmt {
+    match narrative {
+        None => stmt!(
+            "UPDATE reports SET version = version + 1, updated_at = $1 WHERE id = $2",
+            now,
+            row.id
+        ),
+        Some(n) => stmt!(
+            "UPDATE reports SET version = version + 1, updated_at = $1, progress = $2, \
+             problems = $3, next_steps = $4 WHERE id = $5",
+            now,
             &n.progress,
             &n.problems,
             &n.next_steps,
             row.id
         ),
-        audit::append(NewAuditEntry {
-            actor: save.actor.clone(),
-            address: save.address.clone(),
-            action: "report.narrative".into(),
-            entity: "report".into(),
-            entity_key: format!("{}/{}", save.period, save.unit),
-            old_value: Some(old.readable()),
-            new_value: Some(n.readable()),
-            reason: None,
-        }),
-    ]
+    }
+}
+
+/// The stored values of the locked report row: those the save was checked against when the
+/// version is still the one they were read at, else read again.
+macro_rules! stored_values {
+    ($tx:ident, $save:expr, $row:expr) => {{
+        match &$save.known {
+            Some((version, values)) if *version == $row.version => values.clone(),
+            _ => sqlx::query_as::<_, ValueRow>(
+                "SELECT indicator_code, value_scaled, comment FROM report_values \
+                 WHERE report_id = $1",
+            )
+            .bind($row.id)
+            .fetch_all(&mut *$tx)
+            .await?
+            .into_iter()
+            .map(|v| {
+                let entry = Entry {
+                    value: v.value_scaled.map(Quantity::from_scaled),
+                    comment: v.comment,
+                };
+                (v.indicator_code, entry)
+            })
+            .collect(),
+        }
+    }};
 }
 
 /// The history event and audit entry of values imported from a spreadsheet (kept as evidence).
@@ -343,31 +381,40 @@ impl ReportStore for SqlStore {
         &self,
         unit: &str,
         periods: &[String],
-    ) -> Result<BTreeMap<String, (ReportStatus, crate::ReportEntries)>> {
-        let mut out: BTreeMap<String, (ReportStatus, crate::ReportEntries)> = BTreeMap::new();
+    ) -> Result<BTreeMap<String, ReportValues>> {
+        let mut out: BTreeMap<String, ReportValues> = BTreeMap::new();
         if periods.is_empty() {
             return Ok(out);
         }
         let list: Vec<String> = (0..periods.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
-            "SELECT r.period_code, r.status, v.indicator_code, v.value_scaled, v.comment \
+            "SELECT r.period_code, r.status, r.version, v.indicator_code, v.value_scaled, v.comment \
              FROM reports r LEFT JOIN report_values v ON v.report_id = r.id \
              WHERE r.unit_code = $1 AND r.period_code IN ({})",
             list.join(", ")
         );
         let mut args = vec![Arg::Text(unit.to_string())];
         args.extend(periods.iter().map(|p| Arg::Text(p.clone())));
-        type Row = (String, String, Option<String>, Option<i64>, Option<String>);
+        type Row = (
+            String,
+            String,
+            i64,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+        );
         let rows: Vec<Row> = self.read().await?.conn().rows(&sql, args).await?;
-        for (period, status, indicator, value, comment) in rows {
-            let (_, entries) = match out.entry(period) {
+        for (period, status, version, indicator, value, comment) in rows {
+            let found = match out.entry(period) {
                 std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
-                std::collections::btree_map::Entry::Vacant(v) => {
-                    v.insert((status_of(&status)?, BTreeMap::new()))
-                }
+                std::collections::btree_map::Entry::Vacant(v) => v.insert(ReportValues {
+                    status: status_of(&status)?,
+                    version,
+                    entries: BTreeMap::new(),
+                }),
             };
             if let Some(indicator) = indicator {
-                entries.insert(
+                found.entries.insert(
                     indicator,
                     Entry {
                         value: value.map(Quantity::from_scaled),
@@ -462,14 +509,12 @@ impl ReportStore for SqlStore {
             if !status.editable() {
                 return Err(StoreError::NotEditable(status.label().to_string()));
             }
-            let existing = sqlx::query_as::<_, ValueRow>(
-                "SELECT indicator_code, value_scaled, comment FROM report_values WHERE report_id = $1",
-            )
-            .bind(row.id)
-            .fetch_all(&mut *tx)
-            .await?;
+            let existing = stored_values!(tx, save, row);
             let mut statements = value_statements(&save, &row, &existing, now)?;
-            statements.extend(narrative_statements(&save, &row));
+            let narrative = changed_narrative(&save, &row).map(|(n, entry)| {
+                statements.push(entry);
+                n
+            });
             if let Some(file) = &save.imported_from {
                 let stored = insert_file(                    "INSERT INTO evidence_files (report_id, file_name, content_type, size_bytes, \
                      sha256, content, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -482,11 +527,7 @@ impl ReportStore for SqlStore {
             let version = if statements.is_empty() {
                 row.version
             } else {
-                statements.push(stmt!(
-                    "UPDATE reports SET version = version + 1, updated_at = $1 WHERE id = $2",
-                    now,
-                    row.id
-                ));
+                statements.push(version_statement(&row, narrative, now));
                 row.version + 1
             };
             execute_all!(tx, statements);
@@ -623,12 +664,21 @@ impl ReportStore for SqlStore {
     }
 
     async fn report_states(&self, year: Option<i32>) -> Result<Vec<ReportState>> {
+        // A year's reports by a range of their period codes ("2018Q1" … "2018Q4" lie between
+        // "2018Q" and "2018R"), which the (period, unit) index answers; a filter on the periods'
+        // year scanned every report of every year.
         const SQL: &str = "SELECT r.period_code, r.unit_code, r.status, r.late, r.submitted_at, \
              (SELECT COUNT(*) FROM evidence_files e WHERE e.report_id = r.id) AS evidence \
-             FROM reports r JOIN periods p ON p.code = r.period_code \
-             WHERE ($1 = 0 OR p.year = $1) ORDER BY r.period_code, r.unit_code";
+             FROM reports r WHERE r.period_code >= $1 AND r.period_code < $2 \
+             ORDER BY r.period_code, r.unit_code";
+        let (from, until) = match year {
+            Some(year) => (format!("{year}Q"), format!("{year}R")),
+            // Every period code starts with its four-digit year.
+            None => ("0".to_string(), "A".to_string()),
+        };
         Ok(on_pool!(self, |pool| sqlx::query_as::<_, ReportState>(SQL)
-            .bind(year.unwrap_or(0))
+            .bind(from)
+            .bind(until)
             .fetch_all(pool)
             .await?))
     }

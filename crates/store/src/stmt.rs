@@ -182,6 +182,89 @@ macro_rules! stmt {
     };
 }
 
+/// Whether a connection takes several statements in one call. SQLite's does (sqlx steps through
+/// them in order, binding `$n` by number from one argument list), and every call is a round trip
+/// to the connection's own thread, made while holding the database's one write lock: a save's
+/// statements in one call hold it for fewer hand-offs. PostgreSQL's extended protocol takes one
+/// statement per call. Either way the statements and their texts are the same.
+pub(crate) trait Batching {
+    fn batches(&self) -> bool;
+}
+
+impl Batching for sqlx::SqliteConnection {
+    fn batches(&self) -> bool {
+        true
+    }
+}
+
+impl Batching for sqlx::PgConnection {
+    fn batches(&self) -> bool {
+        false
+    }
+}
+
+/// Statements as one: their texts joined, each one's placeholders renumbered after those before
+/// it, their arguments in order. Only for connections that [`Batching::batches`].
+pub(crate) fn batched(stmts: Vec<Stmt>) -> Stmt {
+    let mut sql = String::new();
+    let mut args = Vec::new();
+    for stmt in stmts {
+        if !sql.is_empty() {
+            sql.push_str(";\n");
+        }
+        sql.push_str(&renumbered(&stmt.sql, args.len()));
+        args.extend(stmt.args);
+    }
+    Stmt::new(sql, args)
+}
+
+/// `sql` with every placeholder `$n` outside quoted text as `$(n + offset)`.
+fn renumbered(sql: &str, offset: usize) -> String {
+    if offset == 0 {
+        return sql.to_string();
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut chars = sql.chars().peekable();
+    let mut quoted: Option<char> = None;
+    while let Some(c) = chars.next() {
+        out.push(c);
+        match (quoted, c) {
+            (Some(q), c) if c == q => quoted = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quoted = Some(c),
+            (None, '$') => {
+                let mut digits = String::new();
+                while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                    digits.push(d);
+                }
+                match digits.parse::<usize>() {
+                    Ok(n) => out.push_str(&(n + offset).to_string()),
+                    Err(_) => out.push_str(&digits),
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Runs plain statements (no audit entries) in order on a write transaction of either backend:
+/// in one call where the connection [`Batching::batches`], else one by one.
+macro_rules! run_plain {
+    ($tx:expr, $stmts:expr) => {{
+        let stmts: Vec<$crate::stmt::Stmt> = $stmts;
+        let stmts = if stmts.len() > 1 && $crate::stmt::Batching::batches(&*$tx) {
+            vec![$crate::stmt::batched(stmts)]
+        } else {
+            stmts
+        };
+        for stmt in stmts {
+            let query = $crate::stmt::bind_args!(sqlx::query(&stmt.sql), stmt.args);
+            query.execute(&mut *$tx).await?;
+        }
+    }};
+}
+
 /// Executes statements on a write transaction ([`crate::db::WriteTx`]) of either backend, the
 /// plain ones in order, then the audit entries among them, appended to the chain by
 /// `audit::append_to_chain!`.
@@ -192,17 +275,55 @@ macro_rules! execute_all {
         // commit, so every other statement runs before it is taken. The entries are computed
         // beforehand and do not depend on what the statements write.
         let mut entries: Vec<$crate::audit::NewAuditEntry> = Vec::new();
+        let mut plain: Vec<$crate::stmt::Stmt> = Vec::new();
         for stmt in $stmts {
-            if let Some(entry) = stmt.audit {
-                entries.push(entry);
-                continue;
+            match stmt.audit {
+                Some(entry) => entries.push(entry),
+                None => plain.push(stmt),
             }
-            let query = $crate::stmt::bind_args!(sqlx::query(&stmt.sql), stmt.args);
-            query.execute(&mut *$tx).await?;
         }
+        $crate::stmt::run_plain!($tx, plain);
         // The audit append lives in audit.rs: one multi-row insert after taking the chain's end.
         $crate::audit::append_to_chain!($tx, entries);
     }};
 }
 
-pub(crate) use {bind_args, execute_all, insert_returning_id, stmt};
+pub(crate) use {bind_args, execute_all, insert_returning_id, run_plain, stmt};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batched_statements_number_their_placeholders_in_turn() {
+        let one = Stmt::new(
+            "UPDATE t SET a = $1 WHERE id = $2",
+            vec![Arg::I64(1), Arg::I64(2)],
+        );
+        let two = Stmt::new(
+            "INSERT INTO u (x, y, z) VALUES ($1, '$1 stays', $2)",
+            vec![Arg::I64(3), Arg::I64(4)],
+        );
+        let three = Stmt::new(
+            "DELETE FROM v WHERE w = $1 AND q = \"$9\"",
+            vec![Arg::I64(5)],
+        );
+        let all = batched(vec![one, two, three]);
+        assert_eq!(
+            all.sql,
+            "UPDATE t SET a = $1 WHERE id = $2;\n\
+             INSERT INTO u (x, y, z) VALUES ($3, '$1 stays', $4);\n\
+             DELETE FROM v WHERE w = $5 AND q = \"$9\""
+        );
+        let numbers: Vec<i64> = all
+            .args
+            .iter()
+            .map(|a| match a {
+                Arg::I64(n) => *n,
+                _ => 0,
+            })
+            .collect();
+        assert_eq!(numbers, [1, 2, 3, 4, 5]);
+        assert_eq!(renumbered("$12, $", 30), "$42, $");
+    }
+}

@@ -24,6 +24,7 @@ on_both_backends!(
     values_changed_behind_the_system_are_named,
     entries_before_the_key_verify_plainly_and_stay_protected,
     narratives_are_logged_as_readable_text,
+    a_save_logs_the_values_it_replaced_even_when_read_at_an_older_version,
 );
 
 fn save(unit: &str, pairs: &[(&str, &str)]) -> SaveReport {
@@ -47,6 +48,7 @@ fn save(unit: &str, pairs: &[(&str, &str)]) -> SaveReport {
         actor: format!("reporter-{unit}"),
         address: "127.0.0.1".into(),
         imported_from: None,
+        known: None,
     }
 }
 
@@ -348,4 +350,50 @@ async fn the_key_file_is_created_once_private_and_must_match() {
         .unwrap_err();
     assert!(err.to_string().contains("没有配置审计密钥"), "{err}");
     keyless.close().await;
+}
+
+/// A save carries the values its rules were checked against; when the report moved on since, the
+/// entry's old values are read again, so the log never records a value that was not there.
+async fn a_save_logs_the_values_it_replaced_even_when_read_at_an_older_version(store: &SqlStore) {
+    with_history(store).await;
+    let stored = store.report("2018Q1", "jw").await.unwrap().unwrap();
+    assert_eq!(stored.version, 2, "3, then 4");
+    let three = save("jw", &[("1.3", "3")]).entries;
+    let stale = SaveReport {
+        known: Some((1, three)),
+        ..save("jw", &[("1.3", "5"), ("1.4", "1")])
+    };
+    assert_eq!(store.save_report(stale).await.unwrap(), 3);
+    let current = SaveReport {
+        known: Some((
+            3,
+            store.report("2018Q1", "jw").await.unwrap().unwrap().entries,
+        )),
+        ..save("jw", &[("1.3", "6")])
+    };
+    assert_eq!(store.save_report(current).await.unwrap(), 4);
+    let lines: Vec<(String, Option<String>, Option<String>)> = store
+        .audit_entries(3)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.entity_key, e.old_value, e.new_value))
+        .collect();
+    let line = |key: &str, old: Option<&str>, new: &str| {
+        (
+            key.to_string(),
+            old.map(String::from),
+            Some(new.to_string()),
+        )
+    };
+    assert_eq!(
+        lines[..3],
+        [
+            line("2018Q1/jw/1.3", Some("5"), "6"),
+            line("2018Q1/jw/1.3", Some("4"), "5"),
+            line("2018Q1/jw/1.4", None, "1"),
+        ],
+        "newest first, a save's values in row order"
+    );
+    assert!(verify(store).await.is_intact());
 }

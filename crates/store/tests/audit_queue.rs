@@ -36,6 +36,7 @@ fn save(unit: &str, row: &str, value: &str) -> SaveReport {
         actor: format!("reporter-{unit}"),
         address: "127.0.0.1".into(),
         imported_from: None,
+        known: None,
     }
 }
 

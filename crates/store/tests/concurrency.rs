@@ -29,6 +29,7 @@ fn save(value: u32, expected_version: Option<i64>) -> SaveReport {
         actor: format!("clerk-{value}"),
         address: "127.0.0.1".into(),
         imported_from: None,
+        known: None,
     }
 }
 

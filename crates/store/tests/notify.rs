@@ -252,6 +252,7 @@ async fn a_transition_records_its_messages_in_its_own_transaction(store: &SqlSto
             actor: "r".into(),
             address: "127.0.0.1".into(),
             imported_from: None,
+            known: None,
         })
         .await
         .unwrap();

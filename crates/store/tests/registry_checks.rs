@@ -50,6 +50,7 @@ async fn report(store: &SqlStore, period: &str, unit: &str, values: &[(&str, &st
             actor: "clerk".into(),
             address: "127.0.0.1".into(),
             imported_from: None,
+            known: None,
         })
         .await
         .unwrap();

@@ -282,6 +282,7 @@ fn save(period: &str, unit: &str, pairs: &[(&str, &str)], version: Option<i64>) 
         actor: format!("reporter-{unit}"),
         address: "127.0.0.1".into(),
         imported_from: None,
+        known: None,
     }
 }
 

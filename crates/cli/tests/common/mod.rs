@@ -178,6 +178,7 @@ pub async fn save_report(
             actor: "test".into(),
             address: "127.0.0.1".into(),
             imported_from: None,
+            known: None,
         })
         .await
         .unwrap();

@@ -98,17 +98,30 @@ pub async fn show(
     let year = oversight::parse_year(&state, q.year.as_deref())?;
     let today = state.clock.today();
     let scope = q.scope();
-    let (period, totals) = oversight::year_totals_in(&state, year, scope).await?;
+    // The parts read the database independently: at once, so that the page takes about as long
+    // as its slowest part, on as many connections as the machine has cores for.
+    let (
+        (period, totals),
+        funds_chart,
+        area_funds_chart,
+        heat_chart,
+        next,
+        problems,
+        area_figures,
+        updates,
+    ) = tokio::try_join!(
+        async { Ok::<_, AppError>(oversight::year_totals_in(&state, year, scope).await?) },
+        funds_chart(&state, year, scope),
+        area_funds(&state, year),
+        heat_chart(&state, &actor, year),
+        NextDeadline::gather(&state, today),
+        ProblemCounts::gather(&state, today),
+        area_figures(&state),
+        async { Ok::<_, AppError>(oversight::progress_updates(&state).await?) },
+    )?;
     let period = period.ok_or(AppError::NotFound)?;
-
     let key_figures = key_figures(&state.plan, &totals);
-    let funds_chart = funds_chart(&state, year, scope).await?;
-    let area_funds_chart = area_funds(&state, year).await?;
-    let targets = targets_chart(&state, year, today, &totals).await?;
-    let heat_chart = heat_chart(&state, &actor, year).await?;
-    let next = NextDeadline::gather(&state, today).await?;
-    let problems = ProblemCounts::gather(&state, today).await?;
-    let area_figures = area_figures(&state).await?;
+    let targets = targets_chart(&state, year, today, &totals, &updates)?;
     let page = DashboardPage {
         area_figures,
         problems_open: problems.open,
@@ -202,19 +215,14 @@ struct TargetsChart {
     behind_count: usize,
 }
 
-async fn targets_chart(
+fn targets_chart(
     state: &AppState,
     year: i32,
     today: NaiveDate,
     totals: &BTreeMap<String, Quantity>,
+    updates: &[bangfu_domain::supervision::ProgressUpdate],
 ) -> Result<TargetsChart, AppError> {
-    let progress = evaluate(
-        &state.plan,
-        year,
-        today,
-        totals,
-        &oversight::progress_updates(state).await?,
-    );
+    let progress = evaluate(&state.plan, year, today, totals, updates);
     let measured: Vec<_> = progress
         .iter()
         .filter(|p| p.status != TargetStatus::Unmeasured)

@@ -595,6 +595,7 @@ async fn characters_xml_forbids_never_break_the_document() {
             actor: "test".into(),
             address: "127.0.0.1".into(),
             imported_from: None,
+            known: None,
         })
         .await
         .unwrap();
