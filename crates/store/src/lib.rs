@@ -159,6 +159,8 @@ pub trait ReportStore: Send + Sync {
     ) -> Result<BTreeMap<String, Quantity>>;
     /// The state of every existing report, optionally of one year.
     async fn report_states(&self, year: Option<i32>) -> Result<Vec<ReportState>>;
+    /// The state of every existing report of one period.
+    async fn period_states(&self, period: &str) -> Result<Vec<ReportState>>;
     /// (period, unit) of every report in `status` (the reviewer's queue: the submitted ones).
     async fn reports_in_status(&self, status: &str) -> Result<Vec<(String, String)>>;
     async fn add_evidence(

@@ -429,10 +429,29 @@ async fn workflow_is_enforced_and_recorded(store: &SqlStore) {
     let actions: Vec<&str> = report.events.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, vec!["submit", "return", "submit", "approve"]);
     assert_eq!(report.events[1].reason, "数据有误");
-    let states = store.report_states(Some(2018)).await.unwrap();
-    assert_eq!(states.len(), 1);
-    assert_eq!(states[0].status, "approved");
-    assert!(store.report_states(Some(2019)).await.unwrap().is_empty());
+    // A report of another year and one of another quarter: found by their year and period only.
+    store
+        .save_report(save("2019Q1", "wjw", &[("1.4", "1")], None))
+        .await
+        .unwrap();
+    store
+        .save_report(save("2018Q1", "jw", &[("1.3", "1")], None))
+        .await
+        .unwrap();
+    let keys = |states: Vec<bangfu_store::ReportState>| -> Vec<String> {
+        states
+            .into_iter()
+            .map(|s| format!("{}/{}/{}", s.period_code, s.unit_code, s.status))
+            .collect()
+    };
+    let year = keys(store.report_states(Some(2018)).await.unwrap());
+    assert_eq!(year, ["2018Q1/jw/draft", "2018Q2/wjw/approved"]);
+    let all = keys(store.report_states(None).await.unwrap());
+    assert_eq!(all, ["2018Q1/jw/draft", "2018Q2/wjw/approved", "2019Q1/wjw/draft"]);
+    let quarter = keys(store.period_states("2018Q2").await.unwrap());
+    assert_eq!(quarter, ["2018Q2/wjw/approved"]);
+    assert!(store.report_states(Some(2020)).await.unwrap().is_empty());
+    assert!(store.period_states("2018Q3").await.unwrap().is_empty());
 }
 
 async fn district_totals_are_exact_sums(store: &SqlStore) {

@@ -343,14 +343,12 @@ impl NextDeadline {
             .or(periods.last())
             .ok_or(AppError::NotFound)?;
         let next_code = next.code.to_string();
-        let states = state.store.report_states(Some(next.code.year())).await?;
+        let states = state.store.period_states(&next_code).await?;
         // The units that have sent the quarter's report, looked up by code (a search of every
         // state per unit made the dashboard quadratic in the units).
         let sent: std::collections::HashSet<&str> = states
             .iter()
-            .filter(|s| {
-                s.period_code == next_code && matches!(s.status.as_str(), "submitted" | "approved")
-            })
+            .filter(|s| matches!(s.status.as_str(), "submitted" | "approved"))
             .map(|s| s.unit_code.as_str())
             .collect();
         let missing = bangfu_domain::summary::reporting_units(plan)

@@ -68,11 +68,14 @@ pub async fn completeness(
     QueryParams(q): QueryParams<YearQuery>,
 ) -> Result<Html<String>, AppError> {
     let year = completeness_year(&state, q.year.as_deref())?;
-    let matrix = reporting::completeness(&state, &actor, year).await?;
+    // The matrix and the units' contacts read at once: the page waits for the slower only.
+    let (matrix, contacts) = tokio::try_join!(
+        reporting::completeness(&state, &actor, year),
+        bangfu_app::notify::manage::unit_contacts(&state, &actor),
+    )?;
     let mut years: Vec<i32> = state.plan.periods().iter().map(|p| p.code.year()).collect();
     years.dedup();
-    let contacts = bangfu_app::notify::manage::unit_contacts(&state, &actor)
-        .await?
+    let contacts = contacts
         .into_iter()
         .map(|(unit, people)| {
             let named: Vec<String> = people
