@@ -447,7 +447,10 @@ async fn workflow_is_enforced_and_recorded(store: &SqlStore) {
     let year = keys(store.report_states(Some(2018)).await.unwrap());
     assert_eq!(year, ["2018Q1/jw/draft", "2018Q2/wjw/approved"]);
     let all = keys(store.report_states(None).await.unwrap());
-    assert_eq!(all, ["2018Q1/jw/draft", "2018Q2/wjw/approved", "2019Q1/wjw/draft"]);
+    assert_eq!(
+        all,
+        ["2018Q1/jw/draft", "2018Q2/wjw/approved", "2019Q1/wjw/draft"]
+    );
     let quarter = keys(store.period_states("2018Q2").await.unwrap());
     assert_eq!(quarter, ["2018Q2/wjw/approved"]);
     assert!(store.report_states(Some(2020)).await.unwrap().is_empty());
