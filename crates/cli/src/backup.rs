@@ -249,12 +249,19 @@ async fn set_aside(target: &Path) -> anyhow::Result<PathBuf> {
     let kept = reserve(|n| beside(target, "before-restore", n), &SQLITE_SUFFIXES)?;
     for suffix in SQLITE_SUFFIXES {
         let (from, to) = (with_suffix(target, suffix), with_suffix(&kept, suffix));
-        if from.exists() {
-            std::fs::rename(&from, &to).with_context(|| {
-                format!("无法把 {} 改名保留为 {}", from.display(), to.display())
-            })?;
-        } else {
-            let _ = std::fs::remove_file(&to);
+        match std::fs::rename(&from, &to) {
+            Ok(()) => {}
+            // Not there, or a WAL or shared-memory file SQLite removed as its last connection
+            // closed (after the checkpoint above, so between a look and the rename): nothing of
+            // it to keep.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let _ = std::fs::remove_file(&to);
+            }
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("无法把 {} 改名保留为 {}", from.display(), to.display())
+                })
+            }
         }
     }
     sync_dir(target);
